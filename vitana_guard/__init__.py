@@ -1,0 +1,3 @@
+"""vitana-guard: a policy linter for AI-agent transcripts and git repositories."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,265 @@
+"""The records every stage of the pipeline passes along.
+
+sources/ turn inputs into Segments; normalize/ turns command text into Commands and
+Requests; the engine turns them into Findings; report/ formats Findings.
+All records are frozen dataclasses: the core is pure functions over iterators.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Channel(str, enum.Enum):
+    """Where a piece of text comes from (RULES.md, "channels")."""
+
+    COMMAND = "command"  # shell that is (or will be) executed
+    REQUEST = "request"  # an HTTP request (fenced http block, agent HTTP tool)
+    PROSE = "prose"  # natural language by a person or an agent
+    USER = "user"  # what the human said to the agent
+    OUTPUT = "output"  # what a tool printed back
+    META = "meta"  # names and identifiers: branch names, PR head/base, repo names
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Severity(str, enum.Enum):
+    """SARIF levels, ordered by rank."""
+
+    NOTE = "note"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SEVERITY_RANK = {Severity.NOTE: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+class Actor(str, enum.Enum):
+    """Who produced a piece of a transcript."""
+
+    HUMAN = "human"
+    AGENT = "agent"
+    TOOL = "tool"
+    INJECTED = "injected"  # system reminders, compaction summaries, skill bodies
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Status(str, enum.Enum):
+    """What became of a tool call, when the log says."""
+
+    EXECUTED = "executed"
+    FAILED = "failed"  # ran, non-zero exit
+    DENIED = "denied"  # blocked by a hook, a rule or the user; never ran
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a segment came from, beyond its position.
+
+    `path` is the path reported to the user (relative to the scan root where possible).
+    """
+
+    path: str
+    kind: str = "text"  # file kind or transcript format: "shell", "markdown", "claude", "pr", ...
+    record_id: str | None = None  # tool-use id, call id, message id
+    record_index: int | None = None  # position of the record in its transcript
+    session: str | None = None  # transcript session id (one flow per session)
+    actor: Actor | None = None
+    status: Status | None = None
+    commit: str | None = None  # commit that introduced the text (history scans)
+    tool: str | None = None  # agent tool name ("Bash", "exec_command", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of text in one channel, with the position of its first character.
+
+    Offsets inside `text` map back to file positions (see `position`):
+    - normally by counting newlines; lines after the first start at column
+      `indent + 1` (a dedented block such as a workflow `run: |` script);
+    - when `flat` is true every offset maps to (line, column): the text was decoded
+      from an escaped string (a JSON record), so columns inside it mean nothing.
+    """
+
+    text: str
+    channel: Channel
+    origin: Origin
+    line: int = 1
+    column: int = 1
+    indent: int = 0
+    flat: bool = False
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) in the source file of `text[offset]`."""
+        if self.flat:
+            return self.line, self.column
+        offset = max(0, min(offset, len(self.text)))
+        newlines = self.text.count("\n", 0, offset)
+        if newlines == 0:
+            return self.line, self.column + offset
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return self.line + newlines, self.indent + 1 + offset - line_start
+
+    def source_line(self, offset: int) -> str:
+        """The line of `text` that holds `offset` (for the text report)."""
+        start = self.text.rfind("\n", 0, offset) + 1
+        end = self.text.find("\n", offset)
+        return self.text[start : end if end >= 0 else len(self.text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One shell word after quote removal, with its span in the segment text.
+
+    `value` is None when the word is not a literal (it holds `$VAR`, `$(...)`,
+    a glob or a template placeholder such as `<PR_NUMBER>`): an unknown value.
+    `raw` is the word as written.
+    """
+
+    raw: str
+    value: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One simple command: argv after prefixes (`sudo`, `env X=1`, `VAR=x`,
+    `timeout 5`, `nohup`, ...) are stripped. `start`/`end` span the whole simple
+    command in the segment text (including the stripped prefixes)."""
+
+    argv: tuple[Word, ...]
+    start: int
+    end: int
+
+    @property
+    def program(self) -> str | None:
+        return self.argv[0].value if self.argv else None
+
+    def values(self) -> list[str | None]:
+        return [w.value for w in self.argv]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request reconstructed from what issues it.
+
+    `json` is the parsed body (placeholders read as unknown values), None when
+    there is no body; `body_error` says why a body present is not JSON.
+    """
+
+    method: str
+    url: str
+    start: int  # span in the segment text of what issued the request
+    end: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    json: Any = None
+    body_error: str | None = None
+    method_explicit: bool = True  # False when the method was inferred (curl default GET/POST)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    kind: str  # SARIF suppression kind: "inSource" (comment), "external" (config, baseline, approval)
+    justification: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    slug: str
+    severity: Severity
+    message: str
+    policy: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int  # exclusive, like SARIF
+    snippet: str  # the matched text
+    source_line: str = ""  # the whole source line, for the text report
+    fingerprint: str = ""
+    record_id: str | None = None
+    commit: str | None = None
+    session: str | None = None
+    suppression: Suppression | None = None
+    properties: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the scan could not do, or skipped: reported, never silent.
+
+    `level` "error" means part of the input could not be read (exit code 2);
+    "note" is information (files skipped as vendored, say).
+    """
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    level: str = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reports need to know of a rule (SARIF `tool.driver.rules`, docs)."""
+
+    id: str
+    slug: str
+    severity: Severity
+    policy: str  # the policy § it enforces, e.g. "§2, §4.1"
+    summary: str  # one line: what it finds
+    description: str  # Markdown: what it finds / why it matters / example / instead
+    channels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Everything a report prints: findings (suppressed ones included), notices,
+    the rules that ran, and the evidence of how the scan was made."""
+
+    findings: list[Finding]
+    notices: list[Notice]
+    rules: list[RuleInfo]
+    root: str  # absolute path that finding paths are relative to
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count of files skipped
+    tool_version: str = ""
+    command_line: list[str] = field(default_factory=list)
+    start_time: str = ""  # ISO 8601 UTC
+    end_time: str = ""
+    commit: str | None = None  # revision scanned, when the source is git
+    fail_on: Severity = Severity.WARNING
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is None]
+
+    @property
+    def input_errors(self) -> list[Notice]:
+        return [n for n in self.notices if n.level == "error"]
