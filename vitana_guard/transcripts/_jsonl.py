@@ -1,0 +1,350 @@
+"""JSON plumbing shared by the transcript readers.
+
+- `iter_records`: JSON Lines, streamed in binary mode with 1-based line numbers, a per-record
+  size cap and a `Notice` for every record that cannot be read (malformed, truncated last
+  line, too deep, not an object, too big). Invalid UTF-8 is read with replacement characters
+  and reported.
+- `iter_document`: one (possibly pretty-printed) JSON document whose interesting part is an
+  array (top-level, or the value of a top-level key): a bracket/string scanner finds where each
+  element starts, so every element gets its own line number and its own parse (a broken
+  element is one Notice, not a lost file).
+- `key_lines`: lines of the keys with given names inside one element (the line of a tool
+  call's `"arguments"` beats the line of the message's `{`).
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, BinaryIO, Iterator
+
+from ..model import Notice
+
+try:  # orjson is much faster; the stdlib is the fallback (and the second chance, below)
+    import orjson
+
+    _fast_loads = orjson.loads
+except ImportError:  # pragma: no cover
+    orjson = None
+    _fast_loads = json.loads
+
+MAX_RECORD_BYTES = 64 * 1024 * 1024  # one JSONL record (a 20 MB record is fine)
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a whole pretty-printed JSON transcript
+_BOM = b"\xef\xbb\xbf"
+
+
+def loads(raw: bytes | str) -> tuple[Any, str | None, bool]:
+    """Parse JSON; never raises. Returns (value, error, utf8_replaced)."""
+    try:
+        return _fast_loads(raw), None, False
+    except RecursionError:
+        return None, "JSON nested too deeply", False
+    except (ValueError, TypeError) as exc:
+        first_error = str(exc)
+    if "depth limit" in first_error or "recursion" in first_error.lower():
+        return None, "JSON nested too deeply (over 1024 levels)", False
+    replaced = False
+    text: str | bytes = raw
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "replace")
+            replaced = True
+    # second chance: the stdlib accepts what orjson rejects (lone surrogates, NaN) and the
+    # replacement-decoded text salvages a record holding a few invalid bytes
+    try:
+        return json.loads(text), None, replaced
+    except RecursionError:
+        return None, "JSON nested too deeply", False
+    except (ValueError, TypeError) as exc:
+        return None, _short(str(exc) if not replaced else first_error), False
+
+
+def _short(msg: str, limit: int = 200) -> str:
+    msg = msg.replace("\n", " ")
+    return msg if len(msg) <= limit else msg[: limit - 3] + "..."
+
+
+def iter_records(
+    f: BinaryIO, display_path: str, fmt: str, max_bytes: int = MAX_RECORD_BYTES
+) -> Iterator[tuple[int, dict] | Notice]:
+    """Yield (line, object) for every JSON object line of a JSONL stream, and Notices.
+
+    Blank lines are skipped. Nothing is held beyond the current line.
+    """
+    line = 0
+    while True:
+        raw = f.readline(max_bytes + 1)
+        if not raw:
+            return
+        line += 1
+        complete = raw.endswith(b"\n")
+        if len(raw) > max_bytes and not complete:
+            size = len(raw)
+            while True:  # drain the rest of the oversized line without keeping it
+                chunk = f.readline(1 << 20)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if chunk.endswith(b"\n"):
+                    break
+            yield Notice(
+                f"{fmt}: line {line}: record of {size} bytes is over the {max_bytes}-byte limit; skipped",
+                display_path,
+                line,
+            )
+            continue
+        if line == 1 and raw.startswith(_BOM):
+            raw = raw[3:]
+        if raw.isspace() or not raw:
+            continue
+        obj, error, replaced = loads(raw)
+        if error is not None:
+            if not complete:
+                why = f"truncated last line (the file may still be being written): {error}"
+            else:
+                why = error
+            yield Notice(f"{fmt}: line {line}: {why}", display_path, line)
+            continue
+        if replaced:
+            yield Notice(
+                f"{fmt}: line {line}: invalid UTF-8; read with replacement characters",
+                display_path,
+                line,
+            )
+        if not isinstance(obj, dict):
+            yield Notice(
+                f"{fmt}: line {line}: not a JSON object ({type(obj).__name__})", display_path, line
+            )
+            continue
+        yield line, obj
+
+
+# --- pretty-printed documents -------------------------------------------------------------
+
+_TOKEN = re.compile(rb'["\[\]{},]')
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_WS = re.compile(rb"[ \t\r\n]*")
+
+
+class ScanError(Exception):
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def _skip_ws(data: bytes, pos: int) -> int:
+    return _WS.match(data, pos).end()
+
+
+def _value_end(data: bytes, pos: int) -> int:
+    """Offset just past the value starting at `pos` (up to the next `,`/`]`/`}` at depth 0)."""
+    depth = 0
+    while True:
+        m = _TOKEN.search(data, pos)
+        if m is None:
+            raise ScanError("unexpected end of JSON (truncated?)", len(data))
+        i = m.start()
+        c = data[i]
+        if c == 0x22:  # "
+            s = _STRING.match(data, i)
+            if s is None:
+                raise ScanError("unterminated string (truncated?)", i)
+            pos = s.end()
+            continue
+        if c in (0x5B, 0x7B):  # [ {
+            depth += 1
+        elif c in (0x5D, 0x7D):  # ] }
+            if depth == 0:
+                return i
+            depth -= 1
+        elif c == 0x2C and depth == 0:  # ,
+            return i
+        pos = i + 1
+
+
+def scan_members(data: bytes, pos: int) -> Iterator[tuple[str | None, int, int]]:
+    """Members of the array or object starting at `pos`: (key or None, value start, value end).
+
+    Iterative (no recursion), so any nesting depth is fine. Raises ScanError.
+    """
+    opener = data[pos : pos + 1]
+    if opener not in (b"[", b"{"):
+        raise ScanError("expected an array or an object", pos)
+    closer = 0x5D if opener == b"[" else 0x7D
+    pos = _skip_ws(data, pos + 1)
+    if pos < len(data) and data[pos] == closer:
+        return
+    while True:
+        key = None
+        if closer == 0x7D:
+            s = _STRING.match(data, pos)
+            if s is None:
+                raise ScanError("expected an object key", pos)
+            try:
+                key = json.loads(s.group().decode("utf-8", "replace"))
+            except ValueError:
+                key = ""
+            pos = _skip_ws(data, s.end())
+            if data[pos : pos + 1] != b":":
+                raise ScanError("expected ':' after an object key", pos)
+            pos = _skip_ws(data, pos + 1)
+        start = pos
+        end = _value_end(data, pos)
+        yield key, start, end
+        if data[end] == closer:
+            return
+        if data[end] == 0x2C:
+            pos = _skip_ws(data, end + 1)
+            continue
+        raise ScanError("mismatched bracket", end)
+
+
+class LineCounter:
+    """1-based line of a byte offset; cheap for increasing offsets."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._offset = 0
+        self._line = 1
+
+    def __call__(self, offset: int) -> int:
+        if offset < self._offset:
+            self._offset, self._line = 0, 1
+        self._line += self.data.count(b"\n", self._offset, offset)
+        self._offset = offset
+        return self._line
+
+
+def key_lines(data: bytes, start: int, end: int, name: str, depth: int, lines: LineCounter) -> list[int]:
+    """Lines of every key `name` at nesting `depth` (1 = the element's own keys) in data[start:end]."""
+    out: list[int] = []
+    needle = b'"' + name.encode() + b'"'
+    if data.find(needle, start, end) < 0:
+        return out
+    level = 0
+    pos = start
+    while True:
+        m = _TOKEN.search(data, pos, end)
+        if m is None:
+            return out
+        i = m.start()
+        c = data[i]
+        if c == 0x22:
+            s = _STRING.match(data, i, end)
+            if s is None:
+                return out
+            pos = s.end()
+            if level == depth and s.group() == needle and data[_skip_ws(data, pos) : _skip_ws(data, pos) + 1] == b":":
+                out.append(lines(i))
+            continue
+        if c in (0x5B, 0x7B):
+            level += 1
+        elif c in (0x5D, 0x7D):
+            level -= 1
+        pos = i + 1
+
+
+def read_document(path: str, display_path: str, fmt: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> tuple[bytes | None, Notice | None]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        return None, Notice(f"{fmt}: cannot read: {exc.strerror or exc}", display_path)
+    if len(data) > max_bytes:
+        return None, Notice(
+            f"{fmt}: file is over the {max_bytes}-byte limit for a single JSON document; not read",
+            display_path,
+        )
+    if data.startswith(_BOM):
+        data = b"   " + data[3:]  # keep offsets
+    return data, None
+
+
+def iter_document(
+    data: bytes, display_path: str, fmt: str, array_keys: tuple[str, ...] = ()
+) -> Iterator[tuple[str, Any, int, int, int] | Notice]:
+    """Walk one JSON document.
+
+    Yields ("meta", {key: value}, 0, 0, 0) once for the scalar top-level members of an
+    object document (before its elements, if they come first), then
+    ("item", element, line, start, end) for each element of the top-level array or of the
+    first top-level member named in `array_keys`, and Notices.
+    """
+    lines = LineCounter(data)
+    pos = _skip_ws(data, 0)
+    if pos >= len(data):
+        yield Notice(f"{fmt}: empty file", display_path, 1)
+        return
+    try:
+        if data[pos] == 0x5B:  # top-level array
+            yield from _elements(data, pos, display_path, fmt, lines)
+            return
+        if data[pos] != 0x7B:
+            yield Notice(f"{fmt}: line {lines(pos)}: not a JSON object or array", display_path, lines(pos))
+            return
+        meta: dict[str, Any] = {}
+        array_at: int | None = None
+        for key, start, end in scan_members(data, pos):
+            if key in array_keys and array_at is None and data[start] == 0x5B:
+                array_at = start
+                continue
+            if end - start <= 4096 and data[start] not in (0x5B, 0x7B):
+                value, error, _ = loads(data[start:end])
+                if error is None:
+                    meta[key] = value
+        yield "meta", meta, 0, 0, 0
+        if array_at is not None:
+            yield from _elements(data, array_at, display_path, fmt, lines)
+        elif array_keys:
+            yield Notice(f"{fmt}: no {' or '.join(array_keys)} array in the JSON document; nothing read", display_path, lines(pos))
+    except ScanError as exc:
+        line = lines(min(exc.offset, len(data)))
+        yield Notice(f"{fmt}: line {line}: {exc}; the rest of the file was not read", display_path, line)
+
+
+def _elements(data: bytes, pos: int, display_path: str, fmt: str, lines: LineCounter):
+    # collect boundaries first would hold little memory, but streaming them is as easy:
+    for _key, start, end in scan_members(data, pos):
+        line = lines(start)
+        value, error, replaced = loads(data[start:end])
+        if error is not None:
+            yield Notice(f"{fmt}: line {line}: {error}", display_path, line)
+            continue
+        if replaced:
+            yield Notice(f"{fmt}: line {line}: invalid UTF-8; read with replacement characters", display_path, line)
+        yield "item", value, line, start, end
+
+
+def head_objects(head: bytes, limit: int = 8) -> list[dict]:
+    """The JSON objects on the first complete lines of `head` (for format sniffing)."""
+    out: list[dict] = []
+    if head.startswith(_BOM):
+        head = head[3:]
+    lines = head.split(b"\n")
+    if not head.endswith(b"\n"):
+        lines = lines[:-1] or lines  # the last piece may be cut by the head size
+    for raw in lines:
+        if raw.isspace() or not raw:
+            continue
+        value, error, _ = loads(raw)
+        if error is None and isinstance(value, dict):
+            out.append(value)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def looks_like_document(head: bytes) -> bool:
+    """Whether a file is one JSON document (pretty-printed or not) rather than JSON Lines."""
+    s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if s[:1] == b"[":
+        return True
+    if s[:1] != b"{":
+        return False
+    lines = s.split(b"\n")
+    if loads(lines[0])[1] is None:
+        return False  # a complete object on line 1: JSON Lines (or a one-line document)
+    # a pretty-printed document's first line leaves a structure open: `{`, `{"messages": [`,
+    # `{"id": "x",`; a broken JSONL record (or a one-line document cut by the head) does not
+    return lines[0].rstrip()[-1:] in (b"{", b"[", b",", b":")
