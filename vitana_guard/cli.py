@@ -1,0 +1,197 @@
+"""Command line: parses options and wires the pipeline; no logic of its own."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from vitana_guard import __version__
+from vitana_guard.errors import UsageError
+
+FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
+SEVERITIES = ("error", "warning", "note")
+
+
+def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for value in values for v in value.split(",") if v.strip())
+
+
+class Guarded(click.Group):
+    """Turns every UsageError into `vitana-guard: path:line: message` and exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as e:
+            click.echo(f"vitana-guard: error: {e}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=Guarded, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="vitana-guard")
+def main() -> None:
+    """Policy linter for AI-agent transcripts and git repositories (VTID-0518).
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
+    input error.
+    """
+
+
+def report_options(f):
+    options = [
+        click.option("--format", "-f", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True,
+                     help="Report format."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE."),
+        click.option("--select", multiple=True, metavar="IDS", help="Only these rules (IDs or prefixes, e.g. VG1,VG304)."),
+        click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (IDs or prefixes)."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                     help="Lowest severity that fails the run  [default: warning]."),
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                     help="Configuration file (default: .vitana-guard.yaml or pyproject.toml, found upward)."),
+        click.option("--no-ignore", is_flag=True, help="Disregard inline `vitana-guard: ignore[...]` comments (auditors)."),
+        click.option("--show-suppressed", is_flag=True, help="List suppressed findings in the text report."),
+        click.option("--color/--no-color", default=None, help="Colour the text report [default: when a terminal]."),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (input errors still exit 2)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@report_options
+@click.option("--include-vendored", is_flag=True, help="Also scan node_modules/, vendor/, minified and lock files.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="Files scanned in parallel (0: all cores).")
+@click.option("--transcript-format", type=click.Choice(("claude", "codex", "gemini", "openai", "text")),
+              help="Read every file as this transcript format instead of detecting it.")
+def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, show_suppressed, color, exit_zero,
+         include_vendored, exclude, jobs, transcript_format):
+    """Scan files, directories and agent transcripts (default: the current directory)."""
+    from vitana_guard import config as configmod
+    from vitana_guard.pipeline import ScanOptions, load_for, scan_paths
+
+    paths = paths or (".",)
+    cfg = configmod.load(config_path or configmod.discover(paths[0]))
+    pack = load_for(cfg)
+    options = _options(pack, cfg, select, ignore, fail_on, no_ignore)
+    options = _replace(options, include_vendored=include_vendored or cfg.include_vendored,
+                       exclude=tuple(exclude) + cfg.exclude, jobs=jobs, transcript_format=transcript_format)
+    root = _root(paths)
+    result = scan_paths(paths, options, pack, root=root)
+    _emit(result, fmt, output, color, show_suppressed, exit_zero)
+
+
+def _options(pack, cfg, select, ignore, fail_on, no_ignore):
+    from vitana_guard import config as configmod
+    from vitana_guard.model import Severity
+    from vitana_guard.pipeline import ScanOptions
+
+    known = {r.id for r in pack.rules}
+    select = _split_ids(select) or cfg.select
+    ignore = _split_ids(ignore) + cfg.ignore
+    configmod.check_rule_ids(select, known, "--select" if _split_ids(()) != select else (cfg.path or "config"))
+    configmod.check_rule_ids(ignore, known, "--ignore")
+    for ids in cfg.per_path_ignores.values():
+        configmod.check_rule_ids(ids, known, cfg.path or "config")
+    if select and any(s == "ALL" for s in select):
+        select = tuple(sorted(known))
+    return ScanOptions(select=select, ignore=ignore, no_ignore=no_ignore, per_path_ignores=cfg.per_path_ignores,
+                       fail_on=Severity(fail_on or cfg.fail_on or "warning"))
+
+
+def _replace(options, **changes):
+    from dataclasses import replace
+
+    return replace(options, **changes)
+
+
+def _root(paths) -> str:
+    """Finding paths are relative to the repository (or the current directory)."""
+    cwd = os.getcwd()
+    return cwd
+
+
+def _emit(result, fmt, output, color, show_suppressed, exit_zero) -> None:
+    from vitana_guard.pipeline import exit_code
+    from vitana_guard.report import ReportOptions, render
+
+    use_color = (sys.stdout.isatty() and not output and "NO_COLOR" not in os.environ) if color is None else color
+    text = render(fmt, result, ReportOptions(color=use_color, show_suppressed=show_suppressed))
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write report: {e.strerror or e}", output) from None
+        if fmt != "text":  # a human still sees the verdict
+            from vitana_guard.report._common import summary_line
+
+            click.echo(summary_line(result), err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    code = exit_code(result)
+    sys.exit(0 if exit_zero and code == 1 else code)
+
+
+# -- rules ---------------------------------------------------------------------------
+
+
+@main.group()
+def rules() -> None:
+    """List, document and test the rule pack."""
+
+
+@rules.command("list")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Configuration file.")
+def rules_list(config_path):
+    """One line per rule: ID, severity, slug, summary."""
+    pack = _pack(config_path)
+    for r in pack.rules:
+        state = "" if r.enabled else "  (off unless selected)"
+        click.echo(f"{r.id}  {r.severity.value:<7}  {r.slug:<32} {r.summary}{state}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Configuration file.")
+def rules_show(rule_id, config_path):
+    """Print a rule's documentation (what it finds, why, example, instead)."""
+    pack = _pack(config_path)
+    rule = pack.get(rule_id.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule '{rule_id}' (see `vitana-guard rules list`)")
+    click.echo(f"{rule.id} {rule.slug} [{rule.severity.value}] — VTID-0518 {rule.policy}")
+    click.echo(f"channels: {', '.join(sorted(c.value for c in rule.channels))}\n")
+    click.echo(rule.markdown())
+
+
+@rules.command("test")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Configuration file.")
+def rules_test(directory, config_path):
+    """Run every rule's examples (and those of the rules in DIRECTORY)."""
+    from vitana_guard import config as configmod
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.ruletest import run_examples
+
+    cfg = configmod.load(config_path)
+    pack = load_pack(cfg.rules_dirs + ((directory,) if directory else ()), cfg.parameters,
+                     parameters_source=cfg.path or "config")
+    chosen = [r for r in pack.rules if directory is None or Path(r.source).parent.resolve() == Path(directory).resolve()]
+    for warning in pack.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    count, failures = run_examples(pack, chosen)
+    for failure in failures:
+        click.echo(failure.describe())
+    click.echo(f"{len(chosen)} rules, {count} examples: {count - len(failures)} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+def _pack(config_path):
+    from vitana_guard import config as configmod
+    from vitana_guard.pipeline import load_for
+
+    return load_for(configmod.load(config_path or configmod.discover(".")))

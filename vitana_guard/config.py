@@ -1,0 +1,109 @@
+"""Project configuration: `.vitana-guard.yaml` or `[tool.vitana-guard]` in pyproject.toml,
+found upward from the scanned path. Unknown keys and rule IDs are errors that name them."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vitana_guard import yamlfile
+from vitana_guard.errors import UsageError
+
+CONFIG_NAMES = (".vitana-guard.yaml", ".vitana-guard.yml")
+KEYS = {
+    "select": list,
+    "ignore": list,
+    "fail-on": str,
+    "per-path-ignores": dict,
+    "parameters": dict,
+    "rules-dirs": list,
+    "exclude": list,
+    "include-vendored": bool,
+    "merge-service": list,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # the file it came from
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str | None = None
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    rules_dirs: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    include_vendored: bool = False
+    merge_service: tuple[str, ...] = ()
+    text: str = ""  # raw text, for the evidence digest
+
+
+def discover(start: str | Path) -> Path | None:
+    here = Path(start).resolve()
+    if here.is_file() or not here.exists():
+        here = here.parent
+    for directory in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "[tool.vitana-guard]" in _read(pyproject):
+            return pyproject
+        if (directory / ".git").exists():
+            break  # a config never comes from outside the repository
+    return None
+
+
+def load(path: str | Path | None) -> Config:
+    if path is None:
+        return Config()
+    path = Path(path)
+    text = _read(path)
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text).get("tool", {}).get("vitana-guard", {})
+        except tomllib.TOMLDecodeError as e:
+            raise UsageError(f"invalid TOML: {e}", str(path)) from None
+        lines: yamlfile.Lines = {}
+    else:
+        data, lines = yamlfile.load(text, str(path))
+        data = data or {}
+    if not isinstance(data, dict):
+        raise UsageError("configuration must be a mapping", str(path), 1)
+    for key, value in data.items():
+        where = yamlfile.line_of(lines, (key,))
+        if key not in KEYS:
+            raise UsageError(f"unknown key '{key}' (known: {', '.join(KEYS)})", str(path), where)
+        if not isinstance(value, KEYS[key]):
+            raise UsageError(f"'{key}' must be a {KEYS[key].__name__}", str(path), where)
+    if data.get("fail-on") not in (None, "error", "warning", "note"):
+        raise UsageError("'fail-on' must be error, warning or note", str(path), yamlfile.line_of(lines, ("fail-on",)))
+    base = path.parent
+    return Config(
+        path=str(path),
+        select=tuple(map(str, data.get("select", ()))),
+        ignore=tuple(map(str, data.get("ignore", ()))),
+        fail_on=data.get("fail-on"),
+        per_path_ignores={str(k): tuple(map(str, v if isinstance(v, list) else [v])) for k, v in data.get("per-path-ignores", {}).items()},
+        parameters=dict(data.get("parameters", {})),
+        rules_dirs=tuple(str((base / d).resolve()) for d in data.get("rules-dirs", ())),
+        exclude=tuple(map(str, data.get("exclude", ()))),
+        include_vendored=bool(data.get("include-vendored", False)),
+        merge_service=tuple(map(str, data.get("merge-service", ()))),
+        text=text,
+    )
+
+
+def check_rule_ids(ids: tuple[str, ...], known: set[str], source: str) -> None:
+    """Every ID or prefix must name at least one rule."""
+    for rule_id in ids:
+        if rule_id.upper() != "ALL" and not any(k.startswith(rule_id) for k in known):
+            raise UsageError(f"unknown rule ID or prefix '{rule_id}'", source)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read configuration: {e}", str(path)) from None

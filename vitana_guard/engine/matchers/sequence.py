@@ -1,0 +1,60 @@
+"""`sequence`: the order of a session's gateway steps (§3, §5.2).
+
+Steps are the well-formed gateway calls of one session, in order, named after
+the `endpoints` parameter (`create-pr`, `safe-merge`, `deploy`) plus `verify`
+(a GET of the CI/CD health endpoint or a feature endpoint on the gateway).
+A call the gateway would reject (an error-level contract finding on it) opened
+no PR, merged nothing and deployed nothing, so it is not a step.
+
+- `requires_before`: report `step` when no `requires_before` step came before it
+  (since the last `after` step, when `after` is given; without an `after` step
+  in the session the check does not apply: a deploy-only session ships work
+  merged elsewhere).
+- `requires_after`: report `step` when none of these steps follows it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vitana_guard.engine.matchers import as_list
+
+
+@dataclass(frozen=True)
+class SequenceMatcher:
+    step: str
+    after: str | None
+    requires_before: str | None
+    requires_after: tuple[str, ...]
+    unit = "session"
+
+    def judge(self, steps: list[str]) -> list[int]:
+        """Indexes of the steps that break the order."""
+        flagged = []
+        last_after: int | None = None
+        for i, name in enumerate(steps):
+            if self.after is not None and name == self.after:
+                last_after = i
+            if name != self.step:
+                continue
+            if self.requires_before is not None:
+                if self.after is not None:
+                    if last_after is None:
+                        continue
+                    window = steps[last_after + 1 : i]
+                else:
+                    window = steps[:i]
+                if self.requires_before not in window:
+                    flagged.append(i)
+                    continue
+            if self.requires_after and not any(s in self.requires_after for s in steps[i + 1 :]):
+                flagged.append(i)
+        return flagged
+
+
+def compile(spec: dict, params: dict, where: str, line: int | None) -> SequenceMatcher:
+    return SequenceMatcher(
+        step=spec["step"],
+        after=spec.get("after"),
+        requires_before=spec.get("requires_before"),
+        requires_after=tuple(as_list(spec.get("requires_after"))),
+    )

@@ -1,0 +1,251 @@
+"""Loading the rule pack: YAML data, validated against the published schema,
+rendered with the policy parameters, compiled once."""
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+
+from vitana_guard import yamlfile
+from vitana_guard.engine.matchers import command, context, pattern, payload, require, sequence, url
+from vitana_guard.engine.params import render_value
+from vitana_guard.errors import UsageError
+from vitana_guard.model import Actor, Channel, RuleInfo, Severity
+
+MATCHER_KINDS = {
+    "pattern": pattern.compile,
+    "command": command.compile,
+    "url": url.compile,
+    "require": require.compile,
+    "payload": payload.compile,
+    "sequence": sequence.compile,
+    "context": context.compile,
+}
+POLICY_FILE = "policy.yaml"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One matcher of a rule, with the channels/actors/kinds it applies to."""
+
+    matcher: Any
+    channels: frozenset[Channel]
+    actors: frozenset[str] | None  # actor names; "none" = text with no actor (files)
+    kinds: frozenset[str] | None
+
+    def applies(self, channel: Channel, actor: Actor | None, kind: str) -> bool:
+        if channel not in self.channels:
+            return False
+        if self.actors is not None and (actor.value if actor else "none") not in self.actors:
+            return False
+        return self.kinds is None or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    path: str | None
+    expect_match: bool
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    slug: str
+    severity: Severity
+    policy: str
+    channels: frozenset[Channel]
+    summary: str
+    message: str
+    description: dict[str, str]
+    keywords: tuple[str, ...]
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    enabled: bool
+    tags: tuple[str, ...]
+    entries: tuple[Entry, ...]
+    examples: tuple[Example, ...]
+    source: str
+    line: int | None
+
+    def info(self) -> RuleInfo:
+        return RuleInfo(
+            id=self.id,
+            slug=self.slug,
+            severity=self.severity,
+            policy=self.policy,
+            summary=self.summary,
+            description=self.markdown(),
+            channels=tuple(sorted(c.value for c in self.channels)),
+            tags=self.tags,
+        )
+
+    def markdown(self) -> str:
+        d = self.description
+        return (
+            f"{d['finds'].strip()}\n\n## Why it matters\n{d['why'].strip()}\n\n"
+            f"## Example\n```\n{d['example'].strip()}\n```\n\n## Instead\n{d['instead'].strip()}\n\n"
+            f"Policy: VTID-0518 {self.policy}"
+        )
+
+
+@dataclass(frozen=True)
+class RulePack:
+    rules: tuple[Rule, ...]
+    params: dict[str, Any]
+    policy: dict[str, Any]
+    digest: str  # sha256 of the rule files and parameters: evidence, cache key
+    warnings: tuple[str, ...] = field(default=())
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def builtin_rules_dir() -> Path:
+    """The shipped pack: `vitana_guard.rules` when installed, else the checkout's rules/.
+
+    (An editable install does not map rules/ into the package; the checkout does.)
+    """
+    try:
+        return Path(str(importlib.resources.files("vitana_guard.rules")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "rules"
+
+
+@lru_cache(maxsize=1)
+def rule_schema() -> dict:
+    text = importlib.resources.files("vitana_guard.schemas").joinpath("rule.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def load_pack(
+    extra_dirs: Iterable[str | Path] = (),
+    parameters: dict[str, Any] | None = None,
+    *,
+    parameters_source: str = "config",
+) -> RulePack:
+    base = builtin_rules_dir()
+    policy_path = base / POLICY_FILE
+    policy_doc, _ = yamlfile.load(policy_path.read_text("utf-8"), str(policy_path))
+    params = dict(policy_doc["parameters"])
+    for key, value in (parameters or {}).items():
+        if key not in params:
+            raise UsageError(f"unknown parameter '{key}' (known: {', '.join(sorted(params))})", parameters_source)
+        params[key] = value
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    files = sorted(p for p in base.glob("*.yaml") if p.name != POLICY_FILE)
+    for d in extra_dirs:
+        d = Path(d)
+        if not d.is_dir():
+            raise UsageError("rule directory not found", str(d))
+        files.extend(sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
+    rules: list[Rule] = []
+    warnings: list[str] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"cannot read rule file: {e}", str(path)) from None
+        digest.update(path.name.encode() + b"\0" + text.encode())
+        for rule in load_rule_file(text, str(path), params):
+            if rule.id in seen:
+                raise UsageError(f"duplicate rule id {rule.id} (also in {seen[rule.id]})", str(path), rule.line)
+            seen[rule.id] = str(path)
+            if not rule.keywords:
+                warnings.append(f"{path}:{rule.line}: {rule.id} declares no keywords: every segment pays for its matcher")
+            rules.append(rule)
+    rules.sort(key=lambda r: r.id)
+    return RulePack(tuple(rules), params, dict(policy_doc.get("policy") or {}), digest.hexdigest(), tuple(warnings))
+
+
+def load_rule_file(text: str, path: str, params: dict[str, Any]) -> list[Rule]:
+    data, lines = yamlfile.load(text, path)
+    validator = jsonschema.Draft202012Validator(rule_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        e = errors[0]
+        at = tuple(e.absolute_path)
+        where = "/".join(map(str, at)) or "top level"
+        raise UsageError(f"{where}: {e.message}", path, yamlfile.line_of(lines, at))
+    return [_compile_rule(raw, path, lines, ("rules", i), params) for i, raw in enumerate(data["rules"])]
+
+
+def _keywords(values: Any) -> tuple[str, ...]:
+    """Prefilter literals: a keyword rendered from a glob keeps its longest literal run."""
+    out = []
+    for value in [values] if isinstance(values, str) else values:
+        parts = [p for p in re.split(r"[*?\[\]]", str(value).lower()) if p]
+        if parts:
+            out.append(max(parts, key=len))
+    return tuple(out)
+
+
+def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params: dict) -> Rule:
+    line = yamlfile.line_of(lines, at)
+    rendered = {
+        k: render_value(v, params, path, yamlfile.line_of(lines, at + (k,)))
+        for k, v in raw.items()
+        if k not in ("examples", "description", "message")
+    }
+    channels = frozenset(Channel(c) for c in raw["channels"])
+    entries = []
+    for j, spec in enumerate(rendered["match"]):
+        entry_line = yamlfile.line_of(lines, at + ("match", j))
+        kinds = [k for k in spec if k in MATCHER_KINDS]
+        if len(kinds) != 1:
+            raise UsageError(
+                f"{raw['id']}: match[{j}] must have exactly one matcher kind ({', '.join(MATCHER_KINDS)})", path, entry_line
+            )
+        kind = kinds[0]
+        entry_channels = frozenset(Channel(c) for c in spec.get("channels", raw["channels"]))
+        if not entry_channels <= channels:
+            raise UsageError(f"{raw['id']}: match[{j}] names channels the rule does not list", path, entry_line)
+        entries.append(
+            Entry(
+                matcher=MATCHER_KINDS[kind](spec[kind], params, path, entry_line),
+                channels=entry_channels,
+                actors=frozenset(spec["actors"]) if "actors" in spec else None,
+                kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
+            )
+        )
+    examples = []
+    for expect, key in ((True, "match"), (False, "no-match")):
+        for k, ex in enumerate(raw["examples"][key]):
+            ex_line = yamlfile.line_of(lines, at + ("examples", key, k))
+            if isinstance(ex, str):
+                examples.append(Example(ex, None, expect, ex_line))
+            else:
+                examples.append(Example(ex["text"], ex.get("path"), expect, ex_line))
+    paths = rendered.get("paths") or {}
+
+    def _strs(v: Any) -> tuple[str, ...]:
+        return tuple([v] if isinstance(v, str) else v or ())
+
+    return Rule(
+        id=raw["id"],
+        slug=raw["slug"],
+        severity=Severity(raw["severity"]),
+        policy=raw["policy"],
+        channels=channels,
+        summary=raw["summary"],
+        message=raw["message"],
+        description=raw["description"],
+        keywords=_keywords(rendered.get("keywords", ())),
+        include=_strs(paths.get("include")),
+        exclude=_strs(paths.get("exclude")),
+        enabled=raw.get("enabled", True),
+        tags=tuple(raw.get("tags", ())),
+        entries=tuple(entries),
+        examples=tuple(examples),
+        source=path,
+        line=line,
+    )

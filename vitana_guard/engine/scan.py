@@ -1,0 +1,336 @@
+"""Running a rule pack over the segments of one document (a file, a transcript, a PR).
+
+For each segment the scanner picks the rule entries of its channel, drops those
+whose keywords are absent (the cheap prefilter), derives the units the rest need
+(shell commands, HTTP requests) once, and turns matcher hits into Findings.
+Session state (gateway steps, tool-output evidence, a human's fallback approval)
+lives per transcript session; sequence rules are judged when the document ends.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Iterator
+
+import regex
+
+from vitana_guard import pathglob
+from vitana_guard.engine import gateway
+from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit
+from vitana_guard.engine.matchers.context import Evidence
+from vitana_guard.engine.params import render_template
+from vitana_guard.engine.rules import Entry, Rule, RulePack
+from vitana_guard.model import Actor, Channel, Command, Finding, Notice, Request, Segment, Status, Suppression
+from vitana_guard.normalize import http, shell
+
+_DIRECTIVE = regex.compile(r"vitana-guard:\s*ignore(?:\[([A-Za-z0-9, ]*)\])?[ \t]*([^\n]*)")
+_SNIPPET_MAX = 200
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rules run: enabled ones (or those selected), minus ignored; by ID or prefix."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def chooses(self, rule: Rule) -> bool:
+        selected = any(rule.id.startswith(s) for s in self.select)
+        if self.select and not selected:
+            return False
+        if not rule.enabled and not any(rule.id == s for s in self.select):
+            return False
+        return not any(rule.id.startswith(i) for i in self.ignore)
+
+
+@dataclass
+class _Step:
+    name: str
+    segment: Segment
+    request: Request
+
+
+@dataclass
+class _Session:
+    steps: list[_Step] = field(default_factory=list)
+    evidence: dict[int, Evidence] = field(default_factory=dict)
+    approval: Suppression | None = None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """Rule entries grouped by the unit they take, per channel."""
+
+    text: dict[Channel, list[tuple[Rule, Entry]]]
+    command: list[tuple[Rule, Entry]]
+    request: list[tuple[Rule, Entry]]
+    context: list[tuple[Rule, Entry]]
+    sequence: list[tuple[Rule, Entry]]
+    # every error-level request entry, selected or not: whether the gateway would
+    # reject a call decides if it is a flow step, whatever the user chose to see
+    validators: list[tuple[Rule, Entry]]
+
+
+def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
+    text: dict[Channel, list] = {c: [] for c in Channel}
+    command, request, context, sequence, validators = [], [], [], [], []
+    for rule in pack.rules:
+        if rule.severity.value == "error":
+            validators += [(rule, e) for e in rule.entries if e.matcher.unit == "request"]
+        if not selection.chooses(rule):
+            continue
+        for entry in rule.entries:
+            unit = entry.matcher.unit
+            if unit == "text":
+                for channel in entry.channels:
+                    text[channel].append((rule, entry))
+            else:
+                {"command": command, "request": request, "context": context, "session": sequence}[unit].append(
+                    (rule, entry)
+                )
+    return _Compiled(text, command, request, context, sequence, validators)
+
+
+class DocumentScanner:
+    """Scans one document's segments; `finish()` returns its findings and notices."""
+
+    def __init__(self, pack: RulePack, compiled: _Compiled, *, no_ignore: bool = False):
+        self.pack = pack
+        self.params = pack.params
+        self.compiled = compiled
+        self.no_ignore = no_ignore
+        self.findings: list[Finding] = []
+        self.notices: list[Notice] = []
+        self._sessions: dict[str, _Session] = {}
+        self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
+        self._approval_re = regex.compile(self.params["approval_pattern"])
+        self._approval_negation = regex.compile(self.params["approval_negation"])
+
+    # -- input -----------------------------------------------------------------
+
+    def feed(self, items: Iterable[Segment | Notice]) -> None:
+        for item in items:
+            if isinstance(item, Notice):
+                self.notices.append(item)
+            else:
+                self.scan_segment(item)
+
+    def scan_segment(self, seg: Segment) -> None:
+        text = seg.text
+        if not text:
+            return
+        origin = seg.origin
+        session = self._sessions.setdefault(origin.session, _Session()) if origin.session else None
+        lowered = text.lower()
+        if "vitana-guard:" in lowered:
+            self._collect_directives(seg)
+        taken: list[tuple[str, int, int]] = []
+
+        for rule, entry in self.compiled.text[seg.channel]:
+            if self._eligible(rule, entry, seg, lowered):
+                for hit in entry.matcher.match(text):
+                    self._report(rule, seg, hit, taken, session)
+
+        if session is not None:
+            self._session_text(seg, session, lowered, taken)
+
+        if seg.channel is Channel.COMMAND:
+            commands = self._commands(seg, lowered)
+            if commands:
+                for rule, entry in self.compiled.command:
+                    if self._eligible(rule, entry, seg, lowered):
+                        for cmd in commands:
+                            for hit in entry.matcher.match(cmd):
+                                self._report(rule, seg, hit, taken, session)
+                self._scan_requests(seg, lowered, [r for c in commands if (r := http.request_from_command(c))], taken, session)
+        elif seg.channel is Channel.REQUEST:
+            self._scan_requests(seg, lowered, http.requests_from_http_block(text), taken, session)
+
+    def finish(self) -> tuple[list[Finding], list[Notice]]:
+        for session in self._sessions.values():
+            self._judge_sequence(session)
+        self._sessions.clear()
+        if self._directives and not self.no_ignore:
+            self.findings = [self._apply_directive(f) for f in self.findings]
+        # one violation seen through two segments (a shell comment is both part of
+        # the script and prose) is one finding
+        unique: dict[tuple, Finding] = {}
+        for f in self.findings:
+            unique.setdefault((f.rule_id, f.path, f.line, f.column, f.commit), f)
+        self.findings = list(unique.values())
+        self.findings.sort(key=Finding.sort_key)
+        return self.findings, self.notices
+
+    # -- units -----------------------------------------------------------------
+
+    def _commands(self, seg: Segment, lowered: str) -> list[Command]:
+        needs = (
+            any(self._eligible(rule, entry, seg, lowered) for rule, entry in self.compiled.command)
+            or any(
+                self._eligible(rule, entry, seg, lowered, unit_channel=Channel.REQUEST)
+                for rule, entry in self.compiled.request
+            )
+            or (bool(self.compiled.sequence) and _is_step_source(seg))
+        )
+        return shell.parse(seg.text) if needs else []
+
+    def _scan_requests(
+        self, seg: Segment, lowered: str, requests: list[Request], taken: list, session: _Session | None
+    ) -> None:
+        if not requests:
+            return
+        entries = [(r, e) for r, e in self.compiled.request if self._eligible(r, e, seg, lowered, unit_channel=Channel.REQUEST)]
+        for request in requests:
+            for rule, entry in entries:
+                for hit in entry.matcher.match(request):
+                    self._report(rule, seg, hit, taken, session)
+            if session is not None and self.compiled.sequence and _is_step_source(seg):
+                step = self._step_name(request)
+                if step and not self._rejected(request):
+                    session.steps.append(_Step(step, seg, request))
+
+    def _rejected(self, request: Request) -> bool:
+        """Would the gateway refuse this call (an error-level contract finding)?"""
+        return any(next(iter(entry.matcher.match(request)), None) for _, entry in self.compiled.validators)
+
+    def _step_name(self, request: Request) -> str | None:
+        endpoint = gateway.endpoint_of(request, self.params)
+        if endpoint == "health":
+            return "verify"
+        if endpoint is None:
+            return "verify" if gateway.is_feature_check(request, self.params) else None
+        return None if endpoint == gateway.UNKNOWN_ENDPOINT else endpoint
+
+    # -- sessions ----------------------------------------------------------------
+
+    def _session_text(self, seg: Segment, session: _Session, lowered: str, taken: list) -> None:
+        actor = seg.origin.actor
+        if seg.channel is Channel.OUTPUT:
+            for i, (rule, entry) in enumerate(self.compiled.context):
+                entry.matcher.observe(seg.text, session.evidence.setdefault(i, Evidence()))
+        elif seg.channel is Channel.USER and actor is Actor.HUMAN and session.approval is None:
+            m = self._approval_re.search(seg.text, timeout=REGEX_TIMEOUT)
+            if m and not self._approval_negation.search(seg.text, timeout=REGEX_TIMEOUT):
+                line, _ = seg.position(m.start())
+                quote = " ".join(seg.text.split())[:200]
+                where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
+                session.approval = Suppression("external", f'fallback approved by the human at {where}: "{quote}"')
+        for i, (rule, entry) in enumerate(self.compiled.context):
+            if self._eligible(rule, entry, seg, lowered):
+                evidence = session.evidence.setdefault(i, Evidence())
+                for hit in entry.matcher.match(seg.text, evidence):
+                    self._report(rule, seg, hit, taken, session)
+
+    def _judge_sequence(self, session: _Session) -> None:
+        if not session.steps:
+            return
+        names = [s.name for s in session.steps]
+        for rule, entry in self.compiled.sequence:
+            matcher = entry.matcher
+            for i in matcher.judge(names):
+                step = session.steps[i]
+                missing = matcher.requires_before or " or ".join(matcher.requires_after) or ""
+                hit = Hit(step.request.start, step.request.end, {"step": step.name, "missing": missing})
+                self._report(rule, step.segment, hit, [], session)
+
+    # -- findings ----------------------------------------------------------------
+
+    def _eligible(
+        self, rule: Rule, entry: Entry, seg: Segment, lowered: str, unit_channel: Channel | None = None
+    ) -> bool:
+        channel = unit_channel or seg.channel
+        if not entry.applies(channel, seg.origin.actor, seg.origin.kind):
+            return False
+        if rule.keywords and entry.matcher.unit != "session" and type(entry.matcher).__name__ != "RequireMatcher":
+            if not any(k in lowered for k in rule.keywords):
+                return False
+        path = seg.origin.path
+        if rule.include and not pathglob.matches(path, rule.include):
+            return False
+        return not (rule.exclude and pathglob.matches(path, rule.exclude))
+
+    def _report(self, rule: Rule, seg: Segment, hit: Hit, taken: list, session: _Session | None) -> None:
+        for rid, s, e in taken:
+            if rid == rule.id and hit.start < e and s < hit.end:
+                return  # the same violation through another entry of the rule
+        taken.append((rule.id, hit.start, hit.end))
+        self.findings.append(self._finding(rule, seg, hit, session))
+
+    def _finding(self, rule: Rule, seg: Segment, hit: Hit, session: _Session | None) -> Finding:
+        line, column = seg.position(hit.start)
+        if seg.flat:
+            end_line, end_column = line, column + 1
+        else:
+            end_line, end_column = seg.position(hit.end)
+        snippet = seg.text[hit.start : hit.end]
+        short = " ".join(snippet.split())
+        if len(short) > 120:
+            short = short[:117] + "..."
+        variables: dict[str, Any] = {**self.params, **hit.variables, "matched": short}
+        suppression = None
+        if session is not None and session.approval is not None and _covered(rule.id, self.params["approval_covers"]):
+            suppression = session.approval
+        origin = seg.origin
+        return Finding(
+            rule_id=rule.id,
+            slug=rule.slug,
+            severity=rule.severity,
+            message=render_template(rule.message, variables),
+            policy=rule.policy,
+            path=origin.path,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column,
+            snippet=snippet[:_SNIPPET_MAX],
+            source_line=seg.source_line(hit.start) if not seg.flat else snippet.split("\n", 1)[0][:_SNIPPET_MAX],
+            fingerprint=fingerprint(rule.id, origin.path, snippet),
+            record_id=origin.record_id,
+            commit=origin.commit,
+            session=origin.session,
+            suppression=suppression,
+            properties={k: v for k, v in (("actor", origin.actor), ("status", origin.status), ("tool", origin.tool)) if v},
+        )
+
+    # -- inline suppressions -----------------------------------------------------
+
+    def _collect_directives(self, seg: Segment) -> None:
+        for m in _DIRECTIVE.finditer(seg.text, timeout=REGEX_TIMEOUT):
+            line, _ = seg.position(m.start())
+            ids = tuple(i.strip() for i in (m.group(1) or "").split(",") if i.strip())
+            reason = m.group(2).strip().removesuffix("-->").strip() or "no reason given"
+            self._directives[(seg.origin.path, line)] = (ids, reason)
+
+    def _apply_directive(self, finding: Finding) -> Finding:
+        if finding.suppression is not None:
+            return finding
+        for line in (finding.line, finding.line - 1):
+            directive = self._directives.get((finding.path, line))
+            if directive and (not directive[0] or _covered(finding.rule_id, directive[0])):
+                return replace(finding, suppression=Suppression("inSource", directive[1]))
+        return finding
+
+
+def _covered(rule_id: str, prefixes: Iterable[str]) -> bool:
+    return any(rule_id.startswith(p) for p in prefixes)
+
+
+def _is_step_source(seg: Segment) -> bool:
+    """An executed (or attempted) agent call, not a suggestion or a quote."""
+    origin = seg.origin
+    return origin.actor is Actor.AGENT and origin.status is not None and origin.status is not Status.DENIED
+
+
+def fingerprint(rule_id: str, path: str, snippet: str) -> str:
+    """Content fingerprint: rule + path + whitespace-normalised matched text.
+    Independent of line numbers, so it survives edits above the finding."""
+    normal = " ".join(snippet.split())
+    return hashlib.sha256(f"{rule_id}\0{path}\0{normal}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def scan_segments(
+    pack: RulePack, items: Iterable[Segment | Notice], *, selection: Selection = Selection(), no_ignore: bool = False
+) -> tuple[list[Finding], list[Notice]]:
+    scanner = DocumentScanner(pack, compile_pack(pack, selection), no_ignore=no_ignore)
+    scanner.feed(items)
+    return scanner.finish()

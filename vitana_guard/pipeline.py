@@ -1,0 +1,177 @@
+"""Wiring: inputs -> segments -> engine -> filters -> ScanResult.
+
+A document (one file, one transcript) is an independent unit: `scan_file` is a
+pure function of the file and the pack, so files can go to other processes.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+
+from vitana_guard import __version__, config as configmod, pathglob
+from vitana_guard.engine.rules import RulePack, load_pack
+from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
+from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
+from vitana_guard.sources import classify, files, message
+from vitana_guard import transcripts
+
+# Files whose content may be an agent transcript; everything else is classified by kind.
+TRANSCRIPT_SUFFIXES = (".jsonl", ".json", ".log", ".txt", ".ndjson")
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    no_ignore: bool = False
+    include_vendored: bool = False
+    exclude: tuple[str, ...] = ()
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    transcript_format: str | None = None
+    jobs: int = 1
+    fail_on: Severity = Severity.WARNING
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.select, self.ignore)
+
+
+def load_for(cfg: configmod.Config) -> RulePack:
+    return load_pack(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config")
+
+
+def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:
+    """Findings and notices of one file, and the bytes read."""
+    scanner = DocumentScanner(pack, _compiled(pack, options), no_ignore=options.no_ignore)
+    scanner.feed(document_segments(entry, options))
+    found, notices = scanner.finish()
+    return found, notices, entry.size
+
+
+COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG")
+
+
+def document_segments(entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice]:
+    if os.path.basename(entry.path) in COMMIT_MESSAGE_FILES:
+        text, notice = files.read_text(entry)
+        if notice is not None:
+            yield notice
+        if text is not None:
+            yield from message.segments(entry.display_path, message.strip_git_comments(text), "commit-msg")
+        return
+    fmt = options.transcript_format
+    if fmt is None and entry.path.lower().endswith(TRANSCRIPT_SUFFIXES):
+        try:
+            with open(entry.path, "rb") as f:
+                head = f.read(transcripts.HEAD_BYTES)
+        except OSError as e:
+            yield Notice(f"cannot read: {e.strerror or e}", entry.display_path)
+            return
+        if b"\0" not in head[:8192]:
+            fmt = transcripts.detect(entry.path, head)
+    if fmt is not None:
+        yield from transcripts.read(entry.path, entry.display_path, fmt)
+        return
+    text, notice = files.read_text(entry)
+    if notice is not None:
+        yield notice
+    if text is not None:
+        yield from classify.segments(entry.display_path, text)
+
+
+_COMPILED: dict[tuple, object] = {}
+
+
+def _compiled(pack: RulePack, options: ScanOptions):
+    key = (pack.digest, options.selection)
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_pack(pack, options.selection)
+    return _COMPILED[key]
+
+
+def apply_path_ignores(findings: list[Finding], per_path: dict[str, tuple[str, ...]]) -> list[Finding]:
+    """Per-path ignores from the config mark findings suppressed (kept for SARIF)."""
+    if not per_path:
+        return findings
+    out = []
+    for f in findings:
+        for glob, ids in per_path.items():
+            if f.suppression is None and pathglob.matches(f.path, [glob]) and any(f.rule_id.startswith(i) for i in ids):
+                f = replace(f, suppression=Suppression("external", f"per-path-ignores: {glob}"))
+        out.append(f)
+    return out
+
+
+def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, root: str) -> ScanResult:
+    start = _now()
+    entries, skipped, notices = files.discover(
+        list(paths), root=root, include_vendored=options.include_vendored, exclude=options.exclude
+    )
+    findings: list[Finding] = []
+    scanned = 0
+    bytes_scanned = 0
+    for found, file_notices, size in _map(pack, options, entries):
+        findings.extend(found)
+        for n in file_notices:
+            reason = files.skip_reason(n)
+            if reason:
+                skipped[reason] = skipped.get(reason, 0) + 1
+            else:
+                notices.append(n)
+        if not any(files.skip_reason(n) for n in file_notices):
+            scanned += 1
+            bytes_scanned += size
+    findings = apply_path_ignores(findings, options.per_path_ignores)
+    return ScanResult(
+        findings=sorted(findings, key=Finding.sort_key),
+        notices=notices,
+        rules=[r.info() for r in pack.rules if options.selection.chooses(r)],
+        root=root,
+        files_scanned=scanned,
+        bytes_scanned=bytes_scanned,
+        skipped=skipped,
+        tool_version=__version__,
+        command_line=list(sys.argv),
+        start_time=start,
+        end_time=_now(),
+        fail_on=options.fail_on,
+    )
+
+
+def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
+    jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
+    if jobs <= 1 or len(entries) < 2:
+        for entry in entries:
+            yield scan_file(pack, options, entry)
+        return
+    chunk = max(1, min(64, len(entries) // (jobs * 4) or 1))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(pack, options)) as pool:
+        yield from pool.map(_worker_scan, entries, chunksize=chunk)
+
+
+_WORKER: tuple[RulePack, ScanOptions] | None = None
+
+
+def _init_worker(pack: RulePack, options: ScanOptions) -> None:
+    global _WORKER
+    _WORKER = (pack, options)
+
+
+def _worker_scan(entry: files.FileEntry):
+    assert _WORKER is not None
+    return scan_file(_WORKER[0], _WORKER[1], entry)
+
+
+def exit_code(result: ScanResult) -> int:
+    if result.input_errors:
+        return 2
+    threshold = result.fail_on.rank
+    return 1 if any(f.severity.rank >= threshold for f in result.active) else 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
