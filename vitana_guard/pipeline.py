@@ -18,6 +18,7 @@ from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
 from vitana_guard.sources import classify, files, message
 from vitana_guard import transcripts
+from vitana_guard.transcripts.prefilter import Prefilter
 
 # Files whose content may be an agent transcript; everything else is classified by kind.
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json", ".log", ".txt", ".ndjson")
@@ -47,7 +48,7 @@ def load_for(cfg: configmod.Config) -> RulePack:
 def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:
     """Findings and notices of one file, and the bytes read."""
     scanner = DocumentScanner(pack, _compiled(pack, options), no_ignore=options.no_ignore)
-    scanner.feed(document_segments(entry, options))
+    scanner.feed(document_segments(pack, entry, options))
     found, notices = scanner.finish()
     return found, notices, entry.size
 
@@ -55,7 +56,7 @@ def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> t
 COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG")
 
 
-def document_segments(entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice]:
+def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice]:
     if os.path.basename(entry.path) in COMMIT_MESSAGE_FILES:
         text, notice = files.read_text(entry)
         if notice is not None:
@@ -74,7 +75,7 @@ def document_segments(entry: files.FileEntry, options: ScanOptions) -> Iterator[
         if b"\0" not in head[:8192]:
             fmt = transcripts.detect(entry.path, head)
     if fmt is not None:
-        yield from transcripts.read(entry.path, entry.display_path, fmt)
+        yield from transcripts.read(entry.path, entry.display_path, fmt, prefilter=_prefilter(pack, options))
         return
     text, notice = files.read_text(entry)
     if notice is not None:
@@ -91,6 +92,23 @@ def _compiled(pack: RulePack, options: ScanOptions):
     if key not in _COMPILED:
         _COMPILED[key] = compile_pack(pack, options.selection)
     return _COMPILED[key]
+
+
+_PREFILTERS: dict[tuple, Prefilter | None] = {}
+
+
+def _prefilter(pack: RulePack, options: ScanOptions) -> Prefilter | None:
+    """The keyword prefilter for transcripts, or None when a selected rule has no
+    keywords (then every record must be parsed)."""
+    key = (pack.digest, options.selection)
+    if key not in _PREFILTERS:
+        rules = [r for r in pack.rules if options.selection.chooses(r)]
+        if any(not r.keywords for r in rules):
+            _PREFILTERS[key] = None
+        else:
+            words = [k for r in rules for k in r.keywords] + list(pack.params.get("transcript_markers", ()))
+            _PREFILTERS[key] = Prefilter(words)
+    return _PREFILTERS[key]
 
 
 def apply_path_ignores(findings: list[Finding], per_path: dict[str, tuple[str, ...]]) -> list[Finding]:

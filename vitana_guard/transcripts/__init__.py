@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..model import Notice, Segment
 from . import _jsonl, claude, codex, gemini, openai, plain
@@ -76,8 +76,12 @@ def detect(path: str, head: bytes) -> str | None:
         return None
 
 
-def read(path: str, display_path: str, fmt: str | None = None) -> Iterator[Segment | Notice]:
-    """Segments and Notices of one transcript file, in file order. Never raises."""
+def read(path: str, display_path: str, fmt: str | None = None, prefilter: Any = None) -> Iterator[Segment | Notice]:
+    """Segments and Notices of one transcript file, in file order. Never raises.
+
+    `prefilter` (a prefilter.Prefilter) lets JSONL readers skip records that hold
+    none of the rules' keywords; pretty-printed documents and plain logs ignore it.
+    """
     if fmt is None:
         try:
             with open(path, "rb") as f:
@@ -93,7 +97,11 @@ def read(path: str, display_path: str, fmt: str | None = None) -> Iterator[Segme
     if reader is None:
         yield Notice(f"unknown transcript format {fmt!r} (known: {', '.join(FORMATS)})", display_path)
         return
-    yield from guarded(reader(path, display_path), fmt, display_path)
+    stream = reader(path, display_path, prefilter) if prefilter is not None and fmt in _FILTERABLE else reader(path, display_path)
+    yield from guarded(stream, fmt, display_path)
+
+
+_FILTERABLE = ("claude", "codex", "gemini", "openai")
 
 
 __all__ = ["FORMATS", "detect", "read"]

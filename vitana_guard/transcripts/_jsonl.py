@@ -66,12 +66,16 @@ def _short(msg: str, limit: int = 200) -> str:
 
 
 def iter_records(
-    f: BinaryIO, display_path: str, fmt: str, max_bytes: int = MAX_RECORD_BYTES
+    f: BinaryIO, display_path: str, fmt: str, max_bytes: int = MAX_RECORD_BYTES, prefilter: Any = None
 ) -> Iterator[tuple[int, dict] | Notice]:
     """Yield (line, object) for every JSON object line of a JSONL stream, and Notices.
 
-    Blank lines are skipped. Nothing is held beyond the current line.
+    Blank lines are skipped. Nothing is held beyond the current line (or block).
+    With a `prefilter` (see prefilter.py) only the lines it picks are parsed.
     """
+    if prefilter is not None:
+        yield from _iter_filtered(f, display_path, fmt, max_bytes, prefilter)
+        return
     line = 0
     while True:
         raw = f.readline(max_bytes + 1)
@@ -98,26 +102,86 @@ def iter_records(
             raw = raw[3:]
         if raw.isspace() or not raw:
             continue
-        obj, error, replaced = loads(raw)
-        if error is not None:
-            if not complete:
-                why = f"truncated last line (the file may still be being written): {error}"
-            else:
-                why = error
-            yield Notice(f"{fmt}: line {line}: {why}", display_path, line)
+        yield from _parse_line(raw, line, complete, display_path, fmt)
+
+
+BLOCK_BYTES = 8 << 20
+
+
+def _iter_filtered(
+    f: BinaryIO, display_path: str, fmt: str, max_bytes: int, prefilter: Any
+) -> Iterator[tuple[int, dict] | Notice]:
+    """Block-wise: scan 8 MB of whole lines at once, parse only the candidate lines."""
+    lines_before = 0  # lines wholly consumed before `block`
+    carry = b""
+    first = True
+    while True:
+        chunk = f.read(BLOCK_BYTES)
+        data = carry + chunk if carry else chunk
+        if not chunk:
+            if data and not data.isspace():  # a last line without its newline
+                line = lines_before + 1
+                yield from _parse_line(data, line, False, display_path, fmt)
+            return
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > max_bytes:
+                size = len(data)
+                while True:  # drain the oversized line without keeping it
+                    more = f.readline(1 << 20)
+                    if not more:
+                        break
+                    size += len(more)
+                    if more.endswith(b"\n"):
+                        break
+                lines_before += 1
+                yield Notice(
+                    f"{fmt}: line {lines_before}: record of {size} bytes is over the {max_bytes}-byte limit; skipped",
+                    display_path,
+                    lines_before,
+                )
+                carry = b""
+                continue
+            carry = data
             continue
-        if replaced:
-            yield Notice(
-                f"{fmt}: line {line}: invalid UTF-8; read with replacement characters",
-                display_path,
-                line,
-            )
-        if not isinstance(obj, dict):
-            yield Notice(
-                f"{fmt}: line {line}: not a JSON object ({type(obj).__name__})", display_path, line
-            )
-            continue
-        yield line, obj
+        block, carry = data[: cut + 1], data[cut + 1 :]
+        if first and block.startswith(_BOM):
+            block = b" " * len(_BOM) + block[len(_BOM) :]
+        starts = prefilter.candidates(block)
+        if first and (not starts or starts[0] != 0):
+            starts.insert(0, 0)  # the first record names the session / format metadata
+        first = False
+        line, pos = lines_before, 0
+        for start in starts:
+            line += block.count(b"\n", pos, start)
+            pos = start
+            end = block.index(b"\n", start)
+            raw = block[start:end]
+            if len(raw) > max_bytes:
+                yield Notice(
+                    f"{fmt}: line {line + 1}: record of {len(raw)} bytes is over the {max_bytes}-byte limit; skipped",
+                    display_path,
+                    line + 1,
+                )
+            elif raw.strip():
+                yield from _parse_line(raw, line + 1, True, display_path, fmt)
+        lines_before += block.count(b"\n")
+
+
+def _parse_line(
+    raw: bytes, line: int, complete: bool, display_path: str, fmt: str
+) -> Iterator[tuple[int, dict] | Notice]:
+    obj, error, replaced = loads(raw)
+    if error is not None:
+        why = f"truncated last line (the file may still be being written): {error}" if not complete else error
+        yield Notice(f"{fmt}: line {line}: {why}", display_path, line)
+        return
+    if replaced:
+        yield Notice(f"{fmt}: line {line}: invalid UTF-8; read with replacement characters", display_path, line)
+    if not isinstance(obj, dict):
+        yield Notice(f"{fmt}: line {line}: not a JSON object ({type(obj).__name__})", display_path, line)
+        return
+    yield line, obj
 
 
 # --- pretty-printed documents -------------------------------------------------------------

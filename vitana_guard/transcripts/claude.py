@@ -48,7 +48,7 @@ def status_of(is_error: Any, text: str) -> Status:
     return Status.FAILED
 
 
-def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
+def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segment | Notice]:
     try:
         f = open(path, "rb")
     except OSError as exc:
@@ -64,7 +64,7 @@ def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
     session: str | None = stem if _UUID.match(stem) else None
     index = -1
     with f:
-        for item in _jsonl.iter_records(f, display_path, NAME):
+        for item in _jsonl.iter_records(f, display_path, NAME, prefilter=prefilter):
             if isinstance(item, Notice):
                 yield from em.push(item)
                 continue

@@ -83,7 +83,7 @@ def output_of(raw: Any) -> tuple[str, Status]:
     return text, Status.EXECUTED
 
 
-def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
+def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segment | Notice]:
     try:
         f = open(path, "rb")
     except OSError as exc:
@@ -96,7 +96,7 @@ def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
             yield from _read_document(path, display_path)
             return
         state = _State(display_path)
-        for item in _jsonl.iter_records(f, display_path, NAME):
+        for item in _jsonl.iter_records(f, display_path, NAME, prefilter=prefilter):
             if isinstance(item, Notice):
                 yield from state.em.push(item)
                 continue

@@ -65,7 +65,7 @@ def _result_output(result: Any) -> str:
     return "\n".join(parts)
 
 
-def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
+def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segment | Notice]:
     try:
         f = open(path, "rb")
     except OSError as exc:
@@ -85,7 +85,7 @@ def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
             return
         meta: dict[str, Any] = {}
         messages: dict[str, tuple[int, dict]] = {}  # id -> (line of latest copy, latest copy)
-        for item in _jsonl.iter_records(f, display_path, NAME):
+        for item in _jsonl.iter_records(f, display_path, NAME, prefilter=prefilter):
             if isinstance(item, Notice):
                 yield item  # reported as read; messages come at the end (replay semantics)
                 continue

@@ -37,7 +37,7 @@ class _State:
         self.tools: dict[str, str] = {}
 
 
-def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
+def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segment | Notice]:
     try:
         f = open(path, "rb")
     except OSError as exc:
@@ -50,7 +50,7 @@ def read(path: str, display_path: str) -> Iterator[Segment | Notice]:
             yield from _read_document(path, display_path)
             return
         st = _State(display_path)
-        for item in _jsonl.iter_records(f, display_path, NAME):
+        for item in _jsonl.iter_records(f, display_path, NAME, prefilter=prefilter):
             if isinstance(item, Notice):
                 yield from st.em.push(item)
                 continue

@@ -1,0 +1,89 @@
+"""Which JSONL records are worth parsing: a multi-literal scan of raw bytes.
+
+Violations are rare; parsing every record of a gigabyte transcript costs far more
+than finding the few that mention a rule's keyword. A block of lines is scanned
+once for every keyword at the same time (Hyperscan where its wheel exists, else
+one combined regex); only the lines holding a hit are parsed.
+
+What keeps it honest:
+- a line holding a JSON escape (`\\u0067cloud`, `https:\\/\\/`) is always parsed:
+  the raw bytes of an escaped keyword do not spell it;
+- a line not shaped like a JSON object (`{...}`), including a truncated last line,
+  is always parsed, so it is reported as unreadable rather than skipped in silence;
+- the keywords are every selected rule's keywords plus the pack's
+  `transcript_markers` (approvals, tool failures, denials, session records);
+  if any selected rule has no keywords there is no prefilter at all.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+try:  # x86-64 wheels only; the regex fallback is correct, just slower
+    import hyperscan
+except ImportError:  # pragma: no cover - depends on the platform
+    hyperscan = None
+
+# A line whose first non-blank byte is not `{`, or whose last is not `}`.
+_BAD_SHAPE = (rb"^[ \t]*[^{ \t\r\n]", rb"[^} \t\r\n][ \t\r]*$")
+_ESCAPES = (rb"\\u", rb"\\/")
+
+
+class Prefilter:
+    """`candidates(block)`: offsets of the starts of the lines to parse in `block`
+    (a run of whole lines), sorted."""
+
+    def __init__(self, keywords: list[str]):
+        self.keywords = sorted({k.lower() for k in keywords if k})
+        literals = [re.escape(k.encode()) for k in self.keywords] + list(_ESCAPES)
+        self._scan: Callable[[bytes], list[int]]
+        if hyperscan is not None:
+            self._scan = _hyperscan_scanner(literals)
+        else:
+            self._scan = _regex_scanner(literals)
+
+    def candidates(self, block: bytes) -> list[int]:
+        starts = set()
+        for offset in self._scan(block):
+            starts.add(block.rfind(b"\n", 0, offset) + 1)
+        return sorted(starts)
+
+
+def _hyperscan_scanner(literals: list[bytes]) -> Callable[[bytes], list[int]]:
+    expressions = literals + list(_BAD_SHAPE)
+    flags = [hyperscan.HS_FLAG_CASELESS] * len(literals) + [hyperscan.HS_FLAG_MULTILINE] * len(_BAD_SHAPE)
+    db = hyperscan.Database()
+    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
+
+    def scan(block: bytes) -> list[int]:
+        hits: list[int] = []
+        # report each line once: after a hit, hits before the line's end add nothing
+        def on_match(_id: int, start: int, end: int, _flags: int, _ctx: object) -> None:
+            hits.append(max(end - 1, 0))
+
+        db.scan(block, match_event_handler=on_match)
+        return hits
+
+    return scan
+
+
+def _regex_scanner(literals: list[bytes]) -> Callable[[bytes], list[int]]:
+    words = re.compile(b"|".join(literals), re.IGNORECASE)
+    shape = re.compile(b"|".join(_BAD_SHAPE), re.MULTILINE)
+
+    def scan(block: bytes) -> list[int]:
+        hits = []
+        for pattern in (words, shape):
+            pos = 0
+            while True:
+                m = pattern.search(block, pos)
+                if m is None:
+                    break
+                hits.append(m.start())
+                end = block.find(b"\n", m.end())
+                if end < 0:
+                    break
+                pos = end + 1  # one hit per line is enough
+        return hits
+
+    return scan
