@@ -111,7 +111,21 @@ BLOCK_BYTES = 8 << 20
 def _iter_filtered(
     f: BinaryIO, display_path: str, fmt: str, max_bytes: int, prefilter: Any
 ) -> Iterator[tuple[int, dict] | Notice]:
-    """Block-wise: scan 8 MB of whole lines at once, parse only the candidate lines."""
+    """Parse only the lines the prefilter picks (see `_candidates`), in file order."""
+    for kind, line, payload, complete in _candidates(f, prefilter, max_bytes):
+        if kind == "big":
+            yield Notice(
+                f"{fmt}: line {line}: record of {payload} bytes is over the {max_bytes}-byte limit; skipped",
+                display_path,
+                line,
+            )
+        elif kind == "line":
+            yield from _parse_line(payload, line, complete, display_path, fmt)
+
+
+def _candidates(f: BinaryIO, prefilter: Any, max_bytes: int) -> Iterator[tuple[str, int, Any, bool]]:
+    """("line", line, raw, complete) for each candidate line of `f`, scanned in
+    blocks of whole lines; ("big", line, size, False) for oversized ones."""
     lines_before = 0  # lines wholly consumed before `block`
     carry = b""
     first = True
@@ -120,8 +134,7 @@ def _iter_filtered(
         data = carry + chunk if carry else chunk
         if not chunk:
             if data and not data.isspace():  # a last line without its newline
-                line = lines_before + 1
-                yield from _parse_line(data, line, False, display_path, fmt)
+                yield "line", lines_before + 1, data, False
             return
         cut = data.rfind(b"\n")
         if cut < 0:
@@ -135,11 +148,7 @@ def _iter_filtered(
                     if more.endswith(b"\n"):
                         break
                 lines_before += 1
-                yield Notice(
-                    f"{fmt}: line {lines_before}: record of {size} bytes is over the {max_bytes}-byte limit; skipped",
-                    display_path,
-                    lines_before,
-                )
+                yield "big", lines_before, size, False
                 carry = b""
                 continue
             carry = data
@@ -156,16 +165,11 @@ def _iter_filtered(
             line += block.count(b"\n", pos, start)
             pos = start
             end = block.index(b"\n", start)
-            raw = block[start:end]
-            if len(raw) > max_bytes:
-                yield Notice(
-                    f"{fmt}: line {line + 1}: record of {len(raw)} bytes is over the {max_bytes}-byte limit; skipped",
-                    display_path,
-                    line + 1,
-                )
-            elif raw.strip():
-                yield from _parse_line(raw, line + 1, True, display_path, fmt)
-        lines_before += block.count(b"\n")
+            if end - start > max_bytes:
+                yield "big", line + 1, end - start, False
+            elif not block[start:end].isspace() and end > start:
+                yield "line", line + 1, block[start:end], True
+        lines_before = line + block.count(b"\n", pos)
 
 
 def _parse_line(

@@ -42,6 +42,9 @@ class Prefilter:
         else:
             self._scan = _regex_scanner(literals)
 
+    def __reduce__(self):  # compiled databases do not pickle; the keywords do
+        return Prefilter, (self.keywords,)
+
     def candidates(self, block: bytes) -> list[int]:
         starts = set()
         for offset in self._scan(block):

@@ -11,18 +11,28 @@ import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex
 
-URL_RE = regex.compile(
-    r"""(?i)(?<![\w.-])(?:(?:https?|wss?)://[^\s'"<>`\\)\]}|,;]+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.run\.app\b[^\s'"<>`\\)\]}|,;]*)"""
-)
+_STOP = r"""[^\s'"<>`\\)\]}|,;]"""
+SCHEME_URL_RE = regex.compile(r"(?i)(?<![\w.-])(?:https?|wss?)://" + _STOP + "+")
+# a bare Cloud Run host: found from its `.run.app` suffix, never by trying every word
+BARE_HOST_RE = regex.compile(r"(?i)(?<![\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.run\.app\b" + _STOP + "*")
 _PLACEHOLDER = regex.compile(r"[<>{}$]")
+_RUN_APP = regex.compile(r"(?i)\.run\.app")
 
 
 def find_urls(text: str) -> Iterator[tuple[int, int, str]]:
-    for m in URL_RE.finditer(text, timeout=REGEX_TIMEOUT):
-        if text[m.end() : m.end() + 1] in ("<", "{", "$"):
+    spans = []
+    if "://" in text:
+        spans += [(m.start(), m.end()) for m in SCHEME_URL_RE.finditer(text, timeout=REGEX_TIMEOUT)]
+    if _RUN_APP.search(text):
+        taken = list(spans)
+        for m in BARE_HOST_RE.finditer(text, timeout=REGEX_TIMEOUT):
+            if not any(s <= m.start() < e for s, e in taken):
+                spans.append((m.start(), m.end()))
+    for start, end in sorted(spans):
+        if text[end : end + 1] in ("<", "{", "$"):
             continue  # the URL goes on with a placeholder: an unknown value
-        url = m.group().rstrip(".:")
-        yield m.start(), m.start() + len(url), url
+        url = text[start:end].rstrip(".:")
+        yield start, start + len(url), url
 
 
 @dataclass(frozen=True)
