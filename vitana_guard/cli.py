@@ -91,10 +91,12 @@ def _options(pack, cfg, select, ignore, fail_on, no_ignore):
     from vitana_guard.pipeline import ScanOptions
 
     known = {r.id for r in pack.rules}
+    # an unknown ID is reported where it was written: the option or the config file
+    configmod.check_rule_ids(_split_ids(select), known, "--select")
+    configmod.check_rule_ids(_split_ids(ignore), known, "--ignore")
+    configmod.check_rule_ids(cfg.select + cfg.ignore, known, cfg.path or "config")
     select = _split_ids(select) or cfg.select
     ignore = _split_ids(ignore) + cfg.ignore
-    configmod.check_rule_ids(select, known, "--select" if _split_ids(()) != select else (cfg.path or "config"))
-    configmod.check_rule_ids(ignore, known, "--ignore")
     for ids in cfg.per_path_ignores.values():
         configmod.check_rule_ids(ids, known, cfg.path or "config")
     if select and any(s == "ALL" for s in select):
@@ -131,7 +133,8 @@ def _emit(result, fmt, output, color, show_suppressed, exit_zero) -> None:
 
             click.echo(summary_line(result), err=True)
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        # click strips ANSI codes when stdout is not a terminal unless told: --color means colour
+        click.echo(text, nl=not text.endswith("\n"), color=use_color)
     code = exit_code(result)
     sys.exit(0 if exit_zero and code == 1 else code)
 
@@ -195,3 +198,4 @@ def _pack(config_path):
     from vitana_guard.pipeline import load_for
 
     return load_for(configmod.load(config_path or configmod.discover(".")))
+from vitana_guard import commands_git  # noqa: E402,F401

@@ -1,0 +1,348 @@
+"""`vitana-guard diff`, `history` and `commit-msg` against real repositories made with git."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vitana_guard.sources import git as gitsrc
+
+DEPLOY = "gcloud run deploy gateway --source .\n"
+
+
+def git_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_SYSTEM=os.devnull, GIT_CONFIG_NOSYSTEM="1",
+               GIT_AUTHOR_NAME="Dev", GIT_AUTHOR_EMAIL="dev@example.com",
+               GIT_COMMITTER_NAME="Dev", GIT_COMMITTER_EMAIL="dev@example.com")
+    env.update(extra)
+    return env
+
+
+def g(repo: Path, *args: str, **env: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, env=git_env(**env), check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def write(repo: Path, path: str, text: str | bytes) -> None:
+    p = repo / path
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+def commit(repo: Path, message: str, **env: str) -> str:
+    g(repo, "add", "-A")
+    g(repo, "commit", "-q", "--allow-empty", "-m", message, **env)
+    return g(repo, "rev-parse", "HEAD")
+
+
+def vg(cwd: Path, *args: str, stdin: str | None = None, **env: str) -> tuple[int, dict | None, str]:
+    """Run the CLI; returns exit code, the JSON report (when produced) and stderr."""
+    p = subprocess.run([sys.executable, "-m", "vitana_guard", *args, "--format", "json"], cwd=cwd,
+                       env=git_env(**env), capture_output=True, text=True, input=stdin)
+    report = json.loads(p.stdout) if p.stdout.strip().startswith("{") else None
+    return p.returncode, report, p.stderr
+
+
+def found(report: dict) -> list[tuple]:
+    return sorted((f["path"], f["line"], f["rule_id"]) for f in report["findings"] if not f["suppressed"])
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    r = tmp_path / "repo"
+    r.mkdir()
+    g(r, "init", "-q", "-b", "main")
+    return r
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def test_staged_sees_only_added_lines(repo: Path):
+    write(repo, "ops.sh", "#!/bin/sh\n" + DEPLOY)
+    commit(repo, "old violation")
+    write(repo, "ops.sh", "#!/bin/sh\n" + DEPLOY + "echo ok\ndocker push img:1\n")
+    g(repo, "add", "ops.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1
+    assert found(report) == [("ops.sh", 4, "VG103")]  # the old VG101 on line 2 is not new
+
+
+def test_staged_clean_change_passes(repo: Path):
+    write(repo, "ops.sh", "#!/bin/sh\n" + DEPLOY)
+    commit(repo, "old violation")
+    write(repo, "ops.sh", "#!/bin/sh\n" + DEPLOY + "echo ok\n")
+    g(repo, "add", "ops.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 0 and found(report) == []
+
+
+def test_unstaged_changes_not_in_staged(repo: Path):
+    write(repo, "a.sh", "echo\n")
+    commit(repo, "init")
+    write(repo, "a.sh", "echo\n" + DEPLOY)
+    assert found(vg(repo, "diff", "--staged")[1]) == []
+    assert found(vg(repo, "diff")[1]) == [("a.sh", 2, "VG101")]
+    assert found(vg(repo, "diff", "HEAD")[1]) == [("a.sh", 2, "VG101")]
+
+
+def test_markdown_prose_vs_fence(repo: Path):
+    write(repo, "README.md", "# Docs\n")
+    commit(repo, "init")
+    write(repo, "README.md", "# Docs\n\nNever run `gcloud run deploy` yourself.\n\n```bash\n" + DEPLOY + "```\n")
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1
+    assert found(report) == [("README.md", 6, "VG101")]
+
+
+def test_rename_reports_only_new_lines(repo: Path):
+    write(repo, "old.sh", "#!/bin/sh\n" + DEPLOY)
+    commit(repo, "init")
+    g(repo, "mv", "old.sh", "new name é.sh")
+    write(repo, "new name é.sh", "#!/bin/sh\n" + DEPLOY + "docker push x\n")
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert found(report) == [("new name é.sh", 3, "VG103")]
+
+
+def test_moved_line_is_not_new(repo: Path):
+    write(repo, "a.sh", "#!/bin/sh\n" + DEPLOY)
+    write(repo, "b.sh", "#!/bin/sh\necho b\n")
+    commit(repo, "init")
+    write(repo, "a.sh", "#!/bin/sh\n")
+    write(repo, "b.sh", "#!/bin/sh\necho b\n  " + DEPLOY)
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 0 and found(report) == []
+
+
+def test_deletion_and_binary_and_mode_change(repo: Path):
+    write(repo, "gone.sh", DEPLOY)
+    write(repo, "tool.sh", "#!/bin/sh\necho\n")
+    commit(repo, "init")
+    (repo / "gone.sh").unlink()
+    write(repo, "blob.bin", b"\0\1gcloud run deploy x\0")
+    os.chmod(repo / "tool.sh", 0o755)
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 0 and found(report) == []
+    assert report["summary"]["skipped"].get("binary") == 1
+
+
+def test_no_newline_at_end(repo: Path):
+    write(repo, "a.sh", "echo")
+    commit(repo, "init")
+    write(repo, "a.sh", "echo\n" + DEPLOY.rstrip("\n"))
+    g(repo, "add", "-A")
+    assert found(vg(repo, "diff", "--staged")[1]) == [("a.sh", 2, "VG101")]
+
+
+def test_range_uses_commit_content(repo: Path):
+    write(repo, "a.sh", "echo\n")
+    base = commit(repo, "init")
+    write(repo, "a.sh", "echo\n" + DEPLOY)
+    commit(repo, "add deploy")
+    write(repo, "a.sh", "echo changed in work tree\n")  # not what the range holds
+    code, report, _ = vg(repo, "diff", f"{base}..HEAD")
+    assert code == 1 and found(report) == [("a.sh", 2, "VG101")]
+    assert report["invocation"]["commit"] == g(repo, "rev-parse", "HEAD")
+
+
+def test_patch_from_stdin(tmp_path: Path):
+    patch = (
+        "--- a/x.sh\n+++ b/x.sh\n@@ -1,2 +1,3 @@\n #!/bin/sh\n--- removed\n+" + DEPLOY + "+echo ok\n"
+        "diff --git a/d.md b/d.md\n--- a/d.md\n+++ b/d.md\n@@ -0,0 +1,3 @@\n+```sh\n+docker push img\n+```\n"
+    )
+    code, report, _ = vg(tmp_path, "diff", "--patch", "-", stdin=patch)
+    assert code == 1
+    assert found(report) == [("d.md", 2, "VG103"), ("x.sh", 2, "VG101")]
+
+
+def test_bad_revision_range(repo: Path):
+    write(repo, "a", "x\n")
+    commit(repo, "init")
+    code, report, err = vg(repo, "diff", "nope..HEAD")
+    assert code == 2 and "unknown revision 'nope'" in err
+    code, _, err = vg(repo, "history", "HEAD~5..HEAD")
+    assert code == 2 and "HEAD~5" in err
+
+
+def test_not_a_git_repository(tmp_path: Path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for cmd in (["diff", "--staged"], ["history"]):
+        code, _, err = vg(plain, *cmd, GIT_CEILING_DIRECTORIES=str(tmp_path))
+        assert code == 2 and "not a git repository" in err
+
+
+def test_empty_repository(repo: Path):
+    code, report, _ = vg(repo, "history")
+    assert code == 0 and found(report) == []
+    write(repo, "a.sh", DEPLOY)
+    g(repo, "add", "a.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and found(report) == [("a.sh", 1, "VG101")]
+
+
+def test_detached_head_and_subdirectory(repo: Path):
+    write(repo, "sub/a.sh", "echo\n")
+    commit(repo, "init")
+    write(repo, "sub/a.sh", "echo\n" + DEPLOY)
+    commit(repo, "add")
+    g(repo, "checkout", "-q", "--detach", "HEAD")
+    code, report, _ = vg(repo, "history")
+    assert found(report) == [("sub/a.sh", 2, "VG101")]
+    code, report, _ = vg(repo / "sub", "history")
+    assert found(report) == [("a.sh", 2, "VG101")]  # relative to the current directory, like scan
+
+
+# --------------------------------------------------------------------------- history
+
+
+def test_history_reports_once_at_introducing_commit(repo: Path):
+    write(repo, "ship.sh", "#!/bin/sh\n")
+    commit(repo, "init")
+    write(repo, "ship.sh", "#!/bin/sh\n" + DEPLOY)
+    intro = commit(repo, "add deploy")
+    write(repo, "ship.sh", "#!/bin/sh\n# comment\n" + DEPLOY)  # keeps the line (shifted)
+    commit(repo, "keep")
+    write(repo, "ship.sh", "#!/bin/sh\n# comment\n")
+    commit(repo, "remove")
+    code, report, _ = vg(repo, "history")
+    assert code == 1
+    assert [(f["path"], f["line"], f["rule_id"], f["commit"]) for f in report["findings"]] == [
+        ("ship.sh", 2, "VG101", intro)]
+
+
+def test_history_merge_first_parent(repo: Path):
+    write(repo, "a.sh", "echo\n")
+    commit(repo, "init")
+    g(repo, "checkout", "-q", "-b", "feature")
+    write(repo, "b.sh", "docker push img\n")
+    commit(repo, "feature work")
+    g(repo, "checkout", "-q", "main")
+    write(repo, "c.txt", "x\n")
+    commit(repo, "main work")
+    g(repo, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    merge = g(repo, "rev-parse", "HEAD")
+    code, report, _ = vg(repo, "history")
+    assert [(f["path"], f["line"], f["rule_id"], f["commit"]) for f in report["findings"]] == [
+        ("b.sh", 1, "VG103", merge)]
+
+
+def test_history_policy_date(repo: Path):
+    old = {"GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z"}
+    write(repo, "a.sh", DEPLOY)
+    commit(repo, "before the policy", **old)
+    code, report, _ = vg(repo, "history")
+    assert code == 0 and found(report) == []
+    code, report, _ = vg(repo, "history", "--policy-date", "2026-01-01")
+    assert code == 1 and found(report) == [("a.sh", 1, "VG101")]
+    code, _, err = vg(repo, "history", "--policy-date", "yesterday")
+    assert code == 2 and "not a date" in err
+
+
+def test_history_commit_messages(repo: Path):
+    write(repo, "a.txt", "x\n")
+    sha = commit(repo, "fix things\n\nPlease click Run workflow in the GitHub UI to deploy it manually.")
+    code, report, _ = vg(repo, "history")
+    assert found(report) == [(f"COMMIT_MSG@{sha[:12]}", 3, "VG501")]
+    code, report, _ = vg(repo, "history", "--select", "VG303")
+    assert found(report) == [(f"COMMIT_MSG@{sha[:12]}", 1, "VG303")]
+
+
+def test_history_missing_object(repo: Path):
+    write(repo, "a.sh", "echo first\n")
+    commit(repo, "one")
+    write(repo, "b.sh", "echo lost " + DEPLOY)
+    commit(repo, "two")
+    blob = g(repo, "rev-parse", "HEAD:b.sh")
+    write(repo, "c.sh", "docker push img\n")
+    commit(repo, "three")
+    write(repo, "a.sh", "echo first\n" + DEPLOY)
+    commit(repo, "four")
+    obj = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    os.chmod(obj, 0o644)
+    obj.unlink()
+    code, report, _ = vg(repo, "history")
+    assert code == 2
+    assert found(report) == [("a.sh", 2, "VG101"), ("c.sh", 1, "VG103")]
+    assert any("skipped" in n["message"] or "missing" in n["message"] for n in report["notices"])
+
+
+def _merge_service_commit(repo: Path, path: str, text: str) -> str:
+    write(repo, path, text)
+    return commit(repo, "Merge pull request #1 (VTID-0518)", GIT_COMMITTER_NAME="GitHub",
+                  GIT_COMMITTER_EMAIL="noreply@github.com")
+
+
+def test_direct_commits_vg106(repo: Path):
+    write(repo, "a.txt", "x\n")
+    commit(repo, "by a person without PRs")
+    code, report, _ = vg(repo, "history")
+    assert code == 0 and found(report) == []  # never merged through PRs: nothing
+    _merge_service_commit(repo, "b.txt", "y\n")
+    write(repo, "c.txt", "z\n")
+    direct = commit(repo, "pushed to main", GIT_AUTHOR_NAME="Mallory")
+    code, report, _ = vg(repo, "history")
+    vg106 = [f for f in report["findings"] if f["rule_id"] == "VG106"]
+    assert code == 1
+    assert {f["commit"] for f in vg106} >= {direct}
+    hit = next(f for f in vg106 if f["commit"] == direct)
+    assert hit["path"] == "c.txt" and hit["line"] == 1 and "Mallory" in hit["message"]
+    # ignored like any other rule
+    code, report, _ = vg(repo, "history", "--ignore", "VG106")
+    assert code == 0
+
+
+def test_corpus_bundle(tmp_path: Path):
+    bundle = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "git.bundle"
+    if not bundle.exists():
+        bundle = Path("/work/shared/corpus/git.bundle")
+    clone = tmp_path / "git"
+    subprocess.run(["git", "clone", "-q", str(bundle), str(clone)], check=True, env=git_env())
+    code, report, _ = vg(clone, "history")
+    assert code == 1 and found(report) == [("ship.sh", 2, "VG101")]
+
+
+# --------------------------------------------------------------------------- commit-msg
+
+
+def test_commit_msg_hook(tmp_path: Path):
+    msg = tmp_path / "COMMIT_EDITMSG"
+    msg.write_text("fix pagination\n\n# Please enter the commit message\n# gcloud run deploy x\n"
+                   "# ------------------------ >8 ------------------------\nPlease click Run workflow\n")
+    code, report, _ = vg(tmp_path, "commit-msg", str(msg))
+    assert code == 0 and found(report) == []
+    code, report, _ = vg(tmp_path, "commit-msg", str(msg), "--select", "VG303", "--fail-on", "note")
+    assert code == 1 and [f[2] for f in found(report)] == ["VG303"]
+    msg.write_text("VTID-0518 docs\n\nThen merge the PR in the GitHub UI.\n")
+    code, report, _ = vg(tmp_path, "commit-msg", str(msg))
+    assert code == 1 and found(report) == [("COMMIT_EDITMSG", 3, "VG501")]
+    msg.write_text("VTID-0518 deploy helper\n\n```bash\n" + DEPLOY + "```\n")
+    assert found(vg(tmp_path, "commit-msg", str(msg))[1]) == [("COMMIT_EDITMSG", 4, "VG101")]
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def test_parse_quoted_paths_and_headers():
+    patch = (
+        b'diff --git "a/sp ace\\303\\251.sh" "b/sp ace\\303\\251.sh"\n'
+        b"index 0000000000000000000000000000000000000000..1111111111111111111111111111111111111111 100644\n"
+        b'--- "a/sp ace\\303\\251.sh"\n+++ "b/sp ace\\303\\251.sh"\n@@ -1 +1 @@\n--- x\n+++ y\n'
+        b"diff --git a/p.png b/p.png\nnew file mode 100644\nindex 0000000..abc\nBinary files /dev/null and b/p.png differ\n"
+        b"diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+target\n\\ No newline at end of file\n"
+    )
+    diffs = list(gitsrc.parse_patch(patch.splitlines(keepends=True)))
+    assert [d.new_path for d in diffs] == ["sp aceé.sh", "p.png", "l"]
+    assert diffs[0].added == {1: "++ y"} and diffs[0].deleted == ["-- x"]
+    assert diffs[0].new_blob == "1" * 40
+    assert diffs[1].binary and not diffs[1].lintable
+    assert diffs[2].is_new and not diffs[2].lintable  # a symlink's target is not a file

@@ -1,0 +1,485 @@
+"""Git and pull-request commands: `diff`, `history`, `commit-msg`, `pr`.
+
+Registered on the `main` group of cli.py; each takes the report options of `scan`
+and ends through cli._emit, so formats and exit codes (0/1/2) are the same.
+
+Conventions:
+- finding paths are relative to the current directory (like `scan`), in the version of
+  the file the finding is about (the new side of a diff, the commit's own version);
+- a commit message found by `history` is reported at `COMMIT_MSG@<sha12>` (line 1 is
+  the subject) with the commit in `Finding.commit`;
+- `diff` and `history` report only added lines; a line a diff both deletes and adds
+  (whitespace aside, in any file) moved and is not new.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+import click
+
+from vitana_guard import __version__
+from vitana_guard.cli import _emit, _options, main, report_options
+from vitana_guard.errors import UsageError
+from vitana_guard.model import Channel, Finding, Notice, ScanResult
+from vitana_guard.sources import git as gitsrc
+
+DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
+
+
+# --------------------------------------------------------------------------- shared
+
+
+class _Run:
+    """Config, pack and compiled selection of one invocation."""
+
+    def __init__(self, config_path, select, ignore, fail_on, no_ignore, start="."):
+        from vitana_guard import config as configmod
+        from vitana_guard.pipeline import _compiled, load_for
+
+        self.cfg = configmod.load(config_path or configmod.discover(start))
+        self.pack = load_for(self.cfg)
+        self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
+        self.compiled = _compiled(self.pack, self.options)
+        self.start = _now()
+        self.files_scanned = 0
+        self.bytes_scanned = 0
+        self.skipped: dict[str, int] = {}
+        chosen = [r for r in self.pack.rules if self.options.selection.chooses(r)]
+        self.keywords = tuple(sorted({k for r in chosen for k in r.keywords}))
+        # rules that read text whatever its words (no keywords, or a `require` matcher):
+        # with one of them for files the keyword prefilter cannot skip anything
+        self.bypass_kinds: set[str | None] = set()
+        for r in chosen:
+            for e in r.entries:
+                if e.matcher.unit == "session":
+                    continue
+                if not r.keywords or type(e.matcher).__name__ == "RequireMatcher":
+                    self.bypass_kinds.update(e.kinds if e.kinds is not None else {None})
+
+    def wanted(self, text: str, kind: str) -> bool:
+        """Cheap prefilter: can any selected rule fire on this text?"""
+        if None in self.bypass_kinds or kind in self.bypass_kinds:
+            return True
+        lowered = text.lower()
+        return any(k in lowered for k in self.keywords)
+
+    def scan(self, segments) -> tuple[list[Finding], list[Notice]]:
+        from vitana_guard.engine.scan import DocumentScanner
+
+        scanner = DocumentScanner(self.pack, self.compiled, no_ignore=self.options.no_ignore)
+        scanner.feed(segments)
+        return scanner.finish()
+
+    def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None):
+        """Classify the whole file (so a line keeps its file's channel) and keep the
+        findings on the given lines."""
+        from vitana_guard.sources import classify
+
+        segs = classify.segments(display, text)
+        if commit:
+            segs = (replace(s, origin=replace(s.origin, commit=commit)) for s in segs)
+        found, notices = self.scan(segs)
+        self.files_scanned += 1
+        self.bytes_scanned += len(text.encode("utf-8", "surrogatepass"))
+        keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
+        return keep, notices
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def result(self, findings, notices, root, commit=None) -> ScanResult:
+        from vitana_guard.pipeline import apply_path_ignores
+
+        findings = apply_path_ignores(findings, self.options.per_path_ignores)
+        return ScanResult(
+            findings=sorted(findings, key=Finding.sort_key),
+            notices=notices,
+            rules=[r.info() for r in self.pack.rules if self.options.selection.chooses(r)],
+            root=root,
+            files_scanned=self.files_scanned,
+            bytes_scanned=self.bytes_scanned,
+            skipped=self.skipped,
+            tool_version=__version__,
+            command_line=list(sys.argv),
+            start_time=self.start,
+            end_time=_now(),
+            commit=commit,
+            fail_on=self.options.fail_on,
+        )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _display(root: str, path: str) -> str:
+    """A repository path as shown to the user: relative to the current directory."""
+    cwd = os.getcwd()
+    full = os.path.join(root, path)
+    if os.path.realpath(root) == os.path.realpath(cwd):
+        return path
+    rel = os.path.relpath(os.path.realpath(full) if os.path.exists(full) else full, os.path.realpath(cwd))
+    return rel.replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------------- pr
+
+
+@main.command("pr")
+@click.option("--event", "event_path", type=click.Path(dir_okay=False),
+              help="A GitHub pull_request event (e.g. $GITHUB_EVENT_PATH).")
+@click.option("--title", help="PR title (without --event).")
+@click.option("--body-file", type=click.Path(dir_okay=False, allow_dash=True), help="PR body from FILE ('-': stdin).")
+@click.option("--head", help="PR head branch (without --event).")
+@click.option("--base", help="PR base branch (without --event).")
+@report_options
+def pr_command(event_path, title, body_file, head, base, fmt, output, select, ignore, fail_on, config_path,
+               no_ignore, show_suppressed, color, exit_zero):
+    """Lint a pull request: body (VTID, suggested commands), title and head branch."""
+    from vitana_guard.sources import pr as prsrc
+
+    if event_path and (title or body_file or head or base):
+        raise UsageError("--event reads title, body and branches from the event; do not combine it with "
+                         "--title/--body-file/--head/--base")
+    if event_path:
+        if not os.path.isfile(event_path):
+            raise UsageError("event file not found", event_path)
+        request = prsrc.from_event(event_path)
+        display = os.path.relpath(event_path).replace(os.sep, "/")
+    else:
+        if body_file is None and title is None and head is None:
+            raise UsageError("give --event FILE, or --title/--body-file/--head")
+        body = ""
+        display = "PR_BODY"
+        if body_file == "-":
+            body = sys.stdin.read()
+        elif body_file:
+            try:
+                with open(body_file, encoding="utf-8") as f:
+                    body = f.read()
+            except (OSError, UnicodeDecodeError) as e:
+                raise UsageError(f"cannot read: {getattr(e, 'strerror', None) or e}", body_file) from None
+            display = os.path.relpath(body_file).replace(os.sep, "/")
+        request = prsrc.PullRequest(title=title or "", body=body, head=head or "", base=base)
+    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    findings, notices = run.scan(prsrc.segments(display, request))
+    run.files_scanned = 1
+    _emit(run.result(findings, notices, os.getcwd(), commit=request.head_sha if _is_sha(request.head_sha) else None),
+          fmt, output, color, show_suppressed, exit_zero)
+
+
+def _is_sha(value) -> bool:
+    return isinstance(value, str) and len(value) == 40 and value != gitsrc.NULL_SHA and all(
+        c in "0123456789abcdef" for c in value)
+
+
+# --------------------------------------------------------------------------- commit-msg
+
+
+@main.command("commit-msg")
+@click.argument("message_file", type=click.Path(dir_okay=False, allow_dash=True))
+@report_options
+def commit_msg(message_file, fmt, output, select, ignore, fail_on, config_path, no_ignore, show_suppressed, color,
+               exit_zero):
+    """Lint a commit message file (git's comment lines are ignored); for the commit-msg hook.
+
+    VG303 (no VTID in the message) is off unless selected: --select VG303.
+    """
+    from vitana_guard.sources import message
+
+    if message_file == "-":
+        text = sys.stdin.read()
+        display = "COMMIT_EDITMSG"
+    else:
+        try:
+            with open(message_file, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError as e:
+            raise UsageError(f"cannot read: {e.strerror or e}", message_file) from None
+        display = os.path.relpath(message_file).replace(os.sep, "/")
+    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    text = message.strip_git_comments(text)
+    findings, notices = run.scan(message.segments(display, text or " ", "commit-msg"))
+    run.files_scanned = 1
+    _emit(run.result(findings, notices, os.getcwd()), fmt, output, color, show_suppressed, exit_zero)
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@main.command("diff")
+@click.argument("rev_range", required=False)
+@click.option("--staged", "--cached", "staged", is_flag=True, help="Lint the lines added in the index (pre-commit).")
+@click.option("--patch", "patch_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read a unified diff from FILE ('-': stdin) instead of asking git.")
+@click.option("--pre-push", is_flag=True,
+              help="Lint PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF (pre-commit's pre-push stage).")
+@report_options
+def diff_command(rev_range, staged, patch_file, pre_push, fmt, output, select, ignore, fail_on, config_path,
+                 no_ignore, show_suppressed, color, exit_zero):
+    """Lint only the lines a change adds.
+
+    \b
+    vitana-guard diff              work tree vs index (like `git diff`)
+    vitana-guard diff --staged     index vs HEAD (what `git commit` would record)
+    vitana-guard diff main..HEAD   the commits of a branch (new side: HEAD)
+    vitana-guard diff REV          work tree vs REV
+    vitana-guard diff --patch -    a unified diff on stdin
+    """
+    if sum(bool(x) for x in (patch_file, pre_push, staged and not rev_range)) > 1:
+        raise UsageError("--patch, --pre-push and --staged are exclusive")
+    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    if patch_file:
+        _emit(_diff_patch(run, patch_file), fmt, output, color, show_suppressed, exit_zero)
+        return
+    root = gitsrc.repo_root(os.getcwd())
+    commit = gitsrc.head_commit(root)
+    worktree = False
+    if pre_push:
+        to_ref = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_SOURCE")
+        from_ref = os.environ.get("PRE_COMMIT_FROM_REF") or os.environ.get("PRE_COMMIT_ORIGIN")
+        if not to_ref:
+            raise UsageError("--pre-push needs PRE_COMMIT_TO_REF (and PRE_COMMIT_FROM_REF) in the environment, "
+                             "as pre-commit sets them at the pre-push stage")
+        commit = gitsrc.verify_revision(root, to_ref)
+        base = gitsrc.EMPTY_TREE if not from_ref or from_ref == gitsrc.NULL_SHA else gitsrc.verify_revision(root, from_ref)
+        args = [base, commit]
+    elif staged:
+        args = ["--cached"]
+        if rev_range:
+            gitsrc.verify_revision(root, rev_range)
+            args.append(rev_range)
+        elif commit is None:
+            args.append(gitsrc.EMPTY_TREE)  # nothing committed yet: all of the index is new
+    elif rev_range:
+        gitsrc.check_range(root, rev_range)
+        if ".." in rev_range:
+            right = rev_range.split("...", 1)[1] if "..." in rev_range else rev_range.split("..", 1)[1]
+            commit = gitsrc.verify_revision(root, right or "HEAD")
+        else:
+            worktree = True
+        args = [rev_range]
+    else:
+        worktree = True
+        args = []
+    p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M",
+                    *args, "--"], root)
+    diffs = list(gitsrc.parse_patch(p.stdout.splitlines(keepends=True)))
+    moved = gitsrc.moved_lines(diffs)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    with gitsrc.BlobReader(root) as blobs:
+        for d in diffs:
+            if d.binary:
+                run.skip("binary")
+                continue
+            if not d.lintable:
+                continue
+            lines = gitsrc.new_lines(d, moved)
+            if not lines:
+                continue
+            display = _display(root, d.new_path)
+            if worktree:
+                try:
+                    with open(os.path.join(root, d.new_path), "rb") as f:
+                        data = f.read()
+                except OSError as e:
+                    notices.append(Notice(f"cannot read: {e.strerror or e}", display))
+                    continue
+            else:
+                data = blobs.read(d.new_blob) if d.new_blob else None
+                if data is None:
+                    notices.append(Notice(f"object {d.new_blob} is missing (partial or shallow clone?)", display))
+                    continue
+            text = gitsrc.decode(data)
+            if text is None:
+                run.skip("binary")
+                continue
+            found, file_notices = run.scan_added(display, text, lines)
+            findings += found
+            notices += file_notices
+    _emit(run.result(findings, notices, os.getcwd(), commit=commit), fmt, output, color, show_suppressed, exit_zero)
+
+
+def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
+    if patch_file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(patch_file, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise UsageError(f"cannot read: {e.strerror or e}", patch_file) from None
+    diffs = list(gitsrc.parse_patch(data.splitlines(keepends=True)))
+    if data.strip() and not diffs:
+        raise UsageError("not a unified diff (no ---/+++ or diff --git headers)", patch_file)
+    moved = gitsrc.moved_lines(diffs)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    for d in diffs:
+        if d.binary:
+            run.skip("binary")
+            continue
+        if not d.lintable:
+            continue
+        lines = gitsrc.new_lines(d, moved)
+        if not lines:
+            continue
+        # the new content as far as the patch knows it: added lines in place, the rest blank
+        top = max(d.added)
+        text = "\n".join(d.added.get(n, "") for n in range(1, top + 1)) + "\n"
+        found, file_notices = run.scan_added(d.new_path, text, lines)
+        findings += found
+        notices += file_notices
+    return run.result(findings, notices, os.getcwd())
+
+
+# --------------------------------------------------------------------------- history
+
+
+@main.command("history")
+@click.argument("rev_range", required=False)
+@click.option("--policy-date", metavar="YYYY-MM-DD",
+              help="Judge every commit by the policy in force on this date (default: each commit's own date).")
+@report_options
+def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on, config_path, no_ignore,
+                    show_suppressed, color, exit_zero):
+    """Lint every commit's additions and message (default: all of HEAD's history).
+
+    Each violation is reported once, at the commit that added it (its path and line in
+    that commit; the commit id in the report). Commits before the policy's effective
+    date report nothing. Merges are diffed against their first parent.
+    """
+    pinned = None
+    if policy_date:
+        try:
+            pinned = date.fromisoformat(policy_date)
+        except ValueError:
+            raise UsageError(f"--policy-date: '{policy_date}' is not a date (YYYY-MM-DD)") from None
+    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    root = gitsrc.repo_root(os.getcwd())
+    head = gitsrc.head_commit(root)
+    if rev_range:
+        revs = gitsrc.check_range(root, rev_range)
+        right = rev_range.split("..")[-1].lstrip(".") if ".." in rev_range else rev_range
+        commit = gitsrc.verify_revision(root, right or "HEAD")
+    elif head is None:
+        notice = Notice("the repository has no commits yet: no history to lint", level="note")
+        _emit(run.result([], [notice], os.getcwd()), fmt, output, color, show_suppressed, exit_zero)
+        return
+    else:
+        revs, commit = ["HEAD"], head
+    result = scan_history(run, root, revs, pinned)
+    result.commit = commit
+    _emit(result, fmt, output, color, show_suppressed, exit_zero)
+
+
+def _effective(pack) -> date | None:
+    value = (pack.policy or {}).get("effective")
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _main_chain(root: str) -> set[str]:
+    """The first-parent chain of the main branch (origin/HEAD, main, master; else HEAD)."""
+    ref = None
+    p = gitsrc.git(["symbolic-ref", "-q", "refs/remotes/origin/HEAD"], root, check=False)
+    if p.returncode == 0 and p.stdout.strip():
+        ref = p.stdout.decode().strip()
+    else:
+        for candidate in ("refs/heads/main", "refs/heads/master"):
+            if gitsrc.git(["rev-parse", "--verify", "-q", candidate], root, check=False).returncode == 0:
+                ref = candidate
+                break
+    p = gitsrc.git(["rev-list", "--first-parent", ref or "HEAD"], root, check=False)
+    return set(p.stdout.decode().split()) if p.returncode == 0 else set()
+
+
+def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> ScanResult:
+    from vitana_guard.engine.scan import fingerprint
+    from vitana_guard.sources import message
+
+    effective = _effective(run.pack)
+    services = {s.lower() for s in (run.cfg.merge_service or DEFAULT_MERGE_SERVICE)}
+    vg106 = run.pack.get("VG106")
+    check_direct = vg106 is not None and run.options.selection.chooses(vg106)
+    main_chain = _main_chain(root) if check_direct else set()
+    merged_by_service = False
+    direct: list[Finding] = []
+    kept: dict[tuple, Finding] = {}  # newest first: an older commit's finding replaces a newer one
+    messages: list[Finding] = []
+    notices: list[Notice] = []
+    with gitsrc.BlobReader(root) as blobs:
+        for c in gitsrc.walk_history(root, revs):
+            by_service = (c.committer.lower() in services or c.committer_email.lower() in services
+                          or c.committer_email.lower().split("@")[0] in services)
+            if c.sha in main_chain and by_service:
+                merged_by_service = True
+            when = pinned or datetime.fromtimestamp(c.time, timezone.utc).date()
+            in_force = effective is None or when >= effective
+            if c.error:
+                notices.append(Notice(f"commit {c.sha[:12]} skipped: git cannot read its changes ({c.error})",
+                                      f"COMMIT_MSG@{c.sha[:12]}"))
+            if not in_force:
+                continue
+            msg_path = f"COMMIT_MSG@{c.sha[:12]}"
+            if c.message.strip() and run.wanted(c.message, "commit-msg"):
+                found, _ = run.scan(message.segments(msg_path, c.message, "commit-msg", commit=c.sha))
+                messages += found
+            if check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error:
+                touched = next((d.new_path or d.old_path for d in c.files if (d.new_path or d.old_path)), None)
+                subject = c.message.split("\n", 1)[0].strip()
+                snippet = f"{c.sha[:12]} {subject}"[:200]
+                direct.append(Finding(
+                    rule_id=vg106.id, slug=vg106.slug, severity=vg106.severity,
+                    message=(f"commit {c.sha[:12]} by {c.author} <{c.author_email}> landed on the main branch "
+                             f"directly (committer {c.committer}), not through a PR merged by Safe Merge"),
+                    policy=vg106.policy, path=_display(root, touched) if touched else msg_path, line=1, column=1,
+                    end_line=1, end_column=1, snippet=snippet, source_line=subject,
+                    fingerprint=fingerprint(vg106.id, "direct-commit", c.sha), commit=c.sha,
+                ))
+            moved = gitsrc.moved_lines(c.files)
+            seen_here: dict[str, int] = {}
+            todo = []
+            for d in c.files:
+                if d.binary:
+                    run.skip("binary")
+                    continue
+                if not d.lintable:
+                    continue
+                lines = gitsrc.new_lines(d, moved)
+                if not lines:
+                    continue
+                if not run.wanted("\n".join(d.added[n] for n in lines), "text"):
+                    continue
+                todo.append((d, lines))
+            contents = blobs.read_many([d.new_blob or "" for d, _ in todo]) if todo else []
+            for (d, lines), data in zip(todo, contents):
+                display = _display(root, d.new_path)
+                if data is None:
+                    notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
+                                          "(partial or shallow clone?); file skipped", display))
+                    continue
+                text = gitsrc.decode(data)
+                if text is None:
+                    run.skip("binary")
+                    continue
+                found, file_notices = run.scan_added(display, text, lines, commit=c.sha)
+                notices += file_notices
+                for f in found:
+                    n = seen_here.get(f.fingerprint, 0)
+                    seen_here[f.fingerprint] = n + 1
+                    kept[(f.fingerprint, n)] = f
+    findings = list(kept.values()) + messages + (direct if merged_by_service else [])
+    return run.result(findings, notices, os.getcwd())

@@ -1,0 +1,510 @@
+"""Git inputs: the added lines of a diff, and the additions of every commit in a history.
+
+Everything goes through the `git` CLI (the same binary the user runs, so partial clones,
+alternates and replace refs behave as they do for them):
+
+- `parse_patch` reads a unified diff (`git diff -U0`, `git log -p` or any patch file),
+  counting hunk lines, so a removed line that reads `--- x` is not taken for a header.
+- `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
+- `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
+  `CommitDiff` per commit as it arrives (patches are never all held in memory). When git
+  stops at a missing object (partial or shallow clone: `git log -p` exits 128 at the
+  first one) the walk resumes past that commit and reports it as skipped.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from vitana_guard.errors import UsageError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+NULL_SHA = "0" * 40
+# git reads no user or system config that would change its output format
+_GIT_ENV_OVERRIDES = {"GIT_PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+_GIT = ["git", "-c", "core.quotepath=off", "-c", "diff.noprefix=false", "-c", "diff.mnemonicprefix=false",
+        "-c", "color.ui=never", "-c", "log.showSignature=false"]
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_COMMIT_MARK = b"\x01vg-commit "
+
+
+class GitError(UsageError):
+    """A git command failed in a way the user must fix (bad revision, not a repository)."""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(_GIT_ENV_OVERRIDES)
+    return env
+
+
+def git(args: list[str], cwd: str, *, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess:
+    try:
+        p = subprocess.run(_GIT + args, cwd=cwd, capture_output=True, input=input, env=_env())
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    if check and p.returncode != 0:
+        raise GitError(f"git {' '.join(args)}: {_stderr(p.stderr)}")
+    return p
+
+
+def _stderr(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in text.splitlines() if line.strip()]
+    return "; ".join(lines[:3]) or "failed"
+
+
+def repo_root(cwd: str) -> str:
+    """The work tree's top directory; a clear error outside a repository."""
+    if not os.path.isdir(cwd):
+        raise GitError("not a directory", cwd)
+    p = git(["rev-parse", "--show-toplevel"], cwd, check=False)
+    if p.returncode != 0:
+        if b"not a git repository" in p.stderr.lower():
+            raise GitError("not a git repository (or any parent up to the filesystem root)", cwd)
+        raise GitError(_stderr(p.stderr), cwd)
+    top = p.stdout.decode("utf-8", "surrogateescape").strip()
+    if not top:
+        raise GitError("a bare repository has no work tree; run inside a clone", cwd)
+    return top
+
+
+def head_commit(root: str) -> str | None:
+    """HEAD's sha, or None for an empty repository (unborn branch)."""
+    p = git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], root, check=False)
+    return p.stdout.decode().strip() if p.returncode == 0 else None
+
+
+def verify_revision(root: str, rev: str) -> str:
+    p = git(["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"], root, check=False)
+    if p.returncode != 0:
+        raise GitError(f"unknown revision '{rev}' (not a commit in this repository)")
+    return p.stdout.decode().strip()
+
+
+def check_range(root: str, rev_range: str) -> list[str]:
+    """Validate a revision or range (`A..B`, `A...B`, `A`, `^A B`); returns its parts as git args."""
+    if rev_range.startswith("-"):
+        raise GitError(f"invalid revision range '{rev_range}'")
+    for sep in ("...", ".."):
+        if sep in rev_range:
+            left, right = rev_range.split(sep, 1)
+            for side in (left or "HEAD", right or "HEAD"):
+                verify_revision(root, side)
+            return [rev_range]
+    verify_revision(root, rev_range)
+    return [rev_range]
+
+
+# --------------------------------------------------------------------------- patches
+
+
+def unquote_path(raw: bytes) -> str:
+    """A path as git prints it: C-quoted ("a\\tb", "\\303\\251") when it has odd bytes."""
+    raw = raw.rstrip(b"\r")
+    if raw.endswith(b"\t"):  # git adds a tab after ---/+++ names that contain spaces
+        raw = raw[:-1]
+    if len(raw) >= 2 and raw[:1] == b'"' and raw[-1:] == b'"':
+        out = bytearray()
+        body = raw[1:-1]
+        i = 0
+        escapes = {ord("n"): 10, ord("t"): 9, ord('"'): 34, ord("\\"): 92, ord("a"): 7, ord("b"): 8,
+                   ord("f"): 12, ord("r"): 13, ord("v"): 11}
+        while i < len(body):
+            c = body[i]
+            if c == 92 and i + 1 < len(body):
+                n = body[i + 1]
+                if 48 <= n <= 55 and i + 3 < len(body) + 1:
+                    out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                    i += 4
+                    continue
+                out.append(escapes.get(n, n))
+                i += 2
+                continue
+            out.append(c)
+            i += 1
+        raw = bytes(out)
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _strip_prefix(path: str, prefix: str) -> str:
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+def _header_paths(rest: bytes) -> tuple[str | None, str | None]:
+    """Paths of `diff --git a/X b/Y` (only needed when no ---/+++ lines follow)."""
+    rest = rest.rstrip(b"\n")
+    if rest.startswith(b'"'):
+        m = re.match(rb'("(?:[^"\\]|\\.)*")\s+(.*)$', rest)
+        if m:
+            return _strip_prefix(unquote_path(m.group(1)), "a/"), _strip_prefix(unquote_path(m.group(2)), "b/")
+    n = len(rest)
+    if n % 2 == 1:
+        half = (n - 1) // 2
+        a, b = rest[:half], rest[half + 1 :]
+        if a[2:] == b[2:]:
+            return _strip_prefix(unquote_path(a), "a/"), _strip_prefix(unquote_path(b), "b/")
+    m = re.match(rb"(\S+) (.*)$", rest)
+    if m:
+        return _strip_prefix(unquote_path(m.group(1)), "a/"), _strip_prefix(unquote_path(m.group(2)), "b/")
+    return None, None
+
+
+@dataclass
+class FileDiff:
+    """One file of a patch: its new path, the added lines (line number -> text) and
+    the deleted lines' text (to tell moved lines from new ones)."""
+
+    old_path: str | None = None
+    new_path: str | None = None
+    new_blob: str | None = None  # full sha with --full-index, else abbreviated or None
+    new_mode: str | None = None
+    added: dict[int, str] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    binary: bool = False
+    is_new: bool = False
+    is_deleted: bool = False
+
+    @property
+    def path(self) -> str | None:
+        return self.new_path if not self.is_deleted else None
+
+    @property
+    def lintable(self) -> bool:
+        """Text content in the new version (not a deletion, submodule or symlink)."""
+        return (
+            not self.is_deleted
+            and not self.binary
+            and self.new_path is not None
+            and self.new_mode not in ("160000", "120000")
+            and bool(self.added)
+        )
+
+
+def parse_patch(lines: Iterable[bytes]) -> Iterator[FileDiff]:
+    """FileDiffs of a unified diff, read line by line (bytes, newline kept or not)."""
+    it = iter(lines)
+    for fd in _parse(it, stop=None):
+        yield fd
+
+
+def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None) -> Iterator[FileDiff]:
+    """The parser proper. Stops (without consuming more) when a line starts with `stop`;
+    that line is stored in pending[0]."""
+    current: FileDiff | None = None
+    old_left = new_left = 0
+    new_line = 0
+    for raw in it:
+        if stop is not None and raw.startswith(stop) and old_left <= 0 and new_left <= 0:
+            if pending is not None:
+                pending.append(raw)
+            break
+        if old_left > 0 or new_left > 0:
+            c = raw[:1]
+            body = raw[1:].rstrip(b"\n")
+            if body.endswith(b"\r"):
+                body = body[:-1]
+            if c == b"+":
+                assert current is not None
+                current.added[new_line] = body.decode("utf-8", "replace")
+                new_line += 1
+                new_left -= 1
+                continue
+            if c == b"-":
+                assert current is not None
+                current.deleted.append(body.decode("utf-8", "replace"))
+                old_left -= 1
+                continue
+            if c == b" " or raw in (b"\n", b""):
+                new_line += 1
+                new_left -= 1
+                old_left -= 1
+                continue
+            if c == b"\\":
+                continue
+            old_left = new_left = 0  # malformed hunk: fall through to header parsing
+        if raw.startswith(b"\\"):
+            continue  # "\ No newline at end of file" after the last hunk line
+        if raw.startswith(b"diff --git "):
+            if current is not None:
+                yield current
+            current = FileDiff()
+            current.old_path, current.new_path = _header_paths(raw[len(b"diff --git "):])
+            continue
+        if raw.startswith(b"--- "):
+            if current is None or current.added or current.deleted:
+                if current is not None:
+                    yield current
+                current = FileDiff()
+            name = raw[4:].rstrip(b"\n")
+            if name.rstrip(b"\t\r") == b"/dev/null":
+                current.is_new = True
+                current.old_path = None
+            else:
+                current.old_path = _strip_prefix(unquote_path(name), "a/")
+            continue
+        if raw.startswith(b"+++ ") and current is not None:
+            name = raw[4:].rstrip(b"\n")
+            if name.rstrip(b"\t\r") == b"/dev/null":
+                current.is_deleted = True
+            else:
+                current.new_path = _strip_prefix(unquote_path(name), "b/")
+            continue
+        m = _HUNK.match(raw)
+        if m and current is not None:
+            old_left = int(m.group(2)) if m.group(2) is not None else 1
+            new_left = int(m.group(4)) if m.group(4) is not None else 1
+            new_line = int(m.group(3))
+            continue
+        if current is None:
+            continue
+        line = raw.rstrip(b"\n")
+        if line.startswith(b"new file mode "):
+            current.is_new = True
+            current.new_mode = line[14:].decode()
+        elif line.startswith(b"deleted file mode "):
+            current.is_deleted = True
+        elif line.startswith(b"new mode "):
+            current.new_mode = line[9:].decode()
+        elif line.startswith(b"rename to ") or line.startswith(b"copy to "):
+            current.new_path = unquote_path(line.split(b" to ", 1)[1])
+        elif line.startswith(b"rename from ") or line.startswith(b"copy from "):
+            current.old_path = unquote_path(line.split(b" from ", 1)[1])
+        elif line.startswith(b"index "):
+            parts = line[6:].split()
+            if parts and b".." in parts[0]:
+                current.new_blob = parts[0].split(b"..", 1)[1].decode()
+            if len(parts) > 1:
+                current.new_mode = parts[1].decode()
+        elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
+            current.binary = True
+    if current is not None:
+        yield current
+
+
+def moved_lines(diffs: list[FileDiff]) -> set[str]:
+    """Texts (whitespace-normalised) that a diff both deletes and adds: moved, not new."""
+    deleted = {" ".join(t.split()) for d in diffs for t in d.deleted}
+    deleted.discard("")
+    return deleted
+
+
+def new_lines(diff: FileDiff, moved: set[str]) -> set[int]:
+    return {n for n, t in diff.added.items() if " ".join(t.split()) not in moved}
+
+
+# --------------------------------------------------------------------------- blobs
+
+
+class BlobReader:
+    """One `git cat-file --batch` process: blob text by object name."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self._proc: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(_GIT + ["cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+        return self._proc
+
+    def read(self, name: str) -> bytes | None:
+        """The object's content, or None when it is missing (partial/shallow clone)."""
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            self.close()
+            return None
+        parts = header.split()
+        if len(parts) != 3 or parts[1] == b"missing":
+            return None
+        size = int(parts[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after the content
+        return data if parts[1] == b"blob" else None
+
+    def read_many(self, names: list[str]) -> list[bytes | None]:
+        """Several objects with one write and one flush (a round trip per batch, not per blob)."""
+        out: list[bytes | None] = []
+        for i in range(0, len(names), 200):  # 200 names stay far below a pipe buffer
+            chunk = names[i : i + 200]
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(b"".join(n.encode("utf-8", "surrogateescape") + b"\n" for n in chunk))
+                proc.stdin.flush()
+                for _ in chunk:
+                    parts = proc.stdout.readline().split()
+                    if len(parts) != 3 or parts[1] == b"missing":
+                        out.append(None)
+                        continue
+                    data = proc.stdout.read(int(parts[2]))
+                    proc.stdout.read(1)
+                    out.append(data if parts[1] == b"blob" else None)
+            except (BrokenPipeError, OSError):
+                self.close()
+                out.extend([None] * (len(chunk) - (len(out) - i)))
+        return out
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                if self._proc.stdin:
+                    self._proc.stdin.close()
+                self._proc.wait(timeout=5)
+            except Exception:  # noqa: BLE001
+                self._proc.kill()
+            self._proc = None
+
+    def __enter__(self) -> "BlobReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def decode(data: bytes) -> str | None:
+    """Text of a blob, None for binary content."""
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass
+class CommitDiff:
+    sha: str
+    parents: list[str]
+    author: str
+    author_email: str
+    committer: str
+    committer_email: str
+    time: int  # committer date, unix seconds
+    message: str
+    files: list[FileDiff] = field(default_factory=list)
+    error: str | None = None  # set when the diff could not be read (missing object)
+
+
+# %x01 marks a commit header (never in a patch line: those start with ' ', +, -, @, \ or a
+# header word); the message ends at a %x02 line.
+_FORMAT = "%x01vg-commit %H %P%n%an%x00%ae%x00%cn%x00%ce%x00%ct%n%B%n%x02"
+_LOG_ARGS = ["log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "--no-renames",
+             "--first-parent", "--diff-merges=first-parent", "--no-abbrev", "--format=" + _FORMAT]
+
+
+def _read_commits(stream: Iterator[bytes]) -> Iterator[CommitDiff]:
+    pending: list[bytes] = []
+    line = next(stream, None)
+    while line is not None:
+        if not line.startswith(_COMMIT_MARK):
+            line = next(stream, None)
+            continue
+        ids = line[len(_COMMIT_MARK):].split()
+        sha = ids[0].decode()
+        parents = [p.decode() for p in ids[1:]]
+        who = next(stream, b"").rstrip(b"\n").split(b"\0")
+        who += [b""] * (5 - len(who))
+        msg_lines: list[bytes] = []
+        for m in stream:
+            if m.rstrip(b"\n") == b"\x02":
+                break
+            msg_lines.append(m)
+        message = b"".join(msg_lines).decode("utf-8", "replace")
+        if message.endswith("\n\n"):
+            message = message[:-1]
+        commit = CommitDiff(sha, parents, who[0].decode("utf-8", "replace"), who[1].decode("utf-8", "replace"),
+                            who[2].decode("utf-8", "replace"), who[3].decode("utf-8", "replace"),
+                            int(who[4] or 0), message)
+        pending = []
+        commit.files = list(_parse(stream, _COMMIT_MARK, pending))
+        yield commit
+        line = pending[0] if pending else None
+
+
+class _Failed(Exception):
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _stream_log(root: str, args: list[str], stdin: bytes | None = None) -> Iterator[CommitDiff]:
+    """Yields commits as git prints them; raises _Failed if git exits non-zero."""
+    cmd = _GIT + _LOG_ARGS + args
+    proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), bufsize=1 << 16)
+    assert proc.stdout is not None and proc.stderr is not None
+    if stdin is not None:
+        assert proc.stdin is not None
+        # small (a list of shas): written before reading, git reads all of stdin first
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    try:
+        yield from _read_commits(iter(proc.stdout))
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait()
+    if code != 0:
+        raise _Failed(_stderr(err))
+
+
+def walk_history(root: str, revs: list[str]) -> Iterator[CommitDiff]:
+    """Every commit of `revs` (first-parent chain, newest first) with its additions.
+
+    A commit whose diff git cannot produce (a missing object) is yielded with
+    `error` set and no files; the walk goes on past it.
+    """
+    done: set[str] = set()
+    last: CommitDiff | None = None
+    try:
+        for commit in _stream_log(root, revs):
+            if last is not None:
+                done.add(last.sha)
+                yield last
+            last = commit
+        if last is not None:
+            yield last
+        return
+    except _Failed as failure:
+        message = failure.message
+    # git stopped: the commit it printed last may be incomplete. Go on commit by commit
+    # from there, streaming again after each failing one.
+    chain = git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
+    remaining = [s for s in chain if s not in done]
+    while remaining:
+        first, rest = remaining[0], remaining[1:]
+        try:
+            single = list(_stream_log(root, ["--no-walk", first]))
+            yield from single
+        except _Failed as e:
+            message = e.message
+            info = git(["log", "-1", "--no-walk", "--format=" + _FORMAT, first], root, check=False).stdout
+            commits = list(_read_commits(iter(info.splitlines(keepends=True))))
+            commit = commits[0] if commits else CommitDiff(first, [], "", "", "", "", 0, "")
+            commit.error = message
+            yield commit
+        done.add(first)
+        if not rest:
+            return
+        try:
+            last = None
+            for commit in _stream_log(root, ["--no-walk=unsorted", "--stdin"], ("\n".join(rest) + "\n").encode()):
+                if last is not None:
+                    done.add(last.sha)
+                    yield last
+                last = commit
+            if last is not None:
+                yield last
+            return
+        except _Failed:
+            remaining = [s for s in rest if s not in done]
