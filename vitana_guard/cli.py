@@ -198,4 +198,5 @@ def _pack(config_path):
     from vitana_guard.pipeline import load_for
 
     return load_for(configmod.load(config_path or configmod.discover(".")))
+from vitana_guard import commands_hooks  # noqa: E402,F401
 from vitana_guard import commands_git  # noqa: E402,F401

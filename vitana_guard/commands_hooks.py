@@ -1,0 +1,79 @@
+"""`vitana-guard hook ...`: the live pre-tool hooks and their installer.
+
+The hook itself lives in `vitana_guard.hooks` (no click); installed commands use the
+faster `python -m vitana_guard.hooks AGENT`, and these subcommands are equivalent.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from vitana_guard.cli import main
+
+AGENT_CHOICE = click.Choice(("claude", "gemini", "codex"))
+
+
+@main.group()
+def hook() -> None:
+    """Live pre-tool hooks for Claude Code, Gemini CLI and Codex (deny forbidden calls)."""
+
+
+def _agent_command(agent: str):
+    @hook.command(agent, help=f"Evaluate one {agent} pre-tool call read from stdin (exit 2 denies).")
+    @click.option("--fail-open", is_flag=True, envvar="VITANA_GUARD_FAIL_OPEN",
+                  help="Allow the call when the hook itself fails (default: deny).")
+    @click.option("--audit-log", type=click.Path(dir_okay=False), help="Append decisions to FILE.")
+    def run(fail_open, audit_log):
+        from vitana_guard.hooks.agents import run as run_hook
+
+        sys.exit(run_hook(agent, fail_open=fail_open, audit_log=audit_log))
+
+    return run
+
+
+for _name in ("claude", "gemini", "codex"):
+    _agent_command(_name)
+
+
+def _scope_options(f):
+    f = click.option("--dry-run", is_flag=True, help="Print the change as a unified diff; write nothing.")(f)
+    f = click.option("--user", "scope", flag_value="user", help="The user's settings (~/.claude, ~/.gemini, ~/.codex).")(f)
+    f = click.option("--project", "scope", flag_value="project", default=True,
+                     help="The project's settings under the current directory [default].")(f)
+    return f
+
+
+def _apply(agent, scope, dry_run, remove, command=None):
+    from vitana_guard.hooks import install
+
+    path = install.settings_path(agent, scope == "user")
+    try:
+        changed, diff = install.apply(path, agent, remove=remove, command=command, dry_run=dry_run)
+    except (install.SettingsError, OSError) as e:
+        click.echo(f"vitana-guard: error: {e}", err=True)
+        sys.exit(2)
+    if dry_run:
+        click.echo(diff, nl=False)
+        if not changed:
+            click.echo(f"{path}: nothing to change", err=True)
+        return
+    verb = "removed from" if remove else "installed in"
+    click.echo(f"{path}: {'hook ' + verb if changed else 'already up to date, not rewritten'}", err=True)
+
+
+@hook.command("install")
+@click.argument("agent", type=AGENT_CHOICE)
+@_scope_options
+@click.option("--command", "command", help="Hook command to install [default: this python -m vitana_guard.hooks AGENT].")
+def install_cmd(agent, scope, dry_run, command):
+    """Merge the hook into AGENT's settings (idempotent, keeps other hooks, backs up to .bak)."""
+    _apply(agent, scope, dry_run, remove=False, command=command)
+
+
+@hook.command("uninstall")
+@click.argument("agent", type=AGENT_CHOICE)
+@_scope_options
+def uninstall_cmd(agent, scope, dry_run):
+    """Remove only vitana-guard's hook from AGENT's settings."""
+    _apply(agent, scope, dry_run, remove=True)

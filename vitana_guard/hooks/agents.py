@@ -1,0 +1,235 @@
+"""The three hook contracts (shared/reference/agent-logs.md, "Live hooks").
+
+Claude Code PreToolUse / Codex PreToolUse (Claude-compatible): deny = JSON
+`hookSpecificOutput.permissionDecision: deny` on stdout + the reason on stderr +
+exit 2 (the combination reported robust across versions). Gemini CLI BeforeTool:
+deny = stdout holding only `{"decision": "deny", "reason": ...}` + exit 2 (stderr
+carries the reason too, for builds that read it on exit 2).
+
+Clean calls print nothing and exit 0: the hook never answers "allow", which would
+skip the agent's own permission prompt. Warnings exit 0 with the reason as context.
+
+Fail closed: bad stdin, an unreadable pack or any internal error denies (exit 2)
+unless `--fail-open` / `VITANA_GUARD_FAIL_OPEN=1`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+
+from vitana_guard.hooks import state
+from vitana_guard.hooks.core import Call, Item, Verdict
+
+AGENTS = ("claude", "gemini", "codex")
+USAGE = "usage: python -m vitana_guard.hooks {claude|gemini|codex} [--fail-open] [--audit-log FILE]"
+
+SHELL_TOOLS = frozenset({
+    "bash", "shell", "run_shell_command", "exec_command", "shell_command", "local_shell", "container.exec",
+    "exec", "execute_command", "run_command", "run_terminal_cmd", "terminal", "execute_bash",
+})
+FETCH_TOOLS = frozenset({"webfetch", "web_fetch"})
+WRITE_TOOLS = frozenset({"write", "edit", "multiedit", "write_file", "replace", "notebookedit", "create_file"})
+_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
+
+
+class BadInput(Exception):
+    pass
+
+
+# -- reading a call --------------------------------------------------------------------
+
+
+def parse_call(agent: str, raw: str) -> Call:
+    if not raw.strip():
+        raise BadInput("empty stdin (expected the hook's JSON payload)")
+    try:
+        data = json.loads(raw)
+    except ValueError as e:
+        raise BadInput(f"stdin is not JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise BadInput("stdin JSON is not an object")
+    tool = data.get("tool_name")
+    tool_input = data.get("tool_input")
+    session = data.get("session_id")
+    if not isinstance(tool, str) or not tool:
+        raise BadInput("payload has no tool_name")
+    if not isinstance(tool_input, dict):
+        raise BadInput("payload has no tool_input object")
+    if not isinstance(session, str) or not session:
+        raise BadInput("payload has no session_id")
+    record_id = data.get("tool_use_id") or data.get("call_id") or f"hook-{uuid.uuid4().hex[:16]}"
+    cwd = data.get("cwd") if isinstance(data.get("cwd"), str) else None
+    return Call(agent, session, str(record_id), tool, items_of(tool, tool_input), cwd)
+
+
+def items_of(tool: str, args: dict) -> list[Item]:
+    name = tool.lower()
+    base = name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
+    if base in SHELL_TOOLS:
+        text = _command_text(args.get("command", args.get("cmd")))
+        if text is None:
+            raise BadInput(f"{tool} call has no command")
+        return [Item("command", text)] if text.strip() else []
+    if base in WRITE_TOOLS:
+        path = args.get("file_path") or args.get("path") or args.get("notebook_path")
+        texts = [args.get(k) for k in ("content", "new_string", "new_source")]
+        texts += [e.get("new_string") for e in args.get("edits") or [] if isinstance(e, dict)]
+        texts = [t for t in texts if isinstance(t, str) and t]
+        return [Item("file", t, str(path) if path else None) for t in texts]
+    if base == "apply_patch":  # Codex: added lines per file of the patch
+        return _patch_items(args.get("input") or args.get("patch") or _command_text(args.get("command")) or "")
+    if base in FETCH_TOOLS or isinstance(args.get("url"), str):
+        url = args.get("url")
+        urls = [url] if isinstance(url, str) else _urls(str(args.get("prompt") or ""))
+        method = args.get("method") if isinstance(args.get("method"), str) else "GET"
+        return [Item("request", _http_text(method, u.strip(), args)) for u in urls if u.strip()]
+    return []
+
+
+def _command_text(cmd) -> str | None:
+    if isinstance(cmd, str):
+        return cmd
+    if isinstance(cmd, list) and cmd and all(isinstance(w, str) for w in cmd):
+        if len(cmd) == 3 and cmd[0].rsplit("/", 1)[-1] in _SHELLS and cmd[1] in ("-c", "-lc", "-ic"):
+            return cmd[2]
+        import shlex
+
+        return shlex.join(cmd)
+    return None
+
+
+def _urls(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"https?://[^\s<>\"'`)\]]+", text)
+
+
+def _http_text(method: str, url: str, args: dict) -> str:
+    text = f"{method.strip().upper() or 'GET'} {url}"
+    headers = args.get("headers")
+    if isinstance(headers, dict):
+        text += "".join(f"\n{k}: {v}" for k, v in headers.items())
+    body = next((args[k] for k in ("body", "json", "data") if args.get(k) is not None), None)
+    if body is not None and body != "":
+        text += "\n\n" + (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False))
+    return text
+
+
+def _patch_items(patch: str) -> list[Item]:
+    items: list[Item] = []
+    path, lines = None, []
+    for line in str(patch).splitlines():
+        if line.startswith(("*** Add File: ", "*** Update File: ")):
+            if path and lines:
+                items.append(Item("file", "\n".join(lines) + "\n", path))
+            path, lines = line.split(": ", 1)[1].strip(), []
+        elif line.startswith("+") and path:
+            lines.append(line[1:])
+    if path and lines:
+        items.append(Item("file", "\n".join(lines) + "\n", path))
+    return items
+
+
+# -- answering -------------------------------------------------------------------------
+
+
+def respond(agent: str, verdict: Verdict, out, err) -> int:
+    if verdict.decision == "deny":
+        if agent == "gemini":
+            out.write(json.dumps({"decision": "deny", "reason": verdict.reason}) + "\n")
+        else:
+            out.write(json.dumps({"hookSpecificOutput": {
+                "hookEventName": "PreToolUse", "permissionDecision": "deny",
+                "permissionDecisionReason": verdict.reason}}) + "\n")
+        err.write(verdict.reason + "\n")
+        return 2
+    if verdict.decision == "warn":
+        if agent == "claude":
+            # context only: no permissionDecision, so the user's permission flow is unchanged
+            out.write(json.dumps({"hookSpecificOutput": {
+                "hookEventName": "PreToolUse", "additionalContext": verdict.reason}}) + "\n")
+        else:
+            err.write(verdict.reason + "\n")
+    return 0
+
+
+def _options(argv: list[str]) -> tuple[str | None, bool, str | None]:
+    agent, fail_open, audit_log = None, os.environ.get("VITANA_GUARD_FAIL_OPEN", "") in ("1", "true", "yes"), None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--fail-open":
+            fail_open = True
+        elif a == "--audit-log" and i + 1 < len(argv):
+            i += 1
+            audit_log = argv[i]
+        elif a.startswith("--audit-log="):
+            audit_log = a.split("=", 1)[1]
+        elif a in AGENTS and agent is None:
+            agent = a
+        else:
+            return None, fail_open, audit_log
+        i += 1
+    return agent, fail_open, audit_log
+
+
+def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    agent, fail_open, audit_log = _options(argv)
+    if agent is None:
+        err.write(USAGE + "\n")
+        agent = "claude"  # still answer in a blocking form: a misconfigured hook must not allow
+        return respond(agent, Verdict("deny", "vitana-guard hook misconfigured: " + USAGE), out, err)
+    return run(agent, fail_open=fail_open, audit_log=audit_log, stdin=stdin, stdout=out, stderr=err)
+
+
+def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, stdin=None, stdout=None,
+        stderr=None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    call = None
+    try:
+        raw = (stdin or sys.stdin).read()
+        call = parse_call(agent, raw)
+        if not call.items:
+            verdict = Verdict("allow", fast=True)
+        else:
+            from vitana_guard.hooks import core
+
+            verdict, _ = core.fast_verdict(call)
+            if verdict is None:
+                verdict = core.evaluate(call)
+    except BaseException as e:  # noqa: BLE001 - fail closed on everything, SystemExit included
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        what = str(e) if isinstance(e, BadInput) else f"internal error: {type(e).__name__}: {e}"
+        if fail_open:
+            err.write(f"vitana-guard: hook error ({what}); --fail-open: allowing the call\n")
+            _audit(audit_log, agent, call, Verdict("allow", what), err, error=what)
+            return 0
+        verdict = Verdict("deny", f"vitana-guard could not check this call and fails closed: {what}. "
+                                  "Fix the hook (or run it with --fail-open) to proceed.")
+        _audit(audit_log, agent, call, verdict, err, error=what)
+        return respond(agent, verdict, out, err)
+    _audit(audit_log, agent, call, verdict, err)
+    return respond(agent, verdict, out, err)
+
+
+def _audit(path, agent, call, verdict, err, error: str | None = None) -> None:
+    try:
+        record = {
+            "agent": agent,
+            "session": call.session if call else None,
+            "tool": call.tool if call else None,
+            "tool_use_id": call.record_id if call else None,
+            "rules": verdict.rules,
+            "decision": verdict.decision,
+            "fingerprint": state.fingerprint([i.text for i in call.items]) if call else None,
+        }
+        if error:
+            record["error"] = error
+        state.audit(record, path)
+    except Exception as e:  # noqa: BLE001 - the audit log never changes a decision
+        err.write(f"vitana-guard: cannot write audit log: {e}\n")

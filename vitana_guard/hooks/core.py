@@ -1,0 +1,331 @@
+"""The agent-independent core of the hooks: a cached rule pack, a keyword prefilter
+that answers clean calls without importing the engine, and the evaluation of one
+pending tool call (replaying the session's earlier gateway steps first).
+
+Cache: `$XDG_CACHE_HOME/vitana-guard/pack-<key>.pickle` (+ `.prefilter.json`). The key
+is a sha256 over the bytes of every rule file of the shipped pack, the project config
+file found from the call's `cwd` (path and bytes), the engine's source files (size and
+mtime) and the Python version; extra rule directories named by the config are verified
+by content on every load. Editing a rule therefore changes the key.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vitana_guard.hooks import state
+
+CACHE_VERSION = "1"
+CONFIG_NAMES = (".vitana-guard.yaml", ".vitana-guard.yml")
+
+
+@dataclass
+class Item:
+    """One piece of a pending call to evaluate."""
+
+    channel: str  # "command" | "request" | "file"
+    text: str
+    path: str | None = None  # file written (channel "file")
+
+
+@dataclass
+class Call:
+    agent: str
+    session: str
+    record_id: str
+    tool: str
+    items: list[Item]
+    cwd: str | None = None
+
+
+@dataclass
+class Verdict:
+    decision: str  # "deny" | "warn" | "allow"
+    reason: str = ""
+    rules: list[str] = field(default_factory=list)
+    fast: bool = False
+
+
+# -- cache key -------------------------------------------------------------------------
+
+
+def _rules_dir() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("vitana_guard.rules")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def discover_config(cwd: str | None) -> Path | None:
+    """Same search as `config.discover`, without importing it (YAML)."""
+    if not cwd:
+        return None
+    here = Path(cwd)
+    if not here.is_dir():
+        return None
+    for directory in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+        pyproject = directory / "pyproject.toml"
+        try:
+            if pyproject.is_file() and "[tool.vitana-guard]" in pyproject.read_text("utf-8", "replace"):
+                return pyproject
+        except OSError:
+            pass
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def cache_key(config: Path | None) -> str:
+    h = hashlib.sha256(f"{CACHE_VERSION}\0{sys.version}\0".encode())
+    base = _rules_dir()
+    for p in sorted(base.glob("*.yaml")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    if config is not None:
+        h.update(str(config).encode() + b"\0" + config.read_bytes() + b"\0")
+    pkg = Path(__file__).resolve().parents[1]
+    for sub in ("engine", "engine/matchers", "normalize", "."):
+        for p in sorted((pkg / sub).glob("*.py")):
+            st = p.stat()
+            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()[:40]
+
+
+# -- prefilter (no engine import) ------------------------------------------------------
+
+
+def prefilter_clean(key: str, items: list[Item]) -> bool:
+    """True when no rule could match any item: none of the pack's keywords occurs.
+
+    Mirrors the scanner's own keyword prefilter; a missing prefilter file (first run)
+    or a pack with an ungated entry says "not known clean"."""
+    try:
+        data = json.loads((state.cache_home() / f"pack-{key}.prefilter.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    if data.get("always") or not isinstance(data.get("keywords"), list):
+        return False
+    keywords = data["keywords"]
+    for item in items:
+        lowered = item.text.lower()
+        if any(k in lowered for k in keywords):
+            return False
+        if item.path and any(k in item.path.lower() for k in keywords):
+            return False
+    return True
+
+
+def _prefilter(pack, compiled) -> dict:
+    """Keywords of every selected rule; `always` when some entry that could apply to a
+    hook's segments bypasses the keyword check."""
+    from urllib.parse import urlsplit
+
+    keywords: set[str] = set()
+    always = False
+    entries = [
+        (r, e)
+        for group in (*compiled.text.values(), compiled.command, compiled.request, compiled.context, compiled.sequence)
+        for r, e in group
+    ]
+    for rule, entry in entries:
+        if not rule.keywords:
+            always = True
+        keywords.update(rule.keywords)
+        if type(entry.matcher).__name__ == "RequireMatcher":
+            # ungated by keywords: only safe when it is bound to kinds a hook never emits
+            if entry.kinds is None or entry.kinds & {"claude", "gemini", "codex", "shell", "markdown", "text",
+                                                      "makefile", "dockerfile", "workflow", "package-json",
+                                                      "config", "http"}:
+                always = True
+    # flow steps: control-plane paths and feature checks on the gateway host
+    keywords.update(str(p).lower() for p in pack.params.get("control_plane_prefixes", ()))
+    host = urlsplit(str(pack.params.get("gateway_url", ""))).hostname
+    if host:
+        keywords.add(host.lower())
+    return {"keywords": sorted(k for k in keywords if k), "always": always}
+
+
+# -- the engine ------------------------------------------------------------------------
+
+
+class _Deferred(type(sys)):
+    """A module placeholder that imports the real module on first attribute use.
+
+    (importlib.util.LazyLoader does not help on 3.11: `import x` of a module already in
+    sys.modules reads `__spec__`, which triggers the load.) Used for jsonschema and yaml,
+    which the engine imports at module level but needs only when compiling rules."""
+
+    def __getattr__(self, name):
+        import importlib
+
+        real_name = self.__dict__["_deferred_name"]
+        if sys.modules.get(real_name) is self:
+            del sys.modules[real_name]
+        real = importlib.import_module(real_name)
+        return getattr(real, name)
+
+
+def _defer(name: str) -> None:
+    if name in sys.modules:
+        return
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return
+    mod = _Deferred(name)
+    mod.__dict__["_deferred_name"] = name
+    mod.__spec__ = None
+    sys.modules[name] = mod
+
+
+@dataclass
+class Engine:
+    pack: object
+    compiled: object
+
+
+def load_engine(cwd: str | None) -> tuple[Engine, str]:
+    import pickle
+
+    config = discover_config(cwd)
+    key = cache_key(config)
+    cdir = state.cache_home()
+    pickled = cdir / f"pack-{key}.pickle"
+    try:
+        with open(pickled, "rb") as f:
+            extra, pack, compiled = pickle.load(f)
+        if all(_digest(Path(p)) == d for p, d in extra):
+            return Engine(pack, compiled), key
+    except FileNotFoundError:
+        pass
+    except Exception:  # a stale or corrupt cache entry is rebuilt, never trusted
+        pass
+    engine, extra = _build(config)
+    try:
+        cdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for target, payload in (
+            (pickled, pickle.dumps((extra, engine.pack, engine.compiled), protocol=pickle.HIGHEST_PROTOCOL)),
+            (cdir / f"pack-{key}.prefilter.json", json.dumps(_prefilter(engine.pack, engine.compiled)).encode()),
+        ):
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(payload)
+            os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return engine, key
+
+
+def _digest(p: Path) -> str | None:
+    try:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _build(config: Path | None) -> tuple[Engine, list[tuple[str, str]]]:
+    from vitana_guard import config as configmod
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.engine.scan import Selection, compile_pack
+
+    cfg = configmod.load(config)
+    pack = load_pack(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config")
+    compiled = compile_pack(pack, Selection(cfg.select, cfg.ignore))
+    extra = []
+    for d in cfg.rules_dirs:
+        for p in sorted(Path(d).glob("*.y*ml")):
+            extra.append((str(p), _digest(p)))
+    return Engine(pack, compiled), extra
+
+
+def fast_verdict(call: Call) -> tuple[Verdict | None, str]:
+    """A verdict without the engine when the prefilter proves the call clean."""
+    key = cache_key(discover_config(call.cwd))
+    if prefilter_clean(key, call.items):
+        return Verdict("allow", fast=True), key
+    return None, key
+
+
+def evaluate(call: Call) -> Verdict:
+    for name in ("jsonschema", "yaml"):
+        _defer(name)
+    engine, _ = load_engine(call.cwd)
+    from vitana_guard.engine.scan import DocumentScanner
+    from vitana_guard.model import Actor, Channel, Origin, Segment, Severity, Status
+
+    pack = engine.pack
+    scanner = DocumentScanner(pack, engine.compiled, no_ignore=True)
+    sid = call.session
+
+    def agent_origin(path: str, record_id: str, tool: str | None) -> Origin:
+        return Origin(path=path, kind=call.agent, record_id=record_id, session=sid, actor=Actor.AGENT,
+                      status=Status.EXECUTED, tool=tool)
+
+    gated = any(k in item.text for item in call.items if item.channel != "file"
+                for k in pack.params.get("control_plane_prefixes", ()))
+    past = state.load_steps(sid) if gated else []
+    for i, step in enumerate(past):
+        channel = Channel.REQUEST if step.get("channel") == "request" else Channel.COMMAND
+        rid = f"replay-{i}"
+        scanner.feed([Segment(step["text"], channel, agent_origin(f"<hook:{rid}>", rid, step.get("tool")))])
+
+    rid = call.record_id
+    stored: list[dict] = []
+    for item in call.items:
+        if item.channel == "file":
+            from dataclasses import replace
+
+            from vitana_guard.sources import classify
+
+            for seg in classify.segments(item.path or "<written>", item.text):
+                scanner.feed([replace(seg, origin=replace(seg.origin, record_id=rid, session=sid, tool=call.tool))])
+            continue
+        channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
+        scanner.feed([Segment(item.text, channel, agent_origin("<hook>", rid, call.tool))])
+        session = scanner._sessions.get(sid)  # engine has no public accessor yet (see report)
+        names = [s.name for s in session.steps if s.segment.origin.record_id == rid] if session else []
+        new_names = names[sum(len(s["names"]) for s in stored):]
+        if new_names:
+            stored.append({"names": new_names, "channel": item.channel, "text": item.text, "tool": call.tool})
+    findings, _notices = scanner.finish()
+    mine = [f for f in findings if f.record_id == rid and not f.suppressed]
+    errors = [f for f in mine if f.severity is Severity.ERROR]
+    shown = errors or mine
+    if not shown:
+        verdict = Verdict("allow")
+    else:
+        verdict = Verdict("deny" if errors else "warn", _reason(pack, shown, bool(errors)),
+                          sorted({f.rule_id for f in mine}))
+    if verdict.decision != "deny" and stored:
+        state.append_steps(sid, stored)
+    return verdict
+
+
+def _reason(pack, findings, blocking: bool) -> str:
+    head = ("vitana-guard blocked this call (policy VTID-0518):" if blocking
+            else "vitana-guard warning (policy VTID-0518), the call is allowed:")
+    lines = [head]
+    seen = set()
+    gateway = str(pack.params.get("gateway_url", ""))
+    for f in findings:
+        if (f.rule_id, f.message) in seen:
+            continue
+        seen.add((f.rule_id, f.message))
+        rule = pack.get(f.rule_id)
+        instead = ""
+        if rule is not None:
+            instead = " ".join(str(rule.description.get("instead", "")).split()).replace("{GATEWAY_URL}", gateway)
+        message = f.message.rstrip()
+        line = f"- {f.rule_id} {f.slug} [{f.severity.value}]: {message}"
+        if instead:
+            line += ("" if message.endswith((".", "!", "?")) else ".") + f" Instead: {instead}"
+        lines.append(line)
+    return "\n".join(lines)
