@@ -152,13 +152,13 @@ def make_result(**kw) -> ScanResult:
 
 
 def test_registry_has_all_formats_and_rejects_unknown():
-    assert set(FORMATS) == {"text", "json", "sarif", "github", "junit"}
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "junit", "html"}
     result = make_result()
     for fmt in FORMATS:
         out = render(fmt, result)
         assert isinstance(out, str) and out.endswith("\n")
     with pytest.raises(ValueError, match="unknown report format"):
-        render("html", result)
+        render("pdf", result)
 
 
 def test_every_format_renders_an_empty_result():
@@ -270,7 +270,7 @@ def test_json_schema_and_order():
     out = render("json", make_result())
     data = json.loads(out)
     assert out == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"  # keys sorted
-    assert list(data) == ["findings", "invocation", "notices", "summary", "tool", "version"]
+    assert list(data) == ["evidence", "findings", "invocation", "notices", "summary", "tool", "version"]
     assert data["version"] == 1
     assert data["tool"] == {"name": "vitana-guard", "version": "0.1.0"}
     assert data["summary"] == {

@@ -200,3 +200,4 @@ def _pack(config_path):
     return load_for(configmod.load(config_path or configmod.discover(".")))
 from vitana_guard import commands_hooks  # noqa: E402,F401
 from vitana_guard import commands_git  # noqa: E402,F401
+from vitana_guard import commands_audit  # noqa: E402,F401

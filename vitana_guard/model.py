@@ -255,6 +255,11 @@ class ScanResult:
     end_time: str = ""
     commit: str | None = None  # revision scanned, when the source is git
     fail_on: Severity = Severity.WARNING
+    # evidence (audit trail): what made the findings, hashed
+    rule_pack_digest: str = ""  # RulePack.digest
+    config_digest: str = ""  # sha256 of the effective options (pipeline.config_digest)
+    inputs: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256) of each input read
+    redacted: bool | None = None  # secrets masked in snippets (None: not decided; HTML then redacts)
 
     @property
     def active(self) -> list[Finding]:

@@ -157,7 +157,18 @@ def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, ro
         start_time=start,
         end_time=_now(),
         fail_on=options.fail_on,
+        rule_pack_digest=pack.digest,
+        config_digest=config_digest(options),
     )
+
+
+def config_digest(options: ScanOptions) -> str:
+    """sha256 of the effective configuration (rule selection, ignores, fail-on, ...): evidence."""
+    import hashlib
+    import json
+
+    data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k != "jobs"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from vitana_guard.model import ScanResult
-from vitana_guard.report import github, json_report, junit, sarif, text
+from vitana_guard.report import github, html, json_report, junit, sarif, text
 from vitana_guard.report._common import ReportOptions
 
 Renderer = Callable[[ScanResult, ReportOptions], str]
@@ -18,6 +18,7 @@ FORMATS: dict[str, Renderer] = {
     "sarif": sarif.render,
     "github": github.render,
     "junit": junit.render,
+    "html": html.render,
 }
 
 

@@ -54,6 +54,21 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             "root": result.root,
             "commit": result.commit,
         },
+        "evidence": evidence(result),
+    }
+
+
+def evidence(result: ScanResult) -> dict[str, Any]:
+    """How the scan was made: enough to re-run it and check nothing changed."""
+    return {
+        "tool_version": tool_version(result),
+        "rule_pack_digest": result.rule_pack_digest or None,
+        "config_digest": result.config_digest or None,
+        "start_time": result.start_time or None,
+        "end_time": result.end_time or None,
+        "command_line": list(result.command_line),
+        "redacted": bool(result.redacted),
+        "inputs": [{"path": p, "sha256": h} for p, h in result.inputs],
     }
 
 

@@ -86,6 +86,10 @@ def to_sarif(result: ScanResult, max_results: int = MAX_RESULTS) -> dict[str, An
             "resultsDropped": dropped,
         },
     }
+    if result.inputs:
+        run["artifacts"] = [
+            {"location": artifact_location(path, root), "hashes": {"sha-256": digest}} for path, digest in result.inputs
+        ]
     if root:
         root_uri = file_uri(absolute_path(root, "/"), directory=True)
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root_uri}}
@@ -291,6 +295,13 @@ def _notification(n: Notice, root: str) -> dict[str, Any]:
 
 def _invocation(result: ScanResult, dropped: int, limit: int) -> dict[str, Any]:
     inv: dict[str, Any] = {"executionSuccessful": not result.input_errors}
+    evidence = {
+        "toolVersion": tool_version(result),
+        "rulePackDigest": result.rule_pack_digest,
+        "configDigest": result.config_digest,
+        "redacted": bool(result.redacted),
+    }
+    inv["properties"] = {k: v for k, v in evidence.items() if v not in ("", None)}
     if result.command_line:
         inv["commandLine"] = shlex.join(result.command_line)
         inv["arguments"] = list(result.command_line[1:])
