@@ -65,7 +65,7 @@ def load(path: str | Path | None) -> Config:
             data = tomllib.loads(text).get("tool", {}).get("vitana-guard", {})
         except tomllib.TOMLDecodeError as e:
             raise UsageError(f"invalid TOML: {e}", str(path)) from None
-        lines: yamlfile.Lines = {}
+        lines = _toml_lines(text)
     else:
         data, lines = yamlfile.load(text, str(path))
         data = data or {}
@@ -100,6 +100,25 @@ def check_rule_ids(ids: tuple[str, ...], known: set[str], source: str) -> None:
     for rule_id in ids:
         if rule_id.upper() != "ALL" and not any(k.startswith(rule_id) for k in known):
             raise UsageError(f"unknown rule ID or prefix '{rule_id}'", source)
+
+
+def _toml_lines(text: str) -> yamlfile.Lines:
+    """Lines of the keys of `[tool.vitana-guard]` (and of its sub-tables' headers), so
+    errors in pyproject.toml name a line as they do in YAML."""
+    lines: yamlfile.Lines = {}
+    inside = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            header = line.strip("[] \t").replace('"', "").replace("'", "")
+            inside = header == "tool.vitana-guard"
+            if header.startswith("tool.vitana-guard."):
+                lines.setdefault((header.split(".", 2)[2].split(".")[0],), number)
+            continue
+        if inside and "=" in line and not line.startswith("#"):
+            key = line.split("=", 1)[0].strip().strip("\"'")
+            lines.setdefault((key,), number)
+    return lines
 
 
 def _read(path: Path) -> str:

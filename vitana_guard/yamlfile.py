@@ -41,6 +41,8 @@ def _walk(node: yaml.Node, at: tuple, lines: Lines) -> None:
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 _walk(value, at + (key.value,), lines)
+                # a mapping value is reported at its key (a block value starts a line below)
+                lines[at + (key.value,)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, at + (i,), lines)

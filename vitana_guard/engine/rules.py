@@ -170,10 +170,17 @@ def load_pack(
 def load_rule_file(text: str, path: str, params: dict[str, Any]) -> list[Rule]:
     data, lines = yamlfile.load(text, path)
     validator = jsonschema.Draft202012Validator(rule_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    # a misspelt key shows as "unexpected" and as a missing required key: name the one written
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (list(map(str, e.absolute_path)), e.validator != "additionalProperties"),
+    )
     if errors:
         e = errors[0]
         at = tuple(e.absolute_path)
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            extra = [k for k in e.instance if k not in (e.schema.get("properties") or {})]
+            at += tuple(extra[:1])
         where = "/".join(map(str, at)) or "top level"
         raise UsageError(f"{where}: {e.message}", path, yamlfile.line_of(lines, at))
     return [_compile_rule(raw, path, lines, ("rules", i), params) for i, raw in enumerate(data["rules"])]

@@ -103,6 +103,7 @@ class DocumentScanner:
         self.notices: list[Notice] = []
         self._sessions: dict[str, _Session] = {}
         self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
+        self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
         self._approval_re = regex.compile(self.params["approval_pattern"])
         self._approval_negation = regex.compile(self.params["approval_negation"])
 
@@ -128,8 +129,11 @@ class DocumentScanner:
 
         for rule, entry in self.compiled.text[seg.channel]:
             if self._eligible(rule, entry, seg, lowered):
-                for hit in entry.matcher.match(text):
-                    self._report(rule, seg, hit, taken, session)
+                try:
+                    for hit in entry.matcher.match(text):
+                        self._report(rule, seg, hit, taken, session)
+                except TimeoutError:
+                    self._timed_out(rule, seg)
 
         if session is not None:
             self._session_text(seg, session, lowered, taken)
@@ -139,9 +143,12 @@ class DocumentScanner:
             if commands:
                 for rule, entry in self.compiled.command:
                     if self._eligible(rule, entry, seg, lowered):
-                        for cmd in commands:
-                            for hit in entry.matcher.match(cmd):
-                                self._report(rule, seg, hit, taken, session)
+                        try:
+                            for cmd in commands:
+                                for hit in entry.matcher.match(cmd):
+                                    self._report(rule, seg, hit, taken, session)
+                        except TimeoutError:
+                            self._timed_out(rule, seg)
                 self._scan_requests(seg, lowered, [r for c in commands if (r := http.request_from_command(c))], taken, session)
         elif seg.channel is Channel.REQUEST:
             self._scan_requests(seg, lowered, http.requests_from_http_block(text), taken, session)
@@ -182,16 +189,21 @@ class DocumentScanner:
         entries = [(r, e) for r, e in self.compiled.request if self._eligible(r, e, seg, lowered, unit_channel=Channel.REQUEST)]
         for request in requests:
             for rule, entry in entries:
-                for hit in entry.matcher.match(request):
-                    self._report(rule, seg, hit, taken, session)
+                try:
+                    for hit in entry.matcher.match(request):
+                        self._report(rule, seg, hit, taken, session)
+                except TimeoutError:
+                    self._timed_out(rule, seg)
             if session is not None and self.compiled.sequence and _is_step_source(seg):
                 step = self._step_name(request)
-                if step and not self._rejected(request):
+                if step and not self._rejected(request, seg):
                     session.steps.append(_Step(step, seg, request))
 
-    def _rejected(self, request: Request) -> bool:
+    def _rejected(self, request: Request, seg: Segment) -> bool:
         """Would the gateway refuse this call (an error-level contract finding)?"""
-        return any(next(iter(entry.matcher.match(request)), None) for _, entry in self.compiled.validators)
+        return any(
+            next(self._bounded(rule, seg, entry.matcher.match(request)), None) for rule, entry in self.compiled.validators
+        )
 
     def _step_name(self, request: Request) -> str | None:
         endpoint = gateway.endpoint_of(request, self.params)
@@ -207,7 +219,10 @@ class DocumentScanner:
         actor = seg.origin.actor
         if seg.channel is Channel.OUTPUT:
             for i, (rule, entry) in enumerate(self.compiled.context):
-                entry.matcher.observe(seg.text, session.evidence.setdefault(i, Evidence()))
+                try:
+                    entry.matcher.observe(seg.text, session.evidence.setdefault(i, Evidence()))
+                except TimeoutError:
+                    self._timed_out(rule, seg)
         elif seg.channel is Channel.USER and actor is Actor.HUMAN and session.approval is None:
             m = self._approval_re.search(seg.text, timeout=REGEX_TIMEOUT)
             if m and not self._approval_negation.search(seg.text, timeout=REGEX_TIMEOUT):
@@ -218,8 +233,11 @@ class DocumentScanner:
         for i, (rule, entry) in enumerate(self.compiled.context):
             if self._eligible(rule, entry, seg, lowered):
                 evidence = session.evidence.setdefault(i, Evidence())
-                for hit in entry.matcher.match(seg.text, evidence):
-                    self._report(rule, seg, hit, taken, session)
+                try:
+                    for hit in entry.matcher.match(seg.text, evidence):
+                        self._report(rule, seg, hit, taken, session)
+                except TimeoutError:
+                    self._timed_out(rule, seg)
 
     def _judge_sequence(self, session: _Session) -> None:
         if not session.steps:
@@ -232,6 +250,29 @@ class DocumentScanner:
                 missing = matcher.requires_before or " or ".join(matcher.requires_after) or ""
                 hit = Hit(step.request.start, step.request.end, {"step": step.name, "missing": missing})
                 self._report(rule, step.segment, hit, [], session)
+
+    def _bounded(self, rule: Rule, seg: Segment, hits: Iterable[Hit]) -> Iterator[Hit]:
+        """A matcher's hits; a regex that runs out of time ends them with a Notice
+        (the rule could not be applied here) instead of ending the scan."""
+        try:
+            yield from hits
+        except TimeoutError:
+            self._timed_out(rule, seg)
+
+    def _timed_out(self, rule: Rule, seg: Segment) -> None:
+        key = (rule.id, seg.origin.path)
+        if key in self._timeouts:
+            return
+        self._timeouts.add(key)
+        line, _ = seg.position(0)
+        self.notices.append(
+            Notice(
+                f"{rule.id}: regex timed out after {REGEX_TIMEOUT}s; the rule was not applied to this text",
+                seg.origin.path,
+                line,
+                level="error",
+            )
+        )
 
     # -- findings ----------------------------------------------------------------
 
