@@ -54,6 +54,8 @@ def report_options(f):
         click.option("--show-suppressed", is_flag=True, help="List suppressed findings in the text report."),
         click.option("--color/--no-color", default=None, help="Colour the text report [default: when a terminal]."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (input errors still exit 2)."),
+        click.option("--baseline", "baseline", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Accepted findings (`vitana-guard baseline write`): reported as suppressed, not failures."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -69,12 +71,14 @@ def report_options(f):
 @click.option("--transcript-format", type=click.Choice(("claude", "codex", "gemini", "openai", "text")),
               help="Read every file as this transcript format instead of detecting it.")
 def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, show_suppressed, color, exit_zero,
-         include_vendored, exclude, jobs, transcript_format):
+         baseline, include_vendored, exclude, jobs, transcript_format):
     """Scan files, directories and agent transcripts (default: the current directory)."""
+    from vitana_guard import baseline as baselinemod
     from vitana_guard import config as configmod
     from vitana_guard.pipeline import ScanOptions, load_for, scan_paths
 
     paths = paths or (".",)
+    accepted = baselinemod.load(baseline) if baseline else None  # a bad baseline fails before the scan
     cfg = configmod.load(config_path or configmod.discover(paths[0]))
     pack = load_for(cfg)
     options = _options(pack, cfg, select, ignore, fail_on, no_ignore)
@@ -82,6 +86,8 @@ def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, sh
                        exclude=tuple(exclude) + cfg.exclude, jobs=jobs, transcript_format=transcript_format)
     root = _root(paths)
     result = scan_paths(paths, options, pack, root=root)
+    if accepted is not None:
+        result = baselinemod.apply(result, accepted, scope=baselinemod.path_scope(paths, root))
     _emit(result, fmt, output, color, show_suppressed, exit_zero)
 
 
@@ -201,3 +207,4 @@ def _pack(config_path):
 from vitana_guard import commands_hooks  # noqa: E402,F401
 from vitana_guard import commands_git  # noqa: E402,F401
 from vitana_guard import commands_audit  # noqa: E402,F401
+from vitana_guard import baseline  # noqa: E402,F401

@@ -51,8 +51,10 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Configuration file.")
 @click.option("--no-ignore", is_flag=True, help="Disregard inline `vitana-guard: ignore[...]` comments.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (input errors still exit 2).")
+@click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Accepted findings (`vitana-guard baseline write`): reported as suppressed, not failures.")
 def audit(paths, since, agent, formats, outputs, jobs, engine, scheduler, redact, progress, max_per_rule,
-          select, ignore, fail_on, config_path, no_ignore, exit_zero):
+          select, ignore, fail_on, config_path, no_ignore, exit_zero, baseline):
     """Audit agent session logs: every transcript under PATHS (default: each agent's log folders).
 
     \b
@@ -61,6 +63,7 @@ def audit(paths, since, agent, formats, outputs, jobs, engine, scheduler, redact
     from dataclasses import replace
 
     from vitana_guard import audit as auditmod
+    from vitana_guard import baseline as baselinemod
     from vitana_guard import config as configmod
     from vitana_guard.pipeline import exit_code, load_for
     from vitana_guard.redact import redact_result
@@ -69,6 +72,7 @@ def audit(paths, since, agent, formats, outputs, jobs, engine, scheduler, redact
     from vitana_guard.report.html import render_html
 
     targets = pair_outputs(tuple(formats), tuple(outputs))
+    accepted = baselinemod.load(baseline) if baseline else None
     if engine == "dask" and not scheduler:
         raise UsageError("--engine dask needs --scheduler ADDRESS (tcp://host:8786)")
     try:
@@ -102,6 +106,10 @@ def audit(paths, since, agent, formats, outputs, jobs, engine, scheduler, redact
         if bar:
             bar[0].close()
     result = run.result
+    if accepted is not None:
+        # --since or --agent leave out logs a full sweep reads: no entry can be called stale then
+        scope = baselinemod.path_scope(paths, root) if since_ts is None and agent is None else None
+        result = baselinemod.apply(result, accepted, scope=scope)
 
     for fmt, output in targets:
         redacting = redact if redact is not None else fmt == "html"

@@ -35,9 +35,15 @@ DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
 class _Run:
     """Config, pack and compiled selection of one invocation."""
 
-    def __init__(self, config_path, select, ignore, fail_on, no_ignore, start="."):
+    def __init__(self, config_path, select, ignore, fail_on, no_ignore, start=".", baseline=None):
+        from vitana_guard import baseline as baselinemod
         from vitana_guard import config as configmod
         from vitana_guard.pipeline import _compiled, load_for
+
+        # --baseline: read first, so a malformed file fails before any work
+        self.baseline = baselinemod.load(baseline) if baseline else None
+        self.stale_scope = None  # paths a run covers whole (pr, commit-msg); None: no entry can be stale
+        self.occurrence: dict[tuple, int] = {}  # baseline occurrence indexes over whole files (diff, history)
 
         self.cfg = configmod.load(config_path or configmod.discover(start))
         self.pack = load_for(self.cfg)
@@ -82,6 +88,10 @@ class _Run:
         if commit:
             segs = (replace(s, origin=replace(s.origin, commit=commit)) for s in segs)
         found, notices = self.scan(segs)
+        if self.baseline is not None:
+            from vitana_guard.baseline import occurrences
+
+            self.occurrence.update(occurrences(found))
         self.files_scanned += 1
         self.bytes_scanned += len(text.encode("utf-8", "surrogatepass"))
         keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
@@ -94,7 +104,7 @@ class _Run:
         from vitana_guard.pipeline import apply_path_ignores
 
         findings = apply_path_ignores(findings, self.options.per_path_ignores)
-        return ScanResult(
+        result = ScanResult(
             findings=sorted(findings, key=Finding.sort_key),
             notices=notices,
             rules=[r.info() for r in self.pack.rules if self.options.selection.chooses(r)],
@@ -109,6 +119,11 @@ class _Run:
             commit=commit,
             fail_on=self.options.fail_on,
         )
+        if self.baseline is not None:
+            from vitana_guard.baseline import apply
+
+            result = apply(result, self.baseline, scope=self.stale_scope, known=self.occurrence)
+        return result
 
 
 def _now() -> str:
@@ -137,7 +152,7 @@ def _display(root: str, path: str) -> str:
 @click.option("--base", help="PR base branch (without --event).")
 @report_options
 def pr_command(event_path, title, body_file, head, base, fmt, output, select, ignore, fail_on, config_path,
-               no_ignore, show_suppressed, color, exit_zero):
+               no_ignore, show_suppressed, color, exit_zero, baseline):
     """Lint a pull request: body (VTID, suggested commands), title and head branch."""
     from vitana_guard.sources import pr as prsrc
 
@@ -164,7 +179,8 @@ def pr_command(event_path, title, body_file, head, base, fmt, output, select, ig
                 raise UsageError(f"cannot read: {getattr(e, 'strerror', None) or e}", body_file) from None
             display = os.path.relpath(body_file).replace(os.sep, "/")
         request = prsrc.PullRequest(title=title or "", body=body, head=head or "", base=base)
-    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
+    run.stale_scope = lambda path: path == display
     findings, notices = run.scan(prsrc.segments(display, request))
     run.files_scanned = 1
     _emit(run.result(findings, notices, os.getcwd(), commit=request.head_sha if _is_sha(request.head_sha) else None),
@@ -183,7 +199,7 @@ def _is_sha(value) -> bool:
 @click.argument("message_file", type=click.Path(dir_okay=False, allow_dash=True))
 @report_options
 def commit_msg(message_file, fmt, output, select, ignore, fail_on, config_path, no_ignore, show_suppressed, color,
-               exit_zero):
+               exit_zero, baseline):
     """Lint a commit message file (git's comment lines are ignored); for the commit-msg hook.
 
     VG303 (no VTID in the message) is off unless selected: --select VG303.
@@ -200,7 +216,8 @@ def commit_msg(message_file, fmt, output, select, ignore, fail_on, config_path, 
         except OSError as e:
             raise UsageError(f"cannot read: {e.strerror or e}", message_file) from None
         display = os.path.relpath(message_file).replace(os.sep, "/")
-    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
+    run.stale_scope = lambda path: path == display
     text = message.strip_git_comments(text)
     findings, notices = run.scan(message.segments(display, text or " ", "commit-msg"))
     run.files_scanned = 1
@@ -219,7 +236,7 @@ def commit_msg(message_file, fmt, output, select, ignore, fail_on, config_path, 
               help="Lint PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF (pre-commit's pre-push stage).")
 @report_options
 def diff_command(rev_range, staged, patch_file, pre_push, fmt, output, select, ignore, fail_on, config_path,
-                 no_ignore, show_suppressed, color, exit_zero):
+                 no_ignore, show_suppressed, color, exit_zero, baseline):
     """Lint only the lines a change adds.
 
     \b
@@ -231,7 +248,7 @@ def diff_command(rev_range, staged, patch_file, pre_push, fmt, output, select, i
     """
     if sum(bool(x) for x in (patch_file, pre_push, staged and not rev_range)) > 1:
         raise UsageError("--patch, --pre-push and --staged are exclusive")
-    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
     if patch_file:
         _emit(_diff_patch(run, patch_file), fmt, output, color, show_suppressed, exit_zero)
         return
@@ -346,7 +363,7 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
               help="Judge every commit by the policy in force on this date (default: each commit's own date).")
 @report_options
 def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on, config_path, no_ignore,
-                    show_suppressed, color, exit_zero):
+                    show_suppressed, color, exit_zero, baseline):
     """Lint every commit's additions and message (default: all of HEAD's history).
 
     Each violation is reported once, at the commit that added it (its path and line in
@@ -359,7 +376,7 @@ def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on
             pinned = date.fromisoformat(policy_date)
         except ValueError:
             raise UsageError(f"--policy-date: '{policy_date}' is not a date (YYYY-MM-DD)") from None
-    run = _Run(config_path, select, ignore, fail_on, no_ignore)
+    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
     root = gitsrc.repo_root(os.getcwd())
     head = gitsrc.head_commit(root)
     if rev_range:
