@@ -74,13 +74,20 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
             return
         if b"\0" not in head[:8192]:
             fmt = transcripts.detect(entry.path, head)
+    prefilter = _prefilter(pack, options)
     if fmt is not None:
-        yield from transcripts.read(entry.path, entry.display_path, fmt, prefilter=_prefilter(pack, options))
+        yield from transcripts.read(entry.path, entry.display_path, fmt, prefilter=prefilter)
         return
-    text, notice = files.read_text(entry)
+    data, notice = files.read_bytes(entry)
+    if data is None:
+        yield notice
+        return
+    text, notice = files.decode(entry, data)
     if notice is not None:
         yield notice
-    if text is not None:
+    # a file holding no keyword of any rule (nor a JSON escape that could spell one)
+    # has nothing to find: skip classifying it
+    if text is not None and (prefilter is None or files.is_utf16(data) or prefilter.any_hit(data)):
         yield from classify.segments(entry.display_path, text)
 
 

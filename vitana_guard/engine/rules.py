@@ -40,6 +40,11 @@ class Entry:
     actors: frozenset[str] | None  # actor names; "none" = text with no actor (files)
     kinds: frozenset[str] | None
 
+    @property
+    def ungated(self) -> bool:
+        """A `require` matcher fires on what is absent: keywords cannot gate it."""
+        return isinstance(self.matcher, require.RequireMatcher)
+
     def applies(self, channel: Channel, actor: Actor | None, kind: str) -> bool:
         if channel not in self.channels:
             return False

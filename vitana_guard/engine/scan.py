@@ -25,6 +25,10 @@ from vitana_guard.normalize import http, shell
 
 _DIRECTIVE = regex.compile(r"vitana-guard:\s*ignore(?:\[([A-Za-z0-9, ]*)\])?[ \t]*([^\n]*)")
 _SNIPPET_MAX = 200
+_WHOLE_PARSE_BELOW = 2048  # characters: shorter scripts are parsed whole
+# A document with more findings of one rule than this is pathological (a generated
+# dump); the rest are summarised in a notice rather than flooding every report.
+MAX_FINDINGS_PER_RULE = 1000
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,11 @@ class _Compiled:
     # every error-level request entry, selected or not: whether the gateway would
     # reject a call decides if it is a flow step, whatever the user chose to see
     validators: list[tuple[Rule, Entry]]
+    # command entries by the program they name; those that match by glob or
+    # launcher (deploy scripts) are tried on every command
+    command_index: dict[str, list[tuple[Rule, Entry]]]
+    command_any: list[tuple[Rule, Entry]]
+    keywords: tuple[str, ...]  # every keyword of the selected rules
 
 
 def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
@@ -88,7 +97,15 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
                 {"command": command, "request": request, "context": context, "session": sequence}[unit].append(
                     (rule, entry)
                 )
-    return _Compiled(text, command, request, context, sequence, validators)
+    command_index: dict[str, list[tuple[Rule, Entry]]] = {}
+    command_any: list[tuple[Rule, Entry]] = []
+    for rule, entry in command:
+        if entry.matcher.program_globs or entry.matcher.launchers:
+            command_any.append((rule, entry))
+        for program in entry.matcher.programs:
+            command_index.setdefault(program, []).append((rule, entry))
+    keywords = tuple(sorted({k for rule in pack.rules if selection.chooses(rule) for k in rule.keywords}))
+    return _Compiled(text, command, request, context, sequence, validators, command_index, command_any, keywords)
 
 
 class DocumentScanner:
@@ -104,6 +121,8 @@ class DocumentScanner:
         self._sessions: dict[str, _Session] = {}
         self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
+        self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
+        self._counts: dict[str, int] = {}  # findings per rule in this document
         self._approval_re = regex.compile(self.params["approval_pattern"])
         self._approval_negation = regex.compile(self.params["approval_negation"])
 
@@ -125,10 +144,11 @@ class DocumentScanner:
         lowered = text.lower()
         if "vitana-guard:" in lowered:
             self._collect_directives(seg)
+        present = self._present(lowered)
         taken: list[tuple[str, int, int]] = []
 
         for rule, entry in self.compiled.text[seg.channel]:
-            if self._eligible(rule, entry, seg, lowered):
+            if self._eligible(rule, entry, seg, present):
                 try:
                     for hit in entry.matcher.match(text):
                         self._report(rule, seg, hit, taken, session)
@@ -136,22 +156,12 @@ class DocumentScanner:
                     self._timed_out(rule, seg)
 
         if session is not None:
-            self._session_text(seg, session, lowered, taken)
+            self._session_text(seg, session, present, taken)
 
         if seg.channel is Channel.COMMAND:
-            commands = self._commands(seg, lowered)
-            if commands:
-                for rule, entry in self.compiled.command:
-                    if self._eligible(rule, entry, seg, lowered):
-                        try:
-                            for cmd in commands:
-                                for hit in entry.matcher.match(cmd):
-                                    self._report(rule, seg, hit, taken, session)
-                        except TimeoutError:
-                            self._timed_out(rule, seg)
-                self._scan_requests(seg, lowered, [r for c in commands if (r := http.request_from_command(c))], taken, session)
+            self._scan_commands(seg, lowered, present, taken, session)
         elif seg.channel is Channel.REQUEST:
-            self._scan_requests(seg, lowered, http.requests_from_http_block(text), taken, session)
+            self._scan_requests(seg, present, http.requests_from_http_block(text), taken, session)
 
     def finish(self) -> tuple[list[Finding], list[Notice]]:
         for session in self._sessions.values():
@@ -170,23 +180,62 @@ class DocumentScanner:
 
     # -- units -----------------------------------------------------------------
 
-    def _commands(self, seg: Segment, lowered: str) -> list[Command]:
-        needs = (
-            any(self._eligible(rule, entry, seg, lowered) for rule, entry in self.compiled.command)
-            or any(
-                self._eligible(rule, entry, seg, lowered, unit_channel=Channel.REQUEST)
-                for rule, entry in self.compiled.request
-            )
-            or (bool(self.compiled.sequence) and _is_step_source(seg))
-        )
-        return shell.parse(seg.text) if needs else []
+    def _scan_commands(
+        self, seg: Segment, lowered: str, present: frozenset[str], taken: list, session: _Session | None
+    ) -> None:
+        """Parse the shell only when a rule still wants it; try on each command only
+        the entries indexed under its program (and those matching any program)."""
+        eligible = {id(e) for r, e in self.compiled.command if self._eligible(r, e, seg, present)}
+        wants_requests = any(
+            self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST) for r, e in self.compiled.request
+        ) or (bool(self.compiled.sequence) and _is_step_source(seg))
+        if not eligible and not wants_requests:
+            return
+        commands = self._parse_shell(seg, lowered, eligible, wants_requests)
+        if eligible:
+            index, anywhere = self.compiled.command_index, self.compiled.command_any
+            for cmd in commands:
+                program = cmd.program
+                if program is None:
+                    continue
+                for rule, entry in (*index.get(program.rsplit("/", 1)[-1], ()), *anywhere):
+                    if id(entry) not in eligible:
+                        continue
+                    try:
+                        for hit in entry.matcher.match(cmd):
+                            self._report(rule, seg, hit, taken, session)
+                    except TimeoutError:
+                        self._timed_out(rule, seg)
+        if wants_requests:
+            requests = [r for c in commands if (r := http.request_from_command(c))]
+            self._scan_requests(seg, present, requests, taken, session)
+
+    def _parse_shell(self, seg: Segment, lowered: str, eligible: set[int], wants_requests: bool) -> list[Command]:
+        """The commands of a segment. A long script is cut into statements and only
+        those holding a keyword of the rules still in play are parsed (the parser is
+        the costliest step on shell-heavy trees)."""
+        text = seg.text
+        if len(text) < _WHOLE_PARSE_BELOW or (wants_requests and seg.origin.session):
+            return shell.parse(text)
+        spans = shell.statements(text)
+        if spans is None:
+            return shell.parse(text)
+        keywords = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
+        if wants_requests:
+            keywords |= set(http.CLIENT_PROGRAMS)
+        if not keywords or any(not r.keywords for r, e in self.compiled.command if id(e) in eligible):
+            return shell.parse(text)
+        chosen = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
+        return shell.parse_statements(text, chosen)
 
     def _scan_requests(
-        self, seg: Segment, lowered: str, requests: list[Request], taken: list, session: _Session | None
+        self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None
     ) -> None:
         if not requests:
             return
-        entries = [(r, e) for r, e in self.compiled.request if self._eligible(r, e, seg, lowered, unit_channel=Channel.REQUEST)]
+        entries = [
+            (r, e) for r, e in self.compiled.request if self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST)
+        ]
         for request in requests:
             for rule, entry in entries:
                 try:
@@ -215,7 +264,7 @@ class DocumentScanner:
 
     # -- sessions ----------------------------------------------------------------
 
-    def _session_text(self, seg: Segment, session: _Session, lowered: str, taken: list) -> None:
+    def _session_text(self, seg: Segment, session: _Session, present: frozenset[str], taken: list) -> None:
         actor = seg.origin.actor
         if seg.channel is Channel.OUTPUT:
             for i, (rule, entry) in enumerate(self.compiled.context):
@@ -231,7 +280,7 @@ class DocumentScanner:
                 where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
                 session.approval = Suppression("external", f'fallback approved by the human at {where}: "{quote}"')
         for i, (rule, entry) in enumerate(self.compiled.context):
-            if self._eligible(rule, entry, seg, lowered):
+            if self._eligible(rule, entry, seg, present):
                 evidence = session.evidence.setdefault(i, Evidence())
                 try:
                     for hit in entry.matcher.match(seg.text, evidence):
@@ -277,24 +326,44 @@ class DocumentScanner:
     # -- findings ----------------------------------------------------------------
 
     def _eligible(
-        self, rule: Rule, entry: Entry, seg: Segment, lowered: str, unit_channel: Channel | None = None
+        self, rule: Rule, entry: Entry, seg: Segment, present: frozenset[str], unit_channel: Channel | None = None
     ) -> bool:
-        channel = unit_channel or seg.channel
-        if not entry.applies(channel, seg.origin.actor, seg.origin.kind):
-            return False
-        if rule.keywords and entry.matcher.unit != "session" and type(entry.matcher).__name__ != "RequireMatcher":
-            if not any(k in lowered for k in rule.keywords):
+        if rule.keywords and entry.matcher.unit != "session" and not entry.ungated:
+            if present.isdisjoint(rule.keywords):
                 return False
-        path = seg.origin.path
+        origin = seg.origin
+        key = (id(entry), unit_channel or seg.channel, origin.actor, origin.kind, origin.path)
+        static = self._static.get(key)
+        if static is None:
+            static = self._static[key] = self._statically_eligible(rule, entry, *key[1:])
+        return static
+
+    @staticmethod
+    def _statically_eligible(rule: Rule, entry: Entry, channel: Channel, actor, kind: str, path: str) -> bool:
+        if not entry.applies(channel, actor, kind):
+            return False
         if rule.include and not pathglob.matches(path, rule.include):
             return False
         return not (rule.exclude and pathglob.matches(path, rule.exclude))
 
+    def _present(self, lowered: str) -> frozenset[str]:
+        """The keywords of the selected rules that occur in a segment, found once."""
+        return frozenset(k for k in self.compiled.keywords if k in lowered)
+
     def _report(self, rule: Rule, seg: Segment, hit: Hit, taken: list, session: _Session | None) -> None:
+        count = self._counts.get(rule.id, 0)
+        if count >= MAX_FINDINGS_PER_RULE:
+            if count == MAX_FINDINGS_PER_RULE:
+                self._counts[rule.id] = count + 1
+                self.notices.append(Notice(
+                    f"{rule.id}: more than {MAX_FINDINGS_PER_RULE} findings in this document; the rest are not reported",
+                    seg.origin.path, seg.line, level="note"))
+            return
         for rid, s, e in taken:
             if rid == rule.id and hit.start < e and s < hit.end:
                 return  # the same violation through another entry of the rule
         taken.append((rule.id, hit.start, hit.end))
+        self._counts[rule.id] = count + 1
         self.findings.append(self._finding(rule, seg, hit, session))
 
     def _finding(self, rule: Rule, seg: Segment, hit: Hit, session: _Session | None) -> Finding:

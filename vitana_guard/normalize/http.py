@@ -928,6 +928,10 @@ def _program(cmd: Command) -> str | None:
     return prog
 
 
+# Substrings one of which every command `request_from_command` reads contains.
+CLIENT_PROGRAMS = ("curl", "wget", "http", "xh")
+
+
 def request_from_command(cmd: Command) -> Request | None:
     """The HTTP request a curl / wget / httpie / xh command makes, or None."""
     prog = _program(cmd)

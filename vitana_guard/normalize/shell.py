@@ -1241,3 +1241,74 @@ def _derive(ws: list):
                 ends.extend([e0] * lt)
     base = starts[0] if starts else (ws[0].start if ws else 0)
     return "".join(parts), base, starts, ends
+
+
+# -- statements: cheap top-level splitting ------------------------------------
+
+_STATEMENT_LEX = re.compile(
+    r"""(?P<sq>'[^']*')
+      | (?P<dq>"(?:[^"\\]|\\.)*")
+      | (?P<esc>\\.)
+      | (?P<hd><<(?!<)-?[ \t]*(?:'(?P<h1>[^'\n]+)'|"(?P<h2>[^"\n]+)"|\\?(?P<h3>[A-Za-z_][A-Za-z0-9_-]*)))
+      | (?P<nl>\n)
+      | (?P<open>['"`])
+      | (?P<cm>(?:(?<=[\s;&|(])|^)\#[^\n]*)
+      | [^'"\\<\n\#`]+ | [<\#]""",
+    re.X | re.S | re.M,
+)
+
+
+def statements(text: str) -> list[tuple[int, int]] | None:
+    """Spans of the top-level statements of a script: runs of lines joined where a
+    quote, a backslash continuation or a heredoc body carries on past a newline.
+
+    Each span parses on its own as the whole script would (a line inside `if`,
+    `(`...`)` or `$(`...`)` blocks parses the same alone), so a caller may parse only
+    the statements that mention what it looks for. None when the script holds what
+    this cheap lexer cannot split with certainty (backticks, unterminated quotes):
+    parse it whole then.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    pending: list[tuple[str, bool]] = []  # heredoc delimiters opened on this line
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _STATEMENT_LEX.match(text, pos)
+        if m is None or m.lastgroup == "open":
+            return None
+        if m.lastgroup == "dq" and ("$(" in m.group() or "`" in m.group()):
+            return None  # quotes nested in a substitution: the lexer cannot follow
+        pos = m.end()
+        if m.lastgroup == "hd":
+            word = m.group("h1") or m.group("h2") or m.group("h3")
+            pending.append((word, m.group().startswith("<<-")))
+        elif m.lastgroup == "nl":
+            for word, strip_tabs in pending:  # skip each body, up to its delimiter line
+                while pos < n:
+                    end = text.find("\n", pos)
+                    line = text[pos : end if end >= 0 else n]
+                    pos = end + 1 if end >= 0 else n
+                    if (line.lstrip("\t") if strip_tabs else line) == word:
+                        break
+            pending.clear()
+            spans.append((start, pos))
+            start = pos
+    if start < n:
+        spans.append((start, n))
+    return spans
+
+
+def parse_statements(text: str, spans: list[tuple[int, int]]) -> list[Command]:
+    """Commands of the given statement spans, offsets into `text`."""
+    out: list[Command] = []
+    for s, e in spans:
+        for cmd in parse(text[s:e]):
+            out.append(
+                Command(
+                    argv=tuple(Word(w.raw, w.value, w.start + s, w.end + s) for w in cmd.argv),
+                    start=cmd.start + s,
+                    end=cmd.end + s,
+                )
+            )
+    return out

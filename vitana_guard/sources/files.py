@@ -337,16 +337,18 @@ def _split(rel: str) -> list[str]:
 
 
 def read_text(entry: FileEntry, *, max_bytes: int = MAX_BYTES) -> tuple[str | None, Notice | None]:
-    """The text of a file, or None and why.
+    """The text of a file, or None and why (see `read_bytes` and `decode`)."""
+    data, notice = read_bytes(entry, max_bytes=max_bytes)
+    if data is None:
+        return None, notice
+    return decode(entry, data)
 
-    - binary (a NUL byte in the first 8 KB): `(None, Notice(BINARY_MESSAGE, level="note"))`;
-      the caller counts it as a `binary` skip (see `skip_reason`);
+
+def read_bytes(entry: FileEntry, *, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, Notice | None]:
+    """The bytes of a file, or None and why:
+
     - larger than `max_bytes`: `(None, Notice(level="error"))` naming the size;
-    - unreadable: `(None, Notice(level="error"))` with the OS message;
-    - not valid UTF-8: the text with U+FFFD for bad bytes, and an error Notice with the
-      line of the first bad byte.
-    A UTF-8 byte-order mark is dropped (columns then match editors); UTF-16 with a BOM
-    is decoded.
+    - unreadable: `(None, Notice(level="error"))` with the OS message.
     """
     try:
         with open(entry.path, "rb") as f:
@@ -363,7 +365,24 @@ def read_text(entry: FileEntry, *, max_bytes: int = MAX_BYTES) -> tuple[str | No
             path=entry.display_path,
             level="error",
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    return data, None
+
+
+def is_utf16(data: bytes) -> bool:
+    return data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def decode(entry: FileEntry, data: bytes) -> tuple[str | None, Notice | None]:
+    """Text from a file's bytes, or None and why.
+
+    - binary (a NUL byte in the first 8 KB): `(None, Notice(BINARY_MESSAGE, level="note"))`;
+      the caller counts it as a `binary` skip (see `skip_reason`);
+    - not valid UTF-8: the text with U+FFFD for bad bytes, and an error Notice with the
+      line of the first bad byte.
+    A UTF-8 byte-order mark is dropped (columns then match editors); UTF-16 with a BOM
+    is decoded.
+    """
+    if is_utf16(data):
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:

@@ -63,8 +63,9 @@ def detect(path: str, head: bytes) -> str | None:
 
     None: not a transcript."""
     try:
+        records = _jsonl.head_objects(head)  # parsed once, offered to each format
         for mod in _SNIFF_ORDER:
-            if mod.sniff(head):
+            if any(mod.sniff_record(obj) for obj in records):
                 return mod.NAME
         fmt = _document_format(head)
         if fmt:

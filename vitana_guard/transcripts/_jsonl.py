@@ -396,8 +396,9 @@ def head_objects(head: bytes, limit: int = 8) -> list[dict]:
         if raw.isspace() or not raw:
             continue
         value, error, _ = loads(raw)
-        if error is None and isinstance(value, dict):
-            out.append(value)
+        if error is not None or not isinstance(value, dict):
+            break  # not JSON Lines (a pretty-printed document, text): no use reading on
+        out.append(value)
         if len(out) >= limit:
             break
     return out

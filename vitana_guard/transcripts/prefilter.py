@@ -1,4 +1,4 @@
-"""Which JSONL records are worth parsing: a multi-literal scan of raw bytes.
+"""Which files and JSONL records are worth parsing: a multi-literal scan of raw bytes.
 
 Violations are rare; parsing every record of a gigabyte transcript costs far more
 than finding the few that mention a rule's keyword. A block of lines is scanned
@@ -37,13 +37,21 @@ class Prefilter:
         self.keywords = sorted({k.lower() for k in keywords if k})
         literals = [re.escape(k.encode()) for k in self.keywords] + list(_ESCAPES)
         self._scan: Callable[[bytes], list[int]]
+        self._any: Callable[[bytes], bool]
         if hyperscan is not None:
             self._scan = _hyperscan_scanner(literals)
+            self._any = _hyperscan_any(literals)
         else:
             self._scan = _regex_scanner(literals)
+            words = re.compile(b"|".join(literals), re.IGNORECASE)
+            self._any = lambda data: words.search(data) is not None
 
     def __reduce__(self):  # compiled databases do not pickle; the keywords do
         return Prefilter, (self.keywords,)
+
+    def any_hit(self, data: bytes) -> bool:
+        """Whether `data` holds any keyword or a JSON escape (a whole file's gate)."""
+        return self._any(data)
 
     def candidates(self, block: bytes) -> list[int]:
         starts = set()
@@ -68,6 +76,24 @@ def _hyperscan_scanner(literals: list[bytes]) -> Callable[[bytes], list[int]]:
         return hits
 
     return scan
+
+
+def _hyperscan_any(literals: list[bytes]) -> Callable[[bytes], bool]:
+    db = hyperscan.Database()
+    db.compile(expressions=literals, ids=list(range(len(literals))), elements=len(literals),
+               flags=[hyperscan.HS_FLAG_CASELESS] * len(literals))
+
+    def stop(*_args: object) -> bool:
+        return True  # the first hit settles it
+
+    def any_hit(data: bytes) -> bool:
+        try:
+            db.scan(data, match_event_handler=stop)
+        except hyperscan.ScanTerminated:
+            return True
+        return False
+
+    return any_hit
 
 
 def _regex_scanner(literals: list[bytes]) -> Callable[[bytes], list[int]]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 import regex
@@ -39,7 +41,7 @@ class ArgCondition:
                 continue
             if self.regex and not self.regex.search(value, timeout=REGEX_TIMEOUT):
                 continue
-            if self.globs and not any(fnmatch.fnmatch(posixpath.basename(value).lower(), g.lower()) for g in self.globs):
+            if self.globs and not _glob_match(posixpath.basename(value), self.globs):
                 continue
             if self.not_regex and self.not_regex.search(value, timeout=REGEX_TIMEOUT):
                 continue
@@ -96,7 +98,7 @@ class CommandMatcher:
             return
         if any(w.value in HELP_FLAGS for w in argv[1:]):
             return
-        program = posixpath.basename(argv[0].value)
+        program = argv[0].value.rsplit("/", 1)[-1]
         if not self._program_matches(program, argv):
             return
         after = _match_words(argv, self.words, self.optional_words)
@@ -132,8 +134,13 @@ class CommandMatcher:
 
 
 def _glob_match(name: str, globs: tuple[str, ...]) -> bool:
-    lowered = name.lower()
-    return any(fnmatch.fnmatchcase(lowered, g.lower()) for g in globs)
+    return bool(globs) and _globs_regex(globs).match(name) is not None
+
+
+@lru_cache(maxsize=64)
+def _globs_regex(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One case-insensitive regex for a set of basename globs."""
+    return re.compile("|".join(fnmatch.translate(g) for g in globs), re.IGNORECASE)
 
 
 def _operands(words: tuple[Word, ...]) -> list[Word]:

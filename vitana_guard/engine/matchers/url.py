@@ -7,32 +7,52 @@ from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import urlsplit
 
+import re
+
 import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex
 
-_STOP = r"""[^\s'"<>`\\)\]}|,;]"""
-SCHEME_URL_RE = regex.compile(r"(?i)(?<![\w.-])(?:https?|wss?)://" + _STOP + "+")
-# a bare Cloud Run host: found from its `.run.app` suffix, never by trying every word
-BARE_HOST_RE = regex.compile(r"(?i)(?<![\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.run\.app\b" + _STOP + "*")
-_PLACEHOLDER = regex.compile(r"[<>{}$]")
-_RUN_APP = regex.compile(r"(?i)\.run\.app")
+# A URL is anchored on what every URL holds (`://`, or `.run.app` for a bare Cloud
+# Run host) and grown from there: no pattern is tried at every position of the text.
+_SCHEME = re.compile(r"(?:https?|wss?)\Z", re.IGNORECASE)
+_URL_TAIL = re.compile(r"""[^\s'"<>`\\)\]}|,;]+""")
+_HOST_HEAD = re.compile(r"[A-Za-z0-9.-]+\Z")
+_PLACEHOLDER = re.compile(r"[<>{}$]")
+_RUN_APP = re.compile(r"\.run\.app", re.IGNORECASE)
 
 
 def find_urls(text: str) -> Iterator[tuple[int, int, str]]:
-    spans = []
-    if "://" in text:
-        spans += [(m.start(), m.end()) for m in SCHEME_URL_RE.finditer(text, timeout=REGEX_TIMEOUT)]
-    if _RUN_APP.search(text):
-        taken = list(spans)
-        for m in BARE_HOST_RE.finditer(text, timeout=REGEX_TIMEOUT):
-            if not any(s <= m.start() < e for s, e in taken):
-                spans.append((m.start(), m.end()))
+    spans: list[tuple[int, int]] = []
+    i = text.find("://")
+    while i >= 0:
+        scheme = _SCHEME.search(text, max(0, i - 5), i)
+        if scheme and (scheme.start() == 0 or not _is_host_char(text[scheme.start() - 1])):
+            tail = _URL_TAIL.match(text, i + 3)
+            if tail:
+                spans.append((scheme.start(), tail.end()))
+                i = text.find("://", tail.end())
+                continue
+        i = text.find("://", i + 3)
+    for m in _RUN_APP.finditer(text):
+        i = m.start()
+        if not any(s <= i < e for s, e in spans):
+            head = _HOST_HEAD.search(text, max(0, i - 253), i)
+            start = head.start() if head else i
+            if start == 0 or not _is_host_char(text[start - 1]):
+                tail = _URL_TAIL.match(text, i)
+                spans.append((start, tail.end() if tail else m.end()))
     for start, end in sorted(spans):
         if text[end : end + 1] in ("<", "{", "$"):
             continue  # the URL goes on with a placeholder: an unknown value
         url = text[start:end].rstrip(".:")
+        if url.startswith("."):
+            continue
         yield start, start + len(url), url
+
+
+def _is_host_char(c: str) -> bool:
+    return c.isalnum() or c in "_.-"
 
 
 @dataclass(frozen=True)
