@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from vitana_guard import __version__, config as configmod, pathglob
-from vitana_guard.engine.rules import RulePack, load_pack
+from vitana_guard.engine.cache import load_pack_cached
+from vitana_guard.engine.rules import RulePack
 from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
 from vitana_guard.sources import classify, files, message
@@ -42,7 +42,8 @@ class ScanOptions:
 
 
 def load_for(cfg: configmod.Config) -> RulePack:
-    return load_pack(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config")
+    """The rule pack a configuration asks for, compiled once and cached (engine/cache.py)."""
+    return load_pack_cached(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config")
 
 
 def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:
@@ -184,6 +185,8 @@ def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
         for entry in entries:
             yield scan_file(pack, options, entry)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
+
     chunk = max(1, min(64, len(entries) // (jobs * 4) or 1))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(pack, options)) as pool:
         yield from pool.map(_worker_scan, entries, chunksize=chunk)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from vitana_guard.errors import UsageError
 
 Lines = dict[tuple, int]
 
 
 def load(text: str, path: str) -> tuple[Any, Lines]:
+    import yaml  # here, not at import: a cached rule pack needs no YAML at all
+
     try:
         loader = yaml.SafeLoader(text)
         try:
@@ -35,7 +35,9 @@ def load(text: str, path: str) -> tuple[Any, Lines]:
     return data, lines
 
 
-def _walk(node: yaml.Node, at: tuple, lines: Lines) -> None:
+def _walk(node, at: tuple, lines: Lines) -> None:
+    import yaml
+
     lines[at] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:

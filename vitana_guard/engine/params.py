@@ -11,10 +11,12 @@ from functools import lru_cache
 from typing import Any
 
 import regex
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from vitana_guard.errors import UsageError
+
+# jinja2 is imported only when a template needs more than `{{ name }}`: the live
+# hooks and pre-commit start in tens of milliseconds, and jinja2 alone costs ~30.
+_SIMPLE_TEMPLATE = regex.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 
 
 def glob_to_regex(glob: str) -> str:
@@ -39,7 +41,10 @@ def _host(url: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> ImmutableSandboxedEnvironment:
+def _environment():
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
     env.filters.update(re=lambda v: regex.escape(str(v)), re_any=_re_any, globs_re=_globs_re, host=_host)
     return env
@@ -57,6 +62,8 @@ def render_value(value: Any, params: dict[str, Any], where: str, line: int | Non
                 if name not in params:
                     raise UsageError(f"unknown parameter '{name}' in template {value!r}", where, line)
                 return params[name]
+        from jinja2 import TemplateError
+
         try:
             return _environment().from_string(value).render(**params)
         except TemplateError as e:
@@ -75,14 +82,23 @@ def render_value(value: Any, params: dict[str, Any], where: str, line: int | Non
 
 def render_template(template: str, variables: dict[str, Any]) -> str:
     """Render a message template for one finding (sandboxed, missing names are empty)."""
+    if "{%" not in template and all(_SIMPLE_TEMPLATE.fullmatch(m.group()) for m in _PLACEHOLDERS.finditer(template)):
+        return _SIMPLE_TEMPLATE.sub(lambda m: str(variables.get(m.group(1), "")), template)
+    from jinja2 import TemplateError
+
     try:
         return _message_template(template).render(**variables)
     except TemplateError:
         return template
 
 
+_PLACEHOLDERS = regex.compile(r"\{\{.*?\}\}")
+
+
 @lru_cache(maxsize=512)
 def _message_template(template: str):
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     env = ImmutableSandboxedEnvironment(autoescape=False)
     env.filters.update(re=lambda v: regex.escape(str(v)), host=_host)
     return env.from_string(template)

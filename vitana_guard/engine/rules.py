@@ -11,8 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-import jsonschema
-
 from vitana_guard import yamlfile
 from vitana_guard.engine.matchers import command, context, pattern, payload, require, sequence, url
 from vitana_guard.engine.params import render_value
@@ -173,6 +171,8 @@ def load_pack(
 
 
 def load_rule_file(text: str, path: str, params: dict[str, Any]) -> list[Rule]:
+    import jsonschema  # only when rules are compiled (not from the cache)
+
     data, lines = yamlfile.load(text, path)
     validator = jsonschema.Draft202012Validator(rule_schema())
     # a misspelt key shows as "unexpected" and as a missing required key: name the one written

@@ -156,37 +156,6 @@ def _prefilter(pack, compiled) -> dict:
 # -- the engine ------------------------------------------------------------------------
 
 
-class _Deferred(type(sys)):
-    """A module placeholder that imports the real module on first attribute use.
-
-    (importlib.util.LazyLoader does not help on 3.11: `import x` of a module already in
-    sys.modules reads `__spec__`, which triggers the load.) Used for jsonschema and yaml,
-    which the engine imports at module level but needs only when compiling rules."""
-
-    def __getattr__(self, name):
-        import importlib
-
-        real_name = self.__dict__["_deferred_name"]
-        if sys.modules.get(real_name) is self:
-            del sys.modules[real_name]
-        real = importlib.import_module(real_name)
-        return getattr(real, name)
-
-
-def _defer(name: str) -> None:
-    if name in sys.modules:
-        return
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if spec is None:
-        return
-    mod = _Deferred(name)
-    mod.__dict__["_deferred_name"] = name
-    mod.__spec__ = None
-    sys.modules[name] = mod
-
-
 @dataclass
 class Engine:
     pack: object
@@ -255,8 +224,6 @@ def fast_verdict(call: Call) -> tuple[Verdict | None, str]:
 
 
 def evaluate(call: Call) -> Verdict:
-    for name in ("jsonschema", "yaml"):
-        _defer(name)
     engine, _ = load_engine(call.cwd)
     from vitana_guard.engine.scan import DocumentScanner
     from vitana_guard.model import Actor, Channel, Origin, Segment, Severity, Status

@@ -19,8 +19,6 @@ import re
 import shlex
 from typing import Iterator
 
-import yaml
-
 from vitana_guard.model import Channel, Origin, Segment
 
 __all__ = ["KINDS", "file_kind", "segments"]
@@ -534,6 +532,8 @@ def _do_workflow(t: _Text) -> None:
 def _yaml_run_spans(text: str):
     """(key column, value start, value end, style, value) of every `run:` scalar, or
     None when the text is not YAML."""
+    import yaml  # workflows only: most files never need it
+
     try:
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError:
@@ -643,6 +643,8 @@ def _render_scalar(t: _Text, key_col, start, end, style, value):
 
 
 def _load_scalar(raw: str) -> str | None:
+    import yaml
+
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:

@@ -17,6 +17,7 @@ What keeps it honest:
 from __future__ import annotations
 
 import re
+import threading
 from typing import Callable
 
 try:  # x86-64 wheels only; the regex fallback is correct, just slower
@@ -35,6 +36,9 @@ class Prefilter:
 
     def __init__(self, keywords: list[str]):
         self.keywords = sorted({k.lower() for k in keywords if k})
+        # a Hyperscan database shares one scratch space: scans from several threads
+        # (Dask's in-process workers) must take turns
+        self._lock = threading.Lock()
         literals = [re.escape(k.encode()) for k in self.keywords] + list(_ESCAPES)
         self._scan: Callable[[bytes], list[int]]
         self._any: Callable[[bytes], bool]
@@ -51,11 +55,14 @@ class Prefilter:
 
     def any_hit(self, data: bytes) -> bool:
         """Whether `data` holds any keyword or a JSON escape (a whole file's gate)."""
-        return self._any(data)
+        with self._lock:
+            return self._any(data)
 
     def candidates(self, block: bytes) -> list[int]:
         starts = set()
-        for offset in self._scan(block):
+        with self._lock:
+            offsets = self._scan(block)
+        for offset in offsets:
             starts.add(block.rfind(b"\n", 0, offset) + 1)
         return sorted(starts)
 

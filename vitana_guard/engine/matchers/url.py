@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import urlsplit
 
+import bisect
 import re
 
 import regex
@@ -34,9 +35,11 @@ def find_urls(text: str) -> Iterator[tuple[int, int, str]]:
                 i = text.find("://", tail.end())
                 continue
         i = text.find("://", i + 3)
+    scheme_spans = list(spans)  # sorted by start, not overlapping
     for m in _RUN_APP.finditer(text):
         i = m.start()
-        if not any(s <= i < e for s, e in spans):
+        k = bisect.bisect_right(scheme_spans, (i, len(text) + 1)) - 1
+        if k < 0 or not scheme_spans[k][0] <= i < scheme_spans[k][1]:
             head = _HOST_HEAD.search(text, max(0, i - 253), i)
             start = head.start() if head else i
             if start == 0 or not _is_host_char(text[start - 1]):

@@ -1,0 +1,71 @@
+"""A compiled rule pack, cached between runs.
+
+Loading the pack parses YAML, validates it against the schema and renders the
+templates: ~150 ms, more than the whole scan of a staged change. The compiled pack
+is pickled under the user's cache directory, keyed by everything it is made of
+(the rule files' bytes, the parameters, the schema, the tool version), so editing a
+rule or a parameter makes a new entry and a stale one is never used. The cache is
+written atomically and a corrupt or unreadable entry is rebuilt, never trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any, Iterable
+
+from vitana_guard import __version__
+from vitana_guard.engine.rules import RulePack, builtin_rules_dir, load_pack
+
+_ENV_DISABLE = "VITANA_GUARD_NO_CACHE"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vitana-guard"
+
+
+def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None) -> str | None:
+    """Digest of every input of the compiled pack, or None if one cannot be read."""
+    digest = hashlib.sha256(__version__.encode())
+    schema = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
+    try:
+        files = sorted(builtin_rules_dir().glob("*.yaml")) + [schema]
+        for d in extra_dirs:
+            files += sorted(Path(d).glob("*.yaml")) + sorted(Path(d).glob("*.yml"))
+        for f in files:
+            digest.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+    except OSError:
+        return None
+    digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+def load_pack_cached(
+    extra_dirs: Iterable[str | Path] = (), parameters: dict[str, Any] | None = None, *, parameters_source: str = "config"
+) -> RulePack:
+    extra_dirs = list(extra_dirs)
+    key = None if os.environ.get(_ENV_DISABLE) else pack_key(extra_dirs, parameters)
+    if key is None:
+        return load_pack(extra_dirs, parameters, parameters_source=parameters_source)
+    path = cache_dir() / f"pack-{key}.pickle"
+    try:
+        with open(path, "rb") as f:
+            pack = pickle.load(f)
+        if isinstance(pack, RulePack):
+            return pack
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a corrupt entry is rebuilt
+        pass
+    pack = load_pack(extra_dirs, parameters, parameters_source=parameters_source)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return pack
