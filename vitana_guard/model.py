@@ -115,11 +115,14 @@ class Segment:
         line_start = self.text.rfind("\n", 0, offset) + 1
         return self.line + newlines, self.indent + 1 + offset - line_start
 
-    def source_line(self, offset: int) -> str:
-        """The line of `text` that holds `offset` (for the text report)."""
+    def source_line(self, offset: int, limit: int = 1000) -> str:
+        """The line of `text` that holds `offset` (for the text report); "" for a line
+        longer than `limit` (a minified or generated one-liner: the snippet says enough,
+        and a thousand findings must not each hold a copy of a 50 MB line)."""
         start = self.text.rfind("\n", 0, offset) + 1
         end = self.text.find("\n", offset)
-        return self.text[start : end if end >= 0 else len(self.text)]
+        end = end if end >= 0 else len(self.text)
+        return self.text[start:end] if end - start <= limit else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,9 @@ def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None
     try:
         files = sorted(builtin_rules_dir().glob("*.yaml")) + [schema]
         for d in extra_dirs:
+            if not Path(d).is_dir():
+                return None  # not cacheable: loading reports the missing directory
+            digest.update(str(d).encode() + b"\0")
             files += sorted(Path(d).glob("*.yaml")) + sorted(Path(d).glob("*.yml"))
         for f in files:
             digest.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
