@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from functools import lru_cache
 from datetime import date, datetime, timezone
 
 import click
@@ -72,10 +73,10 @@ class _Run:
         lowered = text.lower()
         return any(k in lowered for k in self.keywords)
 
-    def scan(self, segments) -> tuple[list[Finding], list[Notice]]:
+    def scan(self, segments, focus: frozenset[int] | None = None) -> tuple[list[Finding], list[Notice]]:
         from vitana_guard.engine.scan import DocumentScanner
 
-        scanner = DocumentScanner(self.pack, self.compiled, no_ignore=self.options.no_ignore)
+        scanner = DocumentScanner(self.pack, self.compiled, no_ignore=self.options.no_ignore, focus=focus)
         scanner.feed(segments)
         return scanner.finish()
 
@@ -87,7 +88,8 @@ class _Run:
         segs = classify.segments(display, text)
         if commit:
             segs = (replace(s, origin=replace(s.origin, commit=commit)) for s in segs)
-        found, notices = self.scan(segs)
+        # with a baseline every finding of the file counts (occurrence indexes)
+        found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines))
         if self.baseline is not None:
             from vitana_guard.baseline import occurrences
 
@@ -132,12 +134,17 @@ def _now() -> str:
 
 def _display(root: str, path: str) -> str:
     """A repository path as shown to the user: relative to the current directory."""
-    cwd = os.getcwd()
-    full = os.path.join(root, path)
-    if os.path.realpath(root) == os.path.realpath(cwd):
+    real_root, real_cwd = _real(root), _real(os.getcwd())
+    if real_root == real_cwd:
         return path
-    rel = os.path.relpath(os.path.realpath(full) if os.path.exists(full) else full, os.path.realpath(cwd))
+    full = os.path.join(root, path)
+    rel = os.path.relpath(os.path.realpath(full) if os.path.exists(full) else full, real_cwd)
     return rel.replace(os.sep, "/")
+
+
+@lru_cache(maxsize=16)
+def _real(path: str) -> str:
+    return os.path.realpath(path)
 
 
 # --------------------------------------------------------------------------- pr

@@ -111,11 +111,16 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
 class DocumentScanner:
     """Scans one document's segments; `finish()` returns its findings and notices."""
 
-    def __init__(self, pack: RulePack, compiled: _Compiled, *, no_ignore: bool = False):
+    def __init__(
+        self, pack: RulePack, compiled: _Compiled, *, no_ignore: bool = False, focus: frozenset[int] | None = None
+    ):
         self.pack = pack
         self.params = pack.params
         self.compiled = compiled
         self.no_ignore = no_ignore
+        # lines whose findings matter (the added lines of a diff): text elsewhere is
+        # classified for its channel but not matched; None = every line
+        self.focus = focus
         self.findings: list[Finding] = []
         self.notices: list[Notice] = []
         self._sessions: dict[str, _Session] = {}
@@ -144,6 +149,8 @@ class DocumentScanner:
         lowered = text.lower()
         if "vitana-guard:" in lowered:
             self._collect_directives(seg)
+        if self.focus is not None and not self._in_focus(seg, 0, len(text)):
+            return
         present = self._present(lowered)
         taken: list[tuple[str, int, int]] = []
 
@@ -215,18 +222,40 @@ class DocumentScanner:
         those holding a keyword of the rules still in play are parsed (the parser is
         the costliest step on shell-heavy trees)."""
         text = seg.text
-        if len(text) < _WHOLE_PARSE_BELOW or (wants_requests and seg.origin.session):
+        if (len(text) < _WHOLE_PARSE_BELOW and self.focus is None) or (wants_requests and seg.origin.session):
             return shell.parse(text)
         spans = shell.statements(text)
         if spans is None:
             return shell.parse(text)
+        if self.focus is not None:
+            spans = self._focused(seg, spans)
         keywords = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
         if wants_requests:
             keywords |= set(http.CLIENT_PROGRAMS)
-        if not keywords or any(not r.keywords for r, e in self.compiled.command if id(e) in eligible):
-            return shell.parse(text)
-        chosen = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
-        return shell.parse_statements(text, chosen)
+        if keywords and all(r.keywords for r, e in self.compiled.command if id(e) in eligible):
+            spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
+        return shell.parse_statements(text, spans)
+
+    def _focused(self, seg: Segment, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The statement spans (in order) that touch a focus line."""
+        text, focus, kept = seg.text, self.focus, []
+        line, pos = seg.position(0)[0], 0
+        for s, e in spans:
+            line += text.count("\n", pos, s)
+            pos = s
+            last = line + text.count("\n", s, max(s, e - 1))
+            if any(n in focus for n in range(line, last + 1)):
+                kept.append((s, e))
+        return kept
+
+    def _in_focus(self, seg: Segment, start: int, end: int) -> bool:
+        """Whether text[start:end] of the segment touches a focus line."""
+        first, _ = seg.position(start)
+        last = first if seg.flat else first + seg.text.count("\n", start, max(start, end - 1))
+        focus = self.focus
+        return any(line in focus for line in range(first, last + 1)) if last - first < len(focus) else any(
+            first <= line <= last for line in focus
+        )
 
     def _scan_requests(
         self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None
