@@ -236,6 +236,24 @@ def test_history_merge_first_parent(repo: Path):
         ("b.sh", 1, "VG103", merge)]
 
 
+def test_history_applies_the_parameters_in_force_at_each_commit(repo: Path):
+    """A canonical gateway that changed on 2026-06-01: each commit is judged by the
+    gateway of its own day; --policy-date pins one day for all; scan uses today's."""
+    old, new = "https://gateway-q74ibpv6ia-uc.a.run.app", "https://gateway-newid-uc.a.run.app"
+    write(repo, ".vitana-guard.yaml",
+          f"parameter-changes:\n  - from: 2026-06-01\n    parameters: {{gateway_url: '{new}'}}\n")
+    write(repo, "a.sh", f"curl -s {new}/api/v1/cicd/health\n")
+    commit(repo, "before the change", GIT_AUTHOR_DATE="2026-03-01T00:00:00Z", GIT_COMMITTER_DATE="2026-03-01T00:00:00Z")
+    write(repo, "a.sh", f"curl -s {new}/api/v1/cicd/health\ncurl -s {old}/api/v1/cicd/health\n")
+    commit(repo, "after the change", GIT_AUTHOR_DATE="2026-07-01T00:00:00Z", GIT_COMMITTER_DATE="2026-07-01T00:00:00Z")
+    _, report, _ = vg(repo, "history", "--select", "VG201")
+    assert [(p, l) for p, l, _ in found(report) if p == "a.sh"] == [("a.sh", 1), ("a.sh", 2)]
+    _, pinned, _ = vg(repo, "history", "--select", "VG201", "--policy-date", "2026-07-02")
+    assert [(p, l) for p, l, _ in found(pinned) if p == "a.sh"] == [("a.sh", 2)]
+    _, today, _ = vg(repo, "scan", "a.sh", "--select", "VG201")
+    assert found(today) == [("a.sh", 2, "VG201")]
+
+
 def test_history_policy_date(repo: Path):
     old = {"GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z"}
     write(repo, "a.sh", DEPLOY)

@@ -50,6 +50,10 @@ class _Run:
         self.pack = load_for(self.cfg)
         self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
         self.compiled = _compiled(self.pack, self.options)
+        from vitana_guard.engine.rules import change_dates
+
+        self._change_dates = change_dates(self.pack.policy, self.cfg.parameter_changes)
+        self._periods: dict = {}
         self.start = _now()
         self.files_scanned = 0
         self.bytes_scanned = 0
@@ -73,14 +77,26 @@ class _Run:
         lowered = text.lower()
         return any(k in lowered for k in self.keywords)
 
-    def scan(self, segments, focus: frozenset[int] | None = None) -> tuple[list[Finding], list[Notice]]:
+    def scan(self, segments, focus: frozenset[int] | None = None, period=None) -> tuple[list[Finding], list[Notice]]:
         from vitana_guard.engine.scan import DocumentScanner
 
-        scanner = DocumentScanner(self.pack, self.compiled, no_ignore=self.options.no_ignore, focus=focus)
+        pack, compiled = period or (self.pack, self.compiled)
+        scanner = DocumentScanner(pack, compiled, no_ignore=self.options.no_ignore, focus=focus)
         scanner.feed(segments)
         return scanner.finish()
 
-    def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None):
+    def period(self, day: date):
+        """(pack, compiled) with the parameters in force on `day`: one per period
+        between the dates on which parameters change."""
+        from vitana_guard.pipeline import _compiled, load_for
+
+        start = max((d for d in self._change_dates if d <= day), default=None)
+        if start not in self._periods:
+            pack = load_for(self.cfg, as_of=start or date(1970, 1, 1))
+            self._periods[start] = (pack, _compiled(pack, self.options))
+        return self._periods[start]
+
+    def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None, period=None):
         """Classify the whole file (so a line keeps its file's channel) and keep the
         findings on the given lines."""
         from vitana_guard.sources import classify
@@ -89,7 +105,7 @@ class _Run:
         if commit:
             segs = (replace(s, origin=replace(s.origin, commit=commit)) for s in segs)
         # with a baseline every finding of the file counts (occurrence indexes)
-        found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines))
+        found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines), period=period)
         if self.baseline is not None:
             from vitana_guard.baseline import occurrences
 
@@ -457,9 +473,10 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> 
                                       f"COMMIT_MSG@{c.sha[:12]}"))
             if not in_force:
                 continue
+            period = run.period(when)
             msg_path = f"COMMIT_MSG@{c.sha[:12]}"
             if c.message.strip() and run.wanted(c.message, "commit-msg"):
-                found, _ = run.scan(message.segments(msg_path, c.message, "commit-msg", commit=c.sha))
+                found, _ = run.scan(message.segments(msg_path, c.message, "commit-msg", commit=c.sha), period=period)
                 messages += found
             if check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error:
                 touched = next((d.new_path or d.old_path for d in c.files if (d.new_path or d.old_path)), None)
@@ -499,7 +516,7 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> 
                 if text is None:
                     run.skip("binary")
                     continue
-                found, file_notices = run.scan_added(display, text, lines, commit=c.sha)
+                found, file_notices = run.scan_added(display, text, lines, commit=c.sha, period=period)
                 notices += file_notices
                 for f in found:
                     n = seen_here.get(f.fingerprint, 0)

@@ -21,6 +21,7 @@ KEYS = {
     "exclude": list,
     "include-vendored": bool,
     "merge-service": list,
+    "parameter-changes": list,
 }
 
 
@@ -36,6 +37,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     include_vendored: bool = False
     merge_service: tuple[str, ...] = ()
+    # [(from date, {parameter: value})]: the organisation's own dated changes
+    parameter_changes: tuple[tuple[Any, dict[str, Any]], ...] = ()
     text: str = ""  # raw text, for the evidence digest
 
 
@@ -91,8 +94,28 @@ def load(path: str | Path | None) -> Config:
         exclude=tuple(map(str, data.get("exclude", ()))),
         include_vendored=bool(data.get("include-vendored", False)),
         merge_service=tuple(map(str, data.get("merge-service", ()))),
+        parameter_changes=_changes(data.get("parameter-changes", []), str(path), lines),
         text=text,
     )
+
+
+def _changes(raw: list, source: str, lines: yamlfile.Lines) -> tuple[tuple[Any, dict[str, Any]], ...]:
+    """`parameter-changes: [{from: DATE, parameters: {...}}]`, checked."""
+    import datetime as dt
+
+    out = []
+    for i, item in enumerate(raw):
+        where = yamlfile.line_of(lines, ("parameter-changes", i))
+        if not isinstance(item, dict) or set(item) != {"from", "parameters"} or not isinstance(item["parameters"], dict):
+            raise UsageError("each parameter change is {from: YYYY-MM-DD, parameters: {...}}", source, where)
+        day = item["from"]
+        if not isinstance(day, dt.date):
+            try:
+                day = dt.date.fromisoformat(str(day))
+            except ValueError:
+                raise UsageError(f"'from' must be a date (YYYY-MM-DD), got {day!r}", source, where) from None
+        out.append((day, dict(item["parameters"])))
+    return tuple(out)
 
 
 def check_rule_ids(ids: tuple[str, ...], known: set[str], source: str) -> None:

@@ -41,9 +41,11 @@ class ScanOptions:
         return Selection(self.select, self.ignore)
 
 
-def load_for(cfg: configmod.Config) -> RulePack:
-    """The rule pack a configuration asks for, compiled once and cached (engine/cache.py)."""
-    return load_pack_cached(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config")
+def load_for(cfg: configmod.Config, as_of=None) -> RulePack:
+    """The rule pack a configuration asks for, with the parameters in force on `as_of`
+    (default today), compiled once and cached (engine/cache.py)."""
+    return load_pack_cached(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config",
+                            parameter_changes=cfg.parameter_changes, as_of=as_of)
 
 
 def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:

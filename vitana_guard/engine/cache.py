@@ -27,7 +27,7 @@ def cache_dir() -> Path:
     return Path(base) / "vitana-guard"
 
 
-def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None) -> str | None:
+def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None, *extra: Any) -> str | None:
     """Digest of every input of the compiled pack, or None if one cannot be read."""
     digest = hashlib.sha256(__version__.encode())
     schema = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
@@ -42,17 +42,30 @@ def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None
             digest.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
     except OSError:
         return None
-    digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
+    digest.update(json.dumps([parameters or {}, *extra], sort_keys=True, default=str).encode())
     return digest.hexdigest()[:32]
 
 
 def load_pack_cached(
-    extra_dirs: Iterable[str | Path] = (), parameters: dict[str, Any] | None = None, *, parameters_source: str = "config"
+    extra_dirs: Iterable[str | Path] = (),
+    parameters: dict[str, Any] | None = None,
+    *,
+    parameters_source: str = "config",
+    parameter_changes: Iterable[tuple[Any, dict[str, Any]]] = (),
+    as_of: Any = None,
 ) -> RulePack:
-    extra_dirs = list(extra_dirs)
-    key = None if os.environ.get(_ENV_DISABLE) else pack_key(extra_dirs, parameters)
+    import datetime as dt
+
+    extra_dirs, parameter_changes = list(extra_dirs), list(parameter_changes)
+    day = as_of or dt.date.today()  # dated parameter changes make the pack a function of the day
+    key = None if os.environ.get(_ENV_DISABLE) else pack_key(extra_dirs, parameters, parameter_changes, day)
+
+    def build() -> RulePack:
+        return load_pack(extra_dirs, parameters, parameters_source=parameters_source,
+                         parameter_changes=parameter_changes, as_of=day)
+
     if key is None:
-        return load_pack(extra_dirs, parameters, parameters_source=parameters_source)
+        return build()
     path = cache_dir() / f"pack-{key}.pickle"
     try:
         with open(path, "rb") as f:
@@ -63,7 +76,7 @@ def load_pack_cached(
         pass
     except Exception:  # noqa: BLE001 - a corrupt entry is rebuilt
         pass
-    pack = load_pack(extra_dirs, parameters, parameters_source=parameters_source)
+    pack = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

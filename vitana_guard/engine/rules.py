@@ -112,6 +112,42 @@ class RulePack:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
+def parameters_on(policy: dict[str, Any], day: Any, overrides: dict[str, Any] | None = None,
+                  override_changes: Iterable[tuple[Any, dict[str, Any]]] = ()) -> dict[str, Any]:
+    """The parameter overrides in force on `day` (None: today's, i.e. all changes).
+
+    Order: the pack's dated changes, then the configuration's parameters, then the
+    configuration's own dated changes — an organisation's settings win over the pack's.
+    """
+    import datetime as dt
+
+    def due(when: Any) -> bool:
+        if day is None:
+            return True
+        when = when if isinstance(when, dt.date) else dt.date.fromisoformat(str(when))
+        return when <= day
+
+    params: dict[str, Any] = {}
+    for change in sorted(policy.get("changes") or [], key=lambda c: str(c["from"])):
+        if due(change["from"]):
+            params.update(change.get("parameters") or {})
+    params.update(overrides or {})
+    for when, values in sorted(override_changes, key=lambda c: str(c[0])):
+        if due(when):
+            params.update(values)
+    return params
+
+
+def change_dates(policy: dict[str, Any], override_changes: Iterable[tuple[Any, dict[str, Any]]] = ()) -> list[Any]:
+    """Every date on which a parameter changes, sorted."""
+    import datetime as dt
+
+    days = {c["from"] if isinstance(c["from"], dt.date) else dt.date.fromisoformat(str(c["from"]))
+            for c in policy.get("changes") or []}
+    days.update(when for when, _ in override_changes)
+    return sorted(days)
+
+
 def builtin_rules_dir() -> Path:
     """The shipped pack: `vitana_guard.rules` when installed, else the checkout's rules/.
 
@@ -134,12 +170,19 @@ def load_pack(
     parameters: dict[str, Any] | None = None,
     *,
     parameters_source: str = "config",
+    parameter_changes: Iterable[tuple[Any, dict[str, Any]]] = (),
+    as_of: Any = None,
 ) -> RulePack:
+    """The pack with the parameters in force on `as_of` (a date; None: today)."""
+    import datetime as dt
+
     base = builtin_rules_dir()
     policy_path = base / POLICY_FILE
     policy_doc, _ = yamlfile.load(policy_path.read_text("utf-8"), str(policy_path))
     params = dict(policy_doc["parameters"])
-    for key, value in (parameters or {}).items():
+    day = as_of or dt.date.today()
+    overrides = parameters_on(policy_doc.get("policy") or {}, day, parameters, parameter_changes)
+    for key, value in overrides.items():
         if key not in params:
             raise UsageError(f"unknown parameter '{key}' (known: {', '.join(sorted(params))})", parameters_source)
         params[key] = value
