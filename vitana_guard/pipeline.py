@@ -16,7 +16,7 @@ from vitana_guard.engine.cache import load_pack_cached
 from vitana_guard.engine.rules import RulePack
 from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
-from vitana_guard.sources import classify, files, message
+from vitana_guard.sources import classify, files, guardlog, message
 from vitana_guard import transcripts
 from vitana_guard.transcripts.prefilter import Prefilter
 
@@ -50,10 +50,21 @@ def load_for(cfg: configmod.Config, as_of=None) -> RulePack:
 
 def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:
     """Findings and notices of one file, and the bytes read."""
+    if entry.path.endswith(".jsonl") and _is_guard_log(entry.path):
+        items = list(guardlog.read(entry.path, entry.display_path, pack, options.selection))
+        return [i for i in items if isinstance(i, Finding)], [i for i in items if isinstance(i, Notice)], entry.size
     scanner = DocumentScanner(pack, _compiled(pack, options), no_ignore=options.no_ignore)
     scanner.feed(document_segments(pack, entry, options))
     found, notices = scanner.finish()
     return found, notices, entry.size
+
+
+def _is_guard_log(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return guardlog.sniff(f.read(4096))
+    except OSError:
+        return False  # the regular path reports what cannot be read
 
 
 COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG")
