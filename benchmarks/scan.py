@@ -26,7 +26,6 @@ import io
 import os
 import pstats
 import random
-import re
 import shutil
 import statistics
 import subprocess

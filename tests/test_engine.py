@@ -2,13 +2,11 @@
 (suppressions, per-path ignores, approvals, dedupe, parameters)."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from conftest import dedent, jsonl, write
 from vitana_guard.engine.matchers import command as command_matcher
-from vitana_guard.engine.matchers import context as context_matcher
 from vitana_guard.engine.matchers import payload as payload_matcher
 from vitana_guard.engine.matchers import sequence as sequence_matcher
 from vitana_guard.engine.matchers import url as url_matcher
@@ -16,7 +14,7 @@ from vitana_guard.engine.matchers.context import Evidence
 from vitana_guard.engine.rules import load_pack
 from vitana_guard.engine.scan import Selection, scan_segments
 from vitana_guard.errors import UsageError
-from vitana_guard.model import Actor, Channel, Origin, Segment, Status, Suppression
+from vitana_guard.model import Suppression
 from vitana_guard.normalize import http, shell
 from vitana_guard.pipeline import ScanOptions, apply_path_ignores, scan_file
 from vitana_guard.sources import classify

@@ -1,7 +1,6 @@
 """The HTML audit report: escaping, self-containment, context, redaction, caps."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 

@@ -2,11 +2,10 @@
 plus how user rule packs fail: schema errors name the key, slow regexes are bounded."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from conftest import dedent, run_cli, write
+from conftest import run_cli, write
 from vitana_guard.engine.rules import load_pack
 from vitana_guard.model import Severity
 from vitana_guard.ruletest import run_examples

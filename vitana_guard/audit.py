@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from vitana_guard import __version__, pipeline, transcripts
+from vitana_guard import pipeline, transcripts
 from vitana_guard.engine.rules import RulePack
 from vitana_guard.model import Actor, Channel, Finding, Notice, ScanResult, Segment
 from vitana_guard.sources import files as filesmod
@@ -410,25 +410,10 @@ def audit(
             scanned += 1
             bytes_scanned += res.size
             kept.append(replace(res, findings=[]))
-    findings = pipeline.apply_path_ignores(findings, options.per_path_ignores)
     kept.sort(key=lambda r: r.display_path)
-    result = ScanResult(
-        findings=sorted(findings, key=Finding.sort_key),
-        notices=notices,
-        rules=[r.info() for r in pack.rules if options.selection.chooses(r)],
-        root=root,
-        files_scanned=scanned,
-        bytes_scanned=bytes_scanned,
-        skipped=skipped,
-        tool_version=__version__,
-        command_line=list(sys.argv if command_line is None else command_line),
-        start_time=start,
-        end_time=pipeline._now(),
-        fail_on=options.fail_on,
-        rule_pack_digest=pack.digest,
-        config_digest=pipeline.config_digest(options),
-        inputs=sorted(inputs),
-    )
+    result = pipeline.make_result(pack, options, findings, notices, root, start=start, files_scanned=scanned,
+                                  bytes_scanned=bytes_scanned, skipped=skipped, inputs=inputs,
+                                  command_line=command_line)
     return Audit(result, kept)
 
 

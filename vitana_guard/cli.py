@@ -75,7 +75,7 @@ def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, sh
     """Scan files, directories and agent transcripts (default: the current directory)."""
     from vitana_guard import baseline as baselinemod
     from vitana_guard import config as configmod
-    from vitana_guard.pipeline import ScanOptions, load_for, scan_paths
+    from vitana_guard.pipeline import load_for, scan_paths
 
     paths = paths or (".",)
     accepted = baselinemod.load(baseline) if baseline else None  # a bad baseline fails before the scan
@@ -204,7 +204,8 @@ def _pack(config_path):
     from vitana_guard.pipeline import load_for
 
     return load_for(configmod.load(config_path or configmod.discover(".")))
-from vitana_guard import commands_hooks  # noqa: E402,F401
-from vitana_guard import commands_git  # noqa: E402,F401
-from vitana_guard import commands_audit  # noqa: E402,F401
-from vitana_guard import baseline  # noqa: E402,F401
+
+
+# The other command groups register themselves on `main` when imported.
+from vitana_guard import baseline as _baseline_commands  # noqa: E402,F401
+from vitana_guard import commands_audit, commands_git, commands_hooks  # noqa: E402,F401

@@ -21,10 +21,9 @@ from datetime import date, datetime, timezone
 
 import click
 
-from vitana_guard import __version__
 from vitana_guard.cli import _emit, _options, main, report_options
 from vitana_guard.errors import UsageError
-from vitana_guard.model import Channel, Finding, Notice, ScanResult
+from vitana_guard.model import Finding, Notice, ScanResult
 from vitana_guard.sources import git as gitsrc
 
 DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
@@ -115,28 +114,26 @@ class _Run:
         keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
         return keep, notices
 
+    def added(self, diffs, moved):
+        """(file diff, its new added line numbers) for each text file a change adds lines
+        to; binary files are counted as skipped."""
+        for d in diffs:
+            if d.binary:
+                self.skip("binary")
+            elif d.lintable:
+                lines = gitsrc.new_lines(d, moved)
+                if lines:
+                    yield d, lines
+
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def result(self, findings, notices, root, commit=None) -> ScanResult:
-        from vitana_guard.pipeline import apply_path_ignores
+        from vitana_guard.pipeline import make_result
 
-        findings = apply_path_ignores(findings, self.options.per_path_ignores)
-        result = ScanResult(
-            findings=sorted(findings, key=Finding.sort_key),
-            notices=notices,
-            rules=[r.info() for r in self.pack.rules if self.options.selection.chooses(r)],
-            root=root,
-            files_scanned=self.files_scanned,
-            bytes_scanned=self.bytes_scanned,
-            skipped=self.skipped,
-            tool_version=__version__,
-            command_line=list(sys.argv),
-            start_time=self.start,
-            end_time=_now(),
-            commit=commit,
-            fail_on=self.options.fail_on,
-        )
+        result = make_result(self.pack, self.options, findings, notices, root, start=self.start,
+                             files_scanned=self.files_scanned, bytes_scanned=self.bytes_scanned,
+                             skipped=self.skipped, commit=commit)
         if self.baseline is not None:
             from vitana_guard.baseline import apply
 
@@ -312,15 +309,7 @@ def diff_command(rev_range, staged, patch_file, pre_push, fmt, output, select, i
     findings: list[Finding] = []
     notices: list[Notice] = []
     with gitsrc.BlobReader(root) as blobs:
-        for d in diffs:
-            if d.binary:
-                run.skip("binary")
-                continue
-            if not d.lintable:
-                continue
-            lines = gitsrc.new_lines(d, moved)
-            if not lines:
-                continue
+        for d, lines in run.added(diffs, moved):
             display = _display(root, d.new_path)
             if worktree:
                 try:
@@ -359,15 +348,7 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
     moved = gitsrc.moved_lines(diffs)
     findings: list[Finding] = []
     notices: list[Notice] = []
-    for d in diffs:
-        if d.binary:
-            run.skip("binary")
-            continue
-        if not d.lintable:
-            continue
-        lines = gitsrc.new_lines(d, moved)
-        if not lines:
-            continue
+    for d, lines in run.added(diffs, moved):
         # the new content as far as the patch knows it: added lines in place, the rest blank
         top = max(d.added)
         text = "\n".join(d.added.get(n, "") for n in range(1, top + 1)) + "\n"
@@ -493,15 +474,7 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> 
             moved = gitsrc.moved_lines(c.files)
             seen_here: dict[str, int] = {}
             todo = []
-            for d in c.files:
-                if d.binary:
-                    run.skip("binary")
-                    continue
-                if not d.lintable:
-                    continue
-                lines = gitsrc.new_lines(d, moved)
-                if not lines:
-                    continue
+            for d, lines in run.added(c.files, moved):
                 if not run.wanted("\n".join(d.added[n] for n in lines), "text"):
                     continue
                 todo.append((d, lines))

@@ -164,22 +164,34 @@ def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, ro
         if not any(files.skip_reason(n) for n in file_notices):
             scanned += 1
             bytes_scanned += size
+    return make_result(pack, options, findings, notices, root, start=start, files_scanned=scanned,
+                       bytes_scanned=bytes_scanned, skipped=skipped)
+
+
+def make_result(pack: RulePack, options: ScanOptions, findings: list[Finding], notices: list[Notice], root: str,
+                *, start: str, files_scanned: int, bytes_scanned: int, skipped: dict[str, int],
+                commit: str | None = None, inputs: Iterable[tuple[str, str]] = (),
+                command_line: list[str] | None = None) -> ScanResult:
+    """The ScanResult every command reports: per-path ignores applied, findings in
+    order, the rules that ran and the evidence of how the scan was made."""
     findings = apply_path_ignores(findings, options.per_path_ignores)
     return ScanResult(
         findings=sorted(findings, key=Finding.sort_key),
         notices=notices,
         rules=[r.info() for r in pack.rules if options.selection.chooses(r)],
         root=root,
-        files_scanned=scanned,
+        files_scanned=files_scanned,
         bytes_scanned=bytes_scanned,
         skipped=skipped,
         tool_version=__version__,
-        command_line=list(sys.argv),
+        command_line=list(sys.argv if command_line is None else command_line),
         start_time=start,
         end_time=_now(),
+        commit=commit,
         fail_on=options.fail_on,
         rule_pack_digest=pack.digest,
         config_digest=config_digest(options),
+        inputs=sorted(inputs),
     )
 
 

@@ -11,7 +11,7 @@ Control characters and bidi overrides in scanned text are shown as harmless symb
 """
 from __future__ import annotations
 
-from vitana_guard.model import Finding, Notice, ScanResult, Severity
+from vitana_guard.model import Finding, Notice, ScanResult
 from vitana_guard.report._common import (
     ReportOptions,
     display_char,

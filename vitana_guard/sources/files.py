@@ -14,7 +14,7 @@ import re
 import stat
 import subprocess
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from vitana_guard.model import Notice
 from vitana_guard.pathglob import compile_globs

@@ -6,7 +6,6 @@ line at a time in binary mode) and never raise: what they cannot read becomes a 
 """
 from __future__ import annotations
 
-import os
 import re
 from typing import Any, Iterator
 
