@@ -88,10 +88,11 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
             return
         if b"\0" not in head[:8192]:
             fmt = transcripts.detect(entry.path, head)
-    prefilter = _prefilter(pack, options)
     if fmt is not None:
+        prefilter = _prefilter(pack, options, transcripts=True)
         yield from transcripts.read(entry.path, entry.display_path, fmt, prefilter=prefilter)
         return
+    prefilter = _prefilter(pack, options, transcripts=False)
     data, notice = files.read_bytes(entry)
     if data is None:
         yield notice
@@ -118,16 +119,20 @@ def _compiled(pack: RulePack, options: ScanOptions):
 _PREFILTERS: dict[tuple, Prefilter | None] = {}
 
 
-def _prefilter(pack: RulePack, options: ScanOptions) -> Prefilter | None:
-    """The keyword prefilter for transcripts, or None when a selected rule has no
-    keywords (then every record must be parsed)."""
-    key = (pack.digest, options.selection)
+def _prefilter(pack: RulePack, options: ScanOptions, *, transcripts: bool) -> Prefilter | None:
+    """The keyword prefilter, or None when a selected rule has no keywords (then
+    everything must be read). For transcripts it also keeps the records that carry
+    session state (`transcript_markers`: approvals, tool failures, denials), which a
+    file has none of."""
+    key = (pack.digest, options.selection, transcripts)
     if key not in _PREFILTERS:
         rules = [r for r in pack.rules if options.selection.chooses(r)]
         if any(not r.keywords for r in rules):
             _PREFILTERS[key] = None
         else:
-            words = [k for r in rules for k in r.keywords] + list(pack.params.get("transcript_markers", ()))
+            words = [k for r in rules for k in r.keywords]
+            if transcripts:
+                words += list(pack.params.get("transcript_markers", ()))
             _PREFILTERS[key] = Prefilter(words)
     return _PREFILTERS[key]
 
