@@ -3,7 +3,6 @@ rendered with the policy parameters, compiled once."""
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import json
 import re
 from dataclasses import dataclass, field
@@ -153,6 +152,8 @@ def builtin_rules_dir() -> Path:
 
     (An editable install does not map rules/ into the package; the checkout does.)
     """
+    import importlib.resources  # not at import: a cached pack never needs it
+
     try:
         return Path(str(importlib.resources.files("vitana_guard.rules")))
     except ModuleNotFoundError:
@@ -161,6 +162,8 @@ def builtin_rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def rule_schema() -> dict:
+    import importlib.resources
+
     text = importlib.resources.files("vitana_guard.schemas").joinpath("rule.schema.json").read_text("utf-8")
     return json.loads(text)
 

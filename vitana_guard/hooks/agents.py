@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 
 from vitana_guard.hooks import state
 from vitana_guard.hooks.core import Call, Item, Verdict
@@ -59,7 +58,7 @@ def parse_call(agent: str, raw: str) -> Call:
         raise BadInput("payload has no tool_input object")
     if not isinstance(session, str) or not session:
         raise BadInput("payload has no session_id")
-    record_id = data.get("tool_use_id") or data.get("call_id") or f"hook-{uuid.uuid4().hex[:16]}"
+    record_id = data.get("tool_use_id") or data.get("call_id") or f"hook-{os.urandom(8).hex()}"
     cwd = data.get("cwd") if isinstance(data.get("cwd"), str) else None
     return Call(agent, session, str(record_id), tool, items_of(tool, tool_input), cwd)
 
