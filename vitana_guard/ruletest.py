@@ -11,7 +11,6 @@ import tempfile
 from dataclasses import dataclass
 
 from vitana_guard.engine.rules import Example, Rule, RulePack
-from vitana_guard.engine.scan import Selection
 from vitana_guard.model import Channel
 from vitana_guard.pipeline import ScanOptions, scan_file
 from vitana_guard.sources.files import FileEntry
@@ -57,4 +56,4 @@ def run_examples(pack: RulePack, rules: list[Rule] | None = None) -> tuple[int, 
     return count, failures
 
 
-__all__ = ["run_examples", "ExampleFailure", "Selection"]
+__all__ = ["run_examples", "ExampleFailure"]

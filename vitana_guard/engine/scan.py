@@ -149,7 +149,7 @@ class DocumentScanner:
         lowered = text.lower()
         if "vitana-guard:" in lowered:
             self._collect_directives(seg)
-        if self.focus is not None and not self._in_focus(seg, 0, len(text)):
+        if self.focus is not None and not self._touches_focus(seg):
             return
         present = self._present(lowered)
         taken: list[tuple[str, int, int]] = []
@@ -248,14 +248,10 @@ class DocumentScanner:
                 kept.append((s, e))
         return kept
 
-    def _in_focus(self, seg: Segment, start: int, end: int) -> bool:
-        """Whether text[start:end] of the segment touches a focus line."""
-        first, _ = seg.position(start)
-        last = first if seg.flat else first + seg.text.count("\n", start, max(start, end - 1))
-        focus = self.focus
-        return any(line in focus for line in range(first, last + 1)) if last - first < len(focus) else any(
-            first <= line <= last for line in focus
-        )
+    def _touches_focus(self, seg: Segment) -> bool:
+        """Whether the segment spans a focus line."""
+        last = seg.line if seg.flat else seg.line + seg.text.count("\n")
+        return any(seg.line <= line <= last for line in self.focus)
 
     def _scan_requests(
         self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None
