@@ -34,6 +34,7 @@ class ScanOptions:
     per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     transcript_format: str | None = None
     jobs: int = 1
+    file_jobs: int = 1  # processes for the ranges of one big transcript (set when there is one file)
     fail_on: Severity = Severity.WARNING
 
     @property
@@ -124,7 +125,7 @@ def _prefilter(pack: RulePack, options: ScanOptions, *, transcripts: bool) -> Pr
     everything must be read). For transcripts it also keeps the records that carry
     session state (`transcript_markers`: approvals, tool failures, denials), which a
     file has none of."""
-    key = (pack.digest, options.selection, transcripts)
+    key = (pack.digest, options.selection, transcripts, options.file_jobs)
     if key not in _PREFILTERS:
         rules = [r for r in pack.rules if options.selection.chooses(r)]
         if any(not r.keywords for r in rules):
@@ -133,7 +134,7 @@ def _prefilter(pack: RulePack, options: ScanOptions, *, transcripts: bool) -> Pr
             words = [k for r in rules for k in r.keywords]
             if transcripts:
                 words += list(pack.params.get("transcript_markers", ()))
-            _PREFILTERS[key] = Prefilter(words)
+            _PREFILTERS[key] = Prefilter(words, jobs=options.file_jobs)
     return _PREFILTERS[key]
 
 
@@ -205,13 +206,15 @@ def config_digest(options: ScanOptions) -> str:
     import hashlib
     import json
 
-    data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k != "jobs"}
+    data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k not in ("jobs", "file_jobs")}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
     jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
     if jobs <= 1 or len(entries) < 2:
+        # one file: the workers share its ranges instead (a big transcript)
+        options = replace(options, file_jobs=jobs)
         for entry in entries:
             yield scan_file(pack, options, entry)
         return

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any, BinaryIO, Iterator
 
@@ -108,11 +109,23 @@ def iter_records(
 BLOCK_BYTES = 8 << 20
 
 
+PARALLEL_MIN_BYTES = 256 << 20  # below this, starting worker processes costs more than it saves
+
+
 def _iter_filtered(
     f: BinaryIO, display_path: str, fmt: str, max_bytes: int, prefilter: Any
 ) -> Iterator[tuple[int, dict] | Notice]:
-    """Parse only the lines the prefilter picks (see `_candidates`), in file order."""
-    for kind, line, payload, complete in _candidates(f, prefilter, max_bytes):
+    """Parse only the lines the prefilter picks (see `_candidates`), in file order.
+
+    With `prefilter.jobs > 1` a big file is cut into ranges at line boundaries whose
+    candidate lines are found by worker processes; parsing stays here, in file order,
+    so a reader's state (call/result pairing, sessions) is the same as in one pass.
+    """
+    jobs = getattr(prefilter, "jobs", 1)
+    size = os.fstat(f.fileno()).st_size
+    items = (_parallel_candidates(f.name, size, prefilter, max_bytes, jobs) if jobs > 1 and size >= PARALLEL_MIN_BYTES
+             else _candidates(f, prefilter, max_bytes))
+    for kind, line, payload, complete in items:
         if kind == "big":
             yield Notice(
                 f"{fmt}: line {line}: record of {payload} bytes is over the {max_bytes}-byte limit; skipped",
@@ -123,18 +136,53 @@ def _iter_filtered(
             yield from _parse_line(payload, line, complete, display_path, fmt)
 
 
-def _candidates(f: BinaryIO, prefilter: Any, max_bytes: int) -> Iterator[tuple[str, int, Any, bool]]:
-    """("line", line, raw, complete) for each candidate line of `f`, scanned in
-    blocks of whole lines; ("big", line, size, False) for oversized ones."""
+def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, jobs: int):
+    from concurrent.futures import ProcessPoolExecutor
+
+    points = [0]
+    with open(path, "rb") as f:
+        for i in range(1, jobs * 2):
+            f.seek(size * i // (jobs * 2))
+            f.readline()  # to the start of the next line
+            if points[-1] < f.tell() < size:
+                points.append(f.tell())
+    points.append(size)
+    ranges = [(path, points[i], points[i + 1], prefilter, max_bytes) for i in range(len(points) - 1)]
+    lines_before = 0
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for items in pool.map(_range_candidates, ranges):
+            for kind, line, payload, complete in items:
+                if kind == "end":
+                    lines_before += line
+                else:
+                    yield kind, lines_before + line, payload, complete
+
+
+def _range_candidates(job: tuple) -> list:
+    path, start, end, prefilter, max_bytes = job
+    with open(path, "rb") as f:
+        f.seek(start)
+        return list(_candidates(f, prefilter, max_bytes, limit=end - start, first=start == 0))
+
+
+def _candidates(
+    f: BinaryIO, prefilter: Any, max_bytes: int, *, limit: int | None = None, first: bool = True
+) -> Iterator[tuple[str, int, Any, bool]]:
+    """("line", line, raw, complete) for each candidate line of `f` (its next `limit`
+    bytes, whole lines), scanned in blocks; ("big", line, size, False) for oversized
+    ones; last ("end", lines, None, False), how many lines were read."""
     lines_before = 0  # lines wholly consumed before `block`
     carry = b""
-    first = True
+    remaining = limit
     while True:
-        chunk = f.read(BLOCK_BYTES)
+        chunk = f.read(BLOCK_BYTES if remaining is None else min(BLOCK_BYTES, remaining))
+        if remaining is not None:
+            remaining -= len(chunk)
         data = carry + chunk if carry else chunk
         if not chunk:
             if data and not data.isspace():  # a last line without its newline
                 yield "line", lines_before + 1, data, False
+            yield "end", lines_before + (1 if data else 0), None, False
             return
         cut = data.rfind(b"\n")
         if cut < 0:
@@ -144,6 +192,8 @@ def _candidates(f: BinaryIO, prefilter: Any, max_bytes: int) -> Iterator[tuple[s
                     more = f.readline(1 << 20)
                     if not more:
                         break
+                    if remaining is not None:
+                        remaining -= len(more)
                     size += len(more)
                     if more.endswith(b"\n"):
                         break

@@ -34,8 +34,9 @@ class Prefilter:
     """`candidates(block)`: offsets of the starts of the lines to parse in `block`
     (a run of whole lines), sorted."""
 
-    def __init__(self, keywords: list[str]):
+    def __init__(self, keywords: list[str], jobs: int = 1):
         self.keywords = sorted({k.lower() for k in keywords if k})
+        self.jobs = jobs  # processes that may share one big file (see _jsonl._iter_filtered)
         # a Hyperscan database shares one scratch space: scans from several threads
         # (Dask's in-process workers) must take turns
         self._lock = threading.Lock()
@@ -51,7 +52,7 @@ class Prefilter:
             self._any = lambda data: words.search(data) is not None
 
     def __reduce__(self):  # compiled databases do not pickle; the keywords do
-        return Prefilter, (self.keywords,)
+        return Prefilter, (self.keywords, self.jobs)
 
     def any_hit(self, data: bytes) -> bool:
         """Whether `data` holds any keyword or a JSON escape (a whole file's gate)."""

@@ -1,0 +1,56 @@
+"""The raw-bytes prefilter: which records get parsed, alone and split over processes."""
+from __future__ import annotations
+
+import json
+
+from vitana_guard.model import Notice, Segment
+from vitana_guard.transcripts import _jsonl, read
+from vitana_guard.transcripts.prefilter import Prefilter
+
+KEYWORDS = ["gcloud", "deploy.sh", "gateway"]
+
+
+def record(n: int, command: str) -> str:
+    return json.dumps({"type": "assistant", "sessionId": "s1", "uuid": f"u{n}", "message": {
+        "id": f"m{n}", "role": "assistant",
+        "content": [{"type": "tool_use", "id": f"t{n}", "name": "Bash", "input": {"command": command}}]}})
+
+
+def write_session(path, n: int = 3000) -> None:
+    lines = []
+    for i in range(n):
+        command = "npm test"
+        if i % 997 == 5:
+            command = "gcloud run deploy gw"
+        if i % 1231 == 7:
+            command = "\\u0067cloud run deploy escaped"  # JSON escape: raw bytes do not spell it
+        lines.append(record(i, command).replace("\\\\u0067", "\\u0067"))
+    lines.insert(1500, '{"type": "assistant", "broken')  # not an object: must be reported
+    path.write_text("\n".join(lines) + "\n")
+
+
+def commands(items) -> list[tuple[int, str]]:
+    return [(s.line, s.text) for s in items if isinstance(s, Segment) and s.channel.value == "command"]
+
+
+def test_prefilter_keeps_keywords_escapes_and_broken_records(tmp_path):
+    path = tmp_path / "s.jsonl"
+    write_session(path)
+    full = list(read(str(path), "s.jsonl", "claude"))
+    filtered = list(read(str(path), "s.jsonl", "claude", prefilter=Prefilter(KEYWORDS)))
+    wanted = [c for c in commands(full) if "gcloud" in c[1]]
+    assert wanted and [c for c in commands(filtered) if "gcloud" in c[1]] == wanted
+    assert any("escaped" in text for _, text in wanted)  # decoded \u0067cloud
+    assert [n.line for n in filtered if isinstance(n, Notice)] == [n.line for n in full if isinstance(n, Notice)] == [1501]
+    assert len(commands(filtered)) < len(commands(full)) / 10  # the npm tests were never parsed
+
+
+def test_ranges_in_worker_processes_give_the_same_stream(tmp_path, monkeypatch):
+    path = tmp_path / "s.jsonl"
+    write_session(path)
+    one = list(read(str(path), "s.jsonl", "claude", prefilter=Prefilter(KEYWORDS)))
+    monkeypatch.setattr(_jsonl, "PARALLEL_MIN_BYTES", 1)  # split even this small file
+    two = list(read(str(path), "s.jsonl", "claude", prefilter=Prefilter(KEYWORDS, jobs=2)))
+    assert commands(two) == commands(one)
+    assert [(n.line, n.message) for n in two if isinstance(n, Notice)] == [
+        (n.line, n.message) for n in one if isinstance(n, Notice)]
