@@ -271,7 +271,7 @@ def test_curl_broken_json_body_is_an_error():
 
 
 def test_curl_url_with_variable_kept_as_written():
-    r = req(f"""curl -X POST "$GATEWAY/api/v1/github/create-pr" -d '{{"vtid":"X"}}'""")
+    r = req("""curl -X POST "$GATEWAY/api/v1/github/create-pr" -d '{"vtid":"X"}'""")
     assert r.url == "$GATEWAY/api/v1/github/create-pr"
     r = req("curl -X POST ${GATEWAY}/api/v1/cicd/health")
     assert r.url == "${GATEWAY}/api/v1/cicd/health"
