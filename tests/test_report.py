@@ -623,3 +623,18 @@ def test_json_docs_match_output():
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", doc, re.M))
     for obj in (real, real["summary"], real["invocation"], real["findings"][0], real["notices"][0]):
         assert set(obj) <= documented
+
+
+def test_evidence_in_text_when_asked_and_always_in_junit():
+    import xml.etree.ElementTree as ET
+    from dataclasses import replace
+
+    result = replace(make_result(), rule_pack_digest="ab" * 32, config_digest="cd" * 32,
+                     inputs=[("logs/s1.jsonl", "ef" * 32)], start_time="2026-11-20T10:00:00Z",
+                     end_time="2026-11-20T10:00:01Z", command_line=["vitana-guard", "audit", "logs"])
+    text = render("text", result, ReportOptions(evidence=True))
+    assert "# rule_pack.sha256: " + "ab" * 32 in text
+    assert "# input.sha256:logs/s1.jsonl: " + "ef" * 32 in text
+    assert "rule_pack.sha256" not in render("text", result)  # a pre-commit run stays terse
+    props = {p.get("name"): p.get("value") for p in ET.fromstring(render("junit", result)).iter("property")}
+    assert props["config.sha256"] == "cd" * 32 and props["command_line"] == "vitana-guard audit logs"

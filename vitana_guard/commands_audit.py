@@ -117,7 +117,7 @@ def audit(paths, since, agent, formats, outputs, jobs, engine, scheduler, redact
         if fmt == "html":
             text = render_html(shown, run.files, max_per_rule=max_per_rule)
         else:
-            text = render(fmt, shown, ReportOptions(color=False, show_suppressed=True))
+            text = render(fmt, shown, ReportOptions(color=False, show_suppressed=True, evidence=True))
         if output:
             try:
                 Path(output).write_text(text, encoding="utf-8")

@@ -27,6 +27,7 @@ class ReportOptions:
     color: bool = False  # ANSI colour in the text report (the CLI sets it from isatty)
     show_source: bool = True  # source line + caret line under each text finding
     show_suppressed: bool = False  # list suppressed findings in text/junit reports
+    evidence: bool = False  # the text report ends with how the scan was made (audits)
 
 
 # --- findings -------------------------------------------------------------------------
@@ -94,6 +95,20 @@ def tool_version(result: ScanResult) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def evidence_items(result: ScanResult) -> list[tuple[str, str]]:
+    """How a scan was made, for every format: what an auditor cites."""
+    items = [
+        ("tool.version", tool_version(result)),
+        ("rule_pack.sha256", result.rule_pack_digest),
+        ("config.sha256", result.config_digest),
+        ("start", result.start_time),
+        ("end", result.end_time),
+        ("command_line", " ".join(result.command_line)),
+    ]
+    items += [(f"input.sha256:{path}", digest) for path, digest in result.inputs]
+    return [(k, v) for k, v in items if v]
 
 
 def summary_line(result: ScanResult) -> str:

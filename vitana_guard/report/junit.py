@@ -19,10 +19,10 @@ from vitana_guard.report._common import (
     TOOL_NAME,
     ReportOptions,
     display_path,
+    evidence_items,
     sorted_findings,
     sorted_notices,
     summary_line,
-    tool_version,
     utc_timestamp,
 )
 
@@ -52,12 +52,12 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     suite = ET.Element("testsuite", {"name": TOOL_NAME})
     props = ET.SubElement(suite, "properties")
     for name, value in (
-        ("tool.version", tool_version(result)),
         ("root", root),
         ("commit", result.commit or ""),
         ("files_scanned", result.files_scanned),
         ("bytes_scanned", result.bytes_scanned),
         ("summary", summary_line(result)),
+        *evidence_items(result),
     ):
         ET.SubElement(props, "property", {"name": name, "value": _x(value)})
 

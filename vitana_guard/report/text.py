@@ -20,6 +20,7 @@ from vitana_guard.report._common import (
     severity_of,
     sorted_findings,
     sorted_notices,
+    evidence_items,
     summary_line,
     terminal_safe,
 )
@@ -51,6 +52,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     for n in sorted_notices(result.notices):
         lines.append(_notice(n, options))
     lines.append(summary_line(result))
+    if options.evidence:
+        lines += [f"# {name}: {value}" for name, value in evidence_items(result)]
     return scrub_surrogates("\n".join(lines) + "\n")
 
 
