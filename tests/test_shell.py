@@ -563,3 +563,33 @@ def test_eval_multi_word_offsets():
 def test_template_placeholder_in_double_quotes_is_unknown():
     assert values('gh pr merge "{{PR}}" --body "see <PR_NUMBER>"') == [["gh", "pr", "merge", None, "--body",
                                                                           "see <PR_NUMBER>"]]
+
+
+STATEMENT_SCRIPTS = [
+    "#!/bin/bash\necho \"it's\ngcloud run deploy\" ok\ncat <<EOF\ngcloud run deploy x\nEOF\n"
+    "x=$(\n  gcloud run deploy y\n)\ngcloud run \\\n  deploy z # comment 'x\necho a#b 'c\nd'\n",
+    "if true; then\n  ./deploy.sh\nfi\nfor s in a b; do docker push \"$s\"; done\nbash <<'EOS'\ngcloud run deploy q\nEOS\n",
+    "case $x in\n  a|b) gh pr merge 1 ;;\nesac\nf() { git push origin main; }\nsudo -E env A=1 gcloud app deploy\n",
+]
+
+
+@pytest.mark.parametrize("script", STATEMENT_SCRIPTS)
+def test_statements_parse_like_the_whole_script(script):
+    from vitana_guard.normalize.shell import parse_statements, statements
+
+    spans = statements(script)
+    assert spans is not None and spans[0][0] == 0 and spans[-1][1] == len(script)
+    as_words = lambda cmds: [[(w.raw, w.value, w.start, w.end) for w in c.argv] for c in cmds]  # noqa: E731
+    assert as_words(parse_statements(script, spans)) == as_words(parse(script))
+    # any subset of statements gives exactly the commands that lie inside it
+    chosen = spans[1::2]
+    inside = [c for c in parse(script) if any(s <= c.start < e for s, e in chosen)]
+    assert as_words(parse_statements(script, chosen)) == as_words(inside)
+
+
+def test_statements_give_up_where_the_lexer_cannot_follow():
+    from vitana_guard.normalize.shell import statements
+
+    assert statements("echo `date`\n") is None  # backticks
+    assert statements('x="$(echo "a\nb")"\n') is None  # quotes nested in a substitution
+    assert statements("echo 'unterminated\n") is None

@@ -1296,19 +1296,51 @@ def statements(text: str) -> list[tuple[int, int]] | None:
             start = pos
     if start < n:
         spans.append((start, n))
-    return spans
+    return _join_case_blocks(text, spans)
+
+
+_CASE_WORD = re.compile(r"(?<![\w$-])(case|esac)(?![\w-])")
+
+
+def _join_case_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A `case ... esac` block is one statement: its patterns (`a|b)`) are not
+    commands, which only the block as a whole tells."""
+    out: list[tuple[int, int]] = []
+    depth = 0
+    for s, e in spans:
+        opened = out[-1][0] if depth else s
+        for m in _CASE_WORD.finditer(text, s, e):
+            depth = depth + 1 if m.group(1) == "case" else max(0, depth - 1)
+        if out and out[-1][0] == opened and opened != s:
+            out[-1] = (opened, e)
+        else:
+            out.append((s, e))
+    return out
 
 
 def parse_statements(text: str, spans: list[tuple[int, int]]) -> list[Command]:
-    """Commands of the given statement spans, offsets into `text`."""
+    """Commands of the given statement spans (sorted), offsets into `text`.
+
+    Adjacent spans are parsed as one run; each run is scanned in place (offsets
+    are `start + i`), so no word is rebuilt."""
     out: list[Command] = []
+    runs: list[list[int]] = []
     for s, e in spans:
-        for cmd in parse(text[s:e]):
-            out.append(
-                Command(
-                    argv=tuple(Word(w.raw, w.value, w.start + s, w.end + s) for w in cmd.argv),
-                    start=cmd.start + s,
-                    end=cmd.end + s,
-                )
-            )
+        if runs and runs[-1][1] == s:
+            runs[-1][1] = e
+        else:
+            runs.append([s, e])
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()  # see parse()
+    try:
+        for s, e in runs:
+            try:
+                _Parser(text, text[s:e], s, None, None, out, _budget(text[s:e]))._parse_list(0, 0, None)
+            except Exception:  # pragma: no cover - as in parse(): keep what was found
+                pass
+    finally:
+        if collecting:
+            gc.enable()
+    out.sort(key=_start_of)
     return out
