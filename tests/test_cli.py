@@ -540,3 +540,24 @@ def test_jobs_give_the_same_findings(fixture_repo):
     two = json.loads(run_cli("scan", "--format", "json", "--jobs", "2", cwd=fixture_repo).stdout)
     assert one["findings"] == two["findings"]
     assert one["summary"] == two["summary"]
+
+
+def test_published_config_schema_matches_what_the_loader_accepts():
+    """Editors check configs against schemas/config.schema.json: it must list exactly the
+    keys config.py accepts, and accept the README's example."""
+    import importlib.resources
+    from pathlib import Path
+
+    import jsonschema
+    import yaml
+
+    from vitana_guard import config as configmod
+
+    schema = json.loads(importlib.resources.files("vitana_guard.schemas").joinpath("config.schema.json").read_text())
+    assert set(schema["properties"]) == set(configmod.KEYS)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("```yaml\nselect:", 1)[1].split("```", 1)[0]
+    as_json = json.loads(json.dumps(yaml.safe_load("select:" + example), default=str))  # what an editor sees
+    jsonschema.validate(as_json, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"selct": ["VG1"]}, schema)
