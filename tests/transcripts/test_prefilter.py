@@ -54,3 +54,19 @@ def test_ranges_in_worker_processes_give_the_same_stream(tmp_path, monkeypatch):
     assert commands(two) == commands(one)
     assert [(n.line, n.message) for n in two if isinstance(n, Notice)] == [
         (n.line, n.message) for n in one if isinstance(n, Notice)]
+
+
+def test_regex_fallback_where_hyperscan_has_no_wheel(tmp_path, monkeypatch):
+    """Without Hyperscan (no wheel for the platform) the `re` scanner picks the same records."""
+    from vitana_guard.transcripts import prefilter as prefilter_module
+
+    path = tmp_path / "s.jsonl"
+    write_session(path)
+    fast = Prefilter(KEYWORDS)
+    monkeypatch.setattr(prefilter_module, "hyperscan", None)
+    slow = Prefilter(KEYWORDS)
+    block = path.read_bytes()
+    assert slow.candidates(block) == fast.candidates(block)
+    assert slow.any_hit(b"x GCLOUD y") and not slow.any_hit(b"npm test")
+    assert commands(read(str(path), "s.jsonl", "claude", prefilter=slow)) == commands(
+        read(str(path), "s.jsonl", "claude", prefilter=fast))
