@@ -229,7 +229,7 @@ def test_junit_format(mixed):
     assert int(root.get("failures")) == 2
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit", "html"])
 def test_output_file(mixed, fmt):
     out = mixed / "reports" / f"report.{fmt}"
     out.parent.mkdir()
@@ -243,6 +243,8 @@ def test_output_file(mixed, fmt):
         assert proc.stderr == "Found 2 findings (1 error, 1 warning) in 2 files; 1 suppressed.\n"
     if fmt == "junit":
         ET.fromstring(text)
+    if fmt == "html":
+        assert text.startswith("<!DOCTYPE html>") and "<script src" not in text  # one offline file
 
 
 def test_output_to_an_unwritable_place_exits_2(mixed):

@@ -10,7 +10,7 @@ import click
 from vitana_guard import __version__
 from vitana_guard.errors import UsageError
 
-FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
+FORMAT_NAMES = ("text", "json", "sarif", "github", "junit", "html")
 SEVERITIES = ("error", "warning", "note")
 
 

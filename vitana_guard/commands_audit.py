@@ -10,7 +10,6 @@ import click
 from vitana_guard.cli import FORMAT_NAMES, SEVERITIES, _options, main
 from vitana_guard.errors import UsageError
 
-AUDIT_FORMATS = FORMAT_NAMES + ("html",)
 _DEFAULTS_HELP = (
     "Claude ~/.claude/projects/**/*.jsonl (incl. subagents/), Codex ~/.codex/sessions/**/rollout-*.jsonl "
     "and ~/.codex/archived_sessions/, Gemini ~/.gemini/tmp/*/chats/session-*.json(l)"
@@ -32,7 +31,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--since", metavar="DATE", help="Only logs modified since DATE (YYYY-MM-DD, ISO 8601, or 7d/12h/2w).")
 @click.option("--agent", type=click.Choice(("claude", "codex", "gemini", "openai", "text")),
               help="Only this agent's logs (by content).")
-@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(AUDIT_FORMATS),
+@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
               help="Report format; repeat with --output for several reports  [default: text].")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the matching --format (in order) to FILE.")
