@@ -376,7 +376,7 @@ def audit(
     on_start: Callable[[int, int], None] | None = None,
     command_line: list[str] | None = None,
 ) -> Audit:
-    start = pipeline._now()
+    start = pipeline.utc_now()
     candidates, notices, skipped = discover(paths, root=root, since=since)
     if on_start:
         on_start(len(candidates), sum(c.size for c in candidates))

@@ -38,7 +38,7 @@ class _Run:
     def __init__(self, config_path, select, ignore, fail_on, no_ignore, start=".", baseline=None):
         from vitana_guard import baseline as baselinemod
         from vitana_guard import config as configmod
-        from vitana_guard.pipeline import _compiled, load_for
+        from vitana_guard.pipeline import _compiled, load_for, utc_now
 
         # --baseline: read first, so a malformed file fails before any work
         self.baseline = baselinemod.load(baseline) if baseline else None
@@ -53,7 +53,7 @@ class _Run:
 
         self._change_dates = change_dates(self.pack.policy, self.cfg.parameter_changes)
         self._periods: dict = {}
-        self.start = _now()
+        self.start = utc_now()
         self.files_scanned = 0
         self.bytes_scanned = 0
         self.skipped: dict[str, int] = {}
@@ -139,10 +139,6 @@ class _Run:
 
             result = apply(result, self.baseline, scope=self.stale_scope, known=self.occurrence)
         return result
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _display(root: str, path: str) -> str:

@@ -152,7 +152,7 @@ def apply_path_ignores(findings: list[Finding], per_path: dict[str, tuple[str, .
 
 
 def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, root: str) -> ScanResult:
-    start = _now()
+    start = utc_now()
     entries, skipped, notices = files.discover(
         list(paths), root=root, include_vendored=options.include_vendored, exclude=options.exclude
     )
@@ -192,7 +192,7 @@ def make_result(pack: RulePack, options: ScanOptions, findings: list[Finding], n
         tool_version=__version__,
         command_line=list(sys.argv if command_line is None else command_line),
         start_time=start,
-        end_time=_now(),
+        end_time=utc_now(),
         commit=commit,
         fail_on=options.fail_on,
         rule_pack_digest=pack.digest,
@@ -245,5 +245,6 @@ def exit_code(result: ScanResult) -> int:
     return 1 if any(f.severity.rank >= threshold for f in result.active) else 0
 
 
-def _now() -> str:
+def utc_now() -> str:
+    """A report timestamp: ISO 8601, UTC, microseconds."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
