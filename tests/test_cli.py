@@ -563,3 +563,17 @@ def test_published_config_schema_matches_what_the_loader_accepts():
     jsonschema.validate(as_json, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"selct": ["VG1"]}, schema)
+
+
+def test_rule_pack_cache_keeps_the_recent_entries_only(tmp_path, monkeypatch):
+    """Each config change adds a cache entry; the cache does not grow without end."""
+    from vitana_guard.engine import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(cache, "KEEP_ENTRIES", 2)
+    urls = [f"https://gateway-v{i}-uc.a.run.app" for i in range(4)]
+    for url in urls:
+        pack = cache.load_pack_cached(parameters={"gateway_url": url})
+        assert pack.params["gateway_url"] == url
+    assert len(list((tmp_path / "vitana-guard").glob("pack-*.pickle"))) == 2
+    assert cache.load_pack_cached(parameters={"gateway_url": urls[-1]}).params["gateway_url"] == urls[-1]

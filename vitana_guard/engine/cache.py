@@ -20,6 +20,9 @@ from vitana_guard import __version__
 from vitana_guard.engine.rules import RulePack, builtin_rules_dir, load_pack
 
 _ENV_DISABLE = "VITANA_GUARD_NO_CACHE"
+# Every config edit, temporary rules directory and day with dated parameters makes a
+# new entry: keep the most recently used ones only.
+KEEP_ENTRIES = 32
 
 
 def cache_dir() -> Path:
@@ -71,6 +74,7 @@ def load_pack_cached(
         with open(path, "rb") as f:
             pack = pickle.load(f)
         if isinstance(pack, RulePack):
+            os.utime(path)  # recently used: kept by _prune
             return pack
     except FileNotFoundError:
         pass
@@ -82,6 +86,24 @@ def load_pack_cached(
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
+        _prune(path.parent)
     except OSError:
         pass  # a read-only cache only costs time
     return pack
+
+
+def _prune(directory: Path) -> None:
+    """Drop all but the KEEP_ENTRIES most recently used packs (and their side files)."""
+    def last_used(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except FileNotFoundError:  # pruned meanwhile by another process
+            return 0.0
+
+    entries = sorted(directory.glob("pack-*.pickle"), key=last_used, reverse=True)
+    for old in entries[KEEP_ENTRIES:]:
+        for stale in (old, old.with_suffix(".prefilter.json")):
+            try:
+                stale.unlink()
+            except FileNotFoundError:
+                pass
