@@ -2,7 +2,9 @@
 
 200 mixed Claude PreToolUse calls (clean commands, forbidden commands, canonical
 gateway curl calls), each a fresh process like the agent spawns. Prints median and
-p95 per entry point and per kind. Usage: python benchmarks/hook_latency.py [N]
+p95 per entry point and per kind, with the hook server (the default: the first call
+starts it) and without it (VITANA_GUARD_SERVER=0: every call loads the engine).
+Usage: python benchmarks/hook_latency.py [N]
 """
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ CALLS = {
                 f"curl -s -X POST {GW}/api/v1/github/create-pr -d '{{\"vtid\": \"AUTO\", \"base\": \"main\", "
                 "\"head\": \"claude/fix-issue-1\", \"title\": \"t\", \"body\": \"VTID-0518 t\"}'"],
 }
-ENTRY = {
-    "python -m vitana_guard.hooks": [sys.executable, "-m", "vitana_guard.hooks", "claude"],
-    "vitana-guard hook (click)": [sys.executable, "-m", "vitana_guard", "hook", "claude"],
+HOOK = [sys.executable, "-m", "vitana_guard.hooks", "claude"]
+ENTRY = {  # label -> (argv, extra environment)
+    "python -m vitana_guard.hooks (installed command; server)": (HOOK, {}),
+    "python -m vitana_guard.hooks, VITANA_GUARD_SERVER=0": (HOOK, {"VITANA_GUARD_SERVER": "0"}),
+    "vitana-guard hook claude (click; server)": ([sys.executable, "-m", "vitana_guard", "hook", "claude"], {}),
 }
 
 
@@ -37,13 +41,16 @@ def pct(xs, q):
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     kinds = [k for k in CALLS for _ in range(len(CALLS[k]))]
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "XDG_STATE_HOME": f"{tmp}/state", "XDG_CACHE_HOME": f"{tmp}/cache"}
-        for label, argv in ENTRY.items():
-            # warm the pack cache once (the first call ever compiles the rules)
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        base = {**os.environ, "XDG_STATE_HOME": f"{tmp}/state", "XDG_CACHE_HOME": f"{tmp}/cache",
+                "XDG_RUNTIME_DIR": tmp, "VITANA_GUARD_SERVER": "1"}
+        for label, (argv, extra) in ENTRY.items():
+            env = {**base, **extra}
+            # warm up: the first call ever compiles the rules; it also starts the server
             first = time.perf_counter()
             subprocess.run(argv, input=json.dumps(payload("docker push x")), capture_output=True, text=True, env=env)
             cold = time.perf_counter() - first
+            time.sleep(1.0)
             times: dict[str, list[float]] = {k: [] for k in CALLS}
             for i in range(n):
                 kind = kinds[i % len(kinds)]
@@ -57,6 +64,15 @@ def main() -> None:
                   f"(first call, cold cache: {cold * 1000:.0f} ms)")
             for kind, xs in times.items():
                 print(f"    {kind:<10} n={len(xs):<4} median {statistics.median(xs):6.1f} ms  p95 {pct(xs, .95):6.1f} ms")
+        subprocess.run(HOOK[:-1] + ["stop"], capture_output=True, env=base)
+    base_start = min(timed([sys.executable, "-c", "pass"]) for _ in range(20))
+    print(f"python -c pass (interpreter start, the floor): {base_start:.1f} ms")
+
+
+def timed(argv: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(argv, capture_output=True)
+    return (time.perf_counter() - t) * 1000
 
 
 def payload(command: str, session: str = "bench") -> dict:

@@ -1,10 +1,14 @@
 """Live pre-tool hooks: contracts per agent, flow state, fail-closed, installer."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -28,13 +32,49 @@ FORBIDDEN = {
 
 
 @pytest.fixture
-def env(tmp_path):
+def plain_env(tmp_path):
     e = dict(os.environ)
     for k in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "HOME"):
         (tmp_path / k).mkdir()
         e[k] = str(tmp_path / k)
     e.pop("VITANA_GUARD_FAIL_OPEN", None)
     return e
+
+
+@pytest.fixture(params=["in-process", "server"])
+def env(request, plain_env):
+    """Every hook contract holds both when the call is evaluated in its own process and
+    when the hook server answers it (the server is started first, then asked whether
+    it answered)."""
+    if request.param == "in-process":
+        yield plain_env
+        return
+    with hook_server(plain_env) as e:
+        yield e
+        status = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "status"], capture_output=True,
+                                text=True, env=e, timeout=30)
+        assert "running" in status.stdout and " 0 calls answered" not in status.stdout, status.stdout
+
+
+@contextlib.contextmanager
+def hook_server(env):
+    runtime = tempfile.mkdtemp(prefix="vg-rt-", dir="/tmp")  # short: a socket path holds < 108 bytes
+    e = {**env, "VITANA_GUARD_SERVER": "1", "XDG_RUNTIME_DIR": runtime}
+    server = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "serve", "--idle", "120"], env=e)
+    try:
+        for _ in range(200):
+            status = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "status"], capture_output=True,
+                                    text=True, env=e, timeout=30)
+            if status.returncode == 0:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"hook server did not start: {status.stdout}")
+        yield e
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def hook(env, agent, payload, *args, module="vitana_guard.hooks"):
@@ -264,12 +304,12 @@ def cli(env, cwd, *args):
 @pytest.mark.parametrize("agent,rel,event", [("claude", ".claude/settings.json", "PreToolUse"),
                                              ("gemini", ".gemini/settings.json", "BeforeTool"),
                                              ("codex", ".codex/hooks.json", "PreToolUse")])
-def test_install_uninstall_roundtrip(env, tmp_path, agent, rel, event):
+def test_install_uninstall_roundtrip(plain_env, tmp_path, agent, rel, event):
     settings = tmp_path / rel
     settings.parent.mkdir(parents=True)
     original = json.dumps(OTHER, indent=4) + "\n"
     settings.write_text(original)
-    r = cli(env, tmp_path, "install", agent, "--project")
+    r = cli(plain_env, tmp_path, "install", agent, "--project")
     assert r.returncode == 0, r.stderr
     data = json.loads(settings.read_text())
     assert list(data) == list(OTHER)  # key order kept
@@ -283,53 +323,53 @@ def test_install_uninstall_roundtrip(env, tmp_path, agent, rel, event):
     # idempotent: the second install does not touch the file
     before = settings.read_bytes()
     mtime = settings.stat().st_mtime_ns
-    assert cli(env, tmp_path, "install", agent).returncode == 0
+    assert cli(plain_env, tmp_path, "install", agent).returncode == 0
     assert settings.read_bytes() == before and settings.stat().st_mtime_ns == mtime
     # uninstall restores the original bytes
-    assert cli(env, tmp_path, "uninstall", agent).returncode == 0
+    assert cli(plain_env, tmp_path, "uninstall", agent).returncode == 0
     assert settings.read_text() == original
 
 
-def test_install_user_scope_and_fresh_file(env, tmp_path):
-    r = cli(env, tmp_path, "install", "claude", "--user")
+def test_install_user_scope_and_fresh_file(plain_env, tmp_path):
+    r = cli(plain_env, tmp_path, "install", "claude", "--user")
     assert r.returncode == 0
-    data = json.loads((Path(env["HOME"]) / ".claude" / "settings.json").read_text())
+    data = json.loads((Path(plain_env["HOME"]) / ".claude" / "settings.json").read_text())
     (group,) = data["hooks"]["PreToolUse"]
     assert group["matcher"] == "Bash|WebFetch|Write|Edit|MultiEdit"
     assert not (tmp_path / ".claude").exists()
 
 
-def test_dry_run_writes_nothing(env, tmp_path):
+def test_dry_run_writes_nothing(plain_env, tmp_path):
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
     settings.write_text(json.dumps(OTHER))
-    r = cli(env, tmp_path, "install", "claude", "--dry-run")
+    r = cli(plain_env, tmp_path, "install", "claude", "--dry-run")
     assert r.returncode == 0 and r.stdout.startswith("---") and "+" in r.stdout and "vitana_guard.hooks" in r.stdout
     assert settings.read_text() == json.dumps(OTHER)
     assert not (tmp_path / ".claude" / "settings.json.bak").exists()
-    r = cli(env, tmp_path, "install", "gemini", "--dry-run")
+    r = cli(plain_env, tmp_path, "install", "gemini", "--dry-run")
     assert not (tmp_path / ".gemini").exists()
 
 
-def test_malformed_settings_untouched(env, tmp_path):
+def test_malformed_settings_untouched(plain_env, tmp_path):
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
     settings.write_text('{"hooks": [,]}')
-    r = cli(env, tmp_path, "install", "claude")
+    r = cli(plain_env, tmp_path, "install", "claude")
     assert r.returncode == 2 and "not valid JSON" in r.stderr
     assert settings.read_text() == '{"hooks": [,]}'
     assert not (tmp_path / ".claude" / "settings.json.bak").exists()
 
 
-def test_uninstall_keeps_shared_group(env, tmp_path):
+def test_uninstall_keeps_shared_group(plain_env, tmp_path):
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
     both = {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
         {"type": "command", "command": "my-linter"},
         {"type": "command", "command": "vitana-guard hook claude", "timeout": 10}]}]}}
     settings.write_text(json.dumps(both))
-    assert cli(env, tmp_path, "install", "claude").returncode == 0
+    assert cli(plain_env, tmp_path, "install", "claude").returncode == 0
     assert settings.read_text() == json.dumps(both)  # already installed: not rewritten
-    assert cli(env, tmp_path, "uninstall", "claude").returncode == 0
+    assert cli(plain_env, tmp_path, "uninstall", "claude").returncode == 0
     assert json.loads(settings.read_text()) == {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
         {"type": "command", "command": "my-linter"}]}]}}

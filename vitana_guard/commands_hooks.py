@@ -25,15 +25,31 @@ def _agent_command(agent: str):
                   help="Allow the call when the hook itself fails (default: deny).")
     @click.option("--audit-log", type=click.Path(dir_okay=False), help="Append decisions to FILE.")
     def run(fail_open, audit_log):
-        from vitana_guard.hooks.agents import run as run_hook
+        from vitana_guard.hooks import client
 
-        sys.exit(run_hook(agent, fail_open=fail_open, audit_log=audit_log))
+        argv = [agent, *(["--fail-open"] if fail_open else []), *(["--audit-log", audit_log] if audit_log else [])]
+        sys.exit(client.main(argv))
 
     return run
 
 
 for _name in ("claude", "gemini", "codex"):
     _agent_command(_name)
+
+
+@hook.command("server")
+@click.argument("action", type=click.Choice(("status", "stop", "run")))
+@click.option("--idle", type=click.IntRange(min=1), default=15 * 60, show_default=True,
+              help="With `run`: exit after this many seconds without a call.")
+def server(action, idle):
+    """The hook's evaluation server: show whether it runs, stop it, or run it in the foreground.
+
+    The first hook call starts one in the background (per user and installation); later
+    calls are answered by it without loading the engine. VITANA_GUARD_SERVER=0 turns it off.
+    """
+    from vitana_guard.hooks import client
+
+    sys.exit(client.main(["serve", "--idle", str(idle)] if action == "run" else [action]))
 
 
 def _scope_options(f):

@@ -162,18 +162,38 @@ class Engine:
     compiled: object
 
 
-def load_engine(cwd: str | None) -> tuple[Engine, str]:
-    import pickle
+# key -> (extra rule files with their digests, engine); only in a long-lived server
+_in_memory: dict[str, tuple[list[tuple[str, str | None]], Engine]] | None = None
 
+
+def keep_engines_in_memory() -> None:
+    global _in_memory
+    _in_memory = {}
+
+
+def load_engine(cwd: str | None) -> tuple[Engine, str]:
     config = discover_config(cwd)
     key = cache_key(config)
+    if _in_memory is not None:
+        extra, engine = _in_memory.get(key, ([], None))
+        if engine is not None and all(_digest(Path(p)) == d for p, d in extra):
+            return engine, key
+    extra, engine = _load_or_build(config, key)
+    if _in_memory is not None:
+        _in_memory[key] = (extra, engine)
+    return engine, key
+
+
+def _load_or_build(config: Path | None, key: str) -> tuple[list, Engine]:
+    import pickle
+
     cdir = state.cache_home()
     pickled = cdir / f"pack-{key}.pickle"
     try:
         with open(pickled, "rb") as f:
             extra, pack, compiled = pickle.load(f)
         if all(_digest(Path(p)) == d for p, d in extra):
-            return Engine(pack, compiled), key
+            return extra, Engine(pack, compiled)
     except FileNotFoundError:
         pass
     except Exception:  # a stale or corrupt cache entry is rebuilt, never trusted
@@ -190,7 +210,7 @@ def load_engine(cwd: str | None) -> tuple[Engine, str]:
             os.replace(tmp, target)
     except OSError:
         pass  # a read-only cache only costs time
-    return engine, key
+    return extra, engine
 
 
 def _digest(p: Path) -> str | None:

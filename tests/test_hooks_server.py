@@ -1,0 +1,192 @@
+"""The hook server: started by the first call, answers later ones, never weakens a verdict.
+
+The hook contracts themselves run in both modes in tests/test_hooks.py; here: the
+server's life cycle and what happens when it is missing, broken or not private.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from test_hooks import claude, claude_deny, hook, hook_server
+
+from vitana_guard.hooks import client
+
+
+@pytest.fixture
+def env(tmp_path):
+    runtime = tempfile.mkdtemp(prefix="vg-rt-", dir="/tmp")
+    e = {**os.environ, "VITANA_GUARD_SERVER": "1", "XDG_RUNTIME_DIR": runtime}
+    for k in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "HOME"):
+        (tmp_path / k).mkdir()
+        e[k] = str(tmp_path / k)
+    yield e
+    control(e, "stop")
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def control(env, what):
+    return subprocess.run([sys.executable, "-m", "vitana_guard.hooks", what], capture_output=True, text=True,
+                          env=env, timeout=30)
+
+
+def socket_path(env) -> Path:
+    saved = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    try:
+        return Path(client.socket_path())
+    finally:
+        os.environ["XDG_RUNTIME_DIR"] = saved if saved is not None else ""
+        if saved is None:
+            del os.environ["XDG_RUNTIME_DIR"]
+
+
+def wait_for(predicate, seconds=20.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_first_call_is_answered_here_and_starts_a_server(env):
+    assert control(env, "status").returncode == 3  # none yet
+    assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
+    assert wait_for(lambda: control(env, "status").returncode == 0)
+    assert "VG101" in claude_deny(hook(env, "claude", claude("gcloud run deploy api")))
+    assert ", 1 calls answered" in control(env, "status").stdout
+    assert hook(env, "claude", claude("ls -la")).returncode == 0
+    assert "stopping" in control(env, "stop").stdout
+    assert wait_for(lambda: not socket_path(env).exists())
+
+
+def test_server_off_evaluates_every_call_here(env):
+    env = {**env, "VITANA_GUARD_SERVER": "0"}
+    assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
+    time.sleep(0.5)
+    assert not socket_path(env).parent.exists()
+
+
+def test_directory_others_can_enter_is_not_used(env):
+    directory = socket_path(env).parent
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
+    time.sleep(0.5)
+    assert not socket_path(env).exists()
+
+
+def test_broken_server_falls_back_to_evaluating_here(env):
+    path = socket_path(env)
+    path.parent.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+    accepted = []
+
+    def hang_up():
+        conn, _ = listener.accept()
+        accepted.append(conn.recv(1 << 16))
+        conn.close()  # no reply at all
+
+    t = threading.Thread(target=hang_up)
+    t.start()
+    try:
+        reason = claude_deny(hook(env, "claude", claude("docker push x")))
+    finally:
+        t.join(10)
+        listener.close()
+    assert "VG103" in reason and accepted and accepted[0].startswith(client.encode([b"run"])[:7])
+
+
+def test_garbled_reply_falls_back(env):
+    path = socket_path(env)
+    path.parent.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+
+    def allow_everything():
+        conn, _ = listener.accept()
+        conn.recv(1 << 16)
+        conn.sendall(b"\x00\x00\x00\x010\x00\x00")  # "exit 0" and a truncated field
+        conn.close()
+
+    t = threading.Thread(target=allow_everything)
+    t.start()
+    try:
+        assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
+    finally:
+        t.join(10)
+        listener.close()
+
+
+def test_call_sees_the_callers_directory_and_environment(env, tmp_path):
+    with hook_server(env) as e:
+        work = tmp_path / "work"
+        work.mkdir()
+        r = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "claude", "--audit-log", "decisions.jsonl"],
+                           input=json.dumps(claude("docker push x")), capture_output=True, text=True, env=e,
+                           cwd=work, timeout=60)
+        assert r.returncode == 2
+        assert json.loads((work / "decisions.jsonl").read_text())["decision"] == "deny"
+        r = hook({**e, "VITANA_GUARD_FAIL_OPEN": "1"}, "claude", "not json")
+        assert r.returncode == 0 and "--fail-open" in r.stderr
+        assert hook(e, "claude", "not json").returncode == 2
+        assert ", 3 calls answered" in control(e, "status").stdout
+
+
+def test_idle_server_exits_and_removes_its_socket(env):
+    server = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "serve", "--idle", "1"], env=env)
+    assert wait_for(lambda: socket_path(env).exists())
+    assert server.wait(30) == 0
+    assert not socket_path(env).exists()
+
+
+def test_second_server_leaves_the_first_alone(env):
+    with hook_server(env) as e:
+        pid = control(e, "status").stdout
+        second = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "serve"], env=e, timeout=30)
+        assert second.returncode == 0
+        assert control(e, "status").stdout == pid
+
+
+def test_socket_left_by_a_dead_server_is_replaced(env):
+    path = socket_path(env)
+    path.parent.mkdir(mode=0o700)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(path))
+    dead.close()  # the file stays, nobody listens
+    assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
+    assert wait_for(lambda: control(env, "status").returncode == 0)
+
+
+def test_build_id_follows_the_code(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "engine").mkdir(parents=True)
+    (pkg / "engine" / "scan.py").write_text("x = 1\n")
+    (pkg / "rules.yaml").write_text("a: 1\n")
+    first = client.build_id(str(pkg))
+    assert client.build_id(str(pkg)) == first
+    (pkg / "rules.yaml").write_text("a: 2\n")  # data is keyed per call, not per server
+    assert client.build_id(str(pkg)) == first
+    (pkg / "engine" / "scan.py").write_text("x = 22\n")
+    assert client.build_id(str(pkg)) != first
+
+
+def test_framing_rejects_cut_messages():
+    message = client.encode([b"run", b"claude", b"", b"/tmp", b"{}"])
+    assert client.decode(message) == [b"run", b"claude", b"", b"/tmp", b"{}"]
+    for cut in range(1, len(message)):
+        decoded = client.decode(message[:cut])
+        assert decoded is None or len(decoded) < 5
