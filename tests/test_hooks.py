@@ -41,19 +41,31 @@ def plain_env(tmp_path):
     return e
 
 
+@pytest.fixture(scope="module")
+def server_env():
+    """One hook server for the module: each call brings its own environment along."""
+    with hook_server(dict(os.environ)) as e:
+        yield {k: e[k] for k in ("VITANA_GUARD_SERVER", "XDG_RUNTIME_DIR")}
+
+
 @pytest.fixture(params=["in-process", "server"])
 def env(request, plain_env):
     """Every hook contract holds both when the call is evaluated in its own process and
-    when the hook server answers it (the server is started first, then asked whether
-    it answered)."""
+    when a child of the hook server runs it (checked: the server's count of calls grows)."""
     if request.param == "in-process":
         yield plain_env
         return
-    with hook_server(plain_env) as e:
-        yield e
-        status = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "status"], capture_output=True,
-                                text=True, env=e, timeout=30)
-        assert "running" in status.stdout and " 0 calls answered" not in status.stdout, status.stdout
+    e = {**plain_env, **request.getfixturevalue("server_env")}
+    before = server_calls(e)
+    yield e
+    assert server_calls(e) > before
+
+
+def server_calls(env) -> int:
+    status = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "status"], capture_output=True, text=True,
+                            env=env, timeout=30)
+    assert "running" in status.stdout, status.stdout
+    return int(status.stdout.split(" calls answered")[0].rsplit(" ", 1)[1])
 
 
 @contextlib.contextmanager

@@ -109,20 +109,20 @@ def test_broken_server_falls_back_to_evaluating_here(env):
     assert "VG103" in reason and accepted and accepted[0].startswith(client.encode([b"run"])[:7])
 
 
-def test_garbled_reply_falls_back(env):
+def test_child_dying_without_exit_code_falls_back(env):
     path = socket_path(env)
     path.parent.mkdir(mode=0o700)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(4)
 
-    def allow_everything():
+    def die_after_fork():
         conn, _ = listener.accept()
         conn.recv(1 << 16)
-        conn.sendall(b"\x00\x00\x00\x010\x00\x00")  # "exit 0" and a truncated field
+        conn.sendall(b"ok\x00\x00")  # "the child runs", then half an exit code
         conn.close()
 
-    t = threading.Thread(target=allow_everything)
+    t = threading.Thread(target=die_after_fork)
     t.start()
     try:
         assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
@@ -190,3 +190,34 @@ def test_framing_rejects_cut_messages():
     for cut in range(1, len(message)):
         decoded = client.decode(message[:cut])
         assert decoded is None or len(decoded) < 5
+
+
+def test_git_hooks_run_in_the_server_as_they_run_alone(env, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git_env = {**env, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "a",
+               "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.com",
+               "NO_COLOR": "1"}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, env=git_env, check=True)
+    (repo / "ship.sh").write_text("#!/bin/sh\nmake test\ngcloud run deploy api --region us-central1\n")
+    subprocess.run(["git", "add", "ship.sh"], cwd=repo, env=git_env, check=True)
+    (repo / "MSG").write_text("VTID-0518 docs\n\nThen merge the PR in the GitHub UI.\n# a comment git strips\n")
+    runs = {}
+    with hook_server(git_env) as served:
+        for mode, e in (("alone", {**git_env, "VITANA_GUARD_SERVER": "0"}), ("server", served)):
+            for args in (["diff", "--staged"], ["commit-msg", "MSG"], ["diff", "--staged", "--format", "json"]):
+                r = subprocess.run([sys.executable, "-m", "vitana_guard", *args], cwd=repo, env=e,
+                                   capture_output=True, text=True, timeout=60)
+                runs[mode, args[0], len(args)] = (r.returncode, r.stdout, r.stderr)
+        assert ", 3 calls answered" in control(served, "status").stdout
+    alone = {k[1:]: v for k, v in runs.items() if k[0] == "alone"}
+    served_runs = {k[1:]: v for k, v in runs.items() if k[0] == "server"}
+    assert alone[("diff", 2)][0] == 1 and "ship.sh:3:1: VG101" in alone[("diff", 2)][1]
+    assert alone[("commit-msg", 2)][0] == 1 and "MSG:3:" in alone[("commit-msg", 2)][1]
+    for key in alone:
+        code, out, err = served_runs[key]
+        assert code == alone[key][0]
+        if key[1] == 4:  # JSON: the same findings, whatever the timestamps
+            assert json.loads(out)["findings"] == json.loads(alone[key][1])["findings"]
+        else:
+            assert out == alone[key][1] and err == alone[key][2]

@@ -1,4 +1,4 @@
-from vitana_guard.cli import main
+from vitana_guard.entry import main
 
 if __name__ == "__main__":
     main()

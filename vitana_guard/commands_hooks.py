@@ -25,10 +25,10 @@ def _agent_command(agent: str):
                   help="Allow the call when the hook itself fails (default: deny).")
     @click.option("--audit-log", type=click.Path(dir_okay=False), help="Append decisions to FILE.")
     def run(fail_open, audit_log):
-        from vitana_guard.hooks import client
+        # reached in-process only: the `vitana-guard` entry point hands `hook AGENT` to the server first
+        from vitana_guard.hooks.agents import run as run_hook
 
-        argv = [agent, *(["--fail-open"] if fail_open else []), *(["--audit-log", audit_log] if audit_log else [])]
-        sys.exit(client.main(argv))
+        sys.exit(run_hook(agent, fail_open=fail_open, audit_log=audit_log))
 
     return run
 
@@ -42,10 +42,11 @@ for _name in ("claude", "gemini", "codex"):
 @click.option("--idle", type=click.IntRange(min=1), default=15 * 60, show_default=True,
               help="With `run`: exit after this many seconds without a call.")
 def server(action, idle):
-    """The hook's evaluation server: show whether it runs, stop it, or run it in the foreground.
+    """The fork server behind hooks: show whether it runs, stop it, or run it in the foreground.
 
-    The first hook call starts one in the background (per user and installation); later
-    calls are answered by it without loading the engine. VITANA_GUARD_SERVER=0 turns it off.
+    The first `hook AGENT`, `diff` or `commit-msg` call starts one in the background (per
+    user and installation, not on CI); later calls run in a child of it, with the engine
+    already imported. It exits after 15 idle minutes. VITANA_GUARD_SERVER=0 turns it off.
     """
     from vitana_guard.hooks import client
 

@@ -23,6 +23,9 @@ _ENV_DISABLE = "VITANA_GUARD_NO_CACHE"
 # Every config edit, temporary rules directory and day with dated parameters makes a
 # new entry: keep the most recently used ones only.
 KEEP_ENTRIES = 32
+# key -> pack: history compiles one per policy period, and a fork server's children
+# inherit what the server loaded
+_in_memory: dict[str, RulePack] = {}
 
 
 def cache_dir() -> Path:
@@ -69,6 +72,12 @@ def load_pack_cached(
 
     if key is None:
         return build()
+    if key not in _in_memory:
+        _in_memory[key] = _load_or_build(key, build)
+    return _in_memory[key]
+
+
+def _load_or_build(key: str, build) -> RulePack:
     path = cache_dir() / f"pack-{key}.pickle"
     try:
         with open(path, "rb") as f:

@@ -197,9 +197,9 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
         else:
             from vitana_guard.hooks import core
 
-            verdict, _ = core.fast_verdict(call)
+            verdict, key = core.fast_verdict(call)
             if verdict is None:
-                verdict = core.evaluate(call)
+                verdict = core.evaluate(call, key)
     except BaseException as e:  # noqa: BLE001 - fail closed on everything, SystemExit included
         if isinstance(e, KeyboardInterrupt):
             raise

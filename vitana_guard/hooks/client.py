@@ -1,31 +1,36 @@
-"""`python -m vitana_guard.hooks`: the process an agent spawns for every tool call.
+"""The client side of the fork server: how a hook invocation starts in milliseconds.
 
-An agent starts a new interpreter per call, and importing the engine costs more than
-the evaluation (regex, the dataclass records, the matchers: ~70 ms). So the hook asks a
-per-user evaluation server (`hooks.server`) that keeps the engine loaded, and answers in
-the time Python takes to start. This module therefore imports nothing beyond what the
-interpreter has already loaded: `_socket`, not `socket` (whose enum set-up alone costs
-~10 ms), and a length-prefixed framing instead of `json`.
+An agent starts a new interpreter for every tool call, and git one for every commit;
+importing the engine and the CLI costs several times what the evaluation does (regex,
+the dataclass records, the matchers, click: ~100 ms). So the latency-critical entry
+points (`python -m vitana_guard.hooks AGENT`, `vitana-guard hook AGENT`,
+`vitana-guard diff`, `vitana-guard commit-msg`) hand their invocation to a per-user
+server (`hooks.server`) that has those modules imported and forks a child for it. The
+child gets this process's stdin, stdout and stderr (passed over the socket), its
+environment, working directory and arguments, so it behaves exactly as this process
+would (terminal detection, pipes, exit code), and each call is isolated in its own
+process. This module imports nothing the interpreter has not loaded at start-up:
+`_socket` rather than `socket` (whose enums cost ~10 ms), no json.
 
-No server reachable (first call, after an upgrade, `VITANA_GUARD_SERVER=0`, a socket
-directory that is not private): the call is evaluated in this process, exactly as the
-server would, and a server is started in the background for the next calls. A reply
-cut short falls back the same way: the guard never allows a call because the server
-failed (fail closed is decided by the evaluation, wherever it runs).
+No server reachable (first call, a reinstall, `VITANA_GUARD_SERVER=0`, a socket
+directory that is not private): the invocation runs in this process, and a server is
+started in the background for the next ones (not on CI, where `CI` is set: nobody
+would reuse it). A server that accepts but never says it forked a child, or whose
+child dies without an exit code, is treated the same way: the guard never lets a
+call through because the server failed.
 """
 from __future__ import annotations
 
 import os
 import sys
 
-# what a call's evaluation reads from the environment (the server adopts the caller's)
-FORWARDED_ENV = ("HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "VITANA_GUARD_FAIL_OPEN")
-REPLY_TIMEOUT = 8.0  # s; the agents' own hook timeout is 10 s and more
-MAX_FIELD = 64 << 20  # a Write of a large file is a few MB; refuse absurd frames
+ACK_TIMEOUT = 5.0  # s for the server to fork a child; the work itself is not timed
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def server_enabled() -> bool:
-    return os.environ.get("VITANA_GUARD_SERVER", "1").lower() not in ("0", "false", "no", "off")
+    return (hasattr(os, "fork") and hasattr(os, "getuid")
+            and os.environ.get("VITANA_GUARD_SERVER", "1").lower() not in ("0", "false", "no", "off"))
 
 
 def socket_dir() -> str:
@@ -39,7 +44,7 @@ def socket_dir() -> str:
 
 def private_dir(path: str, create: bool) -> bool:
     """True when `path` is a real directory owned by us with no access for others
-    (what keeps another user from answering our hook or reading our calls)."""
+    (what keeps another user from answering our hook or receiving our terminal)."""
     if create:
         try:
             os.mkdir(path, 0o700)
@@ -52,9 +57,6 @@ def private_dir(path: str, create: bool) -> bool:
     except OSError:
         return False
     return (st.st_mode & 0o170000) == 0o040000 and st.st_uid == os.getuid() and not st.st_mode & 0o077
-
-
-PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def build_id(package: str = PACKAGE_DIR) -> str:
@@ -79,7 +81,7 @@ def build_id(package: str = PACKAGE_DIR) -> str:
 
 
 def socket_path() -> str | None:
-    path = os.path.join(socket_dir(), f"hook-{build_id()}.sock")
+    path = os.path.join(socket_dir(), f"vg-{build_id()}.sock")
     return path if len(path.encode()) < 100 else None  # sun_path holds 108 bytes
 
 
@@ -91,94 +93,134 @@ def encode(fields: list[bytes]) -> bytes:
 
 
 def decode(data: bytes) -> list[bytes] | None:
-    """The fields of a complete message; None when it is cut short or malformed."""
+    """The fields of a complete message; None when it is cut short."""
     fields, pos = [], 0
     while pos < len(data):
-        if pos + 4 > len(data):
-            return None
         size = int.from_bytes(data[pos:pos + 4], "big")
-        if size > MAX_FIELD or pos + 4 + size > len(data):
+        if pos + 4 > len(data) or pos + 4 + size > len(data):
             return None
         fields.append(data[pos + 4:pos + 4 + size])
         pos += 4 + size
     return fields
 
 
-def request(path: str, fields: list[bytes], timeout: float = REPLY_TIMEOUT) -> list[bytes] | None:
-    """Send one request and read the whole reply; None when no server answers."""
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+# -- asking the server -----------------------------------------------------------------
+
+
+def run_in_server(entry: str, argv: list[str]) -> int | None:
+    """Run `entry` (`hook` or `cli`) with `argv` in a child of the server, on this
+    process's stdio; its exit code, or None when no server ran it."""
+    path = socket_path() if server_enabled() else None
+    if not path or not private_dir(os.path.dirname(path), create=False):
+        return None
     import _socket
 
+    fds = [fd for fd in (0, 1, 2) if _is_open(fd)]
+    if len(fds) < 3:
+        return None  # a closed stdio stream cannot be handed over; run here as it is
+    env = [f"{k}={v}" for k, v in os.environ.items()]
+    command_line = "\0".join([sys.argv[0], *argv])  # argv[0] too: reports record the command line
+    message = encode([b"run", _bytes(entry), _bytes(command_line), _bytes("\0".join(env)), _bytes(os.getcwd())])
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        sock.settimeout(timeout)
+        sock.settimeout(ACK_TIMEOUT)
         sock.connect(path)
-        sock.sendall(encode(fields))
+        rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+        sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
         sock.shutdown(_socket.SHUT_WR)
-        chunks = []
-        while chunk := sock.recv(1 << 16):
-            chunks.append(chunk)
-    except OSError:  # no server, refused, timed out, reset: evaluate here instead
+        if _recv_exactly(sock, 2) != b"ok":  # the child runs: from here on it owns stdio
+            return None
+        sock.settimeout(None)
+        code = _recv_exactly(sock, 4)
+    except OSError:  # no server, refused, a stale socket, no fork in time
         return None
     finally:
         sock.close()
-    return decode(b"".join(chunks))
+    if code is None:
+        return None  # the child died without an exit code (killed): run it here
+    return int.from_bytes(code, "big", signed=True)
 
 
-def run_request(argv: list[str], stdin: bytes) -> list[bytes]:
-    env = [f"{k}={os.environ[k]}" for k in FORWARDED_ENV if k in os.environ]
-    return [b"run", "\0".join(argv).encode("utf-8", "surrogateescape"),
-            "\0".join(env).encode("utf-8", "surrogateescape"),
-            os.getcwd().encode("utf-8", "surrogateescape"), stdin]
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _recv_exactly(sock, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
 
 
 def start_server() -> None:
-    """Start a detached server (its own session, stdio on /dev/null, so the agent never
-    waits on it). posix_spawn, not subprocess: this runs inside a hook call."""
+    """Start a detached server (its own session, stdio on /dev/null, so neither the
+    agent nor git waits on it). posix_spawn, not subprocess: this runs in a hook."""
+    if "CI" in os.environ or not server_enabled():
+        return
+    path = socket_path()
+    if not path or not private_dir(os.path.dirname(path), create=True):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
     try:
         null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        os.posix_spawn(sys.executable, [sys.executable, "-m", "vitana_guard.hooks", "serve"], os.environ,
+        os.posix_spawn(sys.executable, [sys.executable, "-m", "vitana_guard.hooks", "serve"], dict(os.environ),
                        file_actions=null, setsid=True)
     except (OSError, AttributeError, NotImplementedError):
-        pass  # no server: every call is evaluated in its own process, as before
+        pass  # no server: every call runs in its own process, as before
+
+
+def control(what: str) -> int:
+    """`stop`: ask this installation's server to exit; `status`: whether one runs."""
+    import _socket
+
+    path = socket_path()
+    reply = None
+    if path:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
+            sock.settimeout(2.0)
+            sock.connect(path)
+            sock.sendall(encode([what.encode()]))
+            sock.shutdown(_socket.SHUT_WR)
+            reply = sock.recv(1 << 12).decode("utf-8", "replace")
+        except OSError:
+            reply = None
+        finally:
+            sock.close()
+    if not reply:
+        print(f"vitana-guard server: not running ({path or 'no socket path'})")
+        return 0 if what == "stop" else 3
+    print(f"vitana-guard server: {reply} ({path})")
+    return 0
+
+
+# -- entry points ----------------------------------------------------------------------
 
 
 def main(argv: list[str]) -> int:
+    """`python -m vitana_guard.hooks AGENT [...] | serve [--idle S] | status | stop`."""
     if argv[:1] == ["serve"]:
         from vitana_guard.hooks import server
 
         return server.main(argv[1:])
     if argv[:1] in (["stop"], ["status"]):
         return control(argv[0])
-    path = socket_path() if server_enabled() and hasattr(os, "getuid") else None
-    stdin = sys.stdin.buffer.read()
-    if path and private_dir(os.path.dirname(path), create=False):
-        reply = request(path, run_request(argv, stdin))
-        if reply is not None and len(reply) == 3 and reply[0].isdigit():
-            sys.stdout.buffer.write(reply[1])
-            sys.stderr.buffer.write(reply[2])
-            return int(reply[0])
-    code = evaluate_here(argv, stdin)
-    if path and private_dir(os.path.dirname(path), create=True):
-        sys.stdout.flush()
-        sys.stderr.flush()
+    code = run_in_server("hook", argv)
+    if code is None:
+        from vitana_guard.hooks import agents
+
+        code = agents.main(argv)
         start_server()
     return code
-
-
-def evaluate_here(argv: list[str], stdin: bytes) -> int:
-    import io
-
-    from vitana_guard.hooks import agents
-
-    return agents.main(argv, stdin=io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-
-
-def control(what: str) -> int:
-    """`stop`: ask this installation's server to exit; `status`: say whether one runs."""
-    path = socket_path()
-    reply = request(path, [what.encode()], timeout=2.0) if path else None
-    if reply is None:
-        print(f"vitana-guard hook server: not running ({path or 'no socket path'})")
-        return 0 if what == "stop" else 3
-    print(f"vitana-guard hook server: {reply[0].decode('utf-8', 'replace') if reply else 'no answer'} ({path})")
-    return 0

@@ -86,17 +86,22 @@ def discover_config(cwd: str | None) -> Path | None:
 
 def cache_key(config: Path | None) -> str:
     h = hashlib.sha256(f"{CACHE_VERSION}\0{sys.version}\0".encode())
-    base = _rules_dir()
-    for p in sorted(base.glob("*.yaml")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for path in _files(str(_rules_dir()), ".yaml"):
+        with open(path, "rb") as f:
+            h.update(os.path.basename(path).encode() + b"\0" + f.read() + b"\0")
     if config is not None:
         h.update(str(config).encode() + b"\0" + config.read_bytes() + b"\0")
-    pkg = Path(__file__).resolve().parents[1]
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for sub in ("engine", "engine/matchers", "normalize", "."):
-        for p in sorted((pkg / sub).glob("*.py")):
-            st = p.stat()
-            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        for path in _files(os.path.join(pkg, sub), ".py"):
+            st = os.stat(path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()[:40]
+
+
+def _files(directory: str, suffix: str) -> list[str]:
+    with os.scandir(directory) as it:
+        return sorted(e.path for e in it if e.name.endswith(suffix) and e.is_file())
 
 
 # -- prefilter (no engine import) ------------------------------------------------------
@@ -162,25 +167,18 @@ class Engine:
     compiled: object
 
 
-# key -> (extra rule files with their digests, engine); only in a long-lived server
-_in_memory: dict[str, tuple[list[tuple[str, str | None]], Engine]] | None = None
+# key -> (extra rule files with their digests, engine): a fork server's children inherit it
+_in_memory: dict[str, tuple[list[tuple[str, str | None]], Engine]] = {}
 
 
-def keep_engines_in_memory() -> None:
-    global _in_memory
-    _in_memory = {}
-
-
-def load_engine(cwd: str | None) -> tuple[Engine, str]:
+def load_engine(cwd: str | None, key: str | None = None) -> tuple[Engine, str]:
     config = discover_config(cwd)
-    key = cache_key(config)
-    if _in_memory is not None:
-        extra, engine = _in_memory.get(key, ([], None))
-        if engine is not None and all(_digest(Path(p)) == d for p, d in extra):
-            return engine, key
+    key = key or cache_key(config)
+    extra, engine = _in_memory.get(key, ([], None))
+    if engine is not None and all(_digest(Path(p)) == d for p, d in extra):
+        return engine, key
     extra, engine = _load_or_build(config, key)
-    if _in_memory is not None:
-        _in_memory[key] = (extra, engine)
+    _in_memory[key] = (extra, engine)
     return engine, key
 
 
@@ -243,8 +241,8 @@ def fast_verdict(call: Call) -> tuple[Verdict | None, str]:
     return None, key
 
 
-def evaluate(call: Call) -> Verdict:
-    engine, _ = load_engine(call.cwd)
+def evaluate(call: Call, key: str | None = None) -> Verdict:
+    engine, _ = load_engine(call.cwd, key)
     from vitana_guard.engine.scan import DocumentScanner
     from vitana_guard.model import Actor, Channel, Origin, Segment, Severity, Status
 

@@ -1,41 +1,42 @@
-"""The per-user hook server: keeps the rule engine loaded between an agent's calls.
+"""The per-user fork server behind the latency-critical entry points (see `client`).
 
-Started in the background by the first hook call that finds none (`client.start_server`),
-it listens on a Unix socket in a private directory (`client.socket_dir`), answers one
-call at a time with exactly what `python -m vitana_guard.hooks AGENT` would print and
-exit with, and exits after `--idle` seconds without a call (default 15 minutes).
+Started in the background by the first invocation that finds none, it imports the
+CLI, the engine and the hooks once, listens on a Unix socket in a private directory
+and forks a child per invocation. The child takes the caller's stdin, stdout and
+stderr (received over the socket), environment, working directory and arguments, runs
+the entry point as a fresh process would, and sends its exit code back. Children are
+independent processes: calls run in parallel, share nothing they could corrupt (the
+session state has its own file lock), and see rule or config edits at once (the rule
+pack cache is keyed by content per call). The server exits after `--idle` seconds
+without a call (default 15 minutes).
 
-One call at a time keeps the evaluation identical to the in-process one (it adopts the
-caller's environment and working directory for the call) and the session state
-consistent; a call takes a few milliseconds, so callers queue briefly at worst.
-A lock file held for the server's life makes a second server (two agents' first calls
-at once) exit at start, and lets the holder replace a socket file a crashed server left.
+A lock file held for the server's life makes a second server (two first calls at
+once) exit at start, and lets the holder replace a socket file a killed server left.
 """
 from __future__ import annotations
 
 import fcntl
-import io
 import os
+import signal
 import socket
 import sys
-from contextlib import contextmanager
 
 from vitana_guard.hooks import client
 
 IDLE_SECONDS = 15 * 60
-calls_answered = 0
+MAX_MESSAGE = 1 << 20  # argv, environment and cwd: a few KB
 
 
 def main(argv: list[str]) -> int:
     idle = IDLE_SECONDS
-    if argv[:1] == ["--idle"] and len(argv) == 2 and argv[1].isdigit():
+    if argv[:1] == ["--idle"] and len(argv) == 2 and argv[1].isdigit() and int(argv[1]) > 0:
         idle = int(argv[1])
     elif argv:
         print("usage: python -m vitana_guard.hooks serve [--idle SECONDS]", file=sys.stderr)
         return 2
     path = client.socket_path()
     if path is None or not client.private_dir(os.path.dirname(path), create=True):
-        print("vitana-guard hook server: no private socket directory; not serving", file=sys.stderr)
+        print("vitana-guard server: no private socket directory; not serving", file=sys.stderr)
         return 2
     lock = open(path + ".lock", "a")  # noqa: SIM115 - held until exit
     try:
@@ -53,9 +54,20 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def preload() -> None:
+    """What every child would otherwise import itself."""
+    import vitana_guard.cli  # noqa: F401 - registers every command group
+    import vitana_guard.engine.scan  # noqa: F401
+    import vitana_guard.hooks.agents  # noqa: F401
+    import vitana_guard.hooks.core  # noqa: F401
+    import vitana_guard.pipeline  # noqa: F401
+    import vitana_guard.report.text  # noqa: F401
+
+
 def serve(path: str, idle: float) -> None:
+    preload()
     try:
-        os.unlink(path)  # left by a server that died; we hold the lock, so it is not live
+        os.unlink(path)  # left by a server that was killed; we hold the lock, so not live
     except FileNotFoundError:
         pass
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -63,86 +75,120 @@ def serve(path: str, idle: float) -> None:
     os.chmod(path, 0o600)
     listener.listen(64)
     listener.settimeout(idle)
-    from vitana_guard.hooks import core
-
-    core.keep_engines_in_memory()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    forks = 0
     with listener:
         while True:
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
                 return
-            with conn:
-                if not answer(conn):
-                    return
+            conn.settimeout(client.ACK_TIMEOUT)
+            try:
+                fields, fds = receive(conn)
+            except OSError:
+                conn.close()
+                continue
+            kind = fields[0] if fields else b""
+            if kind == b"run" and len(fields) == 5 and len(fds) == 3:
+                if os.fork() == 0:
+                    listener.close()
+                    child(conn, fds, fields[1:])  # never returns
+                forks += 1
+                for fd in fds:
+                    os.close(fd)
+                conn.close()
+                warm(fields[1], fields[4].decode("utf-8", "surrogateescape"))
+                continue
+            elif kind == b"status":
+                conn.sendall(f"running, pid {os.getpid()}, {forks} calls answered".encode())
+            elif kind == b"stop":
+                conn.sendall(b"stopping")
+                conn.close()
+                return
+            for fd in fds:
+                os.close(fd)
+            conn.close()
 
 
-def answer(conn: socket.socket) -> bool:
-    """Handle one connection; False when asked to stop."""
-    global calls_answered
-    conn.settimeout(client.REPLY_TIMEOUT)
+def warm(entry: bytes, cwd: str) -> None:
+    """Load the rule pack the caller's project uses, after its child is on its way, so
+    the next call's child inherits it instead of reading the cache file. The key is
+    the packs' content, so a stale one is never served; errors are the child's to report."""
     try:
-        fields = client.decode(read_all(conn))
-    except OSError:
-        return True
-    if not fields:
-        return True
-    kind = fields[0]
-    if kind == b"stop":
-        conn.sendall(client.encode([b"stopping"]))
-        return False
-    if kind == b"status":
-        conn.sendall(client.encode([f"running, pid {os.getpid()}, {calls_answered} calls answered".encode()]))
-        return True
-    if kind == b"run" and len(fields) == 5:
-        reply = run_call(*fields[1:])
-        calls_answered += 1
-        try:
-            conn.sendall(client.encode(reply))
-        except OSError:
-            pass  # the caller gave up (timeout) and evaluates the call itself
-    return True
+        if entry == b"hook":
+            from vitana_guard.hooks import core
 
-
-def read_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while chunk := conn.recv(1 << 16):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def run_call(argv: bytes, env: bytes, cwd: bytes, stdin: bytes) -> list[bytes]:
-    from vitana_guard.hooks import agents
-
-    args = argv.decode("utf-8", "surrogateescape").split("\0") if argv else []
-    pairs = dict(p.split("=", 1) for p in env.decode("utf-8", "surrogateescape").split("\0") if "=" in p)
-    out, err = io.StringIO(), io.StringIO()
-    with caller_context(pairs, cwd.decode("utf-8", "surrogateescape")):
-        code = agents.main(args, stdin=io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"), stdout=out,
-                           stderr=err)
-    return [str(code).encode(), out.getvalue().encode(), err.getvalue().encode()]
-
-
-@contextmanager
-def caller_context(env: dict[str, str], cwd: str):
-    """The caller's view for one call: its forwarded variables and working directory."""
-    saved = {k: os.environ.get(k) for k in client.FORWARDED_ENV}
-    here = os.getcwd()
-    for k in client.FORWARDED_ENV:
-        if k in env:
-            os.environ[k] = env[k]
+            core.load_engine(cwd)
         else:
-            os.environ.pop(k, None)
-    try:
-        os.chdir(cwd)
-    except OSError:
+            from vitana_guard import config as configmod
+            from vitana_guard.pipeline import load_for
+
+            load_for(configmod.load(configmod.discover(cwd)))
+    except Exception:  # noqa: BLE001, S110 - see above
         pass
+
+
+def receive(conn: socket.socket) -> tuple[list[bytes], list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, MAX_MESSAGE, 3)
+    chunks = [data]
+    while data:
+        data = conn.recv(1 << 16)
+        chunks.append(data)
+        if sum(map(len, chunks)) > MAX_MESSAGE:
+            break
+    return client.decode(b"".join(chunks)) or [], fds
+
+
+def child(conn: socket.socket, fds: list[int], fields: list[bytes]) -> None:
+    """Become the caller's process and run its entry point; exit with its code."""
+    code = 1
     try:
-        yield
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess (git) must reap its own
+        os.setsid()  # the server's session must not receive the caller's signals
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        entry, argv, env, cwd = (f.decode("utf-8", "surrogateescape") for f in fields)
+        os.environ.clear()
+        os.environ.update(p.split("=", 1) for p in env.split("\0") if "=" in p)
+        os.chdir(cwd)
+        sys.argv = argv.split("\0")
+        conn.settimeout(None)
+        conn.sendall(b"ok")
+        code = run_entry(entry, sys.argv[1:])
+    except BaseException:  # noqa: BLE001 - a child must always report, never return to the loop
+        import traceback
+
+        traceback.print_exc()
     finally:
-        os.chdir(here)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - the caller closed its end
+                pass
+        try:
+            conn.sendall(code.to_bytes(4, "big", signed=True))
+        except OSError:
+            pass
+        os._exit(code & 0xFF)
+
+
+def run_entry(entry: str, args: list[str]) -> int:
+    """What the caller's own process would have run; SystemExit becomes the code."""
+    try:
+        if entry == "hook":
+            from vitana_guard.hooks import agents
+
+            return agents.main(args)
+        from vitana_guard.cli import main
+
+        main(args, prog_name="vitana-guard")
+        return 0
+    except SystemExit as e:
+        if e.code is None:
+            return 0
+        if isinstance(e.code, int):
+            return e.code
+        print(e.code, file=sys.stderr)
+        return 1
