@@ -26,6 +26,7 @@ from vitana_guard.hooks import client
 def env(tmp_path):
     runtime = tempfile.mkdtemp(prefix="vg-rt-", dir="/tmp")
     e = {**os.environ, "VITANA_GUARD_SERVER": "1", "XDG_RUNTIME_DIR": runtime}
+    e.pop("CI", None)  # CI never starts a server (tested below); these tests are about one
     for k in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "HOME"):
         (tmp_path / k).mkdir()
         e[k] = str(tmp_path / k)
@@ -75,6 +76,13 @@ def test_server_off_evaluates_every_call_here(env):
     assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
     time.sleep(0.5)
     assert not socket_path(env).parent.exists()
+
+
+def test_no_server_is_started_on_ci(env):
+    env = {**env, "CI": "true"}
+    assert "VG103" in claude_deny(hook(env, "claude", claude("docker push x")))
+    time.sleep(0.5)
+    assert not socket_path(env).exists()
 
 
 def test_directory_others_can_enter_is_not_used(env):
