@@ -175,8 +175,11 @@ def start_server() -> None:
     sys.stderr.flush()
     try:
         null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        os.posix_spawn(sys.executable, [sys.executable, "-m", "vitana_guard.hooks", "serve"], dict(os.environ),
-                       file_actions=null, setsid=True)
+        argv = [sys.executable, "-m", "vitana_guard.hooks", "serve"]
+        idle = os.environ.get("VITANA_GUARD_SERVER_IDLE", "")
+        if idle.isdigit():
+            argv += ["--idle", idle]
+        os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=null, setsid=True)
     except (OSError, AttributeError, NotImplementedError):
         pass  # no server: every call runs in its own process, as before
 
