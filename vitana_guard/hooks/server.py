@@ -83,32 +83,29 @@ def serve(path: str, idle: float) -> None:
                 conn, _ = listener.accept()
             except TimeoutError:
                 return
-            conn.settimeout(client.ACK_TIMEOUT)
+            fds: list[int] = []
             try:
+                conn.settimeout(client.ACK_TIMEOUT)
                 fields, fds = receive(conn)
+                kind = fields[0] if fields else b""
+                if kind == b"run" and len(fields) == 5 and len(fds) == 3:
+                    if os.fork() == 0:
+                        listener.close()
+                        child(conn, fds, fields[1:])  # never returns
+                    forks += 1
+                elif kind == b"status":
+                    conn.sendall(f"running, pid {os.getpid()}, {forks} calls answered".encode())
+                elif kind == b"stop":
+                    conn.sendall(b"stopping")
+                    return
             except OSError:
-                conn.close()
-                continue
-            kind = fields[0] if fields else b""
-            if kind == b"run" and len(fields) == 5 and len(fds) == 3:
-                if os.fork() == 0:
-                    listener.close()
-                    child(conn, fds, fields[1:])  # never returns
-                forks += 1
+                continue  # a caller that went away, or no fork: it runs the call itself
+            finally:
                 for fd in fds:
                     os.close(fd)
                 conn.close()
+            if kind == b"run" and len(fields) == 5:
                 warm(fields[1], fields[4].decode("utf-8", "surrogateescape"))
-                continue
-            elif kind == b"status":
-                conn.sendall(f"running, pid {os.getpid()}, {forks} calls answered".encode())
-            elif kind == b"stop":
-                conn.sendall(b"stopping")
-                conn.close()
-                return
-            for fd in fds:
-                os.close(fd)
-            conn.close()
 
 
 def warm(entry: bytes, cwd: str) -> None:
