@@ -129,6 +129,22 @@ class _Run:
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
+    # what a worker process counted (history --jobs), handed back to the parent's run
+    def tally(self) -> tuple:
+        return self.files_scanned, self.bytes_scanned, self.skipped, self.occurrence
+
+    def reset_tally(self) -> None:
+        self.files_scanned = self.bytes_scanned = 0
+        self.skipped, self.occurrence = {}, {}
+
+    def add_tally(self, tally: tuple) -> None:
+        files, size, skipped, occurrence = tally
+        self.files_scanned += files
+        self.bytes_scanned += size
+        for reason, n in skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
+        self.occurrence.update(occurrence)
+
     def result(self, findings, notices, root, commit=None) -> ScanResult:
         from vitana_guard.pipeline import make_result
 
@@ -362,8 +378,10 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
 @click.argument("rev_range", required=False)
 @click.option("--policy-date", metavar="YYYY-MM-DD",
               help="Judge every commit by the policy in force on this date (default: each commit's own date).")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Processes that scan parts of the history in parallel (0: all cores).")
 @report_options
-def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on, config_path, no_ignore,
+def history_command(rev_range, policy_date, jobs, fmt, output, select, ignore, fail_on, config_path, no_ignore,
                     show_suppressed, color, exit_zero, baseline):
     """Lint every commit's additions and message (default: all of HEAD's history).
 
@@ -390,7 +408,7 @@ def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on
         return
     else:
         revs, commit = ["HEAD"], head
-    result = scan_history(run, root, revs, pinned)
+    result = scan_history(run, root, revs, pinned, jobs=jobs)
     result.commit = commit
     _emit(result, fmt, output, color, show_suppressed, exit_zero)
 
@@ -439,18 +457,18 @@ class _Scanned:
     notices: list[Notice] = field(default_factory=list)
 
 
-def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> ScanResult:
+def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, jobs: int = 1) -> ScanResult:
     effective = _effective(run.pack)
     services = {s.lower() for s in (run.cfg.merge_service or DEFAULT_MERGE_SERVICE)}
     vg106 = run.pack.get("VG106")
     check_direct = vg106 is not None and run.options.selection.chooses(vg106)
     main_chain = _main_chain(root) if check_direct else set()
     merged_by_service = False
-    direct: list[Finding] = []
+    direct: list[tuple[gitsrc.CommitDiff, str | None]] = []  # VG106 candidates: reported once a PR merge is seen
     kept: dict[tuple, Finding] = {}  # newest first: an older commit's finding replaces a newer one
     messages: list[Finding] = []
     notices: list[Notice] = []
-    for scanned in _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective):
+    for scanned in _history(run, root, revs, pinned, effective, jobs):
         c = scanned.commit
         by_service = (c.committer.lower() in services or c.committer_email.lower() in services
                       or c.committer_email.lower().split("@")[0] in services)
@@ -463,14 +481,16 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> 
             continue
         messages += scanned.messages
         if check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error:
-            direct.append(_direct_commit(vg106, root, c, scanned.touched))
+            direct.append((c, scanned.touched))
         notices += scanned.notices
         seen_here: dict[str, int] = {}
         for f in scanned.findings:
             n = seen_here.get(f.fingerprint, 0)
             seen_here[f.fingerprint] = n + 1
             kept[(f.fingerprint, n)] = f
-    findings = list(kept.values()) + messages + (direct if merged_by_service else [])
+    findings = list(kept.values()) + messages
+    if merged_by_service:
+        findings += [_direct_commit(vg106, root, c, touched) for c, touched in direct]
     return run.result(findings, notices, os.getcwd())
 
 
@@ -489,6 +509,50 @@ def _direct_commit(vg106, root: str, c: gitsrc.CommitDiff, touched: str | None) 
         end_line=1, end_column=1, snippet=snippet, source_line=subject,
         fingerprint=fingerprint(vg106.id, "direct-commit", c.sha), commit=c.sha,
     )
+
+
+# commits per part of the chain a worker scans: parts enough to keep every worker busy to
+# the end, each big enough that starting its git processes does not count
+_CHUNK_MIN = 100
+
+
+def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effective: date | None,
+             jobs: int) -> Iterator[_Scanned]:
+    """The commits of `revs` (first-parent chain, newest first), scanned in this process
+    or, with jobs > 1, by worker processes that each take consecutive parts of the chain.
+    Workers only scan; what is reported once (a finding at the commit that introduced it)
+    is decided by the caller over all commits in order, as in a serial run."""
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    chain = gitsrc.first_parent_chain(root, revs) if jobs > 1 else []
+    if len(chain) < 2 * _CHUNK_MIN:
+        yield from _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
+
+    size = max(_CHUNK_MIN, -(-len(chain) // (jobs * 4)))
+    chunks = [chain[i : i + size] for i in range(0, len(chain), size)]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_init_worker,
+                             initargs=(run, root, pinned, effective)) as pool:
+        for scanned, tally in pool.map(_worker_chunk, chunks):
+            run.add_tally(tally)
+            yield from scanned
+
+
+_WORKER: tuple | None = None
+
+
+def _init_worker(run: _Run, root: str, pinned: date | None, effective: date | None) -> None:
+    global _WORKER
+    _WORKER = (run, root, pinned, effective)
+
+
+def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
+    """One part of the chain scanned in a worker, with what it adds to the run's counts."""
+    assert _WORKER is not None
+    run, root, pinned, effective = _WORKER
+    run.reset_tally()
+    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas), pinned, effective))
+    return scanned, run.tally()
 
 
 # blob names asked of `git cat-file` at once: one round trip serves many small commits

@@ -465,46 +465,62 @@ def walk_history(root: str, revs: list[str]) -> Iterator[CommitDiff]:
     `error` set and no files; the walk goes on past it.
     """
     done: set[str] = set()
-    last: CommitDiff | None = None
     try:
-        for commit in _stream_log(root, revs):
-            if last is not None:
-                done.add(last.sha)
-                yield last
-            last = commit
-        if last is not None:
-            yield last
+        yield from _complete(_stream_log(root, revs), done)
         return
-    except _Failed as failure:
-        message = failure.message
-    # git stopped: the commit it printed last may be incomplete. Go on commit by commit
-    # from there, streaming again after each failing one.
-    chain = git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
-    remaining = [s for s in chain if s not in done]
+    except _Failed:
+        pass
+    # git stopped: the commit it printed last may be incomplete. Go on from there.
+    yield from walk_commits(root, [s for s in first_parent_chain(root, revs) if s not in done], failed=True)
+
+
+def first_parent_chain(root: str, revs: list[str]) -> list[str]:
+    """The commits walk_history yields for `revs`, in the same order."""
+    return git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
+
+
+def walk_commits(root: str, shas: list[str], *, failed: bool = False) -> Iterator[CommitDiff]:
+    """The given commits in the given order, each diffed as walk_history does (so a part
+    of the chain can be read on its own: `history --jobs`). `failed`: git just stopped
+    at the first of them."""
+    remaining = list(shas)
     while remaining:
-        first, rest = remaining[0], remaining[1:]
+        if failed:  # read the commit git stopped at alone, then stream the rest again
+            yield from _alone(root, remaining.pop(0))
+            if not remaining:
+                return
+        done: set[str] = set()
         try:
-            single = list(_stream_log(root, ["--no-walk", first]))
-            yield from single
-        except _Failed as e:
-            message = e.message
-            info = git(["log", "-1", "--no-walk", "--format=" + _FORMAT, first], root, check=False).stdout
-            commits = list(_read_commits(iter(info.splitlines(keepends=True))))
-            commit = commits[0] if commits else CommitDiff(first, [], "", "", "", "", 0, "")
-            commit.error = message
-            yield commit
-        done.add(first)
-        if not rest:
-            return
-        try:
-            last = None
-            for commit in _stream_log(root, ["--no-walk=unsorted", "--stdin"], ("\n".join(rest) + "\n").encode()):
-                if last is not None:
-                    done.add(last.sha)
-                    yield last
-                last = commit
-            if last is not None:
-                yield last
+            yield from _complete(_stream_log(root, ["--no-walk=unsorted", "--stdin"],
+                                             ("\n".join(remaining) + "\n").encode()), done)
             return
         except _Failed:
-            remaining = [s for s in rest if s not in done]
+            remaining = [s for s in remaining if s not in done]
+            failed = True
+
+
+def _complete(commits: Iterator[CommitDiff], done: set[str]) -> Iterator[CommitDiff]:
+    """Commits of a stream that git finished printing: each one once the next has begun,
+    the last once git has exited well (else _Failed). Adds the shas yielded to `done`."""
+    last: CommitDiff | None = None
+    for commit in commits:
+        if last is not None:
+            done.add(last.sha)
+            yield last
+        last = commit
+    if last is not None:
+        done.add(last.sha)
+        yield last
+
+
+def _alone(root: str, sha: str) -> list[CommitDiff]:
+    """One commit read by itself; with `error` set when git cannot diff it."""
+    try:
+        return list(_stream_log(root, ["--no-walk", sha]))
+    except _Failed as e:
+        message = e.message
+    info = git(["log", "-1", "--no-walk", "--format=" + _FORMAT, sha], root, check=False).stdout
+    commits = list(_read_commits(iter(info.splitlines(keepends=True))))
+    commit = commits[0] if commits else CommitDiff(sha, [], "", "", "", "", 0, "")
+    commit.error = message
+    return [commit]
