@@ -192,49 +192,30 @@ def parse_patch(lines: Iterable[bytes]) -> Iterator[FileDiff]:
 
 
 def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None) -> Iterator[FileDiff]:
-    """The parser proper. Stops (without consuming more) when a line starts with `stop`;
-    that line is stored in pending[0]."""
+    """The parser proper. Stops (without consuming more) when a line starts with `stop`
+    outside a hunk; that line is stored in pending[0]."""
     current: FileDiff | None = None
-    old_left = new_left = 0
-    new_line = 0
-    for raw in it:
-        if stop is not None and raw.startswith(stop) and old_left <= 0 and new_left <= 0:
+    raw = next(it, None)
+    while raw is not None:
+        if stop is not None and raw.startswith(stop):
             if pending is not None:
                 pending.append(raw)
             break
-        if old_left > 0 or new_left > 0:
-            c = raw[:1]
-            body = raw[1:].rstrip(b"\n")
-            if body.endswith(b"\r"):
-                body = body[:-1]
-            if c == b"+":
-                assert current is not None
-                current.added[new_line] = body.decode("utf-8", "replace")
-                new_line += 1
-                new_left -= 1
-                continue
-            if c == b"-":
-                assert current is not None
-                current.deleted.append(body.decode("utf-8", "replace"))
-                old_left -= 1
-                continue
-            if c == b" " or raw in (b"\n", b""):
-                new_line += 1
-                new_left -= 1
-                old_left -= 1
-                continue
-            if c == b"\\":
-                continue
-            old_left = new_left = 0  # malformed hunk: fall through to header parsing
-        if raw.startswith(b"\\"):
-            continue  # "\ No newline at end of file" after the last hunk line
+        m = _HUNK.match(raw) if raw[:2] == b"@@" else None
+        if m and current is not None:
+            old_left = int(m.group(2)) if m.group(2) is not None else 1
+            new_left = int(m.group(4)) if m.group(4) is not None else 1
+            # the hunk's lines; a line that cannot be one ends it early and is read as a header
+            raw = _hunk(it, current, old_left, new_left, int(m.group(3)))
+            if raw is None:
+                raw = next(it, None)
+            continue
         if raw.startswith(b"diff --git "):
             if current is not None:
                 yield current
             current = FileDiff()
             current.old_path, current.new_path = _header_paths(raw[len(b"diff --git "):])
-            continue
-        if raw.startswith(b"--- "):
+        elif raw.startswith(b"--- "):
             if current is None or current.added or current.deleted:
                 if current is not None:
                     yield current
@@ -245,44 +226,72 @@ def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None)
                 current.old_path = None
             else:
                 current.old_path = _strip_prefix(unquote_path(name), "a/")
-            continue
-        if raw.startswith(b"+++ ") and current is not None:
-            name = raw[4:].rstrip(b"\n")
-            if name.rstrip(b"\t\r") == b"/dev/null":
-                current.is_deleted = True
-            else:
-                current.new_path = _strip_prefix(unquote_path(name), "b/")
-            continue
-        m = _HUNK.match(raw)
-        if m and current is not None:
-            old_left = int(m.group(2)) if m.group(2) is not None else 1
-            new_left = int(m.group(4)) if m.group(4) is not None else 1
-            new_line = int(m.group(3))
-            continue
-        if current is None:
-            continue
-        line = raw.rstrip(b"\n")
-        if line.startswith(b"new file mode "):
-            current.is_new = True
-            current.new_mode = line[14:].decode()
-        elif line.startswith(b"deleted file mode "):
-            current.is_deleted = True
-        elif line.startswith(b"new mode "):
-            current.new_mode = line[9:].decode()
-        elif line.startswith(b"rename to ") or line.startswith(b"copy to "):
-            current.new_path = unquote_path(line.split(b" to ", 1)[1])
-        elif line.startswith(b"rename from ") or line.startswith(b"copy from "):
-            current.old_path = unquote_path(line.split(b" from ", 1)[1])
-        elif line.startswith(b"index "):
-            parts = line[6:].split()
-            if parts and b".." in parts[0]:
-                current.new_blob = parts[0].split(b"..", 1)[1].decode()
-            if len(parts) > 1:
-                current.new_mode = parts[1].decode()
-        elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
-            current.binary = True
+        elif current is not None and not raw.startswith(b"\\"):  # "\ No newline at end of file"
+            _header_line(current, raw)
+        raw = next(it, None)
     if current is not None:
         yield current
+
+
+def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, new_line: int) -> bytes | None:
+    """Reads the lines of one hunk into `current`, counting them so that a removed line
+    reading `--- x` is not taken for a header. Returns the line that ended a malformed
+    hunk early (None when the hunk or the input ended)."""
+    added, deleted = current.added, current.deleted
+    while old_left > 0 or new_left > 0:
+        raw = next(it, None)
+        if raw is None:
+            return None
+        c = raw[:1]
+        if c == b"+" or c == b"-":
+            body = raw[1:].rstrip(b"\n")
+            if body.endswith(b"\r"):
+                body = body[:-1]
+            if c == b"+":
+                added[new_line] = body.decode("utf-8", "replace")
+                new_line += 1
+                new_left -= 1
+            else:
+                deleted.append(body.decode("utf-8", "replace"))
+                old_left -= 1
+        elif c == b" " or raw in (b"\n", b""):
+            new_line += 1
+            new_left -= 1
+            old_left -= 1
+        elif c != b"\\":
+            return raw
+    return None
+
+
+def _header_line(current: FileDiff, raw: bytes) -> None:
+    """The extended header lines of a file's diff (modes, renames, blob ids, binary)."""
+    if raw.startswith(b"+++ "):
+        name = raw[4:].rstrip(b"\n")
+        if name.rstrip(b"\t\r") == b"/dev/null":
+            current.is_deleted = True
+        else:
+            current.new_path = _strip_prefix(unquote_path(name), "b/")
+        return
+    line = raw.rstrip(b"\n")
+    if line.startswith(b"index "):
+        parts = line[6:].split()
+        if parts and b".." in parts[0]:
+            current.new_blob = parts[0].split(b"..", 1)[1].decode()
+        if len(parts) > 1:
+            current.new_mode = parts[1].decode()
+    elif line.startswith(b"new file mode "):
+        current.is_new = True
+        current.new_mode = line[14:].decode()
+    elif line.startswith(b"deleted file mode "):
+        current.is_deleted = True
+    elif line.startswith(b"new mode "):
+        current.new_mode = line[9:].decode()
+    elif line.startswith(b"rename to ") or line.startswith(b"copy to "):
+        current.new_path = unquote_path(line.split(b" to ", 1)[1])
+    elif line.startswith(b"rename from ") or line.startswith(b"copy from "):
+        current.old_path = unquote_path(line.split(b" from ", 1)[1])
+    elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
+        current.binary = True
 
 
 def moved_lines(diffs: list[FileDiff]) -> set[str]:
