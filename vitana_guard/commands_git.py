@@ -561,14 +561,28 @@ _BLOB_BATCH = 200
 
 def _scan_commits(run: _Run, root: str, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
                   effective: date | None) -> Iterator[_Scanned]:
-    """Each commit's message and added lines scanned, in the order given."""
-    with gitsrc.BlobReader(root) as blobs:
+    """Each commit's message and added lines scanned, in the order given. A thread reads
+    the blobs of the next run of commits from git while this one is scanned, so neither
+    waits for the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with gitsrc.BlobReader(root) as blobs, ThreadPoolExecutor(max_workers=1) as reader:
+        previous = None
         for batch in _batches(run, commits, pinned, effective):
             names = [d.new_blob or "" for _, todo in batch for d, _ in todo]
-            contents = iter(blobs.read_many(names))
-            for scanned, todo in batch:
-                _scan_files(run, root, scanned, [(d, lines, next(contents)) for d, lines in todo])
-                yield scanned
+            current = (batch, reader.submit(blobs.read_many, names))
+            if previous is not None:
+                yield from _scan_batch(run, root, *previous)
+            previous = current
+        if previous is not None:
+            yield from _scan_batch(run, root, *previous)
+
+
+def _scan_batch(run: _Run, root: str, batch: list, contents) -> Iterator[_Scanned]:
+    blobs = iter(contents.result())
+    for scanned, todo in batch:
+        _scan_files(run, root, scanned, [(d, lines, next(blobs)) for d, lines in todo])
+        yield scanned
 
 
 def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | None, effective: date | None):
