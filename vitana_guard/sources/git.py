@@ -302,6 +302,8 @@ def moved_lines(diffs: list[FileDiff]) -> set[str]:
 
 
 def new_lines(diff: FileDiff, moved: set[str]) -> set[int]:
+    if not moved:  # most commits delete nothing: no line to normalise
+        return set(diff.added)
     return {n for n, t in diff.added.items() if " ".join(t.split()) not in moved}
 
 
