@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import click
 
@@ -26,6 +26,9 @@ from vitana_guard.cli import _emit, _options, main, report_options
 from vitana_guard.errors import UsageError
 from vitana_guard.model import Finding, Notice, ScanResult
 from vitana_guard.sources import git as gitsrc
+
+if TYPE_CHECKING:  # the pools are imported only when a history is scanned
+    from concurrent.futures import Future
 
 DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
 
@@ -578,14 +581,16 @@ def _scan_commits(run: _Run, root: str, commits: Iterable[gitsrc.CommitDiff], pi
             yield from _scan_batch(run, root, *previous)
 
 
-def _scan_batch(run: _Run, root: str, batch: list, contents) -> Iterator[_Scanned]:
+def _scan_batch(run: _Run, root: str, batch: list[tuple[_Scanned, list]], contents: Future) -> Iterator[_Scanned]:
+    """The commits of one batch with their files scanned, once their blobs are read."""
     blobs = iter(contents.result())
     for scanned, todo in batch:
         _scan_files(run, root, scanned, [(d, lines, next(blobs)) for d, lines in todo])
         yield scanned
 
 
-def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | None, effective: date | None):
+def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
+             effective: date | None) -> Iterator[list[tuple[_Scanned, list]]]:
     """Runs of commits, each with the files whose added lines pass the keyword prefilter,
     cut so that a run needs about _BLOB_BATCH blobs."""
     batch: list[tuple[_Scanned, list]] = []
