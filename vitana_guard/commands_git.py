@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import click
 
@@ -26,9 +26,6 @@ from vitana_guard.cli import _emit, _options, main, report_options
 from vitana_guard.errors import UsageError
 from vitana_guard.model import Finding, Notice, ScanResult
 from vitana_guard.sources import git as gitsrc
-
-if TYPE_CHECKING:  # the pools are imported only when a history is scanned
-    from concurrent.futures import Future
 
 DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
 
@@ -564,29 +561,14 @@ _BLOB_BATCH = 200
 
 def _scan_commits(run: _Run, root: str, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
                   effective: date | None) -> Iterator[_Scanned]:
-    """Each commit's message and added lines scanned, in the order given. A thread reads
-    the blobs of the next run of commits from git while this one is scanned, so neither
-    waits for the other."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with gitsrc.BlobReader(root) as blobs, ThreadPoolExecutor(max_workers=1) as reader:
-        previous = None
+    """Each commit's message and added lines scanned, in the order given."""
+    with gitsrc.BlobReader(root) as blobs:
         for batch in _batches(run, commits, pinned, effective):
             names = [d.new_blob or "" for _, todo in batch for d, _ in todo]
-            current = (batch, reader.submit(blobs.read_many, names))
-            if previous is not None:
-                yield from _scan_batch(run, root, *previous)
-            previous = current
-        if previous is not None:
-            yield from _scan_batch(run, root, *previous)
-
-
-def _scan_batch(run: _Run, root: str, batch: list[tuple[_Scanned, list]], contents: Future) -> Iterator[_Scanned]:
-    """The commits of one batch with their files scanned, once their blobs are read."""
-    blobs = iter(contents.result())
-    for scanned, todo in batch:
-        _scan_files(run, root, scanned, [(d, lines, next(blobs)) for d, lines in todo])
-        yield scanned
+            contents = iter(blobs.read_many(names))
+            for scanned, todo in batch:
+                _scan_files(run, root, scanned, [(d, lines, next(contents)) for d, lines in todo])
+                yield scanned
 
 
 def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
