@@ -10,6 +10,8 @@ alternates and replace refs behave as they do for them):
   `CommitDiff` per commit as it arrives (patches are never all held in memory). When git
   stops at a missing object (partial or shallow clone: `git log -p` exits 128 at the
   first one) the walk resumes past that commit and reports it as skipped.
+- `walk_commits` diffs a given list of commits the same way (`git log --no-walk --stdin`):
+  `history --jobs` hands each worker a part of the first-parent chain.
 """
 from __future__ import annotations
 
