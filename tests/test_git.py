@@ -459,3 +459,21 @@ def test_history_jobs_option(repo: Path):
     for jobs in ("0", "2"):
         code, report, _ = vg(repo, "history", "--jobs", jobs)
         assert code == 1 and found(report) == [("a.sh", 1, "VG101")]
+
+
+def test_history_jobs_apply_each_commits_parameters(repo: Path, monkeypatch):
+    """Workers judge each commit by the parameters of its own day, as a serial run does."""
+    from vitana_guard import commands_git
+
+    old, new = "https://gateway-q74ibpv6ia-uc.a.run.app", "https://gateway-newid-uc.a.run.app"
+    write(repo, ".vitana-guard.yaml",
+          f"parameter-changes:\n  - from: 2026-06-01\n    parameters: {{gateway_url: '{new}'}}\n")
+    for i, day in enumerate(("2026-03-01", "2026-04-01", "2026-07-01", "2026-08-01")):
+        write(repo, f"a{i}.sh", f"curl -s {new}/api/v1/cicd/health\ncurl -s {old}/api/v1/cicd/health\n")
+        commit(repo, f"c{i}", GIT_AUTHOR_DATE=f"{day}T00:00:00Z", GIT_COMMITTER_DATE=f"{day}T00:00:00Z")
+    serial = _history_result(repo, monkeypatch, jobs=1)
+    assert {(f.path, f.line) for f in serial.findings if f.path.startswith("a")} == {
+        ("a0.sh", 1), ("a1.sh", 1), ("a2.sh", 2), ("a3.sh", 2)}
+    monkeypatch.setattr(commands_git, "_CHUNK_MIN", 1)
+    _workers_only(monkeypatch)
+    assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
