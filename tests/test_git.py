@@ -364,3 +364,116 @@ def test_parse_quoted_paths_and_headers():
     assert diffs[0].new_blob == "1" * 40
     assert diffs[1].binary and not diffs[1].lintable
     assert diffs[2].is_new and not diffs[2].lintable  # a symlink's target is not a file
+
+
+# --------------------------------------------------------------------------- history --jobs
+
+
+def _varied_history(repo: Path) -> None:
+    """Commits that exercise what history reports once: violations kept, moved, re-added,
+    in Markdown fences, a merge, a binary file and a message finding."""
+    write(repo, "ops.sh", "#!/bin/sh\necho start\n")
+    write(repo, "docs/run.md", "# Run\n")
+    commit(repo, "init")
+    for i in range(12):
+        write(repo, "ops.sh", "#!/bin/sh\necho start\n" + "".join(f"echo step {k}\n" for k in range(i)) + DEPLOY)
+        write(repo, "docs/run.md", f"# Run {i}\n\n```bash\ndocker push img:{i}\n```\n")
+        if i % 3 == 0:
+            write(repo, f"moved{i}.sh", DEPLOY)
+        if i % 4 == 1:
+            write(repo, "blob.bin", b"\0gcloud run deploy x\0" + bytes([i]))
+        commit(repo, f"step {i}" + ("\n\nThen click Run workflow in the GitHub UI." if i == 5 else ""))
+    g(repo, "checkout", "-q", "-b", "feature")
+    write(repo, "feature.sh", "docker push img:feature\n")
+    commit(repo, "feature work")
+    g(repo, "checkout", "-q", "main")
+    g(repo, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    _merge_service_commit(repo, "notes.txt", "merged through a PR\n")  # from here on, direct commits are VG106
+
+
+def _history_result(repo: Path, monkeypatch, jobs: int):
+    from vitana_guard import commands_git
+
+    monkeypatch.chdir(repo)
+    run = commands_git._Run(None, (), (), None, False)
+    return commands_git.scan_history(run, str(repo), ["HEAD"], None, jobs=jobs)
+
+
+def _comparable(result) -> tuple:
+    return (result.findings, result.notices, result.files_scanned, result.bytes_scanned, result.skipped)
+
+
+def _workers_only(monkeypatch) -> None:
+    """From here on the parent may not walk the history itself: workers must."""
+    def serial_walk(*_args):
+        raise AssertionError("walked in the parent")
+
+    monkeypatch.setattr(gitsrc, "walk_history", serial_walk)
+
+
+def test_history_jobs_give_the_serial_result(repo: Path, monkeypatch):
+    from vitana_guard import commands_git
+
+    _varied_history(repo)
+    serial = _history_result(repo, monkeypatch, jobs=1)
+    assert serial.skipped.get("binary")
+    assert {"VG101", "VG103", "VG106", "VG501"} <= {f.rule_id for f in serial.findings}
+    monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)  # many small parts, so parts meet mid-history
+    _workers_only(monkeypatch)
+    for jobs in (2, 3):
+        assert _comparable(_history_result(repo, monkeypatch, jobs)) == _comparable(serial)
+
+
+def test_history_jobs_with_a_missing_object(repo: Path, monkeypatch):
+    from vitana_guard import commands_git
+
+    for i in range(6):
+        write(repo, f"f{i}.sh", f"echo {i} " + DEPLOY)
+        commit(repo, f"c{i}")
+    blob = g(repo, "rev-parse", "HEAD~2:f3.sh")
+    obj = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    os.chmod(obj, 0o644)
+    obj.unlink()
+    serial = _history_result(repo, monkeypatch, jobs=1)
+    assert any("skipped" in n.message for n in serial.notices)
+    monkeypatch.setattr(commands_git, "_CHUNK_MIN", 1)
+    _workers_only(monkeypatch)
+    assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
+
+
+def test_walk_commits_reads_a_part_of_the_chain_like_walk_history(repo: Path):
+    for i in range(5):
+        write(repo, "a.sh", "".join(f"echo {k}\n" for k in range(i + 1)))
+        commit(repo, f"c{i}")
+    whole = list(gitsrc.walk_history(str(repo), ["HEAD"]))
+    chain = gitsrc.first_parent_chain(str(repo), ["HEAD"])
+    assert [c.sha for c in whole] == chain
+    part = list(gitsrc.walk_commits(str(repo), chain[1:4]))
+    assert [(c.sha, c.message, [(d.new_path, d.added) for d in c.files]) for c in part] == [
+        (c.sha, c.message, [(d.new_path, d.added) for d in c.files]) for c in whole[1:4]]
+
+
+def test_history_jobs_option(repo: Path):
+    write(repo, "a.sh", DEPLOY)
+    commit(repo, "add deploy")
+    for jobs in ("0", "2"):
+        code, report, _ = vg(repo, "history", "--jobs", jobs)
+        assert code == 1 and found(report) == [("a.sh", 1, "VG101")]
+
+
+def test_history_jobs_apply_each_commits_parameters(repo: Path, monkeypatch):
+    """Workers judge each commit by the parameters of its own day, as a serial run does."""
+    from vitana_guard import commands_git
+
+    old, new = "https://gateway-q74ibpv6ia-uc.a.run.app", "https://gateway-newid-uc.a.run.app"
+    write(repo, ".vitana-guard.yaml",
+          f"parameter-changes:\n  - from: 2026-06-01\n    parameters: {{gateway_url: '{new}'}}\n")
+    for i, day in enumerate(("2026-03-01", "2026-04-01", "2026-07-01", "2026-08-01")):
+        write(repo, f"a{i}.sh", f"curl -s {new}/api/v1/cicd/health\ncurl -s {old}/api/v1/cicd/health\n")
+        commit(repo, f"c{i}", GIT_AUTHOR_DATE=f"{day}T00:00:00Z", GIT_COMMITTER_DATE=f"{day}T00:00:00Z")
+    serial = _history_result(repo, monkeypatch, jobs=1)
+    assert {(f.path, f.line) for f in serial.findings if f.path.startswith("a")} == {
+        ("a0.sh", 1), ("a1.sh", 1), ("a2.sh", 2), ("a3.sh", 2)}
+    monkeypatch.setattr(commands_git, "_CHUNK_MIN", 1)
+    _workers_only(monkeypatch)
+    assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)

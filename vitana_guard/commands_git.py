@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Iterable, Iterator
 
 import click
 
@@ -101,10 +102,10 @@ class _Run:
         from vitana_guard.sources import classify
 
         segs = classify.segments(display, text)
-        if commit:
-            segs = (replace(s, origin=replace(s.origin, commit=commit)) for s in segs)
         # with a baseline every finding of the file counts (occurrence indexes)
         found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines), period=period)
+        if commit:  # on the few findings, not on every segment: the commit changes nothing in the scan
+            found = [replace(f, commit=commit) for f in found]
         if self.baseline is not None:
             from vitana_guard.baseline import occurrences
 
@@ -127,6 +128,22 @@ class _Run:
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    # what a worker process counted (history --jobs), handed back to the parent's run
+    def tally(self) -> tuple:
+        return self.files_scanned, self.bytes_scanned, self.skipped, self.occurrence
+
+    def reset_tally(self) -> None:
+        self.files_scanned = self.bytes_scanned = 0
+        self.skipped, self.occurrence = {}, {}
+
+    def add_tally(self, tally: tuple) -> None:
+        files, size, skipped, occurrence = tally
+        self.files_scanned += files
+        self.bytes_scanned += size
+        for reason, n in skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
+        self.occurrence.update(occurrence)
 
     def result(self, findings, notices, root, commit=None) -> ScanResult:
         from vitana_guard.pipeline import make_result
@@ -361,8 +378,10 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
 @click.argument("rev_range", required=False)
 @click.option("--policy-date", metavar="YYYY-MM-DD",
               help="Judge every commit by the policy in force on this date (default: each commit's own date).")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Processes that scan parts of the history in parallel (0: all cores).")
 @report_options
-def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on, config_path, no_ignore,
+def history_command(rev_range, policy_date, jobs, fmt, output, select, ignore, fail_on, config_path, no_ignore,
                     show_suppressed, color, exit_zero, baseline):
     """Lint every commit's additions and message (default: all of HEAD's history).
 
@@ -389,7 +408,7 @@ def history_command(rev_range, policy_date, fmt, output, select, ignore, fail_on
         return
     else:
         revs, commit = ["HEAD"], head
-    result = scan_history(run, root, revs, pinned)
+    result = scan_history(run, root, revs, pinned, jobs=jobs)
     result.commit = commit
     _emit(result, fmt, output, color, show_suppressed, exit_zero)
 
@@ -423,73 +442,189 @@ def _main_chain(root: str) -> set[str]:
     return set(p.stdout.decode().split()) if p.returncode == 0 else set()
 
 
-def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None) -> ScanResult:
-    from vitana_guard.engine.scan import fingerprint
-    from vitana_guard.sources import message
+@dataclass
+class _Scanned:
+    """What one commit adds to a history report, worked out where its files were read.
 
+    `commit` keeps the metadata only (its file diffs are dropped once scanned)."""
+
+    commit: gitsrc.CommitDiff
+    when: date  # the day whose policy judges the commit
+    in_force: bool
+    touched: str | None  # first path the commit changes (where VG106 points)
+    messages: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # on added lines, file by file
+    notices: list[Notice] = field(default_factory=list)
+
+
+def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, jobs: int = 1) -> ScanResult:
     effective = _effective(run.pack)
     services = {s.lower() for s in (run.cfg.merge_service or DEFAULT_MERGE_SERVICE)}
     vg106 = run.pack.get("VG106")
     check_direct = vg106 is not None and run.options.selection.chooses(vg106)
     main_chain = _main_chain(root) if check_direct else set()
     merged_by_service = False
-    direct: list[Finding] = []
+    direct: list[tuple[gitsrc.CommitDiff, str | None]] = []  # VG106 candidates: reported once a PR merge is seen
     kept: dict[tuple, Finding] = {}  # newest first: an older commit's finding replaces a newer one
     messages: list[Finding] = []
     notices: list[Notice] = []
-    with gitsrc.BlobReader(root) as blobs:
-        for c in gitsrc.walk_history(root, revs):
-            by_service = (c.committer.lower() in services or c.committer_email.lower() in services
-                          or c.committer_email.lower().split("@")[0] in services)
-            if c.sha in main_chain and by_service:
-                merged_by_service = True
-            when = pinned or datetime.fromtimestamp(c.time, timezone.utc).date()
-            in_force = effective is None or when >= effective
-            if c.error:
-                notices.append(Notice(f"commit {c.sha[:12]} skipped: git cannot read its changes ({c.error})",
-                                      f"COMMIT_MSG@{c.sha[:12]}"))
-            if not in_force:
-                continue
-            period = run.period(when)
-            msg_path = f"COMMIT_MSG@{c.sha[:12]}"
-            if c.message.strip() and run.wanted(c.message, "commit-msg"):
-                found, _ = run.scan(message.segments(msg_path, c.message, "commit-msg", commit=c.sha), period=period)
-                messages += found
-            if check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error:
-                touched = next((d.new_path or d.old_path for d in c.files if (d.new_path or d.old_path)), None)
-                subject = c.message.split("\n", 1)[0].strip()
-                snippet = f"{c.sha[:12]} {subject}"[:200]
-                direct.append(Finding(
-                    rule_id=vg106.id, slug=vg106.slug, severity=vg106.severity,
-                    message=(f"commit {c.sha[:12]} by {c.author} <{c.author_email}> landed on the main branch "
-                             f"directly (committer {c.committer}), not through a PR merged by Safe Merge"),
-                    policy=vg106.policy, path=_display(root, touched) if touched else msg_path, line=1, column=1,
-                    end_line=1, end_column=1, snippet=snippet, source_line=subject,
-                    fingerprint=fingerprint(vg106.id, "direct-commit", c.sha), commit=c.sha,
-                ))
-            moved = gitsrc.moved_lines(c.files)
-            seen_here: dict[str, int] = {}
-            todo = []
-            for d, lines in run.added(c.files, moved):
-                if not run.wanted("\n".join(d.added[n] for n in lines), "text"):
-                    continue
-                todo.append((d, lines))
-            contents = blobs.read_many([d.new_blob or "" for d, _ in todo]) if todo else []
-            for (d, lines), data in zip(todo, contents):
-                display = _display(root, d.new_path)
-                if data is None:
-                    notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
-                                          "(partial or shallow clone?); file skipped", display))
-                    continue
-                text = gitsrc.decode(data)
-                if text is None:
-                    run.skip("binary")
-                    continue
-                found, file_notices = run.scan_added(display, text, lines, commit=c.sha, period=period)
-                notices += file_notices
-                for f in found:
-                    n = seen_here.get(f.fingerprint, 0)
-                    seen_here[f.fingerprint] = n + 1
-                    kept[(f.fingerprint, n)] = f
-    findings = list(kept.values()) + messages + (direct if merged_by_service else [])
+    for scanned in _history(run, root, revs, pinned, effective, jobs):
+        c = scanned.commit
+        by_service = (c.committer.lower() in services or c.committer_email.lower() in services
+                      or c.committer_email.lower().split("@")[0] in services)
+        if c.sha in main_chain and by_service:
+            merged_by_service = True
+        if c.error:
+            notices.append(Notice(f"commit {c.sha[:12]} skipped: git cannot read its changes ({c.error})",
+                                  f"COMMIT_MSG@{c.sha[:12]}"))
+        if not scanned.in_force:
+            continue
+        messages += scanned.messages
+        if check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error:
+            direct.append((c, scanned.touched))
+        notices += scanned.notices
+        seen_here: dict[str, int] = {}
+        for f in scanned.findings:
+            n = seen_here.get(f.fingerprint, 0)
+            seen_here[f.fingerprint] = n + 1
+            kept[(f.fingerprint, n)] = f
+    findings = list(kept.values()) + messages
+    if merged_by_service:
+        findings += [_direct_commit(vg106, root, c, touched) for c, touched in direct]
     return run.result(findings, notices, os.getcwd())
+
+
+def _direct_commit(vg106, root: str, c: gitsrc.CommitDiff, touched: str | None) -> Finding:
+    """VG106: a commit that landed on the main branch without a PR merge."""
+    from vitana_guard.engine.scan import fingerprint
+
+    msg_path = f"COMMIT_MSG@{c.sha[:12]}"
+    subject = c.message.split("\n", 1)[0].strip()
+    snippet = f"{c.sha[:12]} {subject}"[:200]
+    return Finding(
+        rule_id=vg106.id, slug=vg106.slug, severity=vg106.severity,
+        message=(f"commit {c.sha[:12]} by {c.author} <{c.author_email}> landed on the main branch "
+                 f"directly (committer {c.committer}), not through a PR merged by Safe Merge"),
+        policy=vg106.policy, path=_display(root, touched) if touched else msg_path, line=1, column=1,
+        end_line=1, end_column=1, snippet=snippet, source_line=subject,
+        fingerprint=fingerprint(vg106.id, "direct-commit", c.sha), commit=c.sha,
+    )
+
+
+# commits per part of the chain a worker scans: parts enough to keep every worker busy to
+# the end, each big enough that starting its git processes does not count
+_CHUNK_MIN = 100
+
+
+def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effective: date | None,
+             jobs: int) -> Iterator[_Scanned]:
+    """The commits of `revs` (first-parent chain, newest first), scanned in this process
+    or, with jobs > 1, by worker processes that each take consecutive parts of the chain.
+    Workers only scan; what is reported once (a finding at the commit that introduced it)
+    is decided by the caller over all commits in order, as in a serial run."""
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    chain = gitsrc.first_parent_chain(root, revs) if jobs > 1 else []
+    if len(chain) < 2 * _CHUNK_MIN:
+        yield from _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
+
+    size = max(_CHUNK_MIN, -(-len(chain) // (jobs * 4)))
+    chunks = [chain[i : i + size] for i in range(0, len(chain), size)]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_init_worker,
+                             initargs=(run, root, pinned, effective)) as pool:
+        for scanned, tally in pool.map(_worker_chunk, chunks):
+            run.add_tally(tally)
+            yield from scanned
+
+
+_WORKER: tuple | None = None
+
+
+def _init_worker(run: _Run, root: str, pinned: date | None, effective: date | None) -> None:
+    global _WORKER
+    _WORKER = (run, root, pinned, effective)
+
+
+def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
+    """One part of the chain scanned in a worker, with what it adds to the run's counts."""
+    assert _WORKER is not None
+    run, root, pinned, effective = _WORKER
+    run.reset_tally()
+    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas), pinned, effective))
+    return scanned, run.tally()
+
+
+# blob names asked of `git cat-file` at once: one round trip serves many small commits
+_BLOB_BATCH = 200
+
+
+def _scan_commits(run: _Run, root: str, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
+                  effective: date | None) -> Iterator[_Scanned]:
+    """Each commit's message and added lines scanned, in the order given."""
+    with gitsrc.BlobReader(root) as blobs:
+        for batch in _batches(run, commits, pinned, effective):
+            names = [d.new_blob or "" for _, todo in batch for d, _ in todo]
+            contents = iter(blobs.read_many(names))
+            for scanned, todo in batch:
+                _scan_files(run, root, scanned, [(d, lines, next(contents)) for d, lines in todo])
+                yield scanned
+
+
+def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
+             effective: date | None) -> Iterator[list[tuple[_Scanned, list]]]:
+    """Runs of commits, each with the files whose added lines pass the keyword prefilter,
+    cut so that a run needs about _BLOB_BATCH blobs."""
+    batch: list[tuple[_Scanned, list]] = []
+    wanted = 0
+    for c in commits:
+        when = pinned or datetime.fromtimestamp(c.time, timezone.utc).date()
+        in_force = effective is None or when >= effective
+        touched = next((d.new_path or d.old_path for d in c.files if (d.new_path or d.old_path)), None)
+        todo = _prefiltered(run, c.files) if in_force else []
+        scanned = _Scanned(c, when, in_force, touched)
+        if in_force:
+            scanned.messages = _scan_message(run, c, run.period(when))
+        c.files = []
+        batch.append((scanned, todo))
+        wanted += len(todo)
+        if wanted >= _BLOB_BATCH:
+            yield batch
+            batch, wanted = [], 0
+    if batch:
+        yield batch
+
+
+def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.FileDiff, set[int]]]:
+    """The files whose new added lines hold a keyword: the others cannot add a finding."""
+    moved = gitsrc.moved_lines(diffs)
+    return [(d, lines) for d, lines in run.added(diffs, moved)
+            if run.wanted("\n".join(d.added[n] for n in lines), "text")]
+
+
+def _scan_message(run: _Run, c: gitsrc.CommitDiff, period) -> list[Finding]:
+    from vitana_guard.sources import message
+
+    if not (c.message.strip() and run.wanted(c.message, "commit-msg")):
+        return []
+    found, _ = run.scan(message.segments(f"COMMIT_MSG@{c.sha[:12]}", c.message, "commit-msg", commit=c.sha),
+                        period=period)
+    return found
+
+
+def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list) -> None:
+    c = scanned.commit
+    period = run.period(scanned.when) if todo else None
+    for d, lines, data in todo:
+        display = _display(root, d.new_path)
+        if data is None:
+            scanned.notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
+                                          "(partial or shallow clone?); file skipped", display))
+            continue
+        text = gitsrc.decode(data)
+        if text is None:
+            run.skip("binary")
+            continue
+        found, file_notices = run.scan_added(display, text, lines, commit=c.sha, period=period)
+        scanned.notices += file_notices
+        scanned.findings += found

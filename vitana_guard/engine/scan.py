@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 import regex
@@ -128,8 +129,8 @@ class DocumentScanner:
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
         self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
         self._counts: dict[str, int] = {}  # findings per rule in this document
-        self._approval_re = regex.compile(self.params["approval_pattern"])
-        self._approval_negation = regex.compile(self.params["approval_negation"])
+        self._approval_re = _parameter_regex(self.params["approval_pattern"])
+        self._approval_negation = _parameter_regex(self.params["approval_negation"])
 
     # -- input -----------------------------------------------------------------
 
@@ -444,6 +445,13 @@ class DocumentScanner:
             if directive and (not directive[0] or _covered(finding.rule_id, directive[0])):
                 return replace(finding, suppression=Suppression("inSource", directive[1]))
         return finding
+
+
+@lru_cache(maxsize=32)
+def _parameter_regex(pattern: str) -> regex.Pattern:
+    """A policy parameter's regex, compiled once per process rather than per document
+    (history scans one document per changed file: thousands)."""
+    return regex.compile(pattern)
 
 
 def _covered(rule_id: str, prefixes: Iterable[str]) -> bool:

@@ -10,6 +10,8 @@ alternates and replace refs behave as they do for them):
   `CommitDiff` per commit as it arrives (patches are never all held in memory). When git
   stops at a missing object (partial or shallow clone: `git log -p` exits 128 at the
   first one) the walk resumes past that commit and reports it as skipped.
+- `walk_commits` diffs a given list of commits the same way (`git log --no-walk --stdin`):
+  `history --jobs` hands each worker a part of the first-parent chain.
 """
 from __future__ import annotations
 
@@ -192,49 +194,30 @@ def parse_patch(lines: Iterable[bytes]) -> Iterator[FileDiff]:
 
 
 def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None) -> Iterator[FileDiff]:
-    """The parser proper. Stops (without consuming more) when a line starts with `stop`;
-    that line is stored in pending[0]."""
+    """The parser proper. Stops (without consuming more) when a line starts with `stop`
+    outside a hunk; that line is stored in pending[0]."""
     current: FileDiff | None = None
-    old_left = new_left = 0
-    new_line = 0
-    for raw in it:
-        if stop is not None and raw.startswith(stop) and old_left <= 0 and new_left <= 0:
+    raw = next(it, None)
+    while raw is not None:
+        if stop is not None and raw.startswith(stop):
             if pending is not None:
                 pending.append(raw)
             break
-        if old_left > 0 or new_left > 0:
-            c = raw[:1]
-            body = raw[1:].rstrip(b"\n")
-            if body.endswith(b"\r"):
-                body = body[:-1]
-            if c == b"+":
-                assert current is not None
-                current.added[new_line] = body.decode("utf-8", "replace")
-                new_line += 1
-                new_left -= 1
-                continue
-            if c == b"-":
-                assert current is not None
-                current.deleted.append(body.decode("utf-8", "replace"))
-                old_left -= 1
-                continue
-            if c == b" " or raw in (b"\n", b""):
-                new_line += 1
-                new_left -= 1
-                old_left -= 1
-                continue
-            if c == b"\\":
-                continue
-            old_left = new_left = 0  # malformed hunk: fall through to header parsing
-        if raw.startswith(b"\\"):
-            continue  # "\ No newline at end of file" after the last hunk line
+        m = _HUNK.match(raw) if raw[:2] == b"@@" else None
+        if m and current is not None:
+            old_left = int(m.group(2)) if m.group(2) is not None else 1
+            new_left = int(m.group(4)) if m.group(4) is not None else 1
+            # the hunk's lines; a line that cannot be one ends it early and is read as a header
+            raw = _hunk(it, current, old_left, new_left, int(m.group(3)))
+            if raw is None:
+                raw = next(it, None)
+            continue
         if raw.startswith(b"diff --git "):
             if current is not None:
                 yield current
             current = FileDiff()
             current.old_path, current.new_path = _header_paths(raw[len(b"diff --git "):])
-            continue
-        if raw.startswith(b"--- "):
+        elif raw.startswith(b"--- "):
             if current is None or current.added or current.deleted:
                 if current is not None:
                     yield current
@@ -245,44 +228,72 @@ def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None)
                 current.old_path = None
             else:
                 current.old_path = _strip_prefix(unquote_path(name), "a/")
-            continue
-        if raw.startswith(b"+++ ") and current is not None:
-            name = raw[4:].rstrip(b"\n")
-            if name.rstrip(b"\t\r") == b"/dev/null":
-                current.is_deleted = True
-            else:
-                current.new_path = _strip_prefix(unquote_path(name), "b/")
-            continue
-        m = _HUNK.match(raw)
-        if m and current is not None:
-            old_left = int(m.group(2)) if m.group(2) is not None else 1
-            new_left = int(m.group(4)) if m.group(4) is not None else 1
-            new_line = int(m.group(3))
-            continue
-        if current is None:
-            continue
-        line = raw.rstrip(b"\n")
-        if line.startswith(b"new file mode "):
-            current.is_new = True
-            current.new_mode = line[14:].decode()
-        elif line.startswith(b"deleted file mode "):
-            current.is_deleted = True
-        elif line.startswith(b"new mode "):
-            current.new_mode = line[9:].decode()
-        elif line.startswith(b"rename to ") or line.startswith(b"copy to "):
-            current.new_path = unquote_path(line.split(b" to ", 1)[1])
-        elif line.startswith(b"rename from ") or line.startswith(b"copy from "):
-            current.old_path = unquote_path(line.split(b" from ", 1)[1])
-        elif line.startswith(b"index "):
-            parts = line[6:].split()
-            if parts and b".." in parts[0]:
-                current.new_blob = parts[0].split(b"..", 1)[1].decode()
-            if len(parts) > 1:
-                current.new_mode = parts[1].decode()
-        elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
-            current.binary = True
+        elif current is not None and not raw.startswith(b"\\"):  # "\ No newline at end of file"
+            _header_line(current, raw)
+        raw = next(it, None)
     if current is not None:
         yield current
+
+
+def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, new_line: int) -> bytes | None:
+    """Reads the lines of one hunk into `current`, counting them so that a removed line
+    reading `--- x` is not taken for a header. Returns the line that ended a malformed
+    hunk early (None when the hunk or the input ended)."""
+    added, deleted = current.added, current.deleted
+    while old_left > 0 or new_left > 0:
+        raw = next(it, None)
+        if raw is None:
+            return None
+        c = raw[:1]
+        if c == b"+" or c == b"-":
+            body = raw[1:].rstrip(b"\n")
+            if body.endswith(b"\r"):
+                body = body[:-1]
+            if c == b"+":
+                added[new_line] = body.decode("utf-8", "replace")
+                new_line += 1
+                new_left -= 1
+            else:
+                deleted.append(body.decode("utf-8", "replace"))
+                old_left -= 1
+        elif c == b" " or raw in (b"\n", b""):
+            new_line += 1
+            new_left -= 1
+            old_left -= 1
+        elif c != b"\\":
+            return raw
+    return None
+
+
+def _header_line(current: FileDiff, raw: bytes) -> None:
+    """The extended header lines of a file's diff (modes, renames, blob ids, binary)."""
+    if raw.startswith(b"+++ "):
+        name = raw[4:].rstrip(b"\n")
+        if name.rstrip(b"\t\r") == b"/dev/null":
+            current.is_deleted = True
+        else:
+            current.new_path = _strip_prefix(unquote_path(name), "b/")
+        return
+    line = raw.rstrip(b"\n")
+    if line.startswith(b"index "):
+        parts = line[6:].split()
+        if parts and b".." in parts[0]:
+            current.new_blob = parts[0].split(b"..", 1)[1].decode()
+        if len(parts) > 1:
+            current.new_mode = parts[1].decode()
+    elif line.startswith(b"new file mode "):
+        current.is_new = True
+        current.new_mode = line[14:].decode()
+    elif line.startswith(b"deleted file mode "):
+        current.is_deleted = True
+    elif line.startswith(b"new mode "):
+        current.new_mode = line[9:].decode()
+    elif line.startswith(b"rename to ") or line.startswith(b"copy to "):
+        current.new_path = unquote_path(line.split(b" to ", 1)[1])
+    elif line.startswith(b"rename from ") or line.startswith(b"copy from "):
+        current.old_path = unquote_path(line.split(b" from ", 1)[1])
+    elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
+        current.binary = True
 
 
 def moved_lines(diffs: list[FileDiff]) -> set[str]:
@@ -293,6 +304,8 @@ def moved_lines(diffs: list[FileDiff]) -> set[str]:
 
 
 def new_lines(diff: FileDiff, moved: set[str]) -> set[int]:
+    if not moved:  # most commits delete nothing: no line to normalise
+        return set(diff.added)
     return {n for n, t in diff.added.items() if " ".join(t.split()) not in moved}
 
 
@@ -465,46 +478,62 @@ def walk_history(root: str, revs: list[str]) -> Iterator[CommitDiff]:
     `error` set and no files; the walk goes on past it.
     """
     done: set[str] = set()
-    last: CommitDiff | None = None
     try:
-        for commit in _stream_log(root, revs):
-            if last is not None:
-                done.add(last.sha)
-                yield last
-            last = commit
-        if last is not None:
-            yield last
+        yield from _complete(_stream_log(root, revs), done)
         return
-    except _Failed as failure:
-        message = failure.message
-    # git stopped: the commit it printed last may be incomplete. Go on commit by commit
-    # from there, streaming again after each failing one.
-    chain = git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
-    remaining = [s for s in chain if s not in done]
+    except _Failed:
+        pass
+    # git stopped: the commit it printed last may be incomplete. Go on from there.
+    yield from walk_commits(root, [s for s in first_parent_chain(root, revs) if s not in done], failed=True)
+
+
+def first_parent_chain(root: str, revs: list[str]) -> list[str]:
+    """The commits walk_history yields for `revs`, in the same order."""
+    return git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
+
+
+def walk_commits(root: str, shas: list[str], *, failed: bool = False) -> Iterator[CommitDiff]:
+    """The given commits in the given order, each diffed as walk_history does (so a part
+    of the chain can be read on its own: `history --jobs`). `failed`: git just stopped
+    at the first of them."""
+    remaining = list(shas)
     while remaining:
-        first, rest = remaining[0], remaining[1:]
+        if failed:  # read the commit git stopped at alone, then stream the rest again
+            yield from _alone(root, remaining.pop(0))
+            if not remaining:
+                return
+        done: set[str] = set()
         try:
-            single = list(_stream_log(root, ["--no-walk", first]))
-            yield from single
-        except _Failed as e:
-            message = e.message
-            info = git(["log", "-1", "--no-walk", "--format=" + _FORMAT, first], root, check=False).stdout
-            commits = list(_read_commits(iter(info.splitlines(keepends=True))))
-            commit = commits[0] if commits else CommitDiff(first, [], "", "", "", "", 0, "")
-            commit.error = message
-            yield commit
-        done.add(first)
-        if not rest:
-            return
-        try:
-            last = None
-            for commit in _stream_log(root, ["--no-walk=unsorted", "--stdin"], ("\n".join(rest) + "\n").encode()):
-                if last is not None:
-                    done.add(last.sha)
-                    yield last
-                last = commit
-            if last is not None:
-                yield last
+            yield from _complete(_stream_log(root, ["--no-walk=unsorted", "--stdin"],
+                                             ("\n".join(remaining) + "\n").encode()), done)
             return
         except _Failed:
-            remaining = [s for s in rest if s not in done]
+            remaining = [s for s in remaining if s not in done]
+            failed = True
+
+
+def _complete(commits: Iterator[CommitDiff], done: set[str]) -> Iterator[CommitDiff]:
+    """Commits of a stream that git finished printing: each one once the next has begun,
+    the last once git has exited well (else _Failed). Adds the shas yielded to `done`."""
+    last: CommitDiff | None = None
+    for commit in commits:
+        if last is not None:
+            done.add(last.sha)
+            yield last
+        last = commit
+    if last is not None:
+        done.add(last.sha)
+        yield last
+
+
+def _alone(root: str, sha: str) -> list[CommitDiff]:
+    """One commit read by itself; with `error` set when git cannot diff it."""
+    try:
+        return list(_stream_log(root, ["--no-walk", sha]))
+    except _Failed as e:
+        message = e.message
+    info = git(["log", "-1", "--no-walk", "--format=" + _FORMAT, sha], root, check=False).stdout
+    commits = list(_read_commits(iter(info.splitlines(keepends=True))))
+    commit = commits[0] if commits else CommitDiff(sha, [], "", "", "", "", 0, "")
+    commit.error = message
+    return [commit]
