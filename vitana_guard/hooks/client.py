@@ -63,7 +63,9 @@ def build_id(package: str = PACKAGE_DIR) -> str:
     """Identifies this installation's code: interpreter, package path and every source
     file's size and mtime. A server runs the code it started with, so a reinstall or
     an edited engine gets a new server address instead of a stale answer."""
-    parts = [sys.executable, package, sys.version]
+    # the real interpreter: `python` and `python3` in one venv are one installation
+    # (the package path tells venvs apart)
+    parts = [os.path.realpath(sys.executable), package, sys.version]
     stack = [package]
     while stack:
         with os.scandir(stack.pop()) as it:

@@ -109,19 +109,25 @@ def serve(path: str, idle: float) -> None:
 
 
 def warm(entry: bytes, cwd: str) -> None:
-    """Load the rule pack the caller's project uses, after its child is on its way, so
-    the next call's child inherits it instead of reading the cache file. The key is
-    the packs' content, so a stale one is never served; errors are the child's to report."""
+    """Load and compile the rule pack the caller's project uses, after its child is on
+    its way, so the next call's child inherits it (no cache file read, no regex
+    compiled). Keys are the packs' content, so a stale one is never served; errors are
+    the child's to report."""
+    from vitana_guard.engine.scan import DocumentScanner
+
     try:
         if entry == b"hook":
             from vitana_guard.hooks import core
 
-            core.load_engine(cwd)
+            engine, _ = core.load_engine(cwd)
+            DocumentScanner(engine.pack, engine.compiled)
         else:
             from vitana_guard import config as configmod
-            from vitana_guard.pipeline import load_for
+            from vitana_guard.pipeline import ScanOptions, _compiled, load_for
 
-            load_for(configmod.load(configmod.discover(cwd)))
+            cfg = configmod.load(configmod.discover(cwd))
+            pack = load_for(cfg)
+            DocumentScanner(pack, _compiled(pack, ScanOptions(select=cfg.select, ignore=cfg.ignore)))
     except Exception:  # noqa: BLE001, S110 - see above
         pass
 
