@@ -9,6 +9,8 @@ lives per transcript session; sequence rules are judged when the document ends.
 from __future__ import annotations
 
 import hashlib
+import re
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
@@ -78,6 +80,7 @@ class _Compiled:
     command_index: dict[str, list[tuple[Rule, Entry]]]
     command_any: list[tuple[Rule, Entry]]
     keywords: tuple[str, ...]  # every keyword of the selected rules
+    finder: _KeywordFinder  # which of `keywords` a segment holds
 
 
 def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
@@ -105,7 +108,71 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
         for program in entry.matcher.programs:
             command_index.setdefault(program, []).append((rule, entry))
     keywords = tuple(sorted({k for rule in pack.rules if selection.chooses(rule) for k in rule.keywords}))
-    return _Compiled(text, command, request, context, sequence, validators, command_index, command_any, keywords)
+    return _Compiled(
+        text, command, request, context, sequence, validators, command_index, command_any, keywords,
+        _KeywordFinder(keywords),
+    )
+
+
+class _KeywordFinder:
+    """Which keywords occur in a segment: the prefilter every segment goes through.
+
+    Testing `k in lowered` for each keyword reads the text once per keyword (some 40
+    passes); for a long ASCII text one Hyperscan pass that reports each keyword at most
+    once does the same work. Other texts keep the substring tests: `str.lower` maps a
+    few non-ASCII characters to ASCII letters (the Kelvin sign to `k`), which a
+    byte-level caseless scan would not see. The database is built on first use (a hook
+    checking one short command never needs it) and is not pickled (the hook caches the
+    compiled pack).
+    """
+
+    LONG = 256  # characters: below this the substring tests cost no more than a scan
+
+    def __init__(self, keywords: tuple[str, ...]):
+        self.keywords = keywords
+        # a keyword with an upper-case or non-ASCII letter never occurs in lowered ASCII
+        # text (nor may the caseless scan report it); an empty one always does
+        self._searched = [k for k in keywords if k and k.isascii() and k == k.lower()]
+        self._always = frozenset(k for k in keywords if not k)
+        self._db: Any = None  # None: not built yet; False: no Hyperscan
+        self._lock = threading.Lock()  # one scratch space per database
+
+    def __reduce__(self):
+        return _KeywordFinder, (self.keywords,)
+
+    def present(self, text: str, lowered: str) -> frozenset[str]:
+        if len(text) >= self.LONG and text.isascii():
+            db = self._db if self._db is not None else self._build()
+            if db:
+                return self._scan(db, text)
+        return frozenset(k for k in self.keywords if k in lowered)
+
+    def _build(self) -> Any:
+        try:
+            import hyperscan
+        except ImportError:  # pragma: no cover - depends on the platform
+            hyperscan = None
+        if hyperscan is None or not self._searched:
+            self._db = False
+            return False
+        db = hyperscan.Database()
+        literals = [re.escape(k.encode()) for k in self._searched]
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+        db.compile(expressions=literals, ids=list(range(len(literals))), elements=len(literals),
+                   flags=[flags] * len(literals))
+        self._db = db
+        return db
+
+    def _scan(self, db: Any, text: str) -> frozenset[str]:
+        found: list[int] = []
+
+        def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+            found.append(index)
+
+        with self._lock:
+            db.scan(text.encode("ascii"), match_event_handler=on_match)
+        searched = self._searched
+        return frozenset([searched[i] for i in found]) | self._always
 
 
 class DocumentScanner:
@@ -151,7 +218,7 @@ class DocumentScanner:
             self._collect_directives(seg)
         if self.focus is not None and not self._touches_focus(seg):
             return
-        present = self._present(lowered)
+        present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
         for rule, entry in self.compiled.text[seg.channel]:
@@ -370,10 +437,6 @@ class DocumentScanner:
         if rule.include and not pathglob.matches(path, rule.include):
             return False
         return not (rule.exclude and pathglob.matches(path, rule.exclude))
-
-    def _present(self, lowered: str) -> frozenset[str]:
-        """The keywords of the selected rules that occur in a segment, found once."""
-        return frozenset(k for k in self.compiled.keywords if k in lowered)
 
     def _report(self, rule: Rule, seg: Segment, hit: Hit, taken: list, session: _Session | None) -> None:
         count = self._counts.get(rule.id, 0)
