@@ -197,20 +197,21 @@ def _whole(channel: Channel):
 
 # --------------------------------------------------------------------------- shell
 
-_SH_TOKEN = re.compile(
-    r"""
-      (?P<space>\s+)
-    | (?P<comment>\#[^\n]*)
-    | <<<
-    | (?P<heredoc><<-?[ \t]*(?P<q>['"]?)(?P<delim>[A-Za-z_][\w.-]*)(?P=q))
-    | '[^']*'
-    | "(?:[^"\\]|\\.)*"
-    | \\.
-    | [^\s'"\\\#<]+
-    | .
-    """,
+# A run of shell text in which no comment starts and no here-document opens: words,
+# blanks, quoted strings, escapes, `<<<` and a `<` that opens no here-document. The
+# regex engine walks the quotes, so Python only sees the few places where something
+# happens. `_SH_LINE_RUN` also stops at a newline: the bodies of the here-documents
+# opened on the line start after it.
+_SH_RUN = re.compile(
+    r"""(?:[^'"\\\#<]+ | '[^']*' | "(?:[^"\\]|\\.)*" | \\. | <<< | <(?!<-?[ \t]*(['"]?)[A-Za-z_][\w.-]*\1))*+""",
     re.X | re.S,
 )
+_SH_LINE_RUN = re.compile(
+    r"""(?:[^'"\\\#<\n]+ | '[^']*' | "(?:[^"\\]|\\.)*" | \\. | <<< | <(?!<-?[ \t]*(['"]?)[A-Za-z_][\w.-]*\1))*+""",
+    re.X | re.S,
+)
+_SH_HEREDOC = re.compile(r"""<<-?[ \t]*(['"]?)([A-Za-z_][\w.-]*)\1""")
+_SH_COMMENT_AFTER = frozenset(" \t\n;&|()")  # a `#` after these starts a comment
 
 
 def _shell_comments(text: str, base: int = 0) -> Iterator[tuple[int, int]]:
@@ -218,43 +219,42 @@ def _shell_comments(text: str, base: int = 0) -> Iterator[tuple[int, int]]:
     can tell: a `#` starting a word, outside quotes and here-documents."""
     pos = 0
     n = len(text)
-    pending_heredocs: list[tuple[str, bool]] = []
-    prev_end_char = "\n"
-    while pos < n:
-        m = _SH_TOKEN.match(text, pos)
-        assert m is not None
-        kind = m.lastgroup
-        if kind == "comment":
-            if prev_end_char in " \t\n;&|()" and not (m.start() == 0 and text.startswith("#!")):
-                end = m.end()
-                if end > m.start() and text[end - 1] == "\r":
-                    end -= 1
-                yield base + m.start(), base + end
-                pos = m.end()
-                prev_end_char = "#"
-                continue
-            # a `#` inside a word: part of the word
-            pos = m.start() + 1
-            prev_end_char = "#"
-            continue
-        if kind == "heredoc":
-            pending_heredocs.append((m.group("delim"), m.group(0).startswith("<<-")))
-        elif kind == "space" and pending_heredocs and "\n" in m.group(0):
-            # skip the here-document bodies that start after this newline
-            pos = m.start() + m.group(0).index("\n") + 1
-            for delim, strip_tabs in pending_heredocs:
-                while pos < n:
-                    eol = text.find("\n", pos)
-                    line_end = n if eol < 0 else eol
-                    line = text[pos:line_end].rstrip("\r")
-                    pos = n if eol < 0 else eol + 1
-                    if (line.lstrip("\t") if strip_tabs else line) == delim:
-                        break
-            pending_heredocs = []
-            prev_end_char = "\n"
-            continue
-        pos = m.end()
-        prev_end_char = text[pos - 1]
+    pending: list[tuple[str, bool]] = []  # here-documents opened on this line
+    while True:
+        pos = (_SH_LINE_RUN if pending else _SH_RUN).match(text, pos).end()
+        if pos >= n:
+            return
+        c = text[pos]
+        if c == "#":
+            if (text[pos - 1] if pos else "\n") in _SH_COMMENT_AFTER and not (pos == 0 and text.startswith("#!")):
+                eol = text.find("\n", pos)
+                eol = n if eol < 0 else eol
+                yield base + pos, base + (eol - 1 if text[eol - 1] == "\r" else eol)
+                pos = eol
+            else:
+                pos += 1  # a `#` inside a word: part of the word
+        elif c == "\n":  # only the line run stops here
+            pos = _skip_heredoc_bodies(text, pos + 1, pending)
+            pending = []
+        elif c == "<" and (m := _SH_HEREDOC.match(text, pos)):
+            pending.append((m.group(2), m.group(0).startswith("<<-")))
+            pos = m.end()
+        else:
+            pos += 1  # an unterminated quote or a final backslash: a character of its own
+
+
+def _skip_heredoc_bodies(text: str, pos: int, heredocs: list[tuple[str, bool]]) -> int:
+    """The offset after the bodies of `heredocs` (delimiter, `<<-`) starting at `pos`."""
+    n = len(text)
+    for delim, strip_tabs in heredocs:
+        while pos < n:
+            eol = text.find("\n", pos)
+            line_end = n if eol < 0 else eol
+            line = text[pos:line_end].rstrip("\r")
+            pos = n if eol < 0 else eol + 1
+            if (line.lstrip("\t") if strip_tabs else line) == delim:
+                break
+    return pos
 
 
 def _do_shell(t: _Text) -> None:
