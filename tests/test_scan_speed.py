@@ -45,3 +45,37 @@ def test_keyword_finder_pickles_without_its_database():
     finder.present(TEXTS[1], TEXTS[1].lower())
     copy = pickle.loads(pickle.dumps(finder))
     assert copy.keywords == KEYWORDS and copy.present(TEXTS[2], TEXTS[2].lower()) == plain(TEXTS[2])
+
+
+def long_script(first_line: str) -> str:
+    filler = ['echo "step {i}: build the gateway"', "npm ci --prefix services/web", "# deploy notes {i}"]
+    lines = [first_line] + [filler[i % 3].format(i=i) for i in range(150)]
+    lines[40] = "gcloud run deploy gateway --source ."
+    lines[80] = "if true; then\n  docker push gcr.io/x/gw:1\nfi"
+    lines[120] = "bash <<EOF\n./scripts/deploy.sh gw\nEOF"
+    lines[130] = "echo 'gcloud run deploy\nin quotes' && gcloud builds submit ."
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("first_line", ["#!/bin/bash", "# İstanbul: lower() makes this line longer"])
+def test_statement_selection_finds_what_parsing_everything_finds(first_line, monkeypatch):
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.normalize import shell
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    text = long_script(first_line)
+    assert len(text) > scan_module._WHOLE_PARSE_BELOW and shell.statements(text) is not None
+
+    def found() -> list[tuple]:
+        findings, _ = scan_module.scan_segments(pack, classify.segments("run.sh", text))
+        return [(f.rule_id, f.line, f.column, f.end_line, f.end_column) for f in findings]
+
+    selected = found()
+    lines = text.split("\n")
+    assert {f[1] for f in selected} == {
+        n + 1 for n, line in enumerate(lines) if any(w in line for w in ("deploy gateway", "push", "gw", "submit"))
+    }
+    monkeypatch.setattr(scan_module, "_WHOLE_PARSE_BELOW", 10**9)  # parse the script whole
+    assert found() == selected

@@ -593,3 +593,35 @@ def test_statements_give_up_where_the_lexer_cannot_follow():
     assert statements("echo `date`\n") is None  # backticks
     assert statements('x="$(echo "a\nb")"\n') is None  # quotes nested in a substitution
     assert statements("echo 'unterminated\n") is None
+
+
+JOINED_SCRIPT = (
+    "echo a\ncat <<-'EOF'\n\tgcloud run deploy x\n\tEOF\necho 'q\nr' # c\ncase $x in\n  a) b;;\nesac\n"
+    "gcloud run \\\n  deploy y\necho \"z\" # q\r\necho end"
+)
+
+
+def test_statements_join_lines_only_where_a_statement_goes_on():
+    from vitana_guard.normalize.shell import statements
+
+    text = JOINED_SCRIPT
+    starts = ["echo a", "cat <<-", "echo 'q", "case", "gcloud run \\", "echo \"z\"", "echo end"]
+    bounds = [text.index(s) for s in starts] + [len(text)]
+    assert statements(text) == list(zip(bounds, bounds[1:]))
+
+
+@pytest.mark.parametrize("script", STATEMENT_SCRIPTS + [JOINED_SCRIPT, "# in case of\necho a\necho b\n", ""])
+def test_statements_at_gives_the_statements_holding_the_offsets(script):
+    from vitana_guard.normalize.shell import statements, statements_at
+
+    spans = statements(script)
+    for offsets in ([], [0], list(range(0, len(script), 7)), list(range(len(script)))[::-1]):
+        offsets = [o for o in offsets if o < len(script)]
+        assert statements_at(script, offsets) == [sp for sp in spans if any(sp[0] <= o < sp[1] for o in offsets)]
+
+
+def test_statements_at_gives_up_where_statements_does():
+    from vitana_guard.normalize.shell import statements_at
+
+    assert statements_at("echo a\necho `date`\n", []) is None
+    assert statements_at("echo \"$(x)\"\n", [0]) is None

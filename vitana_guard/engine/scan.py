@@ -291,17 +291,31 @@ class DocumentScanner:
         text = seg.text
         if (len(text) < _WHOLE_PARSE_BELOW and self.focus is None) or (wants_requests and seg.origin.session):
             return shell.parse(text)
-        spans = shell.statements(text)
+        keywords = self._statement_keywords(eligible, wants_requests)
+        if keywords is None:
+            spans = shell.statements(text)
+        elif len(lowered) == len(text) and not any(k == "" or "\n" in k for k in keywords):
+            # offsets in `lowered` are offsets in `text`, and no keyword crosses a line
+            spans = shell.statements_at(text, _line_hits(lowered, keywords))
+        else:
+            spans = shell.statements(text)
+            if spans is not None:
+                spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
         if spans is None:
             return shell.parse(text)
         if self.focus is not None:
             spans = self._focused(seg, spans)
+        return shell.parse_statements(text, spans)
+
+    def _statement_keywords(self, eligible: set[int], wants_requests: bool) -> set[str] | None:
+        """The keywords one of which a statement must hold to be parsed; None when a
+        rule in play has none (every statement is parsed)."""
         keywords = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
         if wants_requests:
             keywords |= set(http.CLIENT_PROGRAMS)
         if keywords and all(r.keywords for r, e in self.compiled.command if id(e) in eligible):
-            spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
-        return shell.parse_statements(text, spans)
+            return keywords
+        return None
 
     def _focused(self, seg: Segment, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The statement spans (in order) that touch a focus line."""
@@ -507,6 +521,21 @@ class DocumentScanner:
             if directive and (not directive[0] or _covered(finding.rule_id, directive[0])):
                 return replace(finding, suppression=Suppression("inSource", directive[1]))
         return finding
+
+
+def _line_hits(lowered: str, keywords: Iterable[str]) -> list[int]:
+    """An offset of each keyword on every line where it occurs (the first one: the
+    rest of a line is in the same statement)."""
+    hits: list[int] = []
+    for k in keywords:
+        p = lowered.find(k)
+        while p >= 0:
+            hits.append(p)
+            eol = lowered.find("\n", p)
+            if eol < 0:
+                break
+            p = lowered.find(k, eol + 1)
+    return hits
 
 
 def _covered(rule_id: str, prefixes: Iterable[str]) -> bool:

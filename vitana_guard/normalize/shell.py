@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_right
 
 from ..model import Command, Word
 
@@ -1258,6 +1259,18 @@ _STATEMENT_LEX = re.compile(
 )
 
 
+# Tokens that leave statement boundaries as they are: plain text, one-line quoted
+# strings without a substitution, escapes other than a line continuation, comments, a
+# `#` or `<` that is no syntax here. They tokenize as `_STATEMENT_LEX` does; the regex
+# engine walks them, so Python sees only what ends or joins statements.
+_QUIET = r"""[^'"\\<\n\#`]+ | '[^'\n]*' | "(?:[^"\\\n$`]|\\[^\n$`]|\\?\$(?!\())*" | \\[^\n]
+    | (?:(?<=[\s;&|(])|^)\#[^\n]* | \# | <(?!<(?!<)-?[ \t]*(?:'[^'\n]+'|"[^"\n]+"|\\?[A-Za-z_]))"""
+# ... and newlines, each ending a one-line statement
+_STATEMENT_RUN = re.compile(rf"(?:{_QUIET} | \n)*+", re.X | re.M)
+# within a line that opened here-documents: their bodies start after its newline
+_STATEMENT_LINE_RUN = re.compile(rf"(?:{_QUIET})*+", re.X | re.M)
+
+
 def statements(text: str) -> list[tuple[int, int]] | None:
     """Spans of the top-level statements of a script: runs of lines joined where a
     quote, a backslash continuation or a heredoc body carries on past a newline.
@@ -1268,12 +1281,61 @@ def statements(text: str) -> list[tuple[int, int]] | None:
     this cheap lexer cannot split with certainty (backticks, unterminated quotes):
     parse it whole then.
     """
+    joined = _joined_statements(text)
+    if joined is None:
+        return None
     spans: list[tuple[int, int]] = []
-    start = 0
+    pos = 0
+    for s, e in joined + [(len(text), len(text))]:
+        while pos < s:  # the one-line statements before this one
+            eol = text.find("\n", pos, s)
+            spans.append((pos, s if eol < 0 else eol + 1))
+            pos = spans[-1][1]
+        if s < e:
+            spans.append((s, e))
+            pos = e
+    return spans
+
+
+def statements_at(text: str, offsets: list[int]) -> list[tuple[int, int]] | None:
+    """The spans of `statements(text)` that hold one of `offsets` (in order), without
+    listing the others: a long script is mostly one-line statements, found by their
+    newlines. None where `statements` gives None."""
+    joined = _joined_statements(text)
+    if joined is None:
+        return None
+    starts = [s for s, _ in joined]
+    n = len(text)
+    out: list[tuple[int, int]] = []
+    for p in sorted(offsets):
+        if out and p < out[-1][1]:
+            continue  # in the statement found last
+        i = bisect_right(starts, p) - 1
+        if i >= 0 and p < joined[i][1]:
+            out.append(joined[i])
+        else:
+            eol = text.find("\n", p)
+            out.append((text.rfind("\n", 0, p) + 1, n if eol < 0 else eol + 1))
+    return out
+
+
+def _joined_statements(text: str) -> list[tuple[int, int]] | None:
+    """The statements that are not one line of their own (sorted): those spanning
+    several lines, and `case` blocks. None when the lexer cannot follow the script."""
+    joined: list[tuple[int, int]] = []
+    n = len(text)
+    start = 0  # of the current statement
     pending: list[tuple[str, bool]] = []  # heredoc delimiters opened on this line
     pos = 0
-    n = len(text)
     while pos < n:
+        run = pos
+        pos = (_STATEMENT_LINE_RUN if pending else _STATEMENT_RUN).match(text, pos).end()
+        first = text.find("\n", run, pos)
+        if first >= 0:  # newlines ended the current statement and one-line ones after it
+            _close(text, start, first + 1, joined)
+            start = text.rfind("\n", run, pos) + 1
+        if pos >= n:
+            break
         m = _STATEMENT_LEX.match(text, pos)
         if m is None or m.lastgroup == "open":
             return None
@@ -1292,29 +1354,56 @@ def statements(text: str) -> list[tuple[int, int]] | None:
                     if (line.lstrip("\t") if strip_tabs else line) == word:
                         break
             pending.clear()
-            spans.append((start, pos))
+            _close(text, start, pos, joined)
             start = pos
     if start < n:
-        spans.append((start, n))
-    return _join_case_blocks(text, spans)
+        _close(text, start, n, joined)
+    if "case" in text or "esac" in text:
+        joined = _join_case_blocks(text, joined)
+    return joined
+
+
+def _close(text: str, start: int, end: int, joined: list[tuple[int, int]]) -> None:
+    """End the statement [start, end): kept when it spans more than one line."""
+    if text.find("\n", start, end - 1) >= 0:
+        joined.append((start, end))
 
 
 _CASE_WORD = re.compile(r"(?<![\w$-])(case|esac)(?![\w-])")
 
 
-def _join_case_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _join_case_blocks(text: str, joined: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A `case ... esac` block is one statement: its patterns (`a|b)`) are not
-    commands, which only the block as a whole tells."""
+    commands, which only the block as a whole tells. `joined` holds the statements
+    that span lines; the others are lines. The words count wherever they are (in
+    quotes and comments too), as this cheap lexer cannot tell."""
+    words = [(m.start(), m.group(1) == "case") for m in _CASE_WORD.finditer(text)]
+    if not words:
+        return joined
+    starts = [s for s, _ in joined]
+    n = len(text)
+    # the statements holding a word, with every joined one: a statement between
+    # them holds no word and joins the block it is in, if any
+    marked = set(joined)
+    for p, _ in words:
+        i = bisect_right(starts, p) - 1
+        if i >= 0 and p < joined[i][1]:
+            continue
+        eol = text.find("\n", p)
+        marked.add((text.rfind("\n", 0, p) + 1, n if eol < 0 else eol + 1))
     out: list[tuple[int, int]] = []
     depth = 0
-    for s, e in spans:
-        opened = out[-1][0] if depth else s
-        for m in _CASE_WORD.finditer(text, s, e):
-            depth = depth + 1 if m.group(1) == "case" else max(0, depth - 1)
-        if out and out[-1][0] == opened and opened != s:
-            out[-1] = (opened, e)
+    k = 0
+    for s, e in sorted(marked):
+        if depth:
+            out[-1] = (out[-1][0], e)  # inside an open block, with the lines before it
         else:
             out.append((s, e))
+        while k < len(words) and words[k][0] < e:
+            depth = depth + 1 if words[k][1] else max(0, depth - 1)
+            k += 1
+    if depth:
+        out[-1] = (out[-1][0], n)  # a block left open runs to the end
     return out
 
 
