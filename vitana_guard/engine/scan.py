@@ -12,6 +12,7 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 import regex
@@ -258,31 +259,56 @@ class DocumentScanner:
         self, seg: Segment, lowered: str, present: frozenset[str], taken: list, session: _Session | None
     ) -> None:
         """Parse the shell only when a rule still wants it; try on each command only
-        the entries indexed under its program (and those matching any program)."""
-        eligible = {id(e) for r, e in self.compiled.command if self._eligible(r, e, seg, present)}
+        the entries that may match its program."""
+        eligible = [(r, e) for r, e in self.compiled.command if self._eligible(r, e, seg, present)]
         wants_requests = any(
             self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST) for r, e in self.compiled.request
         ) or (bool(self.compiled.sequence) and _is_step_source(seg))
         if not eligible and not wants_requests:
             return
-        commands = self._parse_shell(seg, lowered, eligible, wants_requests)
+        ids = {id(e) for _, e in eligible}
+        commands = self._parse_shell(seg, lowered, ids, wants_requests)
         if eligible:
-            index, anywhere = self.compiled.command_index, self.compiled.command_any
-            for cmd in commands:
-                program = cmd.program
-                if program is None:
-                    continue
-                for rule, entry in (*index.get(program.rsplit("/", 1)[-1], ()), *anywhere):
-                    if id(entry) not in eligible:
-                        continue
-                    try:
-                        for hit in entry.matcher.match(cmd):
-                            self._report(rule, seg, hit, taken, session)
-                    except TimeoutError:
-                        self._timed_out(rule, seg)
+            self._match_commands(seg, commands, ids, taken, session)
         if wants_requests:
-            requests = [r for c in commands if (r := http.request_from_command(c))]
+            # every command request_from_command reads names a client in its program
+            requests = [
+                r for c in commands
+                if c.program and _names_client(c.program) and (r := http.request_from_command(c))
+            ]
             self._scan_requests(seg, present, requests, taken, session)
+
+    def _match_commands(
+        self, seg: Segment, commands: list[Command], eligible: set[int], taken: list, session: _Session | None
+    ) -> None:
+        """Try on each command the eligible entries indexed under its program, then
+        those matching by glob or launcher that its program passes (one plan per
+        program: a script runs the same few programs over and over)."""
+        plans: dict[str, list[tuple[Rule, Entry]]] = {}
+        for cmd in commands:
+            program = cmd.program
+            if program is None:
+                continue
+            base = program.rsplit("/", 1)[-1]
+            plan = plans.get(base)
+            if plan is None:
+                plan = plans[base] = self._plan(base, eligible)
+            for rule, entry in plan:
+                try:
+                    for hit in entry.matcher.match(cmd):
+                        self._report(rule, seg, hit, taken, session)
+                except TimeoutError:
+                    self._timed_out(rule, seg)
+
+    def _plan(self, base: str, eligible: set[int]) -> list[tuple[Rule, Entry]]:
+        """The eligible command entries that may match a command run as `base`, in order."""
+        plan = [(r, e) for r, e in self.compiled.command_index.get(base, ()) if id(e) in eligible]
+        for rule, entry in self.compiled.command_any:
+            matcher = entry.matcher
+            # a program that is no launcher matches or not by its name alone
+            if id(entry) in eligible and (base in matcher.launchers or matcher._program_matches(base, ())):
+                plan.append((rule, entry))
+        return plan
 
     def _parse_shell(self, seg: Segment, lowered: str, eligible: set[int], wants_requests: bool) -> list[Command]:
         """The commands of a segment. A long script is cut into statements and only
@@ -521,6 +547,13 @@ class DocumentScanner:
             if directive and (not directive[0] or _covered(finding.rule_id, directive[0])):
                 return replace(finding, suppression=Suppression("inSource", directive[1]))
         return finding
+
+
+@lru_cache(maxsize=4096)
+def _names_client(program: str) -> bool:
+    """Whether a program's name holds one of the HTTP clients' (curl, wget, ...)."""
+    lowered = program.lower()
+    return any(c in lowered for c in http.CLIENT_PROGRAMS)
 
 
 def _line_hits(lowered: str, keywords: Iterable[str]) -> list[int]:
