@@ -82,6 +82,13 @@ class _Compiled:
     command_any: list[tuple[Rule, Entry]]
     keywords: tuple[str, ...]  # every keyword of the selected rules
     finder: _KeywordFinder  # which of `keywords` a segment holds
+    # `text`, `command` and `request` with each entry's gate (see `_gate`)
+    gated_text: dict[Channel, list[_Gated]]
+    gated_command: list[_Gated]
+    gated_request: list[_Gated]
+
+
+_Gated = tuple[Rule, Entry, "frozenset[str] | None"]
 
 
 def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
@@ -111,8 +118,20 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
     keywords = tuple(sorted({k for rule in pack.rules if selection.chooses(rule) for k in rule.keywords}))
     return _Compiled(
         text, command, request, context, sequence, validators, command_index, command_any, keywords,
-        _KeywordFinder(keywords),
+        _KeywordFinder(keywords), {c: _gated(pairs) for c, pairs in text.items()}, _gated(command), _gated(request),
     )
+
+
+def _gated(pairs: list[tuple[Rule, Entry]]) -> list[_Gated]:
+    return [(rule, entry, _gate(rule, entry)) for rule, entry in pairs]
+
+
+def _gate(rule: Rule, entry: Entry) -> frozenset[str] | None:
+    """The keywords that gate an entry (None: none do): a segment holding none of them is skipped.
+    Sequence steps and `require` matchers (which fire on what is absent) are not gated."""
+    if rule.keywords and entry.matcher.unit != "session" and not entry.ungated:
+        return frozenset(rule.keywords)
+    return None
 
 
 class _KeywordFinder:
@@ -222,8 +241,8 @@ class DocumentScanner:
         present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
-        for rule, entry in self.compiled.text[seg.channel]:
-            if self._eligible(rule, entry, seg, present):
+        for rule, entry, gate in self.compiled.gated_text[seg.channel]:
+            if self._eligible(rule, entry, gate, seg, present):
                 try:
                     for hit in entry.matcher.match(text):
                         self._report(rule, seg, hit, taken, session)
@@ -260,9 +279,9 @@ class DocumentScanner:
     ) -> None:
         """Parse the shell only when a rule still wants it; try on each command only
         the entries that may match its program."""
-        eligible = [(r, e) for r, e in self.compiled.command if self._eligible(r, e, seg, present)]
+        eligible = [(r, e) for r, e, g in self.compiled.gated_command if self._eligible(r, e, g, seg, present)]
         wants_requests = any(
-            self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST) for r, e in self.compiled.request
+            self._eligible(r, e, g, seg, present, Channel.REQUEST) for r, e, g in self.compiled.gated_request
         ) or (bool(self.compiled.sequence) and _is_step_source(seg))
         if not eligible and not wants_requests:
             return
@@ -366,7 +385,7 @@ class DocumentScanner:
         if not requests:
             return
         entries = [
-            (r, e) for r, e in self.compiled.request if self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST)
+            (r, e) for r, e, g in self.compiled.gated_request if self._eligible(r, e, g, seg, present, Channel.REQUEST)
         ]
         for request in requests:
             for rule, entry in entries:
@@ -412,7 +431,7 @@ class DocumentScanner:
                 where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
                 session.approval = Suppression("external", f'fallback approved by the human at {where}: "{quote}"')
         for i, (rule, entry) in enumerate(self.compiled.context):
-            if self._eligible(rule, entry, seg, present):
+            if self._eligible(rule, entry, _gate(rule, entry), seg, present):
                 evidence = session.evidence.setdefault(i, Evidence())
                 try:
                     for hit in entry.matcher.match(seg.text, evidence):
@@ -458,25 +477,17 @@ class DocumentScanner:
     # -- findings ----------------------------------------------------------------
 
     def _eligible(
-        self, rule: Rule, entry: Entry, seg: Segment, present: frozenset[str], unit_channel: Channel | None = None
+        self, rule: Rule, entry: Entry, gate: frozenset[str] | None, seg: Segment, present: frozenset[str],
+        unit_channel: Channel | None = None,
     ) -> bool:
-        if rule.keywords and entry.matcher.unit != "session" and not entry.ungated:
-            if present.isdisjoint(rule.keywords):
-                return False
+        if gate is not None and present.isdisjoint(gate):
+            return False
         origin = seg.origin
         key = (id(entry), unit_channel or seg.channel, origin.actor, origin.kind, origin.path)
         static = self._static.get(key)
         if static is None:
-            static = self._static[key] = self._statically_eligible(rule, entry, *key[1:])
+            static = self._static[key] = _applies(rule, entry, *key[1:])
         return static
-
-    @staticmethod
-    def _statically_eligible(rule: Rule, entry: Entry, channel: Channel, actor, kind: str, path: str) -> bool:
-        if not entry.applies(channel, actor, kind):
-            return False
-        if rule.include and not pathglob.matches(path, rule.include):
-            return False
-        return not (rule.exclude and pathglob.matches(path, rule.exclude))
 
     def _report(self, rule: Rule, seg: Segment, hit: Hit, taken: list, session: _Session | None) -> None:
         count = self._counts.get(rule.id, 0)
@@ -569,6 +580,14 @@ def _line_hits(lowered: str, keywords: Iterable[str]) -> list[int]:
                 break
             p = lowered.find(k, eol + 1)
     return hits
+
+
+def _applies(rule: Rule, entry: Entry, channel: Channel, actor: Actor | None, kind: str, path: str) -> bool:
+    if not entry.applies(channel, actor, kind):
+        return False
+    if rule.include and not pathglob.matches(path, rule.include):
+        return False
+    return not (rule.exclude and pathglob.matches(path, rule.exclude))
 
 
 def _covered(rule_id: str, prefixes: Iterable[str]) -> bool:
