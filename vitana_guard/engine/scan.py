@@ -215,8 +215,6 @@ class DocumentScanner:
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
         self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
         self._counts: dict[str, int] = {}  # findings per rule in this document
-        self._approval_re = regex.compile(self.params["approval_pattern"])
-        self._approval_negation = regex.compile(self.params["approval_negation"])
 
     # -- input -----------------------------------------------------------------
 
@@ -242,7 +240,9 @@ class DocumentScanner:
         taken: list[tuple[str, int, int]] = []
 
         for rule, entry, gate in self.compiled.gated_text[seg.channel]:
-            if self._eligible(rule, entry, gate, seg, present):
+            if gate is not None and present.isdisjoint(gate):
+                continue  # the common case, tested before any call
+            if self._eligible(rule, entry, None, seg, present):
                 try:
                     for hit in entry.matcher.match(text):
                         self._report(rule, seg, hit, taken, session)
@@ -424,8 +424,8 @@ class DocumentScanner:
                 except TimeoutError:
                     self._timed_out(rule, seg)
         elif seg.channel is Channel.USER and actor is Actor.HUMAN and session.approval is None:
-            m = self._approval_re.search(seg.text, timeout=REGEX_TIMEOUT)
-            if m and not self._approval_negation.search(seg.text, timeout=REGEX_TIMEOUT):
+            m = _regex(self.params["approval_pattern"]).search(seg.text, timeout=REGEX_TIMEOUT)
+            if m and not _regex(self.params["approval_negation"]).search(seg.text, timeout=REGEX_TIMEOUT):
                 line, _ = seg.position(m.start())
                 quote = " ".join(seg.text.split())[:200]
                 where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
@@ -558,6 +558,12 @@ class DocumentScanner:
             if directive and (not directive[0] or _covered(finding.rule_id, directive[0])):
                 return replace(finding, suppression=Suppression("inSource", directive[1]))
         return finding
+
+
+@lru_cache(maxsize=64)
+def _regex(pattern: str) -> regex.Pattern:
+    """A policy parameter's regex, compiled once per process (not per document)."""
+    return regex.compile(pattern)
 
 
 @lru_cache(maxsize=4096)

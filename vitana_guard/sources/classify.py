@@ -17,6 +17,9 @@ import json
 import posixpath
 import re
 import shlex
+from functools import cached_property
+from itertools import accumulate, repeat
+from operator import add
 from typing import Iterator
 
 from vitana_guard.model import Channel, Origin, Segment
@@ -97,23 +100,26 @@ class _Text:
     def __init__(self, text: str, origin: Origin) -> None:
         self.text = text
         self.origin = origin
-        self.starts = [0]
-        self.starts.extend(m.end() for m in re.finditer("\n", text))
         self.out: list[Segment] = []
         self._prose: list[int] | None = None  # [start, end] of pending prose run
 
     # positions ---------------------------------------------------------------
+    @cached_property
+    def starts(self) -> list[int]:
+        """Offset of every line start; computed on first use (a file that is one
+        prose segment needs none), without a Python step per line."""
+        lengths = map(len, self.text.split("\n")[:-1])
+        return list(accumulate(map(add, lengths, repeat(1)), initial=0))
+
     def pos(self, offset: int) -> tuple[int, int]:
+        if offset == 0:
+            return 1, 1
         i = bisect.bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
 
     def lines(self) -> list[tuple[int, str]]:
         """(start offset, text without the newline) of every line."""
-        t = self.text
-        ends = self.starts[1:]
-        out = [(s, t[s : e - 1]) for s, e in zip(self.starts, ends)]
-        out.append((self.starts[-1], t[self.starts[-1] :]))
-        return out
+        return list(zip(self.starts, self.text.split("\n")))
 
     # emitting ----------------------------------------------------------------
     def emit(
