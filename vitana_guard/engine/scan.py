@@ -240,9 +240,7 @@ class DocumentScanner:
         taken: list[tuple[str, int, int]] = []
 
         for rule, entry, gate in self.compiled.gated_text[seg.channel]:
-            if gate is not None and present.isdisjoint(gate):
-                continue  # the common case, tested before any call
-            if self._eligible(rule, entry, None, seg, present):
+            if (gate is None or not present.isdisjoint(gate)) and self._statically_eligible(rule, entry, seg):
                 try:
                     for hit in entry.matcher.match(text):
                         self._report(rule, seg, hit, taken, session)
@@ -279,10 +277,9 @@ class DocumentScanner:
     ) -> None:
         """Parse the shell only when a rule still wants it; try on each command only
         the entries that may match its program."""
-        eligible = [(r, e) for r, e, g in self.compiled.gated_command if self._eligible(r, e, g, seg, present)]
-        wants_requests = any(
-            self._eligible(r, e, g, seg, present, Channel.REQUEST) for r, e, g in self.compiled.gated_request
-        ) or (bool(self.compiled.sequence) and _is_step_source(seg))
+        eligible = self._in_play(self.compiled.gated_command, seg, present)
+        request_entries = self._in_play(self.compiled.gated_request, seg, present, Channel.REQUEST)
+        wants_requests = bool(request_entries) or (bool(self.compiled.sequence) and _is_step_source(seg))
         if not eligible and not wants_requests:
             return
         ids = {id(e) for _, e in eligible}
@@ -295,7 +292,7 @@ class DocumentScanner:
                 r for c in commands
                 if c.program and _names_client(c.program) and (r := http.request_from_command(c))
             ]
-            self._scan_requests(seg, present, requests, taken, session)
+            self._scan_requests(seg, present, requests, taken, session, request_entries)
 
     def _match_commands(
         self, seg: Segment, commands: list[Command], eligible: set[int], taken: list, session: _Session | None
@@ -380,13 +377,15 @@ class DocumentScanner:
         return any(seg.line <= line <= last for line in self.focus)
 
     def _scan_requests(
-        self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None
+        self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None,
+        entries: list[tuple[Rule, Entry]] | None = None,
     ) -> None:
+        """Match requests against the request entries in play (`entries` when the
+        caller has them)."""
         if not requests:
             return
-        entries = [
-            (r, e) for r, e, g in self.compiled.gated_request if self._eligible(r, e, g, seg, present, Channel.REQUEST)
-        ]
+        if entries is None:
+            entries = self._in_play(self.compiled.gated_request, seg, present, Channel.REQUEST)
         for request in requests:
             for rule, entry in entries:
                 try:
@@ -431,7 +430,8 @@ class DocumentScanner:
                 where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
                 session.approval = Suppression("external", f'fallback approved by the human at {where}: "{quote}"')
         for i, (rule, entry) in enumerate(self.compiled.context):
-            if self._eligible(rule, entry, _gate(rule, entry), seg, present):
+            gate = _gate(rule, entry)
+            if (gate is None or not present.isdisjoint(gate)) and self._statically_eligible(rule, entry, seg):
                 evidence = session.evidence.setdefault(i, Evidence())
                 try:
                     for hit in entry.matcher.match(seg.text, evidence):
@@ -476,12 +476,19 @@ class DocumentScanner:
 
     # -- findings ----------------------------------------------------------------
 
-    def _eligible(
-        self, rule: Rule, entry: Entry, gate: frozenset[str] | None, seg: Segment, present: frozenset[str],
-        unit_channel: Channel | None = None,
-    ) -> bool:
-        if gate is not None and present.isdisjoint(gate):
-            return False
+    def _in_play(
+        self, gated: list[_Gated], seg: Segment, present: frozenset[str], unit_channel: Channel | None = None
+    ) -> list[tuple[Rule, Entry]]:
+        """The entries that apply to a segment: the keyword gate first (most entries
+        stop there), then the eligibility that does not depend on the text."""
+        return [
+            (r, e) for r, e, g in gated
+            if (g is None or not present.isdisjoint(g)) and self._statically_eligible(r, e, seg, unit_channel)
+        ]
+
+    def _statically_eligible(self, rule: Rule, entry: Entry, seg: Segment, unit_channel: Channel | None = None) -> bool:
+        """Channel, actor, kind and path: the same for every segment of a document
+        but its channel, so worked out once per document."""
         origin = seg.origin
         key = (id(entry), unit_channel or seg.channel, origin.actor, origin.kind, origin.path)
         static = self._static.get(key)
