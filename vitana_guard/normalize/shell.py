@@ -131,7 +131,8 @@ def parse(text: str) -> list[Command]:
     if collecting:
         gc.disable()
     try:
-        _Parser(text, text, 0, None, None, out, _budget(text))._parse_list(0, 0, None)
+        if not _plain_commands(text, 0, len(text), out):
+            _Parser(text, text, 0, None, None, out, _budget(text))._parse_list(0, 0, None)
     except Exception:  # pragma: no cover - safety net; tests use _parse_strict
         pass
     finally:
@@ -139,6 +140,47 @@ def parse(text: str) -> list[Command]:
             gc.enable()
     out.sort(key=_start_of)
     return out
+
+
+# Plain commands: words of ordinary characters separated by blanks, newlines, comments
+# and the operators `|`, `|&`, `||`, `&&`, `&`, `;` (not `;;`/`;&`, which end case
+# items): no quote, escape, expansion, redirection, parenthesis or here-document. Most
+# lines of a script are like this (`gcloud run services describe gateway --region x`).
+_PLAIN_WORD = r"[^ \t\r\n|&;()<>\\'\"`$\#][^ \t\r\n|&;()<>\\'\"`$]*"
+_PLAIN_RUN = re.compile(rf"(?:[ \t\r\n]+ | {_PLAIN_WORD} | \|[|&]? | && | & | ;(?![;&]) | \#[^\n]*)*+", re.X)
+_PLAIN_TOKEN = re.compile(rf"{_PLAIN_WORD}|\#[^\n]*")  # words, and comments to skip
+_PLAIN_GAP = re.compile(r"[ \t\r]*")  # between two words of one command
+
+
+def _plain_commands(text: str, s: int, e: int, out: list[Command]) -> bool:
+    """Add the commands of text[s:e] to `out` when it holds only plain commands
+    that need no syntax (see `_PLAIN_RUN`; the first word no keyword, wrapper,
+    path or assignment): the parser would give the same, more slowly. False, and
+    nothing added, otherwise."""
+    if _PLAIN_RUN.fullmatch(text, s, e) is None:
+        return False
+    commands: list[list[Word]] = []
+    words: list[Word] = []
+    end = s
+    for m in _PLAIN_TOKEN.finditer(text, s, e):
+        start = m.start()
+        if words and _PLAIN_GAP.fullmatch(text, end, start) is None:
+            commands.append(words)  # an operator or a newline ended it
+            words = []
+        g = m.group()
+        end = m.end()
+        if g[0] == "#":
+            continue
+        assign = "=" in g and _ASSIGN.match(g) is not None
+        if not words and (assign or g in _KEYWORDS or g in _SPECIAL or "/" in g):
+            return False  # syntax or wrapping to work out: the parser's job
+        # as `_Parser._word` reads a plain word: an assignment keeps its text
+        unknown = not assign and (_MARK in g or ("{{" in g and _TEMPLATE.search(g) is not None))
+        words.append(Word(g, None if unknown else g, start, end))
+    if words:
+        commands.append(words)
+    out.extend([Command(tuple(argv), argv[0].start, argv[-1].end) for argv in commands])
+    return True
 
 
 def _parse_strict(text: str) -> list[Command]:
@@ -1425,7 +1467,9 @@ def parse_statements(text: str, spans: list[tuple[int, int]]) -> list[Command]:
     try:
         for s, e in runs:
             try:
-                _Parser(text, text[s:e], s, None, None, out, _budget(text[s:e]))._parse_list(0, 0, None)
+                if not _plain_commands(text, s, e, out):
+                    run = text[s:e]
+                    _Parser(text, run, s, None, None, out, _budget(run))._parse_list(0, 0, None)
             except Exception:  # pragma: no cover - as in parse(): keep what was found
                 pass
     finally:
