@@ -79,3 +79,41 @@ def test_statement_selection_finds_what_parsing_everything_finds(first_line, mon
     }
     monkeypatch.setattr(scan_module, "_WHOLE_PARSE_BELOW", 10**9)  # parse the script whole
     assert found() == selected
+
+
+def test_repeated_runs_are_reported_where_each_one_is(monkeypatch):
+    """A run seen before (same text, same rules in play) is not parsed again: its
+    hits are moved to where this one is."""
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    compiled = scan_module.compile_pack(pack, scan_module.Selection())
+    bad = "  gcloud run deploy gw --source .  # again"
+    text = "\n".join(["echo 'step gateway'", bad, "npm test", bad, "x=1", "", bad] * 60) + "\n"
+
+    def found(path: str) -> list[tuple]:
+        scanner = scan_module.DocumentScanner(pack, compiled)
+        scanner.feed(classify.segments(path, text))
+        return [(f.rule_id, f.line, f.column, f.end_column, f.snippet) for f in scanner.finish()[0]]
+
+    first, again = found("a.sh"), found("b.sh")
+    assert first == again
+    lines = text.split("\n")
+    assert [f[1:4] for f in first] == [(n + 1, 3, 3 + len(bad.split("  #")[0].strip())) for n, line in
+                                       enumerate(lines) if line == bad]
+    monkeypatch.setattr(scan_module._RunCache, "get", lambda self, key: None)  # nothing remembered
+    assert found("c.sh") == first
+
+
+def test_run_cache_is_bounded_and_not_pickled():
+    from vitana_guard.engine.scan import _RunCache
+
+    cache = _RunCache()
+    for i in range(_RunCache.SIZE + 5):
+        cache.put((f"run {i}", frozenset(), ()), ([], []))
+    assert len(cache._outcomes) <= _RunCache.SIZE
+    cache.put(("x" * (_RunCache.LONGEST + 1), frozenset(), ()), ([], []))
+    assert cache.get(("x" * (_RunCache.LONGEST + 1), frozenset(), ())) is None
+    assert pickle.loads(pickle.dumps(cache))._outcomes == {}

@@ -86,9 +86,35 @@ class _Compiled:
     gated_text: dict[Channel, list[_Gated]]
     gated_command: list[_Gated]
     gated_request: list[_Gated]
+    runs: _RunCache  # outcomes of shell runs (see DocumentScanner._run_events)
 
 
 _Gated = tuple[Rule, Entry, "frozenset[str] | None"]
+_Event = tuple[Rule, "Hit | None"]  # a matcher's hit, or None: it timed out
+
+
+class _RunCache:
+    """Bounded map from (run text, entries in play) to the events of a shell run.
+    Emptied when full (no recency bookkeeping on the hot path); not pickled."""
+
+    SIZE = 8192
+    LONGEST = 4096  # characters: a longer run is not kept (nor its text)
+
+    def __init__(self) -> None:
+        self._outcomes: dict[tuple, tuple[list[_Event], list[_Event]]] = {}
+
+    def __reduce__(self):
+        return _RunCache, ()
+
+    def get(self, key: tuple) -> tuple[list[_Event], list[_Event]] | None:
+        return self._outcomes.get(key)
+
+    def put(self, key: tuple, outcome: tuple[list[_Event], list[_Event]]) -> None:
+        if len(key[0]) > self.LONGEST:
+            return
+        if len(self._outcomes) >= self.SIZE:
+            self._outcomes.clear()
+        self._outcomes[key] = outcome
 
 
 def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
@@ -119,6 +145,7 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
     return _Compiled(
         text, command, request, context, sequence, validators, command_index, command_any, keywords,
         _KeywordFinder(keywords), {c: _gated(pairs) for c, pairs in text.items()}, _gated(command), _gated(request),
+        _RunCache(),
     )
 
 
@@ -214,6 +241,7 @@ class DocumentScanner:
         self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
         self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
+        self._plans: dict[tuple[str, frozenset[int]], list[tuple[Rule, Entry]]] = {}  # see _plan
         self._counts: dict[str, int] = {}  # findings per rule in this document
 
     # -- input -----------------------------------------------------------------
@@ -282,41 +310,76 @@ class DocumentScanner:
         wants_requests = bool(request_entries) or (bool(self.compiled.sequence) and _is_step_source(seg))
         if not eligible and not wants_requests:
             return
-        ids = {id(e) for _, e in eligible}
-        commands = self._parse_shell(seg, lowered, ids, wants_requests)
-        if eligible:
-            self._match_commands(seg, commands, ids, taken, session)
-        if wants_requests:
-            # every command request_from_command reads names a client in its program
-            requests = [
-                r for c in commands
-                if c.program and _names_client(c.program) and (r := http.request_from_command(c))
-            ]
-            self._scan_requests(seg, present, requests, taken, session, request_entries)
+        ids = frozenset(id(e) for _, e in eligible)
+        runs = self._runs(seg, lowered, ids, wants_requests)
+        if session is not None:  # a session's steps need the requests themselves
+            commands = shell.parse_statements(seg.text, runs)
+            self._replay(seg, self._command_events(commands, ids), taken, session)
+            if wants_requests:
+                self._scan_requests(seg, present, _requests(commands), taken, session, request_entries)
+            return
+        command_events: list[_Event] = []
+        request_events: list[_Event] = []
+        for s, e in runs:
+            in_run = self._run_events(seg.text[s:e], ids, request_entries)
+            command_events += _shifted(in_run[0], s)
+            request_events += _shifted(in_run[1], s)
+        self._replay(seg, command_events + request_events, taken, session)
 
-    def _match_commands(
-        self, seg: Segment, commands: list[Command], eligible: set[int], taken: list, session: _Session | None
-    ) -> None:
+    def _run_events(
+        self, run: str, eligible: frozenset[int], request_entries: list[tuple[Rule, Entry]]
+    ) -> tuple[list[_Event], list[_Event]]:
+        """What the commands of one run of statements (parsed on its own, offsets
+        from its start) give to the command entries, then to the request entries.
+
+        Scripts repeat their statements (and a history scans each file once per
+        commit), so outcomes are kept by run text and entries in play: a matcher
+        sees only its command or request, and places its hits by their offsets."""
+        key = (run, eligible, tuple([id(e) for _, e in request_entries]))
+        known = self.compiled.runs.get(key)
+        if known is not None:
+            return known
+        commands = shell.parse(run)
+        events = (
+            self._command_events(commands, eligible),
+            _request_events(_requests(commands), request_entries) if request_entries else [],
+        )
+        if not any(hit is None for part in events for _, hit in part):  # a timeout may not recur
+            self.compiled.runs.put(key, events)
+        return events
+
+    def _command_events(self, commands: list[Command], eligible: frozenset[int]) -> list[_Event]:
         """Try on each command the eligible entries indexed under its program, then
         those matching by glob or launcher that its program passes (one plan per
         program: a script runs the same few programs over and over)."""
-        plans: dict[str, list[tuple[Rule, Entry]]] = {}
+        events: list[_Event] = []
+        if not eligible:
+            return events
         for cmd in commands:
             program = cmd.program
             if program is None:
                 continue
             base = program.rsplit("/", 1)[-1]
-            plan = plans.get(base)
+            plan = self._plans.get((base, eligible))
             if plan is None:
-                plan = plans[base] = self._plan(base, eligible)
+                plan = self._plans[(base, eligible)] = self._plan(base, eligible)
             for rule, entry in plan:
                 try:
                     for hit in entry.matcher.match(cmd):
-                        self._report(rule, seg, hit, taken, session)
+                        events.append((rule, hit))
                 except TimeoutError:
-                    self._timed_out(rule, seg)
+                    events.append((rule, None))
+        return events
 
-    def _plan(self, base: str, eligible: set[int]) -> list[tuple[Rule, Entry]]:
+    def _replay(self, seg: Segment, events: list[_Event], taken: list, session: _Session | None) -> None:
+        """Report hits and timeouts in the order the matchers gave them."""
+        for rule, hit in events:
+            if hit is None:
+                self._timed_out(rule, seg)
+            else:
+                self._report(rule, seg, hit, taken, session)
+
+    def _plan(self, base: str, eligible: frozenset[int]) -> list[tuple[Rule, Entry]]:
         """The eligible command entries that may match a command run as `base`, in order."""
         plan = [(r, e) for r, e in self.compiled.command_index.get(base, ()) if id(e) in eligible]
         for rule, entry in self.compiled.command_any:
@@ -326,13 +389,15 @@ class DocumentScanner:
                 plan.append((rule, entry))
         return plan
 
-    def _parse_shell(self, seg: Segment, lowered: str, eligible: set[int], wants_requests: bool) -> list[Command]:
-        """The commands of a segment. A long script is cut into statements and only
-        those holding a keyword of the rules still in play are parsed (the parser is
-        the costliest step on shell-heavy trees)."""
+    def _runs(self, seg: Segment, lowered: str, eligible: frozenset[int], wants_requests: bool) -> list[tuple[int, int]]:
+        """The spans of a segment to parse, adjacent statements merged into runs. A
+        long script is cut into statements and only those holding a keyword of the
+        rules still in play are parsed (the parser is the costliest step on
+        shell-heavy trees)."""
         text = seg.text
+        whole = [(0, len(text))]
         if (len(text) < _WHOLE_PARSE_BELOW and self.focus is None) or (wants_requests and seg.origin.session):
-            return shell.parse(text)
+            return whole
         keywords = self._statement_keywords(eligible, wants_requests)
         if keywords is None:
             spans = shell.statements(text)
@@ -344,12 +409,12 @@ class DocumentScanner:
             if spans is not None:
                 spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
         if spans is None:
-            return shell.parse(text)
+            return whole
         if self.focus is not None:
             spans = self._focused(seg, spans)
-        return shell.parse_statements(text, spans)
+        return shell.runs(spans)
 
-    def _statement_keywords(self, eligible: set[int], wants_requests: bool) -> set[str] | None:
+    def _statement_keywords(self, eligible: frozenset[int], wants_requests: bool) -> set[str] | None:
         """The keywords one of which a statement must hold to be parsed; None when a
         rule in play has none (every statement is parsed)."""
         keywords = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
@@ -565,6 +630,31 @@ class DocumentScanner:
             if directive and (not directive[0] or _covered(finding.rule_id, directive[0])):
                 return replace(finding, suppression=Suppression("inSource", directive[1]))
         return finding
+
+
+def _requests(commands: list[Command]) -> list[Request]:
+    """The HTTP requests the commands make (every command request_from_command
+    reads names a client in its program)."""
+    return [r for c in commands if c.program and _names_client(c.program) and (r := http.request_from_command(c))]
+
+
+def _request_events(requests: list[Request], entries: list[tuple[Rule, Entry]]) -> list[_Event]:
+    events: list[_Event] = []
+    for request in requests:
+        for rule, entry in entries:
+            try:
+                for hit in entry.matcher.match(request):
+                    events.append((rule, hit))
+            except TimeoutError:
+                events.append((rule, None))
+    return events
+
+
+def _shifted(events: list[_Event], by: int) -> list[_Event]:
+    """Events of a run placed in its segment: hits moved by the run's offset."""
+    if not by:
+        return events
+    return [(rule, hit if hit is None else Hit(hit.start + by, hit.end + by, hit.variables)) for rule, hit in events]
 
 
 @lru_cache(maxsize=64)

@@ -1449,23 +1449,28 @@ def _join_case_blocks(text: str, joined: list[tuple[int, int]]) -> list[tuple[in
     return out
 
 
+def runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with adjacent ones merged: the runs `parse_statements` parses."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and out[-1][1] == s:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def parse_statements(text: str, spans: list[tuple[int, int]]) -> list[Command]:
     """Commands of the given statement spans (sorted), offsets into `text`.
 
     Adjacent spans are parsed as one run; each run is scanned in place (offsets
     are `start + i`), so no word is rebuilt."""
     out: list[Command] = []
-    runs: list[list[int]] = []
-    for s, e in spans:
-        if runs and runs[-1][1] == s:
-            runs[-1][1] = e
-        else:
-            runs.append([s, e])
     collecting = gc.isenabled()
     if collecting:
         gc.disable()  # see parse()
     try:
-        for s, e in runs:
+        for s, e in runs(spans):
             try:
                 if not _plain_commands(text, s, e, out):
                     run = text[s:e]
