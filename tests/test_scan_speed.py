@@ -33,6 +33,14 @@ def test_keyword_finder_agrees_with_substring_tests(text):
     assert _KeywordFinder(KEYWORDS).present(text, text.lower()) == plain(text)
 
 
+def test_keyword_finder_builds_its_database_for_a_long_text_only():
+    finder = _KeywordFinder(KEYWORDS)
+    short = "then GCloud: ./deploy.sh with docker, cloud  shell"
+    assert finder.present(short, short.lower()) == plain(short) and finder._db is None
+    finder.present(TEXTS[1], TEXTS[1].lower())
+    assert finder._db and finder.present(short, short.lower()) == plain(short)
+
+
 def test_keyword_finder_without_hyperscan(monkeypatch):
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # import fails: no wheel
     finder = _KeywordFinder(KEYWORDS)

@@ -165,15 +165,16 @@ class _KeywordFinder:
     """Which keywords occur in a segment: the prefilter every segment goes through.
 
     Testing `k in lowered` for each keyword reads the text once per keyword (some 40
-    passes); for a long ASCII text one Hyperscan pass that reports each keyword at most
+    passes); for an ASCII text one Hyperscan pass that reports each keyword at most
     once does the same work. Other texts keep the substring tests: `str.lower` maps a
     few non-ASCII characters to ASCII letters (the Kelvin sign to `k`), which a
-    byte-level caseless scan would not see. The database is built on first use (a hook
-    checking one short command never needs it) and is not pickled (the hook caches the
-    compiled pack).
+    byte-level caseless scan would not see. The database is built for the first long
+    text (a hook checking one short command never needs it), then serves short ones
+    too; it is not pickled (the hook caches the compiled pack).
     """
 
-    LONG = 256  # characters: below this the substring tests cost no more than a scan
+    LONG = 256  # characters: a text this long builds the database
+    SHORT = 32  # characters: once built, it serves any text this long
 
     def __init__(self, keywords: tuple[str, ...]):
         self.keywords = keywords
@@ -188,8 +189,9 @@ class _KeywordFinder:
         return _KeywordFinder, (self.keywords,)
 
     def present(self, text: str, lowered: str) -> frozenset[str]:
-        if len(text) >= self.LONG and text.isascii():
-            db = self._db if self._db is not None else self._build()
+        size = len(text)
+        if size >= self.SHORT and text.isascii():
+            db = self._db if self._db is not None or size < self.LONG else self._build()
             if db:
                 return self._scan(db, text)
         return frozenset(k for k in self.keywords if k in lowered)
@@ -242,6 +244,7 @@ class DocumentScanner:
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
         self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
         self._plans: dict[tuple[str, frozenset[int]], list[tuple[Rule, Entry]]] = {}  # see _plan
+        self._fits: dict[tuple, list[_Gated]] = {}  # see _applicable
         self._counts: dict[str, int] = {}  # findings per rule in this document
 
     # -- input -----------------------------------------------------------------
@@ -267,8 +270,8 @@ class DocumentScanner:
         present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
-        for rule, entry, gate in self.compiled.gated_text[seg.channel]:
-            if (gate is None or not present.isdisjoint(gate)) and self._statically_eligible(rule, entry, seg):
+        for rule, entry, gate in self._applicable(self.compiled.gated_text[seg.channel], seg):
+            if gate is None or not present.isdisjoint(gate):
                 try:
                     for hit in entry.matcher.match(text):
                         self._report(rule, seg, hit, taken, session)
@@ -544,12 +547,22 @@ class DocumentScanner:
     def _in_play(
         self, gated: list[_Gated], seg: Segment, present: frozenset[str], unit_channel: Channel | None = None
     ) -> list[tuple[Rule, Entry]]:
-        """The entries that apply to a segment: the keyword gate first (most entries
-        stop there), then the eligibility that does not depend on the text."""
+        """The entries that apply to a segment and whose keyword gate it passes."""
         return [
-            (r, e) for r, e, g in gated
-            if (g is None or not present.isdisjoint(g)) and self._statically_eligible(r, e, seg, unit_channel)
+            (r, e) for r, e, g in self._applicable(gated, seg, unit_channel) if g is None or not present.isdisjoint(g)
         ]
+
+    def _applicable(self, gated: list[_Gated], seg: Segment, unit_channel: Channel | None = None) -> list[_Gated]:
+        """The entries of `gated` that apply to a segment's channel, actor, kind and
+        path: the same for most segments of a document, so worked out once."""
+        origin = seg.origin
+        channel = unit_channel or seg.channel
+        key = (id(gated), channel, origin.actor, origin.kind, origin.path)
+        fit = self._fits.get(key)
+        if fit is None:
+            where = (channel, origin.actor, origin.kind, origin.path)
+            fit = self._fits[key] = [(r, e, g) for r, e, g in gated if _applies(r, e, *where)]
+        return fit
 
     def _statically_eligible(self, rule: Rule, entry: Entry, seg: Segment, unit_channel: Channel | None = None) -> bool:
         """Channel, actor, kind and path: the same for every segment of a document
