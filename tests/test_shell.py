@@ -659,3 +659,24 @@ def test_plain_commands_leave_syntax_to_the_parser():
                                          ["y", "--v=1"]]
     for syntax in ("sudo x", "if x; then y; fi", "./deploy.sh", "echo 'q'", "a ;; b", "a 2>&1", "f() { x; }"):
         assert not shell._plain_commands(syntax, 0, len(syntax), [])
+
+
+def test_plain_lines_parse_on_their_own_as_together():
+    from vitana_guard.normalize import shell
+
+    def placed(cmds, by):
+        return [([(w.raw, w.value, w.start + by, w.end + by) for w in c.argv], c.start + by, c.end + by) for c in cmds]
+
+    rng = random.Random(5180)
+    split = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(PLAIN_PIECES) + rng.choice(["", " ", "\n"]) for _ in range(rng.randint(0, 20)))
+        lines = shell.plain_lines(text)
+        if lines is None:
+            continue
+        split += 1
+        assert "".join(text[s:e] for s, e in lines) == text
+        assert placed(parse(text), 0) == [c for s, e in lines for c in placed(parse(text[s:e]), s)], text
+    assert split > 300
+    assert shell.plain_lines("a | b\n# c sudo\nd && e") == [(0, 6), (6, 15), (15, 21)]
+    assert shell.plain_lines("a\nsudo b\n") is None and shell.plain_lines("a\necho 'b'\n") is None

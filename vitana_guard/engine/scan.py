@@ -321,32 +321,44 @@ class DocumentScanner:
             if wants_requests:
                 self._scan_requests(seg, present, _requests(commands), taken, session, request_entries)
             return
+        rules = (ids, tuple([id(e) for _, e in request_entries]))
         command_events: list[_Event] = []
         request_events: list[_Event] = []
         for s, e in runs:
-            in_run = self._run_events(seg.text[s:e], ids, request_entries)
-            command_events += _shifted(in_run[0], s)
-            request_events += _shifted(in_run[1], s)
+            in_run = self._run_events(seg.text[s:e], rules, request_entries)
+            if in_run[0] or in_run[1]:
+                command_events += _shifted(in_run[0], s)
+                request_events += _shifted(in_run[1], s)
         self._replay(seg, command_events + request_events, taken, session)
 
     def _run_events(
-        self, run: str, eligible: frozenset[int], request_entries: list[tuple[Rule, Entry]]
+        self, run: str, rules: tuple[frozenset[int], tuple[int, ...]], request_entries: list[tuple[Rule, Entry]]
     ) -> tuple[list[_Event], list[_Event]]:
         """What the commands of one run of statements (parsed on its own, offsets
-        from its start) give to the command entries, then to the request entries.
+        from its start) give to the command entries (`rules[0]`), then to the request
+        entries (`request_entries`, ids in `rules[1]`).
 
         Scripts repeat their statements (and a history scans each file once per
         commit), so outcomes are kept by run text and entries in play: a matcher
-        sees only its command or request, and places its hits by their offsets."""
-        key = (run, eligible, tuple([id(e) for _, e in request_entries]))
+        sees only its command or request, and places its hits by their offsets. A run
+        of plain command lines is the sum of its lines, each kept on its own."""
+        key = (run, rules)
         known = self.compiled.runs.get(key)
         if known is not None:
             return known
-        commands = shell.parse(run)
-        events = (
-            self._command_events(commands, eligible),
-            _request_events(_requests(commands), request_entries) if request_entries else [],
-        )
+        lines = shell.plain_lines(run)
+        if lines is not None and len(lines) > 1:
+            events: tuple[list[_Event], list[_Event]] = ([], [])
+            for s, e in lines:
+                in_line = self._run_events(run[s:e], rules, request_entries)
+                events[0].extend(_shifted(in_line[0], s))
+                events[1].extend(_shifted(in_line[1], s))
+        else:
+            commands = shell.parse(run)
+            events = (
+                self._command_events(commands, rules[0]),
+                _request_events(_requests(commands), request_entries) if request_entries else [],
+            )
         if not any(hit is None for part in events for _, hit in part):  # a timeout may not recur
             self.compiled.runs.put(key, events)
         return events

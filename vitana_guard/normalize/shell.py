@@ -33,6 +33,8 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_right
+from itertools import accumulate, repeat
+from operator import add
 
 from ..model import Command, Word
 
@@ -150,6 +152,26 @@ _PLAIN_WORD = r"[^ \t\r\n|&;()<>\\'\"`$\#][^ \t\r\n|&;()<>\\'\"`$]*"
 _PLAIN_RUN = re.compile(rf"(?:[ \t\r\n]+ | {_PLAIN_WORD} | \|[|&]? | && | & | ;(?![;&]) | \#[^\n]*)*+", re.X)
 _PLAIN_TOKEN = re.compile(rf"{_PLAIN_WORD}|\#[^\n]*")  # words, and comments to skip
 _PLAIN_GAP = re.compile(r"[ \t\r]*")  # between two words of one command
+_PLAIN_FIRST = re.compile(rf"(?:^|[|&;])[ \t\r]*({_PLAIN_WORD})", re.M)  # the first word of a command
+
+
+def _plain_first(word: str) -> bool:
+    """Whether a command starting with `word` needs no syntax: no keyword, wrapper,
+    path or assignment (see `_Parser._end`'s fast path)."""
+    return not (word in _KEYWORDS or word in _SPECIAL or "/" in word or ("=" in word and _ASSIGN.match(word)))
+
+
+def plain_lines(text: str) -> list[tuple[int, int]] | None:
+    """The lines of `text` (spans, each with its newline) when all of it is plain
+    commands: each line then parses on its own as the whole text does, offsets
+    aside. None otherwise."""
+    if _PLAIN_RUN.fullmatch(text) is None:
+        return None
+    if not all(_plain_first(m.group(1)) for m in _PLAIN_FIRST.finditer(text)):
+        return None
+    lengths = map(len, text.split("\n"))
+    starts = list(accumulate(map(add, lengths, repeat(1)), initial=0))
+    return [(s, min(e, len(text))) for s, e in zip(starts, starts[1:]) if s < len(text)]
 
 
 def _plain_commands(text: str, s: int, e: int, out: list[Command]) -> bool:
@@ -171,9 +193,9 @@ def _plain_commands(text: str, s: int, e: int, out: list[Command]) -> bool:
         end = m.end()
         if g[0] == "#":
             continue
-        assign = "=" in g and _ASSIGN.match(g) is not None
-        if not words and (assign or g in _KEYWORDS or g in _SPECIAL or "/" in g):
+        if not words and not _plain_first(g):
             return False  # syntax or wrapping to work out: the parser's job
+        assign = "=" in g and _ASSIGN.match(g) is not None
         # as `_Parser._word` reads a plain word: an assignment keeps its text
         unknown = not assign and (_MARK in g or ("{{" in g and _TEMPLATE.search(g) is not None))
         words.append(Word(g, None if unknown else g, start, end))
