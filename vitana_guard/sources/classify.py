@@ -818,37 +818,76 @@ _REQUEST_LANGS = {"http", "rest", "restclient"}
 _PROMPT = re.compile(r"(?:\([\w.-]+\)[ ]+)?(?:[\w.-]+@[\w.-]+(?::[^\s$#]*)?[ ]?)?\$(?:[ ]|$)")
 
 
+_MD_CLOSE = re.compile(r" *(`{3,}|~{3,})[ \t\r]*$")
+
+
 def _do_markdown(t: _Text) -> None:
+    """Fenced blocks by their language; everything else is prose, one segment per
+    paragraph. Only lines holding ``` or ~~~ are looked at one by one."""
     lines = t.lines()
     n = len(lines)
-    i = 0
-    while i < n:
-        off, line = lines[i]
-        q = _MD_QUOTE.match(line)
-        prefix = q.end() if q else 0
-        fm = _MD_FENCE.match(line, prefix)
-        if fm and not (fm.group(2)[0] == "`" and "`" in fm.group(3)):
-            t.flush()
-            fence = fm.group(2)
-            info = fm.group(3).strip()
-            lang = info.split(None, 1)[0].strip("{}.").lower() if info else ""
-            lang = lang.split(",", 1)[0]
-            j = i + 1
-            while j < n:
-                cl = lines[j][1]
-                cq = _MD_QUOTE.match(cl)
-                cm = re.match(r" *(`{3,}|~{3,})[ \t\r]*$", cl[cq.end() if cq else 0 :])
-                if cm and cm.group(1)[0] == fence[0] and len(cm.group(1)) >= len(fence):
-                    break
-                j += 1
-            _md_block(t, lines[i + 1 : j], prefix, len(fm.group(1)), lang)
-            i = j + 1
+    i = 0  # the first line not handled yet
+    for k in _md_fence_candidates(t):
+        if k < i:
+            continue  # inside a block already handled
+        opened = _md_fence(lines[k][1])
+        if opened is None:
             continue
+        prefix, fm = opened
+        _md_prose(t, lines[i:k])
+        fence = fm.group(2)
+        info = fm.group(3).strip()
+        lang = info.split(None, 1)[0].strip("{}.").lower() if info else ""
+        lang = lang.split(",", 1)[0]
+        j = k + 1
+        while j < n:
+            cl = lines[j][1]
+            cq = _MD_QUOTE.match(cl)
+            cm = _MD_CLOSE.match(cl, cq.end() if cq else 0)
+            if cm and cm.group(1)[0] == fence[0] and len(cm.group(1)) >= len(fence):
+                break
+            j += 1
+        _md_block(t, lines[k + 1 : j], prefix, len(fm.group(1)), lang)
+        i = j + 1
+    _md_prose(t, lines[i:])
+
+
+def _md_fence_candidates(t: _Text) -> list[int]:
+    """Indexes of the lines holding ``` or ~~~, in order."""
+    text, starts = t.text, t.starts
+    found: set[int] = set()
+    for mark in ("```", "~~~"):
+        at = text.find(mark)
+        while at >= 0:
+            k = bisect.bisect_right(starts, at) - 1
+            found.add(k)
+            at = text.find(mark, starts[k + 1] if k + 1 < len(starts) else len(text))
+    return sorted(found)
+
+
+def _md_fence(line: str) -> tuple[int, re.Match] | None:
+    """(container prefix width, fence match) when `line` opens a fenced block."""
+    q = _MD_QUOTE.match(line)
+    prefix = q.end() if q else 0
+    fm = _MD_FENCE.match(line, prefix)
+    if fm and not (fm.group(2)[0] == "`" and "`" in fm.group(3)):
+        return prefix, fm
+    return None
+
+
+def _md_prose(t: _Text, lines: list[tuple[int, str]]) -> None:
+    """PROSE for `lines` (no fence among them): a segment per run of non-blank lines."""
+    first = last = None
+    for off, line in lines:
         if line.strip():
-            t.prose(off, off + len(line))
-        else:
-            t.flush()
-        i += 1
+            if first is None:
+                first = off
+            last = off + len(line)
+        elif first is not None:
+            t.emit_span(first, last, Channel.PROSE)
+            first = None
+    if first is not None:
+        t.emit_span(first, last, Channel.PROSE)
 
 
 def _md_block(t: _Text, block: list[tuple[int, str]], prefix: int, fence_indent: int, lang: str) -> None:
