@@ -242,9 +242,9 @@ class DocumentScanner:
         self._sessions: dict[str, _Session] = {}
         self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
-        self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
         self._plans: dict[tuple[str, frozenset[int]], list[tuple[Rule, Entry]]] = {}  # see _plan
         self._fits: dict[tuple, list[_Gated]] = {}  # see _applicable
+        self._paths: dict[tuple[str, str], bool] = {}  # see _on_path
         self._counts: dict[str, int] = {}  # findings per rule in this document
 
     # -- input -----------------------------------------------------------------
@@ -572,19 +572,27 @@ class DocumentScanner:
         key = (id(gated), channel, origin.actor, origin.kind, origin.path)
         fit = self._fits.get(key)
         if fit is None:
-            where = (channel, origin.actor, origin.kind, origin.path)
-            fit = self._fits[key] = [(r, e, g) for r, e, g in gated if _applies(r, e, *where)]
+            fit = self._fits[key] = [
+                (r, e, g) for r, e, g in gated
+                if e.applies(channel, origin.actor, origin.kind) and self._on_path(r, origin.path)
+            ]
         return fit
 
-    def _statically_eligible(self, rule: Rule, entry: Entry, seg: Segment, unit_channel: Channel | None = None) -> bool:
-        """Channel, actor, kind and path: the same for every segment of a document
-        but its channel, so worked out once per document."""
+    def _on_path(self, rule: Rule, path: str) -> bool:
+        """Whether a rule's `paths` take in `path` (once per rule and path: its
+        entries share the answer)."""
+        if not rule.include and not rule.exclude:
+            return True
+        key = (rule.id, path)
+        ok = self._paths.get(key)
+        if ok is None:
+            ok = self._paths[key] = _on_path(rule, path)
+        return ok
+
+    def _statically_eligible(self, rule: Rule, entry: Entry, seg: Segment) -> bool:
+        """Channel, actor, kind and path: what does not depend on the text."""
         origin = seg.origin
-        key = (id(entry), unit_channel or seg.channel, origin.actor, origin.kind, origin.path)
-        static = self._static.get(key)
-        if static is None:
-            static = self._static[key] = _applies(rule, entry, *key[1:])
-        return static
+        return entry.applies(seg.channel, origin.actor, origin.kind) and self._on_path(rule, origin.path)
 
     def _report(self, rule: Rule, seg: Segment, hit: Hit, taken: list, session: _Session | None) -> None:
         count = self._counts.get(rule.id, 0)
@@ -710,9 +718,7 @@ def _line_hits(lowered: str, keywords: Iterable[str]) -> list[int]:
     return hits
 
 
-def _applies(rule: Rule, entry: Entry, channel: Channel, actor: Actor | None, kind: str, path: str) -> bool:
-    if not entry.applies(channel, actor, kind):
-        return False
+def _on_path(rule: Rule, path: str) -> bool:
     if rule.include and not pathglob.matches(path, rule.include):
         return False
     return not (rule.exclude and pathglob.matches(path, rule.exclude))
