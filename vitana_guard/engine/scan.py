@@ -214,14 +214,16 @@ class _KeywordFinder:
 
     def _scan(self, db: Any, text: str) -> frozenset[str]:
         found: list[int] = []
-
-        def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
-            found.append(index)
-
         with self._lock:
-            db.scan(text.encode("ascii"), match_event_handler=on_match)
+            db.scan(text.encode("ascii"), match_event_handler=_collect, context=found)
         searched = self._searched
-        return frozenset([searched[i] for i in found]) | self._always
+        present = frozenset([searched[i] for i in found])
+        return present | self._always if self._always else present
+
+
+def _collect(index: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    """Hyperscan's match callback: note which keyword matched."""
+    found.append(index)
 
 
 class DocumentScanner:
