@@ -98,7 +98,7 @@ class _RunCache:
     Emptied when full (no recency bookkeeping on the hot path); not pickled."""
 
     SIZE = 8192
-    LONGEST = 4096  # characters: a longer run is not kept (nor its text)
+    LONGEST = 1024  # characters: a longer run is not kept (nor its text): at most ~8 MB
 
     def __init__(self) -> None:
         self._outcomes: dict[tuple, tuple[list[_Event], list[_Event]]] = {}
