@@ -125,3 +125,16 @@ def test_run_cache_is_bounded_and_not_pickled():
     cache.put(("x" * (_RunCache.LONGEST + 1), frozenset(), ()), ([], []))
     assert cache.get(("x" * (_RunCache.LONGEST + 1), frozenset(), ())) is None
     assert pickle.loads(pickle.dumps(cache))._outcomes == {}
+
+
+def test_compiled_pack_pickles_without_its_caches():
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.sources import classify
+
+    compiled = scan_module.compile_pack(load_pack(), scan_module.Selection())
+    scanner = scan_module.DocumentScanner(load_pack(), compiled)
+    scanner.feed(classify.segments("a.sh", "gcloud run deploy gw\n" * 200))
+    assert scanner.finish()[0] and compiled.applying and compiled.runs._outcomes
+    copy = pickle.loads(pickle.dumps(compiled))
+    assert copy.applying == {} and copy.runs._outcomes == {} and copy.keywords == compiled.keywords

@@ -87,10 +87,20 @@ class _Compiled:
     gated_command: list[_Gated]
     gated_request: list[_Gated]
     runs: _RunCache  # outcomes of shell runs (see DocumentScanner._run_events)
+    # entries of a gated list that apply to a channel, actor and kind (see _applying)
+    applying: _Memo
 
 
 _Gated = tuple[Rule, Entry, "frozenset[str] | None"]
 _Event = tuple[Rule, "Hit | None"]  # a matcher's hit, or None: it timed out
+
+
+class _Memo(dict):
+    """A dict of what can be worked out again: pickled empty (the hook caches the
+    compiled pack)."""
+
+    def __reduce__(self):
+        return _Memo, ()
 
 
 class _RunCache:
@@ -145,7 +155,7 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
     return _Compiled(
         text, command, request, context, sequence, validators, command_index, command_any, keywords,
         _KeywordFinder(keywords), {c: _gated(pairs) for c, pairs in text.items()}, _gated(command), _gated(request),
-        _RunCache(),
+        _RunCache(), _Memo(),
     )
 
 
@@ -574,11 +584,18 @@ class DocumentScanner:
         key = (id(gated), channel, origin.actor, origin.kind, origin.path)
         fit = self._fits.get(key)
         if fit is None:
-            fit = self._fits[key] = [
-                (r, e, g) for r, e, g in gated
-                if e.applies(channel, origin.actor, origin.kind) and self._on_path(r, origin.path)
-            ]
+            applying = self._applying(gated, channel, origin.actor, origin.kind)
+            fit = self._fits[key] = [(r, e, g) for r, e, g in applying if self._on_path(r, origin.path)]
         return fit
+
+    def _applying(self, gated: list[_Gated], channel: Channel, actor: Actor | None, kind: str) -> list[_Gated]:
+        """The entries of `gated` that apply to a channel, actor and kind, paths
+        aside: the same for every file of a kind, so kept with the compiled pack."""
+        key = (id(gated), channel, actor, kind)
+        applying = self.compiled.applying.get(key)
+        if applying is None:
+            applying = self.compiled.applying[key] = [(r, e, g) for r, e, g in gated if e.applies(channel, actor, kind)]
+        return applying
 
     def _on_path(self, rule: Rule, path: str) -> bool:
         """Whether a rule's `paths` take in `path` (once per rule and path: its
