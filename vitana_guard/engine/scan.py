@@ -344,7 +344,8 @@ class DocumentScanner:
         self._replay(seg, command_events + request_events, taken, session)
 
     def _run_events(
-        self, run: str, rules: tuple[frozenset[int], tuple[int, ...]], request_entries: list[tuple[Rule, Entry]]
+        self, run: str, rules: tuple[frozenset[int], tuple[int, ...]], request_entries: list[tuple[Rule, Entry]],
+        *, line: bool = False,
     ) -> tuple[list[_Event], list[_Event]]:
         """What the commands of one run of statements (parsed on its own, offsets
         from its start) give to the command entries (`rules[0]`), then to the request
@@ -353,16 +354,20 @@ class DocumentScanner:
         Scripts repeat their statements (and a history scans each file once per
         commit), so outcomes are kept by run text and entries in play: a matcher
         sees only its command or request, and places its hits by their offsets. A run
-        of plain command lines is the sum of its lines, each kept on its own."""
+        of plain command lines is the sum of its lines, each kept on its own (`line`:
+        `run` is such a line)."""
         key = (run, rules)
         known = self.compiled.runs.get(key)
         if known is not None:
             return known
-        lines = shell.plain_lines(run)
-        if lines is not None and len(lines) > 1:
+        several = not line and run.find("\n", 0, len(run) - 1) >= 0
+        lines = shell.plain_lines(run) if several else None
+        if lines is not None:
             events: tuple[list[_Event], list[_Event]] = ([], [])
             for s, e in lines:
-                in_line = self._run_events(run[s:e], rules, request_entries)
+                if run[s:e].lstrip(" \t\r")[:1] in ("", "#", "\n"):
+                    continue  # a blank or comment line runs nothing
+                in_line = self._run_events(run[s:e], rules, request_entries, line=True)
                 events[0].extend(_shifted(in_line[0], s))
                 events[1].extend(_shifted(in_line[1], s))
         else:
