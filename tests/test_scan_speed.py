@@ -138,3 +138,32 @@ def test_compiled_pack_pickles_without_its_caches():
     assert scanner.finish()[0] and compiled.applying and compiled.runs._outcomes
     copy = pickle.loads(pickle.dumps(compiled))
     assert copy.applying == {} and copy.runs._outcomes == {} and copy.keywords == compiled.keywords
+
+
+def test_a_run_that_timed_out_is_matched_again_next_time(monkeypatch):
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.matchers.command import CommandMatcher
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    compiled = scan_module.compile_pack(pack, scan_module.Selection())
+    real, calls = CommandMatcher.match, []
+
+    def first_call_times_out(self, command):
+        calls.append(command)
+        if len(calls) == 1:
+            raise TimeoutError
+        return real(self, command)
+
+    monkeypatch.setattr(CommandMatcher, "match", first_call_times_out)
+
+    def scan(path: str):
+        scanner = scan_module.DocumentScanner(pack, compiled)
+        scanner.feed(classify.segments(path, "docker push gcr.io/x/gw:1\n"))
+        return scanner.finish()
+
+    found, notices = scan("a.sh")
+    assert not found and [n.path for n in notices] == ["a.sh"]
+    found, notices = scan("b.sh")
+    assert [f.rule_id for f in found] == ["VG103"] and not notices
