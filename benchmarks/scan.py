@@ -15,6 +15,10 @@ for the rule pack's keywords: the floor any prefiltering scanner pays to read th
     python benchmarks/scan.py --tree /tmp/t --no-generate --jobs 1 2 4
     python benchmarks/scan.py --profile           # + cProfile of an in-process --jobs 1 scan
 
+Each vitana-guard row gives the median wall time of --repeat runs, their spread and
+the median CPU time (user + system, workers included): on a machine shared with other
+work, compare CPU times and repeated runs, not one wall clock.
+
 The tree is generated outside any git work tree unless --tree says otherwise (inside one,
 discovery goes through `git ls-files`).
 """
@@ -26,6 +30,7 @@ import io
 import os
 import pstats
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -198,6 +203,12 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, subprocess.Co
     return time.perf_counter() - start, proc
 
 
+def child_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def keywords() -> list[str]:
     from vitana_guard.engine.rules import load_pack
 
@@ -269,8 +280,9 @@ def main(argv: list[str] | None = None) -> int:
 
         rows = []
         for jobs in args.jobs:
-            runs = []
+            runs, cpus = [], []
             for _ in range(args.repeat):
+                cpu = child_cpu()
                 seconds, proc = timed(
                     guard_command() + ["scan", str(tree), "--format", "json", "--output", os.devnull, "--jobs", str(jobs)]
                 )
@@ -278,9 +290,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(proc.stderr, file=sys.stderr)
                     return 1
                 runs.append(seconds)
+                cpus.append(child_cpu() - cpu)
             seconds = statistics.median(runs)
             rows.append(report(f"vitana-guard --jobs {jobs}", seconds, n, size))
-            print(rows[-1], "  |", proc.stderr.strip())
+            # CPU time next to wall time: on a shared machine the wall clock alone misleads
+            spread = f"{min(runs):.2f}-{max(runs):.2f} s" if len(runs) > 1 else f"{runs[0]:.2f} s"
+            print(rows[-1], f" | wall {spread}, cpu {statistics.median(cpus):.2f} s |", proc.stderr.strip())
 
         words = keywords()
         if shutil.which("rg"):

@@ -147,6 +147,33 @@ def test_shell_whole_file_is_one_command_and_comments_are_prose():
     assert all(s.origin.kind == "shell" for s in segs)
 
 
+@pytest.mark.parametrize(
+    "script, comments",
+    [
+        ("#!/bin/bash # not a shebang comment\necho x\n", ["# not a shebang comment"]),
+        ("# first\necho a#b ${#x} $# x#\n", ["# first"]),  # `#` inside a word
+        ("echo x;# a\necho y|# b\n(echo z)# c\n&& # d\n", ["# a", "# b", "# c", "# d"]),
+        ("echo '# quoted\n# still quoted' \"# dq \\\" # dq\" \\# x # real\n", ["# real"]),
+        ("x=$(echo y) # after\ny=`date` # ticks\n", ["# after", "# ticks"]),
+        ("cat <<EOF # opener\n# body\nEOF\n# after\n", ["# opener", "# after"]),
+        ("cat <<-'EOF'\n\t# body\n\tEOF\n# after\n", ["# after"]),
+        ('cat <<"E.F" <<X\n# one\nE.F\n# two\nX\n# after\n', ["# after"]),
+        ("cat <<< '# here-string' # real\n# next\n", ["# real", "# next"]),
+        ("cat << EOF\n# body\n  EOF\nEOF\n# after\n", ["# after"]),  # an indented delimiter ends nothing
+        ("echo x # crlf\r\ncat <<EOF\r\n# body\r\nEOF\r\n# after\r\n", ["# crlf", "# after"]),
+        ("echo 'unterminated # x\n# y\n", ["# x", "# y"]),  # an unterminated quote is a character
+        ("echo \"open # x\n", ["# x"]),
+        ("echo x \\\n# continued\n", ["# continued"]),
+        ("cat <<'EOF\n# not a here-document\n", ["# not a here-document"]),
+    ],
+)
+def test_shell_comment_lexer(script, comments):
+    segs = segs_of("run.sh", script)
+    assert [s.text for s in segs if s.channel == P] == comments
+    for comment in comments:
+        assert_at(segs, script, comment, P, nth=script[: script.index(comment)].count(comment))
+
+
 def test_shell_kind_from_shebang():
     text = "#!/bin/bash\ndocker push gcr.io/x/y\n"
     segs = segs_of("bin/push", text)

@@ -286,3 +286,26 @@ def test_read_text_50mb_single_line(tmp_path):
     text, notice = read_text(entry_for(p))
     assert len(text) == 50 * 2**20 - 9
     assert notice.line == 1 and f"byte {50 * 2**20 - 10}" in notice.message
+
+
+@pytest.mark.parametrize("size, limit", [(0, 5), (4, 5), (5, 5), (6, 5), (100, 5)])
+def test_read_up_to_reads_what_read_limit_reads(tmp_path, size, limit):
+    from vitana_guard.sources.files import _read_up_to
+
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(size)))
+    with open(path, "rb") as f:
+        assert _read_up_to(f, limit) == bytes(range(size))[:limit]
+
+
+def test_read_up_to_follows_a_file_that_grew_after_its_size_was_read(tmp_path, monkeypatch):
+    from vitana_guard.sources import files as files_module
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 10)
+    # fstat says 3 bytes: the file grew to 10 between fstat and read
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((0,) * 6 + (3,) + (0,) * 3))
+    with open(path, "rb") as f:
+        assert files_module._read_up_to(f, 8) == b"x" * 8
+    with open(path, "rb") as f:
+        assert files_module._read_up_to(f, 50) == b"x" * 10

@@ -593,3 +593,90 @@ def test_statements_give_up_where_the_lexer_cannot_follow():
     assert statements("echo `date`\n") is None  # backticks
     assert statements('x="$(echo "a\nb")"\n') is None  # quotes nested in a substitution
     assert statements("echo 'unterminated\n") is None
+
+
+JOINED_SCRIPT = (
+    "echo a\ncat <<-'EOF'\n\tgcloud run deploy x\n\tEOF\necho 'q\nr' # c\ncase $x in\n  a) b;;\nesac\n"
+    "gcloud run \\\n  deploy y\necho \"z\" # q\r\necho end"
+)
+
+
+def test_statements_join_lines_only_where_a_statement_goes_on():
+    from vitana_guard.normalize.shell import statements
+
+    text = JOINED_SCRIPT
+    starts = ["echo a", "cat <<-", "echo 'q", "case", "gcloud run \\", "echo \"z\"", "echo end"]
+    bounds = [text.index(s) for s in starts] + [len(text)]
+    assert statements(text) == list(zip(bounds, bounds[1:]))
+
+
+@pytest.mark.parametrize("script", STATEMENT_SCRIPTS + [JOINED_SCRIPT, "# in case of\necho a\necho b\n", ""])
+def test_statements_at_gives_the_statements_holding_the_offsets(script):
+    from vitana_guard.normalize.shell import statements, statements_at
+
+    spans = statements(script)
+    for offsets in ([], [0], list(range(0, len(script), 7)), list(range(len(script)))[::-1]):
+        offsets = [o for o in offsets if o < len(script)]
+        assert statements_at(script, offsets) == [sp for sp in spans if any(sp[0] <= o < sp[1] for o in offsets)]
+
+
+def test_statements_at_gives_up_where_statements_does():
+    from vitana_guard.normalize.shell import statements_at
+
+    assert statements_at("echo a\necho `date`\n", []) is None
+    assert statements_at("echo \"$(x)\"\n", [0]) is None
+
+
+PLAIN_PIECES = [" ", "\t", "\r", "\n", "|", "||", "|&", "&&", "&", ";", ";;", "#", "# c", "a#b", "gcloud", "run", "deploy",
+                "--x=1", "X=1", "X=1{{Y}}", "sudo", "env", "bash", "if", "fi", "{", "}", "!", "for", "case", "in", "./x.sh",
+                "{{X}}", "{{ X }}", "\ue000", "a{b,c}", "[[", "]]", "x", "1", "2>&1", "'q'", "$x", "(", "\x0b", "é", "eval"]
+
+
+def test_plain_commands_are_read_as_the_parser_reads_them():
+    from vitana_guard.normalize import shell
+
+    as_words = lambda cmds: [([(w.raw, w.value, w.start, w.end) for w in c.argv], c.start, c.end)  # noqa: E731
+                             for c in cmds]
+    rng = random.Random(518)
+    taken = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(PLAIN_PIECES) + rng.choice(["", " ", "\n"]) for _ in range(rng.randint(0, 20)))
+        out: list = []
+        taken += shell._plain_commands(text, 0, len(text), out)
+        assert as_words(parse(text)) == as_words(_parse_strict(text)), text
+    assert taken > 300  # the fast path was exercised
+
+
+def test_plain_commands_leave_syntax_to_the_parser():
+    from vitana_guard.normalize import shell
+
+    out: list = []
+    text = "gcloud run services describe gw | jq .s; a && b # c\r\nx=1\n"
+    assert not shell._plain_commands(text, 0, len(text), out) and out == []  # an assignment first
+    text = text.replace("x=1", "y --v=1")
+    assert shell._plain_commands(text, 0, len(text), out)
+    assert [c.values() for c in out] == [["gcloud", "run", "services", "describe", "gw"], ["jq", ".s"], ["a"], ["b"],
+                                         ["y", "--v=1"]]
+    for syntax in ("sudo x", "if x; then y; fi", "./deploy.sh", "echo 'q'", "a ;; b", "a 2>&1", "f() { x; }"):
+        assert not shell._plain_commands(syntax, 0, len(syntax), [])
+
+
+def test_plain_lines_parse_on_their_own_as_together():
+    from vitana_guard.normalize import shell
+
+    def placed(cmds, by):
+        return [([(w.raw, w.value, w.start + by, w.end + by) for w in c.argv], c.start + by, c.end + by) for c in cmds]
+
+    rng = random.Random(5180)
+    split = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(PLAIN_PIECES) + rng.choice(["", " ", "\n"]) for _ in range(rng.randint(0, 20)))
+        lines = shell.plain_lines(text)
+        if lines is None:
+            continue
+        split += 1
+        assert "".join(text[s:e] for s, e in lines) == text
+        assert placed(parse(text), 0) == [c for s, e in lines for c in placed(parse(text[s:e]), s)], text
+    assert split > 300
+    assert shell.plain_lines("a | b\n# c sudo\nd && e") == [(0, 6), (6, 15), (15, 21)]
+    assert shell.plain_lines("a\nsudo b\n") is None and shell.plain_lines("a\necho 'b'\n") is None

@@ -80,6 +80,7 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
             yield from message.segments(entry.display_path, message.strip_git_comments(text), "commit-msg")
         return
     fmt = options.transcript_format
+    head = None
     if fmt is None and entry.path.lower().endswith(TRANSCRIPT_SUFFIXES):
         try:
             with open(entry.path, "rb") as f:
@@ -94,7 +95,10 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
         yield from transcripts.read(entry.path, entry.display_path, fmt, prefilter=prefilter)
         return
     prefilter = _prefilter(pack, options, transcripts=False)
-    data, notice = files.read_bytes(entry)
+    if head is not None and len(head) < transcripts.HEAD_BYTES:
+        data, notice = head, None  # the head was the whole file
+    else:
+        data, notice = files.read_bytes(entry)
     if data is None:
         yield notice
         return

@@ -9,6 +9,8 @@ lives per transcript session; sequence rules are judged when the document ends.
 from __future__ import annotations
 
 import hashlib
+import re
+import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
@@ -79,6 +81,50 @@ class _Compiled:
     command_index: dict[str, list[tuple[Rule, Entry]]]
     command_any: list[tuple[Rule, Entry]]
     keywords: tuple[str, ...]  # every keyword of the selected rules
+    finder: _KeywordFinder  # which of `keywords` a segment holds
+    # `text`, `command` and `request` with each entry's gate (see `_gate`)
+    gated_text: dict[Channel, list[_Gated]]
+    gated_command: list[_Gated]
+    gated_request: list[_Gated]
+    runs: _RunCache  # outcomes of shell runs (see DocumentScanner._run_events)
+    # entries of a gated list that apply to a channel, actor and kind (see _applying)
+    applying: _Memo
+
+
+_Gated = tuple[Rule, Entry, "frozenset[str] | None"]
+_Event = tuple[Rule, "Hit | None"]  # a matcher's hit, or None: it timed out
+
+
+class _Memo(dict):
+    """A dict of what can be worked out again: pickled empty (the hook caches the
+    compiled pack)."""
+
+    def __reduce__(self):
+        return _Memo, ()
+
+
+class _RunCache:
+    """Bounded map from (run text, entries in play) to the events of a shell run.
+    Emptied when full (no recency bookkeeping on the hot path); not pickled."""
+
+    SIZE = 8192
+    LONGEST = 1024  # characters: a longer run is not kept (nor its text): at most ~8 MB
+
+    def __init__(self) -> None:
+        self._outcomes: dict[tuple, tuple[list[_Event], list[_Event]]] = {}
+
+    def __reduce__(self):
+        return _RunCache, ()
+
+    def get(self, key: tuple) -> tuple[list[_Event], list[_Event]] | None:
+        return self._outcomes.get(key)
+
+    def put(self, key: tuple, outcome: tuple[list[_Event], list[_Event]]) -> None:
+        if len(key[0]) > self.LONGEST:
+            return
+        if len(self._outcomes) >= self.SIZE:
+            self._outcomes.clear()
+        self._outcomes[key] = outcome
 
 
 def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
@@ -106,7 +152,88 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
         for program in entry.matcher.programs:
             command_index.setdefault(program, []).append((rule, entry))
     keywords = tuple(sorted({k for rule in pack.rules if selection.chooses(rule) for k in rule.keywords}))
-    return _Compiled(text, command, request, context, sequence, validators, command_index, command_any, keywords)
+    return _Compiled(
+        text, command, request, context, sequence, validators, command_index, command_any, keywords,
+        _KeywordFinder(keywords), {c: _gated(pairs) for c, pairs in text.items()}, _gated(command), _gated(request),
+        _RunCache(), _Memo(),
+    )
+
+
+def _gated(pairs: list[tuple[Rule, Entry]]) -> list[_Gated]:
+    return [(rule, entry, _gate(rule, entry)) for rule, entry in pairs]
+
+
+def _gate(rule: Rule, entry: Entry) -> frozenset[str] | None:
+    """The keywords that gate an entry (None: none do): a segment holding none of them is skipped.
+    Sequence steps and `require` matchers (which fire on what is absent) are not gated."""
+    if rule.keywords and entry.matcher.unit != "session" and not entry.ungated:
+        return frozenset(rule.keywords)
+    return None
+
+
+class _KeywordFinder:
+    """Which keywords occur in a segment: the prefilter every segment goes through.
+
+    Testing `k in lowered` for each keyword reads the text once per keyword (some 40
+    passes); for an ASCII text one Hyperscan pass that reports each keyword at most
+    once does the same work. Other texts keep the substring tests: `str.lower` maps a
+    few non-ASCII characters to ASCII letters (the Kelvin sign to `k`), which a
+    byte-level caseless scan would not see. The database is built for the first long
+    text (a hook checking one short command never needs it), then serves short ones
+    too; it is not pickled (the hook caches the compiled pack).
+    """
+
+    LONG = 256  # characters: a text this long builds the database
+    SHORT = 32  # characters: once built, it serves any text this long
+
+    def __init__(self, keywords: tuple[str, ...]):
+        self.keywords = keywords
+        # a keyword with an upper-case or non-ASCII letter never occurs in lowered ASCII
+        # text (nor may the caseless scan report it); an empty one always does
+        self._searched = [k for k in keywords if k and k.isascii() and k == k.lower()]
+        self._always = frozenset(k for k in keywords if not k)
+        self._db: Any = None  # None: not built yet; False: no Hyperscan
+        self._lock = threading.Lock()  # one scratch space per database
+
+    def __reduce__(self):
+        return _KeywordFinder, (self.keywords,)
+
+    def present(self, text: str, lowered: str) -> frozenset[str]:
+        size = len(text)
+        if size >= self.SHORT and text.isascii():
+            db = self._db if self._db is not None or size < self.LONG else self._build()
+            if db:
+                return self._scan(db, text)
+        return frozenset(k for k in self.keywords if k in lowered)
+
+    def _build(self) -> Any:
+        try:
+            import hyperscan
+        except ImportError:  # pragma: no cover - depends on the platform
+            hyperscan = None
+        if hyperscan is None or not self._searched:
+            self._db = False
+            return False
+        db = hyperscan.Database()
+        literals = [re.escape(k.encode()) for k in self._searched]
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+        db.compile(expressions=literals, ids=list(range(len(literals))), elements=len(literals),
+                   flags=[flags] * len(literals))
+        self._db = db
+        return db
+
+    def _scan(self, db: Any, text: str) -> frozenset[str]:
+        found: list[int] = []
+        with self._lock:
+            db.scan(text.encode("ascii"), match_event_handler=_collect, context=found)
+        searched = self._searched
+        present = frozenset([searched[i] for i in found])
+        return present | self._always if self._always else present
+
+
+def _collect(index: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    """Hyperscan's match callback: note which keyword matched."""
+    found.append(index)
 
 
 class DocumentScanner:
@@ -127,10 +254,10 @@ class DocumentScanner:
         self._sessions: dict[str, _Session] = {}
         self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
-        self._static: dict[tuple, bool] = {}  # eligibility that does not depend on the text
+        self._plans: dict[tuple[str, frozenset[int]], list[tuple[Rule, Entry]]] = {}  # see _plan
+        self._fits: dict[tuple, list[_Gated]] = {}  # see _applicable
+        self._paths: dict[tuple[str, str], bool] = {}  # see _on_path
         self._counts: dict[str, int] = {}  # findings per rule in this document
-        self._approval_re = _parameter_regex(self.params["approval_pattern"])
-        self._approval_negation = _parameter_regex(self.params["approval_negation"])
 
     # -- input -----------------------------------------------------------------
 
@@ -152,11 +279,11 @@ class DocumentScanner:
             self._collect_directives(seg)
         if self.focus is not None and not self._touches_focus(seg):
             return
-        present = self._present(lowered)
+        present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
-        for rule, entry in self.compiled.text[seg.channel]:
-            if self._eligible(rule, entry, seg, present):
+        for rule, entry, gate in self._applicable(self.compiled.gated_text[seg.channel], seg):
+            if gate is None or not present.isdisjoint(gate):
                 try:
                     for hit in entry.matcher.match(text):
                         self._report(rule, seg, hit, taken, session)
@@ -192,50 +319,142 @@ class DocumentScanner:
         self, seg: Segment, lowered: str, present: frozenset[str], taken: list, session: _Session | None
     ) -> None:
         """Parse the shell only when a rule still wants it; try on each command only
-        the entries indexed under its program (and those matching any program)."""
-        eligible = {id(e) for r, e in self.compiled.command if self._eligible(r, e, seg, present)}
-        wants_requests = any(
-            self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST) for r, e in self.compiled.request
-        ) or (bool(self.compiled.sequence) and _is_step_source(seg))
+        the entries that may match its program."""
+        eligible = self._in_play(self.compiled.gated_command, seg, present)
+        request_entries = self._in_play(self.compiled.gated_request, seg, present, Channel.REQUEST)
+        wants_requests = bool(request_entries) or (bool(self.compiled.sequence) and _is_step_source(seg))
         if not eligible and not wants_requests:
             return
-        commands = self._parse_shell(seg, lowered, eligible, wants_requests)
-        if eligible:
-            index, anywhere = self.compiled.command_index, self.compiled.command_any
-            for cmd in commands:
-                program = cmd.program
-                if program is None:
-                    continue
-                for rule, entry in (*index.get(program.rsplit("/", 1)[-1], ()), *anywhere):
-                    if id(entry) not in eligible:
-                        continue
-                    try:
-                        for hit in entry.matcher.match(cmd):
-                            self._report(rule, seg, hit, taken, session)
-                    except TimeoutError:
-                        self._timed_out(rule, seg)
-        if wants_requests:
-            requests = [r for c in commands if (r := http.request_from_command(c))]
-            self._scan_requests(seg, present, requests, taken, session)
+        ids = frozenset(id(e) for _, e in eligible)
+        runs = self._runs(seg, lowered, ids, wants_requests)
+        if session is not None:  # a session's steps need the requests themselves
+            commands = shell.parse_statements(seg.text, runs)
+            self._replay(seg, self._command_events(commands, ids), taken, session)
+            if wants_requests:
+                self._scan_requests(seg, present, _requests(commands), taken, session, request_entries)
+            return
+        rules = (ids, tuple([id(e) for _, e in request_entries]))
+        command_events: list[_Event] = []
+        request_events: list[_Event] = []
+        for s, e in runs:
+            in_run = self._run_events(seg.text[s:e], rules, request_entries)
+            if in_run[0] or in_run[1]:
+                command_events += _shifted(in_run[0], s)
+                request_events += _shifted(in_run[1], s)
+        self._replay(seg, command_events + request_events, taken, session)
 
-    def _parse_shell(self, seg: Segment, lowered: str, eligible: set[int], wants_requests: bool) -> list[Command]:
-        """The commands of a segment. A long script is cut into statements and only
-        those holding a keyword of the rules still in play are parsed (the parser is
-        the costliest step on shell-heavy trees)."""
+    def _run_events(
+        self, run: str, rules: tuple[frozenset[int], tuple[int, ...]], request_entries: list[tuple[Rule, Entry]],
+        *, line: bool = False,
+    ) -> tuple[list[_Event], list[_Event]]:
+        """What the commands of one run of statements (parsed on its own, offsets
+        from its start) give to the command entries (`rules[0]`), then to the request
+        entries (`request_entries`, ids in `rules[1]`).
+
+        Scripts repeat their statements (and a history scans each file once per
+        commit), so outcomes are kept by run text and entries in play: a matcher
+        sees only its command or request, and places its hits by their offsets. A run
+        of plain command lines is the sum of its lines, each kept on its own (`line`:
+        `run` is such a line)."""
+        key = (run, rules)
+        known = self.compiled.runs.get(key)
+        if known is not None:
+            return known
+        several = not line and run.find("\n", 0, len(run) - 1) >= 0
+        lines = shell.plain_lines(run) if several else None
+        if lines is not None:
+            events: tuple[list[_Event], list[_Event]] = ([], [])
+            for s, e in lines:
+                if run[s:e].lstrip(" \t\r")[:1] in ("", "#", "\n"):
+                    continue  # a blank or comment line runs nothing
+                in_line = self._run_events(run[s:e], rules, request_entries, line=True)
+                events[0].extend(_shifted(in_line[0], s))
+                events[1].extend(_shifted(in_line[1], s))
+        else:
+            commands = shell.parse(run)
+            events = (
+                self._command_events(commands, rules[0]),
+                _request_events(_requests(commands), request_entries) if request_entries else [],
+            )
+        if not any(hit is None for part in events for _, hit in part):  # a timeout may not recur
+            self.compiled.runs.put(key, events)
+        return events
+
+    def _command_events(self, commands: list[Command], eligible: frozenset[int]) -> list[_Event]:
+        """Try on each command the eligible entries indexed under its program, then
+        those matching by glob or launcher that its program passes (one plan per
+        program: a script runs the same few programs over and over)."""
+        events: list[_Event] = []
+        if not eligible:
+            return events
+        for cmd in commands:
+            program = cmd.program
+            if program is None:
+                continue
+            base = program.rsplit("/", 1)[-1]
+            plan = self._plans.get((base, eligible))
+            if plan is None:
+                plan = self._plans[(base, eligible)] = self._plan(base, eligible)
+            for rule, entry in plan:
+                try:
+                    for hit in entry.matcher.match(cmd):
+                        events.append((rule, hit))
+                except TimeoutError:
+                    events.append((rule, None))
+        return events
+
+    def _replay(self, seg: Segment, events: list[_Event], taken: list, session: _Session | None) -> None:
+        """Report hits and timeouts in the order the matchers gave them."""
+        for rule, hit in events:
+            if hit is None:
+                self._timed_out(rule, seg)
+            else:
+                self._report(rule, seg, hit, taken, session)
+
+    def _plan(self, base: str, eligible: frozenset[int]) -> list[tuple[Rule, Entry]]:
+        """The eligible command entries that may match a command run as `base`, in order."""
+        plan = [(r, e) for r, e in self.compiled.command_index.get(base, ()) if id(e) in eligible]
+        for rule, entry in self.compiled.command_any:
+            matcher = entry.matcher
+            # a program that is no launcher matches or not by its name alone
+            if id(entry) in eligible and (base in matcher.launchers or matcher._program_matches(base, ())):
+                plan.append((rule, entry))
+        return plan
+
+    def _runs(self, seg: Segment, lowered: str, eligible: frozenset[int], wants_requests: bool) -> list[tuple[int, int]]:
+        """The spans of a segment to parse, adjacent statements merged into runs. A
+        long script is cut into statements and only those holding a keyword of the
+        rules still in play are parsed (the parser is the costliest step on
+        shell-heavy trees)."""
         text = seg.text
+        whole = [(0, len(text))]
         if (len(text) < _WHOLE_PARSE_BELOW and self.focus is None) or (wants_requests and seg.origin.session):
-            return shell.parse(text)
-        spans = shell.statements(text)
+            return whole
+        keywords = self._statement_keywords(eligible, wants_requests)
+        if keywords is None:
+            spans = shell.statements(text)
+        elif len(lowered) == len(text) and not any(k == "" or "\n" in k for k in keywords):
+            # offsets in `lowered` are offsets in `text`, and no keyword crosses a line
+            spans = shell.statements_at(text, _line_hits(lowered, keywords))
+        else:
+            spans = shell.statements(text)
+            if spans is not None:
+                spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
         if spans is None:
-            return shell.parse(text)
+            return whole
         if self.focus is not None:
             spans = self._focused(seg, spans)
+        return shell.runs(spans)
+
+    def _statement_keywords(self, eligible: frozenset[int], wants_requests: bool) -> set[str] | None:
+        """The keywords one of which a statement must hold to be parsed; None when a
+        rule in play has none (every statement is parsed)."""
         keywords = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
         if wants_requests:
             keywords |= set(http.CLIENT_PROGRAMS)
         if keywords and all(r.keywords for r, e in self.compiled.command if id(e) in eligible):
-            spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
-        return shell.parse_statements(text, spans)
+            return keywords
+        return None
 
     def _focused(self, seg: Segment, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The statement spans (in order) that touch a focus line."""
@@ -255,13 +474,15 @@ class DocumentScanner:
         return any(seg.line <= line <= last for line in self.focus)
 
     def _scan_requests(
-        self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None
+        self, seg: Segment, present: frozenset[str], requests: list[Request], taken: list, session: _Session | None,
+        entries: list[tuple[Rule, Entry]] | None = None,
     ) -> None:
+        """Match requests against the request entries in play (`entries` when the
+        caller has them)."""
         if not requests:
             return
-        entries = [
-            (r, e) for r, e in self.compiled.request if self._eligible(r, e, seg, present, unit_channel=Channel.REQUEST)
-        ]
+        if entries is None:
+            entries = self._in_play(self.compiled.gated_request, seg, present, Channel.REQUEST)
         for request in requests:
             for rule, entry in entries:
                 try:
@@ -299,14 +520,15 @@ class DocumentScanner:
                 except TimeoutError:
                     self._timed_out(rule, seg)
         elif seg.channel is Channel.USER and actor is Actor.HUMAN and session.approval is None:
-            m = self._approval_re.search(seg.text, timeout=REGEX_TIMEOUT)
-            if m and not self._approval_negation.search(seg.text, timeout=REGEX_TIMEOUT):
+            m = _regex(self.params["approval_pattern"]).search(seg.text, timeout=REGEX_TIMEOUT)
+            if m and not _regex(self.params["approval_negation"]).search(seg.text, timeout=REGEX_TIMEOUT):
                 line, _ = seg.position(m.start())
                 quote = " ".join(seg.text.split())[:200]
                 where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
                 session.approval = Suppression("external", f'fallback approved by the human at {where}: "{quote}"')
         for i, (rule, entry) in enumerate(self.compiled.context):
-            if self._eligible(rule, entry, seg, present):
+            gate = _gate(rule, entry)
+            if (gate is None or not present.isdisjoint(gate)) and self._statically_eligible(rule, entry, seg):
                 evidence = session.evidence.setdefault(i, Evidence())
                 try:
                     for hit in entry.matcher.match(seg.text, evidence):
@@ -351,30 +573,50 @@ class DocumentScanner:
 
     # -- findings ----------------------------------------------------------------
 
-    def _eligible(
-        self, rule: Rule, entry: Entry, seg: Segment, present: frozenset[str], unit_channel: Channel | None = None
-    ) -> bool:
-        if rule.keywords and entry.matcher.unit != "session" and not entry.ungated:
-            if present.isdisjoint(rule.keywords):
-                return False
+    def _in_play(
+        self, gated: list[_Gated], seg: Segment, present: frozenset[str], unit_channel: Channel | None = None
+    ) -> list[tuple[Rule, Entry]]:
+        """The entries that apply to a segment and whose keyword gate it passes."""
+        return [
+            (r, e) for r, e, g in self._applicable(gated, seg, unit_channel) if g is None or not present.isdisjoint(g)
+        ]
+
+    def _applicable(self, gated: list[_Gated], seg: Segment, unit_channel: Channel | None = None) -> list[_Gated]:
+        """The entries of `gated` that apply to a segment's channel, actor, kind and
+        path: the same for most segments of a document, so worked out once."""
         origin = seg.origin
-        key = (id(entry), unit_channel or seg.channel, origin.actor, origin.kind, origin.path)
-        static = self._static.get(key)
-        if static is None:
-            static = self._static[key] = self._statically_eligible(rule, entry, *key[1:])
-        return static
+        channel = unit_channel or seg.channel
+        key = (id(gated), channel, origin.actor, origin.kind, origin.path)
+        fit = self._fits.get(key)
+        if fit is None:
+            applying = self._applying(gated, channel, origin.actor, origin.kind)
+            fit = self._fits[key] = [(r, e, g) for r, e, g in applying if self._on_path(r, origin.path)]
+        return fit
 
-    @staticmethod
-    def _statically_eligible(rule: Rule, entry: Entry, channel: Channel, actor, kind: str, path: str) -> bool:
-        if not entry.applies(channel, actor, kind):
-            return False
-        if rule.include and not pathglob.matches(path, rule.include):
-            return False
-        return not (rule.exclude and pathglob.matches(path, rule.exclude))
+    def _applying(self, gated: list[_Gated], channel: Channel, actor: Actor | None, kind: str) -> list[_Gated]:
+        """The entries of `gated` that apply to a channel, actor and kind, paths
+        aside: the same for every file of a kind, so kept with the compiled pack."""
+        key = (id(gated), channel, actor, kind)
+        applying = self.compiled.applying.get(key)
+        if applying is None:
+            applying = self.compiled.applying[key] = [(r, e, g) for r, e, g in gated if e.applies(channel, actor, kind)]
+        return applying
 
-    def _present(self, lowered: str) -> frozenset[str]:
-        """The keywords of the selected rules that occur in a segment, found once."""
-        return frozenset(k for k in self.compiled.keywords if k in lowered)
+    def _on_path(self, rule: Rule, path: str) -> bool:
+        """Whether a rule's `paths` take in `path` (once per rule and path: its
+        entries share the answer)."""
+        if not rule.include and not rule.exclude:
+            return True
+        key = (rule.id, path)
+        ok = self._paths.get(key)
+        if ok is None:
+            ok = self._paths[key] = _on_path(rule, path)
+        return ok
+
+    def _statically_eligible(self, rule: Rule, entry: Entry, seg: Segment) -> bool:
+        """Channel, actor, kind and path: what does not depend on the text."""
+        origin = seg.origin
+        return entry.applies(seg.channel, origin.actor, origin.kind) and self._on_path(rule, origin.path)
 
     def _report(self, rule: Rule, seg: Segment, hit: Hit, taken: list, session: _Session | None) -> None:
         count = self._counts.get(rule.id, 0)
@@ -447,11 +689,63 @@ class DocumentScanner:
         return finding
 
 
-@lru_cache(maxsize=32)
-def _parameter_regex(pattern: str) -> regex.Pattern:
-    """A policy parameter's regex, compiled once per process rather than per document
-    (history scans one document per changed file: thousands)."""
+def _requests(commands: list[Command]) -> list[Request]:
+    """The HTTP requests the commands make (every command request_from_command
+    reads names a client in its program)."""
+    return [r for c in commands if c.program and _names_client(c.program) and (r := http.request_from_command(c))]
+
+
+def _request_events(requests: list[Request], entries: list[tuple[Rule, Entry]]) -> list[_Event]:
+    events: list[_Event] = []
+    for request in requests:
+        for rule, entry in entries:
+            try:
+                for hit in entry.matcher.match(request):
+                    events.append((rule, hit))
+            except TimeoutError:
+                events.append((rule, None))
+    return events
+
+
+def _shifted(events: list[_Event], by: int) -> list[_Event]:
+    """Events of a run placed in its segment: hits moved by the run's offset."""
+    if not by:
+        return events
+    return [(rule, hit if hit is None else Hit(hit.start + by, hit.end + by, hit.variables)) for rule, hit in events]
+
+
+@lru_cache(maxsize=64)
+def _regex(pattern: str) -> regex.Pattern:
+    """A policy parameter's regex, compiled once per process (not per document)."""
     return regex.compile(pattern)
+
+
+@lru_cache(maxsize=4096)
+def _names_client(program: str) -> bool:
+    """Whether a program's name holds one of the HTTP clients' (curl, wget, ...)."""
+    lowered = program.lower()
+    return any(c in lowered for c in http.CLIENT_PROGRAMS)
+
+
+def _line_hits(lowered: str, keywords: Iterable[str]) -> list[int]:
+    """An offset of each keyword on every line where it occurs (the first one: the
+    rest of a line is in the same statement)."""
+    hits: list[int] = []
+    for k in keywords:
+        p = lowered.find(k)
+        while p >= 0:
+            hits.append(p)
+            eol = lowered.find("\n", p)
+            if eol < 0:
+                break
+            p = lowered.find(k, eol + 1)
+    return hits
+
+
+def _on_path(rule: Rule, path: str) -> bool:
+    if rule.include and not pathglob.matches(path, rule.include):
+        return False
+    return not (rule.exclude and pathglob.matches(path, rule.exclude))
 
 
 def _covered(rule_id: str, prefixes: Iterable[str]) -> bool:

@@ -32,6 +32,9 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_right
+from itertools import accumulate, repeat
+from operator import add
 
 from ..model import Command, Word
 
@@ -130,7 +133,8 @@ def parse(text: str) -> list[Command]:
     if collecting:
         gc.disable()
     try:
-        _Parser(text, text, 0, None, None, out, _budget(text))._parse_list(0, 0, None)
+        if not _plain_commands(text, 0, len(text), out):
+            _Parser(text, text, 0, None, None, out, _budget(text))._parse_list(0, 0, None)
     except Exception:  # pragma: no cover - safety net; tests use _parse_strict
         pass
     finally:
@@ -138,6 +142,67 @@ def parse(text: str) -> list[Command]:
             gc.enable()
     out.sort(key=_start_of)
     return out
+
+
+# Plain commands: words of ordinary characters separated by blanks, newlines, comments
+# and the operators `|`, `|&`, `||`, `&&`, `&`, `;` (not `;;`/`;&`, which end case
+# items): no quote, escape, expansion, redirection, parenthesis or here-document. Most
+# lines of a script are like this (`gcloud run services describe gateway --region x`).
+_PLAIN_WORD = r"[^ \t\r\n|&;()<>\\'\"`$\#][^ \t\r\n|&;()<>\\'\"`$]*"
+_PLAIN_RUN = re.compile(rf"(?:[ \t\r\n]+ | {_PLAIN_WORD} | \|[|&]? | && | & | ;(?![;&]) | \#[^\n]*)*+", re.X)
+_PLAIN_TOKEN = re.compile(rf"{_PLAIN_WORD}|\#[^\n]*")  # words, and comments to skip
+_PLAIN_GAP = re.compile(r"[ \t\r]*")  # between two words of one command
+_PLAIN_FIRST = re.compile(rf"(?:^|[|&;])[ \t\r]*({_PLAIN_WORD})", re.M)  # the first word of a command
+
+
+def _plain_first(word: str) -> bool:
+    """Whether a command starting with `word` needs no syntax: no keyword, wrapper,
+    path or assignment (see `_Parser._end`'s fast path)."""
+    return not (word in _KEYWORDS or word in _SPECIAL or "/" in word or ("=" in word and _ASSIGN.match(word)))
+
+
+def plain_lines(text: str) -> list[tuple[int, int]] | None:
+    """The lines of `text` (spans, each with its newline) when all of it is plain
+    commands: each line then parses on its own as the whole text does, offsets
+    aside. None otherwise."""
+    if _PLAIN_RUN.fullmatch(text) is None:
+        return None
+    if not all(_plain_first(m.group(1)) for m in _PLAIN_FIRST.finditer(text)):
+        return None
+    lengths = map(len, text.split("\n"))
+    starts = list(accumulate(map(add, lengths, repeat(1)), initial=0))
+    return [(s, min(e, len(text))) for s, e in zip(starts, starts[1:]) if s < len(text)]
+
+
+def _plain_commands(text: str, s: int, e: int, out: list[Command]) -> bool:
+    """Add the commands of text[s:e] to `out` when it holds only plain commands
+    that need no syntax (see `_PLAIN_RUN`; the first word no keyword, wrapper,
+    path or assignment): the parser would give the same, more slowly. False, and
+    nothing added, otherwise."""
+    if _PLAIN_RUN.fullmatch(text, s, e) is None:
+        return False
+    commands: list[list[Word]] = []
+    words: list[Word] = []
+    end = s
+    for m in _PLAIN_TOKEN.finditer(text, s, e):
+        start = m.start()
+        if words and _PLAIN_GAP.fullmatch(text, end, start) is None:
+            commands.append(words)  # an operator or a newline ended it
+            words = []
+        g = m.group()
+        end = m.end()
+        if g[0] == "#":
+            continue
+        if not words and not _plain_first(g):
+            return False  # syntax or wrapping to work out: the parser's job
+        assign = "=" in g and _ASSIGN.match(g) is not None
+        # as `_Parser._word` reads a plain word: an assignment keeps its text
+        unknown = not assign and (_MARK in g or ("{{" in g and _TEMPLATE.search(g) is not None))
+        words.append(Word(g, None if unknown else g, start, end))
+    if words:
+        commands.append(words)
+    out.extend([Command(tuple(argv), argv[0].start, argv[-1].end) for argv in commands])
+    return True
 
 
 def _parse_strict(text: str) -> list[Command]:
@@ -1258,6 +1323,18 @@ _STATEMENT_LEX = re.compile(
 )
 
 
+# Tokens that leave statement boundaries as they are: plain text, one-line quoted
+# strings without a substitution, escapes other than a line continuation, comments, a
+# `#` or `<` that is no syntax here. They tokenize as `_STATEMENT_LEX` does; the regex
+# engine walks them, so Python sees only what ends or joins statements.
+_QUIET = r"""[^'"\\<\n\#`]+ | '[^'\n]*' | "(?:[^"\\\n$`]|\\[^\n$`]|\\?\$(?!\())*" | \\[^\n]
+    | (?:(?<=[\s;&|(])|^)\#[^\n]* | \# | <(?!<(?!<)-?[ \t]*(?:'[^'\n]+'|"[^"\n]+"|\\?[A-Za-z_]))"""
+# ... and newlines, each ending a one-line statement
+_STATEMENT_RUN = re.compile(rf"(?:{_QUIET} | \n)*+", re.X | re.M)
+# within a line that opened here-documents: their bodies start after its newline
+_STATEMENT_LINE_RUN = re.compile(rf"(?:{_QUIET})*+", re.X | re.M)
+
+
 def statements(text: str) -> list[tuple[int, int]] | None:
     """Spans of the top-level statements of a script: runs of lines joined where a
     quote, a backslash continuation or a heredoc body carries on past a newline.
@@ -1268,12 +1345,61 @@ def statements(text: str) -> list[tuple[int, int]] | None:
     this cheap lexer cannot split with certainty (backticks, unterminated quotes):
     parse it whole then.
     """
+    joined = _joined_statements(text)
+    if joined is None:
+        return None
     spans: list[tuple[int, int]] = []
-    start = 0
+    pos = 0
+    for s, e in joined + [(len(text), len(text))]:
+        while pos < s:  # the one-line statements before this one
+            eol = text.find("\n", pos, s)
+            spans.append((pos, s if eol < 0 else eol + 1))
+            pos = spans[-1][1]
+        if s < e:
+            spans.append((s, e))
+            pos = e
+    return spans
+
+
+def statements_at(text: str, offsets: list[int]) -> list[tuple[int, int]] | None:
+    """The spans of `statements(text)` that hold one of `offsets` (in order), without
+    listing the others: a long script is mostly one-line statements, found by their
+    newlines. None where `statements` gives None."""
+    joined = _joined_statements(text)
+    if joined is None:
+        return None
+    starts = [s for s, _ in joined]
+    n = len(text)
+    out: list[tuple[int, int]] = []
+    for p in sorted(offsets):
+        if out and p < out[-1][1]:
+            continue  # in the statement found last
+        i = bisect_right(starts, p) - 1
+        if i >= 0 and p < joined[i][1]:
+            out.append(joined[i])
+        else:
+            eol = text.find("\n", p)
+            out.append((text.rfind("\n", 0, p) + 1, n if eol < 0 else eol + 1))
+    return out
+
+
+def _joined_statements(text: str) -> list[tuple[int, int]] | None:
+    """The statements that are not one line of their own (sorted): those spanning
+    several lines, and `case` blocks. None when the lexer cannot follow the script."""
+    joined: list[tuple[int, int]] = []
+    n = len(text)
+    start = 0  # of the current statement
     pending: list[tuple[str, bool]] = []  # heredoc delimiters opened on this line
     pos = 0
-    n = len(text)
     while pos < n:
+        run = pos
+        pos = (_STATEMENT_LINE_RUN if pending else _STATEMENT_RUN).match(text, pos).end()
+        first = text.find("\n", run, pos)
+        if first >= 0:  # newlines ended the current statement and one-line ones after it
+            _close(text, start, first + 1, joined)
+            start = text.rfind("\n", run, pos) + 1
+        if pos >= n:
+            break
         m = _STATEMENT_LEX.match(text, pos)
         if m is None or m.lastgroup == "open":
             return None
@@ -1292,27 +1418,65 @@ def statements(text: str) -> list[tuple[int, int]] | None:
                     if (line.lstrip("\t") if strip_tabs else line) == word:
                         break
             pending.clear()
-            spans.append((start, pos))
+            _close(text, start, pos, joined)
             start = pos
     if start < n:
-        spans.append((start, n))
-    return _join_case_blocks(text, spans)
+        _close(text, start, n, joined)
+    if "case" in text or "esac" in text:
+        joined = _join_case_blocks(text, joined)
+    return joined
+
+
+def _close(text: str, start: int, end: int, joined: list[tuple[int, int]]) -> None:
+    """End the statement [start, end): kept when it spans more than one line."""
+    if text.find("\n", start, end - 1) >= 0:
+        joined.append((start, end))
 
 
 _CASE_WORD = re.compile(r"(?<![\w$-])(case|esac)(?![\w-])")
 
 
-def _join_case_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _join_case_blocks(text: str, joined: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A `case ... esac` block is one statement: its patterns (`a|b)`) are not
-    commands, which only the block as a whole tells."""
+    commands, which only the block as a whole tells. `joined` holds the statements
+    that span lines; the others are lines. The words count wherever they are (in
+    quotes and comments too), as this cheap lexer cannot tell."""
+    words = [(m.start(), m.group(1) == "case") for m in _CASE_WORD.finditer(text)]
+    if not words:
+        return joined
+    starts = [s for s, _ in joined]
+    n = len(text)
+    # the statements holding a word, with every joined one: a statement between
+    # them holds no word and joins the block it is in, if any
+    marked = set(joined)
+    for p, _ in words:
+        i = bisect_right(starts, p) - 1
+        if i >= 0 and p < joined[i][1]:
+            continue
+        eol = text.find("\n", p)
+        marked.add((text.rfind("\n", 0, p) + 1, n if eol < 0 else eol + 1))
     out: list[tuple[int, int]] = []
     depth = 0
+    k = 0
+    for s, e in sorted(marked):
+        if depth:
+            out[-1] = (out[-1][0], e)  # inside an open block, with the lines before it
+        else:
+            out.append((s, e))
+        while k < len(words) and words[k][0] < e:
+            depth = depth + 1 if words[k][1] else max(0, depth - 1)
+            k += 1
+    if depth:
+        out[-1] = (out[-1][0], n)  # a block left open runs to the end
+    return out
+
+
+def runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with adjacent ones merged: the runs `parse_statements` parses."""
+    out: list[tuple[int, int]] = []
     for s, e in spans:
-        opened = out[-1][0] if depth else s
-        for m in _CASE_WORD.finditer(text, s, e):
-            depth = depth + 1 if m.group(1) == "case" else max(0, depth - 1)
-        if out and out[-1][0] == opened and opened != s:
-            out[-1] = (opened, e)
+        if out and out[-1][1] == s:
+            out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
     return out
@@ -1324,19 +1488,15 @@ def parse_statements(text: str, spans: list[tuple[int, int]]) -> list[Command]:
     Adjacent spans are parsed as one run; each run is scanned in place (offsets
     are `start + i`), so no word is rebuilt."""
     out: list[Command] = []
-    runs: list[list[int]] = []
-    for s, e in spans:
-        if runs and runs[-1][1] == s:
-            runs[-1][1] = e
-        else:
-            runs.append([s, e])
     collecting = gc.isenabled()
     if collecting:
         gc.disable()  # see parse()
     try:
-        for s, e in runs:
+        for s, e in runs(spans):
             try:
-                _Parser(text, text[s:e], s, None, None, out, _budget(text[s:e]))._parse_list(0, 0, None)
+                if not _plain_commands(text, s, e, out):
+                    run = text[s:e]
+                    _Parser(text, run, s, None, None, out, _budget(run))._parse_list(0, 0, None)
             except Exception:  # pragma: no cover - as in parse(): keep what was found
                 pass
     finally:

@@ -17,6 +17,9 @@ import json
 import posixpath
 import re
 import shlex
+from functools import cached_property
+from itertools import accumulate, repeat
+from operator import add
 from typing import Iterator
 
 from vitana_guard.model import Channel, Origin, Segment
@@ -97,23 +100,26 @@ class _Text:
     def __init__(self, text: str, origin: Origin) -> None:
         self.text = text
         self.origin = origin
-        self.starts = [0]
-        self.starts.extend(m.end() for m in re.finditer("\n", text))
         self.out: list[Segment] = []
         self._prose: list[int] | None = None  # [start, end] of pending prose run
 
     # positions ---------------------------------------------------------------
+    @cached_property
+    def starts(self) -> list[int]:
+        """Offset of every line start; computed on first use (a file that is one
+        prose segment needs none), without a Python step per line."""
+        lengths = map(len, self.text.split("\n")[:-1])
+        return list(accumulate(map(add, lengths, repeat(1)), initial=0))
+
     def pos(self, offset: int) -> tuple[int, int]:
+        if offset == 0:
+            return 1, 1
         i = bisect.bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
 
     def lines(self) -> list[tuple[int, str]]:
         """(start offset, text without the newline) of every line."""
-        t = self.text
-        ends = self.starts[1:]
-        out = [(s, t[s : e - 1]) for s, e in zip(self.starts, ends)]
-        out.append((self.starts[-1], t[self.starts[-1] :]))
-        return out
+        return list(zip(self.starts, self.text.split("\n")))
 
     # emitting ----------------------------------------------------------------
     def emit(
@@ -197,20 +203,21 @@ def _whole(channel: Channel):
 
 # --------------------------------------------------------------------------- shell
 
-_SH_TOKEN = re.compile(
-    r"""
-      (?P<space>\s+)
-    | (?P<comment>\#[^\n]*)
-    | <<<
-    | (?P<heredoc><<-?[ \t]*(?P<q>['"]?)(?P<delim>[A-Za-z_][\w.-]*)(?P=q))
-    | '[^']*'
-    | "(?:[^"\\]|\\.)*"
-    | \\.
-    | [^\s'"\\\#<]+
-    | .
-    """,
+# A run of shell text in which no comment starts and no here-document opens: words,
+# blanks, quoted strings, escapes, `<<<` and a `<` that opens no here-document. The
+# regex engine walks the quotes, so Python only sees the few places where something
+# happens. `_SH_LINE_RUN` also stops at a newline: the bodies of the here-documents
+# opened on the line start after it.
+_SH_RUN = re.compile(
+    r"""(?:[^'"\\\#<]+ | '[^']*' | "(?:[^"\\]|\\.)*" | \\. | <<< | <(?!<-?[ \t]*(['"]?)[A-Za-z_][\w.-]*\1))*+""",
     re.X | re.S,
 )
+_SH_LINE_RUN = re.compile(
+    r"""(?:[^'"\\\#<\n]+ | '[^']*' | "(?:[^"\\]|\\.)*" | \\. | <<< | <(?!<-?[ \t]*(['"]?)[A-Za-z_][\w.-]*\1))*+""",
+    re.X | re.S,
+)
+_SH_HEREDOC = re.compile(r"""<<-?[ \t]*(['"]?)([A-Za-z_][\w.-]*)\1""")
+_SH_COMMENT_AFTER = frozenset(" \t\n;&|()")  # a `#` after these starts a comment
 
 
 def _shell_comments(text: str, base: int = 0) -> Iterator[tuple[int, int]]:
@@ -218,43 +225,42 @@ def _shell_comments(text: str, base: int = 0) -> Iterator[tuple[int, int]]:
     can tell: a `#` starting a word, outside quotes and here-documents."""
     pos = 0
     n = len(text)
-    pending_heredocs: list[tuple[str, bool]] = []
-    prev_end_char = "\n"
-    while pos < n:
-        m = _SH_TOKEN.match(text, pos)
-        assert m is not None
-        kind = m.lastgroup
-        if kind == "comment":
-            if prev_end_char in " \t\n;&|()" and not (m.start() == 0 and text.startswith("#!")):
-                end = m.end()
-                if end > m.start() and text[end - 1] == "\r":
-                    end -= 1
-                yield base + m.start(), base + end
-                pos = m.end()
-                prev_end_char = "#"
-                continue
-            # a `#` inside a word: part of the word
-            pos = m.start() + 1
-            prev_end_char = "#"
-            continue
-        if kind == "heredoc":
-            pending_heredocs.append((m.group("delim"), m.group(0).startswith("<<-")))
-        elif kind == "space" and pending_heredocs and "\n" in m.group(0):
-            # skip the here-document bodies that start after this newline
-            pos = m.start() + m.group(0).index("\n") + 1
-            for delim, strip_tabs in pending_heredocs:
-                while pos < n:
-                    eol = text.find("\n", pos)
-                    line_end = n if eol < 0 else eol
-                    line = text[pos:line_end].rstrip("\r")
-                    pos = n if eol < 0 else eol + 1
-                    if (line.lstrip("\t") if strip_tabs else line) == delim:
-                        break
-            pending_heredocs = []
-            prev_end_char = "\n"
-            continue
-        pos = m.end()
-        prev_end_char = text[pos - 1]
+    pending: list[tuple[str, bool]] = []  # here-documents opened on this line
+    while True:
+        pos = (_SH_LINE_RUN if pending else _SH_RUN).match(text, pos).end()
+        if pos >= n:
+            return
+        c = text[pos]
+        if c == "#":
+            if (text[pos - 1] if pos else "\n") in _SH_COMMENT_AFTER and not (pos == 0 and text.startswith("#!")):
+                eol = text.find("\n", pos)
+                eol = n if eol < 0 else eol
+                yield base + pos, base + (eol - 1 if text[eol - 1] == "\r" else eol)
+                pos = eol
+            else:
+                pos += 1  # a `#` inside a word: part of the word
+        elif c == "\n":  # only the line run stops here
+            pos = _skip_heredoc_bodies(text, pos + 1, pending)
+            pending = []
+        elif c == "<" and (m := _SH_HEREDOC.match(text, pos)):
+            pending.append((m.group(2), m.group(0).startswith("<<-")))
+            pos = m.end()
+        else:
+            pos += 1  # an unterminated quote or a final backslash: a character of its own
+
+
+def _skip_heredoc_bodies(text: str, pos: int, heredocs: list[tuple[str, bool]]) -> int:
+    """The offset after the bodies of `heredocs` (delimiter, `<<-`) starting at `pos`."""
+    n = len(text)
+    for delim, strip_tabs in heredocs:
+        while pos < n:
+            eol = text.find("\n", pos)
+            line_end = n if eol < 0 else eol
+            line = text[pos:line_end].rstrip("\r")
+            pos = n if eol < 0 else eol + 1
+            if (line.lstrip("\t") if strip_tabs else line) == delim:
+                break
+    return pos
 
 
 def _do_shell(t: _Text) -> None:
@@ -812,37 +818,76 @@ _REQUEST_LANGS = {"http", "rest", "restclient"}
 _PROMPT = re.compile(r"(?:\([\w.-]+\)[ ]+)?(?:[\w.-]+@[\w.-]+(?::[^\s$#]*)?[ ]?)?\$(?:[ ]|$)")
 
 
+_MD_CLOSE = re.compile(r" *(`{3,}|~{3,})[ \t\r]*$")
+
+
 def _do_markdown(t: _Text) -> None:
+    """Fenced blocks by their language; everything else is prose, one segment per
+    paragraph. Only lines holding ``` or ~~~ are looked at one by one."""
     lines = t.lines()
     n = len(lines)
-    i = 0
-    while i < n:
-        off, line = lines[i]
-        q = _MD_QUOTE.match(line)
-        prefix = q.end() if q else 0
-        fm = _MD_FENCE.match(line, prefix)
-        if fm and not (fm.group(2)[0] == "`" and "`" in fm.group(3)):
-            t.flush()
-            fence = fm.group(2)
-            info = fm.group(3).strip()
-            lang = info.split(None, 1)[0].strip("{}.").lower() if info else ""
-            lang = lang.split(",", 1)[0]
-            j = i + 1
-            while j < n:
-                cl = lines[j][1]
-                cq = _MD_QUOTE.match(cl)
-                cm = re.match(r" *(`{3,}|~{3,})[ \t\r]*$", cl[cq.end() if cq else 0 :])
-                if cm and cm.group(1)[0] == fence[0] and len(cm.group(1)) >= len(fence):
-                    break
-                j += 1
-            _md_block(t, lines[i + 1 : j], prefix, len(fm.group(1)), lang)
-            i = j + 1
+    i = 0  # the first line not handled yet
+    for k in _md_fence_candidates(t):
+        if k < i:
+            continue  # inside a block already handled
+        opened = _md_fence(lines[k][1])
+        if opened is None:
             continue
+        prefix, fm = opened
+        _md_prose(t, lines[i:k])
+        fence = fm.group(2)
+        info = fm.group(3).strip()
+        lang = info.split(None, 1)[0].strip("{}.").lower() if info else ""
+        lang = lang.split(",", 1)[0]
+        j = k + 1
+        while j < n:
+            cl = lines[j][1]
+            cq = _MD_QUOTE.match(cl)
+            cm = _MD_CLOSE.match(cl, cq.end() if cq else 0)
+            if cm and cm.group(1)[0] == fence[0] and len(cm.group(1)) >= len(fence):
+                break
+            j += 1
+        _md_block(t, lines[k + 1 : j], prefix, len(fm.group(1)), lang)
+        i = j + 1
+    _md_prose(t, lines[i:])
+
+
+def _md_fence_candidates(t: _Text) -> list[int]:
+    """Indexes of the lines holding ``` or ~~~, in order."""
+    text, starts = t.text, t.starts
+    found: set[int] = set()
+    for mark in ("```", "~~~"):
+        at = text.find(mark)
+        while at >= 0:
+            k = bisect.bisect_right(starts, at) - 1
+            found.add(k)
+            at = text.find(mark, starts[k + 1] if k + 1 < len(starts) else len(text))
+    return sorted(found)
+
+
+def _md_fence(line: str) -> tuple[int, re.Match] | None:
+    """(container prefix width, fence match) when `line` opens a fenced block."""
+    q = _MD_QUOTE.match(line)
+    prefix = q.end() if q else 0
+    fm = _MD_FENCE.match(line, prefix)
+    if fm and not (fm.group(2)[0] == "`" and "`" in fm.group(3)):
+        return prefix, fm
+    return None
+
+
+def _md_prose(t: _Text, lines: list[tuple[int, str]]) -> None:
+    """PROSE for `lines` (no fence among them): a segment per run of non-blank lines."""
+    first = last = None
+    for off, line in lines:
         if line.strip():
-            t.prose(off, off + len(line))
-        else:
-            t.flush()
-        i += 1
+            if first is None:
+                first = off
+            last = off + len(line)
+        elif first is not None:
+            t.emit_span(first, last, Channel.PROSE)
+            first = None
+    if first is not None:
+        t.emit_span(first, last, Channel.PROSE)
 
 
 def _md_block(t: _Text, block: list[tuple[int, str]], prefix: int, fence_indent: int, lang: str) -> None:

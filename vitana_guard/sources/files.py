@@ -14,7 +14,7 @@ import re
 import stat
 import subprocess
 from dataclasses import dataclass
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 from vitana_guard.model import Notice
 from vitana_guard.pathglob import compile_globs
@@ -297,7 +297,7 @@ def read_bytes(entry: FileEntry, *, max_bytes: int = MAX_BYTES) -> tuple[bytes |
     """
     try:
         with open(entry.path, "rb") as f:
-            data = f.read(max_bytes + 1)
+            data = _read_up_to(f, max_bytes + 1)
     except OSError as e:
         return None, Notice(_error_message(e), path=entry.display_path, level="error")
     if len(data) > max_bytes:
@@ -311,6 +311,16 @@ def read_bytes(entry: FileEntry, *, max_bytes: int = MAX_BYTES) -> tuple[bytes |
             level="error",
         )
     return data, None
+
+
+def _read_up_to(f: BinaryIO, limit: int) -> bytes:
+    """`f.read(limit)`, without first allocating `limit` bytes (50 MB for every
+    file): read what the file holds, then on if it grew meanwhile."""
+    size = os.fstat(f.fileno()).st_size
+    if size >= limit:
+        return f.read(limit)
+    data = f.read(size + 1)
+    return data if len(data) <= size else data + f.read(limit - len(data))
 
 
 def is_utf16(data: bytes) -> bool:

@@ -1,0 +1,169 @@
+"""The scanner's shortcuts (keyword finding, statement selection) give what the plain
+way gives: same keywords, same commands, same findings."""
+from __future__ import annotations
+
+import pickle
+import sys
+
+import pytest
+
+from vitana_guard.engine.scan import _KeywordFinder
+
+KEYWORDS = ("", "cloud shell", "deploy", "deploy.sh", "gcloud", "Upper", "/api/v1/cicd/", "clé", "docker")
+
+
+def plain(text: str) -> frozenset[str]:
+    lowered = text.lower()
+    return frozenset(k for k in KEYWORDS if k in lowered)
+
+
+TEXTS = [
+    "npm test\n" * 40,
+    "GCloud run DEPLOY gateway\n" + "x" * 300,
+    "curl https://g/API/v1/cicd/health; ./deploy.sh; Cloud Shell " + "y" * 300,
+    "upper and UPPER " * 30,  # a keyword with capitals never matches lowered text
+    "do\u212aer push " * 40,  # Kelvin sign: lower() makes it `docker`
+    "CLÉ " * 100,
+    "gcloud",  # short: substring tests
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_keyword_finder_agrees_with_substring_tests(text):
+    assert _KeywordFinder(KEYWORDS).present(text, text.lower()) == plain(text)
+
+
+def test_keyword_finder_builds_its_database_for_a_long_text_only():
+    finder = _KeywordFinder(KEYWORDS)
+    short = "then GCloud: ./deploy.sh with docker, cloud  shell"
+    assert finder.present(short, short.lower()) == plain(short) and finder._db is None
+    finder.present(TEXTS[1], TEXTS[1].lower())
+    assert finder._db and finder.present(short, short.lower()) == plain(short)
+
+
+def test_keyword_finder_without_hyperscan(monkeypatch):
+    monkeypatch.setitem(sys.modules, "hyperscan", None)  # import fails: no wheel
+    finder = _KeywordFinder(KEYWORDS)
+    for text in TEXTS:
+        assert finder.present(text, text.lower()) == plain(text)
+
+
+def test_keyword_finder_pickles_without_its_database():
+    finder = _KeywordFinder(KEYWORDS)
+    finder.present(TEXTS[1], TEXTS[1].lower())
+    copy = pickle.loads(pickle.dumps(finder))
+    assert copy.keywords == KEYWORDS and copy.present(TEXTS[2], TEXTS[2].lower()) == plain(TEXTS[2])
+
+
+def long_script(first_line: str) -> str:
+    filler = ['echo "step {i}: build the gateway"', "npm ci --prefix services/web", "# deploy notes {i}"]
+    lines = [first_line] + [filler[i % 3].format(i=i) for i in range(150)]
+    lines[40] = "gcloud run deploy gateway --source ."
+    lines[80] = "if true; then\n  docker push gcr.io/x/gw:1\nfi"
+    lines[120] = "bash <<EOF\n./scripts/deploy.sh gw\nEOF"
+    lines[130] = "echo 'gcloud run deploy\nin quotes' && gcloud builds submit ."
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("first_line", ["#!/bin/bash", "# İstanbul: lower() makes this line longer"])
+def test_statement_selection_finds_what_parsing_everything_finds(first_line, monkeypatch):
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.normalize import shell
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    text = long_script(first_line)
+    assert len(text) > scan_module._WHOLE_PARSE_BELOW and shell.statements(text) is not None
+
+    def found() -> list[tuple]:
+        findings, _ = scan_module.scan_segments(pack, classify.segments("run.sh", text))
+        return [(f.rule_id, f.line, f.column, f.end_line, f.end_column) for f in findings]
+
+    selected = found()
+    lines = text.split("\n")
+    assert {f[1] for f in selected} == {
+        n + 1 for n, line in enumerate(lines) if any(w in line for w in ("deploy gateway", "push", "gw", "submit"))
+    }
+    monkeypatch.setattr(scan_module, "_WHOLE_PARSE_BELOW", 10**9)  # parse the script whole
+    assert found() == selected
+
+
+def test_repeated_runs_are_reported_where_each_one_is(monkeypatch):
+    """A run seen before (same text, same rules in play) is not parsed again: its
+    hits are moved to where this one is."""
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    compiled = scan_module.compile_pack(pack, scan_module.Selection())
+    bad = "  gcloud run deploy gw --source .  # again"
+    text = "\n".join(["echo 'step gateway'", bad, "npm test", bad, "x=1", "", bad] * 60) + "\n"
+
+    def found(path: str) -> list[tuple]:
+        scanner = scan_module.DocumentScanner(pack, compiled)
+        scanner.feed(classify.segments(path, text))
+        return [(f.rule_id, f.line, f.column, f.end_column, f.snippet) for f in scanner.finish()[0]]
+
+    first, again = found("a.sh"), found("b.sh")
+    assert first == again
+    lines = text.split("\n")
+    assert [f[1:4] for f in first] == [(n + 1, 3, 3 + len(bad.split("  #")[0].strip())) for n, line in
+                                       enumerate(lines) if line == bad]
+    monkeypatch.setattr(scan_module._RunCache, "get", lambda self, key: None)  # nothing remembered
+    assert found("c.sh") == first
+
+
+def test_run_cache_is_bounded_and_not_pickled():
+    from vitana_guard.engine.scan import _RunCache
+
+    cache = _RunCache()
+    for i in range(_RunCache.SIZE + 5):
+        cache.put((f"run {i}", frozenset(), ()), ([], []))
+    assert len(cache._outcomes) <= _RunCache.SIZE
+    cache.put(("x" * (_RunCache.LONGEST + 1), frozenset(), ()), ([], []))
+    assert cache.get(("x" * (_RunCache.LONGEST + 1), frozenset(), ())) is None
+    assert pickle.loads(pickle.dumps(cache))._outcomes == {}
+
+
+def test_compiled_pack_pickles_without_its_caches():
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.sources import classify
+
+    compiled = scan_module.compile_pack(load_pack(), scan_module.Selection())
+    scanner = scan_module.DocumentScanner(load_pack(), compiled)
+    scanner.feed(classify.segments("a.sh", "gcloud run deploy gw\n" * 200))
+    assert scanner.finish()[0] and compiled.applying and compiled.runs._outcomes
+    copy = pickle.loads(pickle.dumps(compiled))
+    assert copy.applying == {} and copy.runs._outcomes == {} and copy.keywords == compiled.keywords
+
+
+def test_a_run_that_timed_out_is_matched_again_next_time(monkeypatch):
+    from vitana_guard.engine import scan as scan_module
+    from vitana_guard.engine.matchers.command import CommandMatcher
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    compiled = scan_module.compile_pack(pack, scan_module.Selection())
+    real, calls = CommandMatcher.match, []
+
+    def first_call_times_out(self, command):
+        calls.append(command)
+        if len(calls) == 1:
+            raise TimeoutError
+        return real(self, command)
+
+    monkeypatch.setattr(CommandMatcher, "match", first_call_times_out)
+
+    def scan(path: str):
+        scanner = scan_module.DocumentScanner(pack, compiled)
+        scanner.feed(classify.segments(path, "docker push gcr.io/x/gw:1\n"))
+        return scanner.finish()
+
+    found, notices = scan("a.sh")
+    assert not found and [n.path for n in notices] == ["a.sh"]
+    found, notices = scan("b.sh")
+    assert [f.rule_id for f in found] == ["VG103"] and not notices
