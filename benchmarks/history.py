@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
-import pstats
 import random
 import resource
 import shutil
@@ -31,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import _profiling  # benchmarks/_profiling.py, beside this script
 
 ENV = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
 LINES = [
@@ -92,12 +92,7 @@ def profile_history(repo: str, top: int) -> str:
         profiler.disable()
     finally:
         os.chdir(old)
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-    stats.print_stats(top)
-    out.write("\n--- by own time ---\n")
-    stats.sort_stats("tottime").print_stats(top)
-    return out.getvalue()
+    return _profiling.report(profiler, top)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import os
-import pstats
 import random
 import resource
 import shutil
@@ -37,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import _profiling  # benchmarks/_profiling.py, beside this script
 from pathlib import Path
 
 CANONICAL = "https://gateway-q74ibpv6ia-uc.a.run.app"
@@ -233,12 +233,7 @@ def profile_scan(tree: Path, top: int) -> str:
     profiler.enable()
     scan_paths([str(tree)], options, pack, root=str(tree))
     profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-    stats.print_stats(top)
-    out.write("\n--- by own time ---\n")
-    stats.sort_stats("tottime").print_stats(top)
-    return out.getvalue()
+    return _profiling.report(profiler, top)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -395,12 +395,7 @@ class DocumentScanner:
             plan = self._plans.get((base, eligible))
             if plan is None:
                 plan = self._plans[(base, eligible)] = self._plan(base, eligible)
-            for rule, entry in plan:
-                try:
-                    for hit in entry.matcher.match(cmd):
-                        events.append((rule, hit))
-                except TimeoutError:
-                    events.append((rule, None))
+            _match_into(events, cmd, plan)
         return events
 
     def _replay(self, seg: Segment, events: list[_Event], taken: list, session: _Session | None) -> None:
@@ -698,13 +693,19 @@ def _requests(commands: list[Command]) -> list[Request]:
 def _request_events(requests: list[Request], entries: list[tuple[Rule, Entry]]) -> list[_Event]:
     events: list[_Event] = []
     for request in requests:
-        for rule, entry in entries:
-            try:
-                for hit in entry.matcher.match(request):
-                    events.append((rule, hit))
-            except TimeoutError:
-                events.append((rule, None))
+        _match_into(events, request, entries)
     return events
+
+
+def _match_into(events: list[_Event], unit: Command | Request, entries: list[tuple[Rule, Entry]]) -> None:
+    """Every entry's hits on one command or request; a timed-out matcher leaves a None
+    hit (reported once per rule and document), after the hits it found before."""
+    for rule, entry in entries:
+        try:
+            for hit in entry.matcher.match(unit):
+                events.append((rule, hit))
+        except TimeoutError:
+            events.append((rule, None))
 
 
 def _shifted(events: list[_Event], by: int) -> list[_Event]:
