@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def test_directory_others_can_enter_is_not_used(env):
     assert not socket_path(env).exists()
 
 
-@pytest.mark.parametrize("reply", [b"", b"ok\x00\x00"], ids=["hangs-up", "child-dies-mid-reply"])
+@pytest.mark.parametrize("reply", [b"", b"ok\x00\x00\x00\x01\x00\x00"], ids=["hangs-up", "child-dies-mid-reply"])
 def test_broken_server_falls_back_to_evaluating_here(env, reply):
     """A server that never says it forked, or whose child dies before its exit code."""
     path = socket_path(env)
@@ -133,6 +134,32 @@ def test_call_sees_the_callers_directory_and_environment(env, tmp_path):
         assert r.returncode == 0 and "--fail-open" in r.stderr
         assert hook(e, "claude", "not json").returncode == 2
         assert ", 3 calls answered" in control(e, "status").stdout
+
+
+def test_ctrl_c_reaches_the_child(env):
+    """The terminal sends SIGINT to the caller; the child (in the server's session) must
+    stop too, and the caller exits as an interrupted process does."""
+    with hook_server(env) as e:
+        server_pid = int(control(e, "status").stdout.split("pid ")[1].split(",")[0])
+        caller = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "claude"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        assert wait_for(lambda: len(children(server_pid)) == 1)  # the child waits for its stdin
+        caller.send_signal(signal.SIGINT)
+        assert caller.wait(30) == 130
+        assert wait_for(lambda: not children(server_pid))
+        caller.stdin.close()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
 
 
 def test_idle_server_exits_and_removes_its_socket(env):

@@ -134,10 +134,15 @@ def run_in_server(entry: str, argv: list[str]) -> int | None:
         rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
         sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
         sock.shutdown(_socket.SHUT_WR)
-        if _recv_exactly(sock, 2) != b"ok":  # the child runs: from here on it owns stdio
+        ack = _recv_exactly(sock, 6)  # b"ok" and the child's pid: from here on it owns stdio
+        if ack is None or ack[:2] != b"ok":
             return None
         sock.settimeout(None)
-        code = _recv_exactly(sock, 4)
+        try:
+            code = _recv_exactly(sock, 4)
+        except KeyboardInterrupt:  # Ctrl-C reaches this process, not the child: pass it on
+            os.kill(int.from_bytes(ack[2:], "big"), 2)  # SIGINT (no `signal` import for a constant)
+            code = _recv_exactly(sock, 4)
     except OSError:  # no server, refused, a stale socket, no fork in time
         return None
     finally:

@@ -158,8 +158,10 @@ def child(conn: socket.socket, fds: list[int], fields: list[bytes]) -> None:
         os.chdir(cwd)
         sys.argv = argv.split("\0")
         conn.settimeout(None)
-        conn.sendall(b"ok")
+        conn.sendall(b"ok" + os.getpid().to_bytes(4, "big"))
         code = run_entry(entry, sys.argv[1:])
+    except KeyboardInterrupt:  # Ctrl-C passed on by the caller: exit as an interrupted process does
+        code = 130
     except BaseException:  # noqa: BLE001 - a child must always report, never return to the loop
         import traceback
 
