@@ -479,12 +479,9 @@ class DocumentScanner:
         if entries is None:
             entries = self._in_play(self.compiled.gated_request, seg, present, Channel.REQUEST)
         for request in requests:
-            for rule, entry in entries:
-                try:
-                    for hit in entry.matcher.match(request):
-                        self._report(rule, seg, hit, taken, session)
-                except TimeoutError:
-                    self._timed_out(rule, seg)
+            events: list[_Event] = []
+            _match_into(events, request, entries)
+            self._replay(seg, events, taken, session)
             if session is not None and self.compiled.sequence and _is_step_source(seg):
                 step = self._step_name(request)
                 if step and not self._rejected(request, seg):
