@@ -10,8 +10,9 @@ import sys
 import click
 
 from vitana_guard.cli import main
+from vitana_guard.hooks import AGENTS
 
-AGENT_CHOICE = click.Choice(("claude", "gemini", "codex"))
+AGENT_CHOICE = click.Choice(AGENTS)
 
 
 @main.group()
@@ -33,7 +34,7 @@ def _agent_command(agent: str):
     return run
 
 
-for _name in ("claude", "gemini", "codex"):
+for _name in AGENTS:
     _agent_command(_name)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sys
 
+from vitana_guard.hooks import AGENTS
+
 SERVED = ("diff", "commit-msg")
-AGENTS = ("claude", "gemini", "codex")
 
 
 def main() -> None:

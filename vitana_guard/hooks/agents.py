@@ -18,10 +18,9 @@ import json
 import os
 import sys
 
-from vitana_guard.hooks import state
+from vitana_guard.hooks import AGENTS, state
 from vitana_guard.hooks.core import Call, Item, Verdict
 
-AGENTS = ("claude", "gemini", "codex")
 USAGE = "usage: python -m vitana_guard.hooks {claude|gemini|codex} [--fail-open] [--audit-log FILE]"
 
 SHELL_TOOLS = frozenset({
