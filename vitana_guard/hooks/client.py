@@ -82,8 +82,20 @@ def build_id(package: str = PACKAGE_DIR) -> str:
     return f"{h:016x}"
 
 
+_installation_id: str | None = None
+
+
+def installation_id() -> str:
+    """`build_id` of this package, worked out once per process: a server keeps the id
+    of the code it loaded, and its children inherit it."""
+    global _installation_id
+    if _installation_id is None:
+        _installation_id = build_id()
+    return _installation_id
+
+
 def socket_path() -> str | None:
-    path = os.path.join(socket_dir(), f"vg-{build_id()}.sock")
+    path = os.path.join(socket_dir(), f"vg-{installation_id()}.sock")
     return path if len(path.encode()) < 100 else None  # sun_path holds 108 bytes
 
 

@@ -4,8 +4,9 @@ pending tool call (replaying the session's earlier gateway steps first).
 
 Cache: `$XDG_CACHE_HOME/vitana-guard/pack-<key>.pickle` (+ `.prefilter.json`). The key
 is a sha256 over the bytes of every rule file of the shipped pack, the project config
-file found from the call's `cwd` (path and bytes), the engine's source files (size and
-mtime) and the Python version; extra rule directories named by the config are verified
+file found from the call's `cwd` (path and bytes) and the installation's code
+(`client.installation_id`: interpreter, package path, every source file's size and
+mtime; the id the fork server is addressed by); extra rule directories named by the config are verified
 by content on every load. Editing a rule therefore changes the key.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vitana_guard.hooks import state
+from vitana_guard.hooks import client, state
 
 CACHE_VERSION = "1"
 CONFIG_NAMES = (".vitana-guard.yaml", ".vitana-guard.yml")
@@ -91,11 +92,7 @@ def cache_key(config: Path | None) -> str:
             h.update(os.path.basename(path).encode() + b"\0" + f.read() + b"\0")
     if config is not None:
         h.update(str(config).encode() + b"\0" + config.read_bytes() + b"\0")
-    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for sub in ("engine", "engine/matchers", "normalize", "."):
-        for path in _files(os.path.join(pkg, sub), ".py"):
-            st = os.stat(path)
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    h.update(client.installation_id().encode())  # the code the pickle was made with
     return h.hexdigest()[:40]
 
 
