@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ def run_cli(*args: str, cwd: str | os.PathLike, timeout: float = 120, env: dict 
         timeout=timeout,
         env=full_env,
     )
+
+
+def wait_for(predicate, seconds: float = 30.0) -> bool:
+    """Poll `predicate` until it holds (True) or `seconds` pass (False): for what a
+    background process does on its own time."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def write(path: Path, text: str | bytes) -> Path:

@@ -8,11 +8,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+from conftest import wait_for
 
 GW = "https://gateway-q74ibpv6ia-uc.a.run.app"
 CREATE_PR = (f"curl -s -X POST {GW}/api/v1/github/create-pr -H 'Content-Type: application/json' -d "
@@ -74,14 +74,9 @@ def hook_server(env):
     e = {**env, "VITANA_GUARD_SERVER": "1", "XDG_RUNTIME_DIR": runtime}
     server = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "serve", "--idle", "120"], env=e)
     try:
-        for _ in range(200):
-            status = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "status"], capture_output=True,
-                                    text=True, env=e, timeout=30)
-            if status.returncode == 0:
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError(f"hook server did not start: {status.stdout}")
+        status = [sys.executable, "-m", "vitana_guard.hooks", "status"]
+        assert wait_for(lambda: subprocess.run(status, capture_output=True, env=e, timeout=30).returncode == 0, 20), \
+            "hook server did not start"
         yield e
     finally:
         server.terminate()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_for
 from test_hooks import claude, claude_deny, hook, hook_server
 
 from vitana_guard.hooks import client
@@ -50,15 +51,6 @@ def socket_path(env) -> Path:
         os.environ["XDG_RUNTIME_DIR"] = saved if saved is not None else ""
         if saved is None:
             del os.environ["XDG_RUNTIME_DIR"]
-
-
-def wait_for(predicate, seconds=20.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_first_call_is_answered_here_and_starts_a_server(env):

@@ -14,12 +14,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import pytest
-
 import pre_commit  # noqa: F401  (the test extras install it; no skip: a missing pre-commit fails)
+import pytest
+from conftest import wait_for
 
 from vitana_guard.hooks.client import encode
 
@@ -129,15 +128,6 @@ def server_status(path: Path) -> str:
         sock.sendall(encode([b"status"]))
         sock.shutdown(socket.SHUT_WR)
         return sock.recv(4096).decode()
-
-
-def wait_for(predicate, seconds: float = 30.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_files_hook(project: Path, hook_repo: Path, pc_home: Path):
