@@ -264,7 +264,7 @@ def _worker(candidate: Candidate) -> FileResult:
 
 def run_local(pack, options, agent, candidates: list[Candidate], jobs: int) -> Iterator[FileResult]:
     """FileResults in candidate order, from `jobs` processes (0: all cores)."""
-    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    jobs = pipeline.worker_count(jobs)
     if jobs <= 1 or len(candidates) < 2:
         for c in candidates:
             yield audit_file(pack, options, agent, c)

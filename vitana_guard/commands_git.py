@@ -522,7 +522,9 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     or, with jobs > 1, by worker processes that each take consecutive parts of the chain.
     Workers only scan; what is reported once (a finding at the commit that introduced it)
     is decided by the caller over all commits in order, as in a serial run."""
-    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    from vitana_guard.pipeline import worker_count
+
+    jobs = worker_count(jobs)
     chain = gitsrc.first_parent_chain(root, revs) if jobs > 1 else []
     if len(chain) < 2 * _CHUNK_MIN:
         yield from _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective)

@@ -214,8 +214,13 @@ def config_digest(options: ScanOptions) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def worker_count(jobs: int) -> int:
+    """What `--jobs N` means everywhere: N processes, 0 for one per core."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
 def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
-    jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
+    jobs = worker_count(options.jobs)
     if jobs <= 1 or len(entries) < 2:
         # one file: the workers share its ranges instead (a big transcript)
         options = replace(options, file_jobs=jobs)
