@@ -1369,18 +1369,22 @@ def statements_at(text: str, offsets: list[int]) -> list[tuple[int, int]] | None
     if joined is None:
         return None
     starts = [s for s, _ in joined]
-    n = len(text)
     out: list[tuple[int, int]] = []
     for p in sorted(offsets):
         if out and p < out[-1][1]:
             continue  # in the statement found last
-        i = bisect_right(starts, p) - 1
-        if i >= 0 and p < joined[i][1]:
-            out.append(joined[i])
-        else:
-            eol = text.find("\n", p)
-            out.append((text.rfind("\n", 0, p) + 1, n if eol < 0 else eol + 1))
+        out.append(_statement_of(text, joined, starts, p))
     return out
+
+
+def _statement_of(text: str, joined: list[tuple[int, int]], starts: list[int], p: int) -> tuple[int, int]:
+    """The statement holding offset `p`: one of `joined` (whose starts are `starts`),
+    else the line around it."""
+    i = bisect_right(starts, p) - 1
+    if i >= 0 and p < joined[i][1]:
+        return joined[i]
+    eol = text.find("\n", p)
+    return text.rfind("\n", 0, p) + 1, len(text) if eol < 0 else eol + 1
 
 
 def _joined_statements(text: str) -> list[tuple[int, int]] | None:
@@ -1448,13 +1452,7 @@ def _join_case_blocks(text: str, joined: list[tuple[int, int]]) -> list[tuple[in
     n = len(text)
     # the statements holding a word, with every joined one: a statement between
     # them holds no word and joins the block it is in, if any
-    marked = set(joined)
-    for p, _ in words:
-        i = bisect_right(starts, p) - 1
-        if i >= 0 and p < joined[i][1]:
-            continue
-        eol = text.find("\n", p)
-        marked.add((text.rfind("\n", 0, p) + 1, n if eol < 0 else eol + 1))
+    marked = set(joined) | {_statement_of(text, joined, starts, p) for p, _ in words}
     out: list[tuple[int, int]] = []
     depth = 0
     k = 0
