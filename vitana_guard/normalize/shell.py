@@ -169,9 +169,14 @@ def plain_lines(text: str) -> list[tuple[int, int]] | None:
         return None
     if not all(_plain_first(m.group(1)) for m in _PLAIN_FIRST.finditer(text)):
         return None
-    lengths = map(len, text.split("\n"))
-    starts = list(accumulate(map(add, lengths, repeat(1)), initial=0))
-    return [(s, min(e, len(text))) for s, e in zip(starts, starts[1:]) if s < len(text)]
+    starts = line_starts(text)
+    return [(s, e) for s, e in zip(starts, [*starts[1:], len(text)]) if s < len(text)]
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset of every line's start (one per item of `text.split("\\n")`), without
+    a Python step per line."""
+    return list(accumulate(map(add, map(len, text.split("\n")[:-1]), repeat(1)), initial=0))
 
 
 def _plain_commands(text: str, s: int, e: int, out: list[Command]) -> bool:

@@ -18,11 +18,10 @@ import posixpath
 import re
 import shlex
 from functools import cached_property
-from itertools import accumulate, repeat
-from operator import add
 from typing import Iterator
 
 from vitana_guard.model import Channel, Origin, Segment
+from vitana_guard.normalize.shell import line_starts
 
 __all__ = ["KINDS", "file_kind", "segments"]
 
@@ -107,9 +106,8 @@ class _Text:
     @cached_property
     def starts(self) -> list[int]:
         """Offset of every line start; computed on first use (a file that is one
-        prose segment needs none), without a Python step per line."""
-        lengths = map(len, self.text.split("\n")[:-1])
-        return list(accumulate(map(add, lengths, repeat(1)), initial=0))
+        prose segment needs none)."""
+        return line_starts(self.text)
 
     def pos(self, offset: int) -> tuple[int, int]:
         if offset == 0:
