@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 
-import _profiling  # benchmarks/_profiling.py, beside this script
+import _common  # benchmarks/_common.py, beside this script
 
 ENV = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
 LINES = [
@@ -92,7 +92,7 @@ def profile_history(repo: str, top: int) -> str:
         profiler.disable()
     finally:
         os.chdir(old)
-    return _profiling.report(profiler, top)
+    return _common.profile_report(profiler, top)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,8 @@ import tempfile
 import time
 import uuid
 
+import _common  # benchmarks/_common.py, beside this script
+
 GW = "https://gateway-q74ibpv6ia-uc.a.run.app"
 CALLS = {
     "clean": ["ls -la", "git status", "pytest -q tests", "cat README.md", "npm test"],
@@ -44,6 +46,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         base = {**os.environ, "XDG_STATE_HOME": f"{tmp}/state", "XDG_CACHE_HOME": f"{tmp}/cache",
                 "XDG_RUNTIME_DIR": tmp, "VITANA_GUARD_SERVER": "1"}
+        base.pop("CI", None)  # a server never starts on CI: the server rows would measure none
         for label, (argv, extra) in ENTRY.items():
             env = {**base, **extra}
             # warm up: the first call ever compiles the rules; it also starts the server
@@ -65,14 +68,7 @@ def main() -> None:
             for kind, xs in times.items():
                 print(f"    {kind:<10} n={len(xs):<4} median {statistics.median(xs):6.1f} ms  p95 {pct(xs, .95):6.1f} ms")
         subprocess.run(HOOK[:-1] + ["stop"], capture_output=True, env=base)
-    base_start = min(timed([sys.executable, "-c", "pass"]) for _ in range(20))
-    print(f"python -c pass (interpreter start, the floor): {base_start:.1f} ms")
-
-
-def timed(argv: list[str]) -> float:
-    t = time.perf_counter()
-    subprocess.run(argv, capture_output=True)
-    return (time.perf_counter() - t) * 1000
+    print(f"python -c pass (interpreter start, the floor): {_common.interpreter_start_ms(20):.1f} ms")
 
 
 def payload(command: str, session: str = "bench") -> dict:

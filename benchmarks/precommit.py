@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import _common  # benchmarks/_common.py, beside this script
+
 ENV = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="b",
            GIT_AUTHOR_EMAIL="b@example.com", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@example.com")
 KINDS = {
@@ -80,16 +82,9 @@ def main() -> None:
                   f"{statistics.median(times):.1f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms, "
                   f"min {times[0]:.1f} ms ({a.runs} runs; output: {warm.stdout.strip()[:40]!r})")
             subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "stop"], env=env, capture_output=True)
-        floor = min(_timed([sys.executable, "-c", "pass"]) for _ in range(10))
-        print(f"python -c pass (interpreter start): {floor:.1f} ms")
+        print(f"python -c pass (interpreter start): {_common.interpreter_start_ms():.1f} ms")
     finally:
         shutil.rmtree(repo, ignore_errors=True)
-
-
-def _timed(argv: list[str]) -> float:
-    t = time.perf_counter()
-    subprocess.run(argv, capture_output=True)
-    return (time.perf_counter() - t) * 1000
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 
-import _profiling  # benchmarks/_profiling.py, beside this script
+import _common  # benchmarks/_common.py, beside this script
 from pathlib import Path
 
 CANONICAL = "https://gateway-q74ibpv6ia-uc.a.run.app"
@@ -233,7 +233,7 @@ def profile_scan(tree: Path, top: int) -> str:
     profiler.enable()
     scan_paths([str(tree)], options, pack, root=str(tree))
     profiler.disable()
-    return _profiling.report(profiler, top)
+    return _common.profile_report(profiler, top)
 
 
 def main(argv: list[str] | None = None) -> int:
