@@ -840,8 +840,7 @@ def _do_markdown(t: _Text) -> None:
         j = k + 1
         while j < n:
             cl = lines[j][1]
-            cq = _MD_QUOTE.match(cl)
-            cm = _MD_CLOSE.match(cl, cq.end() if cq else 0)
+            cm = _MD_CLOSE.match(cl, _quote_width(cl))
             if cm and cm.group(1)[0] == fence[0] and len(cm.group(1)) >= len(fence):
                 break
             j += 1
@@ -865,12 +864,17 @@ def _md_fence_candidates(t: _Text) -> list[int]:
 
 def _md_fence(line: str) -> tuple[int, re.Match] | None:
     """(container prefix width, fence match) when `line` opens a fenced block."""
-    q = _MD_QUOTE.match(line)
-    prefix = q.end() if q else 0
+    prefix = _quote_width(line)
     fm = _MD_FENCE.match(line, prefix)
     if fm and not (fm.group(2)[0] == "`" and "`" in fm.group(3)):
         return prefix, fm
     return None
+
+
+def _quote_width(line: str) -> int:
+    """The width of a line's blockquote markers (`> `), 0 without."""
+    q = _MD_QUOTE.match(line)
+    return q.end() if q else 0
 
 
 def _md_prose(t: _Text, lines: list[tuple[int, str]]) -> None:
@@ -896,8 +900,7 @@ def _md_block(t: _Text, block: list[tuple[int, str]], prefix: int, fence_indent:
     leads = []
     for _, line in block:
         if line.strip():
-            q = _MD_QUOTE.match(line)
-            p = q.end() if q else 0
+            p = _quote_width(line)
             if p != prefix:
                 prefix = 0
                 fence_indent = 0
