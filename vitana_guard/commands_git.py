@@ -39,7 +39,7 @@ class _Run:
     def __init__(self, config_path, select, ignore, fail_on, no_ignore, start=".", baseline=None):
         from vitana_guard import baseline as baselinemod
         from vitana_guard import config as configmod
-        from vitana_guard.pipeline import _compiled, load_for, utc_now
+        from vitana_guard.pipeline import compiled_for, load_for, utc_now
 
         # --baseline: read first, so a malformed file fails before any work
         self.baseline = baselinemod.load(baseline) if baseline else None
@@ -49,7 +49,7 @@ class _Run:
         self.cfg = configmod.load(config_path or configmod.discover(start))
         self.pack = load_for(self.cfg)
         self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
-        self.compiled = _compiled(self.pack, self.options)
+        self.compiled = compiled_for(self.pack, self.options)
         from vitana_guard.engine.rules import change_dates
 
         self._change_dates = change_dates(self.pack.policy, self.cfg.parameter_changes)
@@ -88,12 +88,12 @@ class _Run:
     def period(self, day: date):
         """(pack, compiled) with the parameters in force on `day`: one per period
         between the dates on which parameters change."""
-        from vitana_guard.pipeline import _compiled, load_for
+        from vitana_guard.pipeline import compiled_for, load_for
 
         start = max((d for d in self._change_dates if d <= day), default=None)
         if start not in self._periods:
             pack = load_for(self.cfg, as_of=start or date(1970, 1, 1))
-            self._periods[start] = (pack, _compiled(pack, self.options))
+            self._periods[start] = (pack, compiled_for(pack, self.options))
         return self._periods[start]
 
     def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None, period=None):

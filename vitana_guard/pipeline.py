@@ -54,7 +54,7 @@ def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> t
     if entry.path.endswith(".jsonl") and _is_guard_log(entry.path):
         items = list(guardlog.read(entry.path, entry.display_path, pack, options.selection))
         return [i for i in items if isinstance(i, Finding)], [i for i in items if isinstance(i, Notice)], entry.size
-    scanner = DocumentScanner(pack, _compiled(pack, options), no_ignore=options.no_ignore)
+    scanner = DocumentScanner(pack, compiled_for(pack, options), no_ignore=options.no_ignore)
     scanner.feed(document_segments(pack, entry, options))
     found, notices = scanner.finish()
     return found, notices, entry.size
@@ -114,7 +114,8 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
 _COMPILED: dict[tuple, object] = {}
 
 
-def _compiled(pack: RulePack, options: ScanOptions):
+def compiled_for(pack: RulePack, options: ScanOptions):
+    """The pack compiled for the options' rule selection, once per process."""
     key = (pack.digest, options.selection)
     if key not in _COMPILED:
         _COMPILED[key] = compile_pack(pack, options.selection)

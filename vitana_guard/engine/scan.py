@@ -412,7 +412,7 @@ class DocumentScanner:
         for rule, entry in self.compiled.command_any:
             matcher = entry.matcher
             # a program that is no launcher matches or not by its name alone
-            if id(entry) in eligible and (base in matcher.launchers or matcher._program_matches(base, ())):
+            if id(entry) in eligible and (base in matcher.launchers or matcher.program_matches(base, ())):
                 plan.append((rule, entry))
         return plan
 

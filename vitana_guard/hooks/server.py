@@ -123,11 +123,11 @@ def warm(entry: bytes, cwd: str) -> None:
             DocumentScanner(engine.pack, engine.compiled)
         else:
             from vitana_guard import config as configmod
-            from vitana_guard.pipeline import ScanOptions, _compiled, load_for
+            from vitana_guard.pipeline import ScanOptions, compiled_for, load_for
 
             cfg = configmod.load(configmod.discover(cwd))
             pack = load_for(cfg)
-            DocumentScanner(pack, _compiled(pack, ScanOptions(select=cfg.select, ignore=cfg.ignore)))
+            DocumentScanner(pack, compiled_for(pack, ScanOptions(select=cfg.select, ignore=cfg.ignore)))
     except Exception:  # noqa: BLE001, S110 - see above
         pass
 

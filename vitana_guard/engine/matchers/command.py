@@ -99,7 +99,7 @@ class CommandMatcher:
         if any(w.value in HELP_FLAGS for w in argv[1:]):
             return
         program = argv[0].value.rsplit("/", 1)[-1]
-        if not self._program_matches(program, argv):
+        if not self.program_matches(program, argv):
             return
         after = _match_words(argv, self.words, self.optional_words)
         if after is None:
@@ -120,7 +120,9 @@ class CommandMatcher:
                 return
         yield Hit(command.start, command.end, {"program": program, "focus": focus.value if focus else ""})
 
-    def _program_matches(self, program: str, argv: tuple[Word, ...]) -> bool:
+    def program_matches(self, program: str, argv: tuple[Word, ...]) -> bool:
+        """Whether a command run as `program` (with `argv`) is one this matcher names
+        (the scanner asks with no argv to plan which entries a program can reach)."""
         if program in self.programs:
             return True
         if self.program_globs and _glob_match(program, self.program_globs):
