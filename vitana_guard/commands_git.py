@@ -557,27 +557,33 @@ def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
     return scanned, run.tally()
 
 
-# blob names asked of `git cat-file` at once: one round trip serves many small commits
+# files scanned per batch: their missing contents are asked of `git cat-file` at once
 _BLOB_BATCH = 200
+# file diffs held per batch, whatever the prefilter keeps (they rebuild older versions)
+_DIFF_BATCH = 5000
 
 
 def _scan_commits(run: _Run, root: str, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
                   effective: date | None) -> Iterator[_Scanned]:
     """Each commit's message and added lines scanned, in the order given."""
+    from vitana_guard.sources.versions import Versions
+
     with gitsrc.BlobReader(root) as blobs:
-        for batch in _batches(run, commits, pinned, effective):
-            names = [d.new_blob or "" for _, todo in batch for d, _ in todo]
-            contents = iter(blobs.read_many(names))
+        versions = Versions(blobs)
+        for batch, diffs in _batches(run, commits, pinned, effective):
+            contents = versions.contents(diffs, {id(d) for _, todo in batch for d, _ in todo})
             for scanned, todo in batch:
-                _scan_files(run, root, scanned, [(d, lines, next(contents)) for d, lines in todo])
+                _scan_files(run, root, scanned, [(d, lines, contents[id(d)]) for d, lines in todo])
                 yield scanned
 
 
 def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | None,
-             effective: date | None) -> Iterator[list[tuple[_Scanned, list]]]:
+             effective: date | None) -> Iterator[tuple[list[tuple[_Scanned, list]], list[gitsrc.FileDiff]]]:
     """Runs of commits, each with the files whose added lines pass the keyword prefilter,
-    cut so that a run needs about _BLOB_BATCH blobs."""
+    cut so that a run scans about _BLOB_BATCH files; with them every file diff of the run,
+    newest first."""
     batch: list[tuple[_Scanned, list]] = []
+    diffs: list[gitsrc.FileDiff] = []
     wanted = 0
     for c in commits:
         when = pinned or datetime.fromtimestamp(c.time, timezone.utc).date()
@@ -587,14 +593,15 @@ def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | Non
         scanned = _Scanned(c, when, in_force, touched)
         if in_force:
             scanned.messages = _scan_message(run, c, run.period(when))
+        diffs += c.files
         c.files = []
         batch.append((scanned, todo))
         wanted += len(todo)
-        if wanted >= _BLOB_BATCH:
-            yield batch
-            batch, wanted = [], 0
+        if wanted >= _BLOB_BATCH or len(diffs) >= _DIFF_BATCH:
+            yield batch, diffs
+            batch, diffs, wanted = [], [], 0
     if batch:
-        yield batch
+        yield batch, diffs
 
 
 def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.FileDiff, set[int]]]:

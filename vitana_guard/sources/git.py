@@ -162,10 +162,14 @@ class FileDiff:
 
     old_path: str | None = None
     new_path: str | None = None
-    new_blob: str | None = None  # full sha with --full-index, else abbreviated or None
+    old_blob: str | None = None  # full shas with --full-index, else abbreviated or None
+    new_blob: str | None = None
     new_mode: str | None = None
     added: dict[int, str] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    # (index of the hunk's first new line, its count of new lines, its old lines as
+    # bytes): enough to rebuild the old version from the new one (sources/versions.py)
+    hunks: list[tuple[int, int, list[bytes]]] = field(default_factory=list)
     binary: bool = False
     is_new: bool = False
     is_deleted: bool = False
@@ -207,8 +211,12 @@ def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None)
         if m and current is not None:
             old_left = int(m.group(2)) if m.group(2) is not None else 1
             new_left = int(m.group(4)) if m.group(4) is not None else 1
+            new_start = int(m.group(3))
+            old_lines: list[bytes] = []
+            # git numbers an empty new side by the line it follows
+            current.hunks.append((new_start - 1 if new_left else new_start, new_left, old_lines))
             # the hunk's lines; a line that cannot be one ends it early and is read as a header
-            raw = _hunk(it, current, old_left, new_left, int(m.group(3)))
+            raw = _hunk(it, current, old_left, new_left, new_start, old_lines)
             if raw is None:
                 raw = next(it, None)
             continue
@@ -235,11 +243,14 @@ def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None)
         yield current
 
 
-def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, new_line: int) -> bytes | None:
-    """Reads the lines of one hunk into `current`, counting them so that a removed line
-    reading `--- x` is not taken for a header. Returns the line that ended a malformed
-    hunk early (None when the hunk or the input ended)."""
+def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, new_line: int,
+          old_lines: list[bytes]) -> bytes | None:
+    """Reads the lines of one hunk into `current` (and its old side, raw, into
+    `old_lines`), counting them so that a removed line reading `--- x` is not taken for
+    a header. Returns the line that ended a malformed hunk early (None when the hunk or
+    the input ended)."""
     added, deleted = current.added, current.deleted
+    last_old = False  # whether the line before a "\\ No newline" marker was an old one
     while old_left > 0 or new_left > 0:
         raw = next(it, None)
         if raw is None:
@@ -253,16 +264,30 @@ def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, 
                 added[new_line] = body.decode("utf-8", "replace")
                 new_line += 1
                 new_left -= 1
+                last_old = False
             else:
                 deleted.append(body.decode("utf-8", "replace"))
+                old_lines.append(raw[1:])
                 old_left -= 1
+                last_old = True
         elif c == b" " or raw in (b"\n", b""):
+            old_lines.append(raw[1:] if c == b" " else b"\n")
             new_line += 1
             new_left -= 1
             old_left -= 1
-        elif c != b"\\":
+            last_old = True
+        elif c == b"\\":  # "\\ No newline at end of file": about the line before
+            if last_old:
+                old_lines[-1] = old_lines[-1].removesuffix(b"\n")
+        else:
             return raw
-    return None
+    # the marker may also follow the hunk's last line
+    raw = next(it, None)
+    if raw is not None and raw[:1] == b"\\":
+        if last_old:
+            old_lines[-1] = old_lines[-1].removesuffix(b"\n")
+        return None
+    return raw
 
 
 def _header_line(current: FileDiff, raw: bytes) -> None:
@@ -278,7 +303,8 @@ def _header_line(current: FileDiff, raw: bytes) -> None:
     if line.startswith(b"index "):
         parts = line[6:].split()
         if parts and b".." in parts[0]:
-            current.new_blob = parts[0].split(b"..", 1)[1].decode()
+            old, new = parts[0].split(b"..", 1)
+            current.old_blob, current.new_blob = old.decode(), new.decode()
         if len(parts) > 1:
             current.new_mode = parts[1].decode()
     elif line.startswith(b"new file mode "):

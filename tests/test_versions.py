@@ -1,0 +1,140 @@
+"""History rebuilds older file versions from `git log -p -U0` instead of reading each blob:
+every rebuilt content must be byte for byte what git stores."""
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_git import commit, g, repo, write  # noqa: F401  (repo is a fixture)
+from vitana_guard.sources import git as gitsrc
+from vitana_guard.sources.versions import Versions, object_id
+
+
+def blob(repo: Path, oid: str) -> bytes:
+    return subprocess.run(["git", "cat-file", "blob", oid], cwd=repo, capture_output=True, check=True).stdout
+
+
+def all_diffs(repo: Path) -> list[gitsrc.FileDiff]:
+    out: list[gitsrc.FileDiff] = []
+    for c in gitsrc.walk_history(str(repo), ["HEAD"]):
+        out += c.files
+    return out
+
+
+def rebuild(repo: Path, diffs: list[gitsrc.FileDiff], batch: int = 1000, **kw) -> tuple[Versions, dict[int, bytes | None]]:
+    """Contents of every text diff's new side, asked for in batches as `history` does."""
+    got: dict[int, bytes | None] = {}
+    with gitsrc.BlobReader(str(repo)) as reader:
+        versions = Versions(reader, **kw)
+        for i in range(0, len(diffs), batch):
+            part = diffs[i : i + batch]
+            got.update(versions.contents(part, {id(d) for d in part if d.lintable}))
+    return versions, got
+
+
+def test_object_id_is_gits():
+    assert object_id(b"") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+    assert object_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+def test_edge_cases_rebuild_exactly(repo: Path):
+    steps = [
+        {"a.sh": "one\ntwo\nthree\n", "doc.md": "# t\n", "crlf.txt": "x\r\ny\r\n"},
+        {"a.sh": "zero\none\nthree\nfour"},                      # insert, delete, no newline at end
+        {"a.sh": "zero\none\nthree\nfour\n", "crlf.txt": "x\r\nz\r\ny\r\n"},  # newline back
+        {"a.sh": "--- x\n+++ y\none\n", "doc.md": "# t\n\n\n- item\n"},  # lines that look like headers
+        {"doc.md": None},                                              # deleted
+        {"doc.md": "# back\n", "a.sh": "\n\n--- x\n"},                 # re-created
+        {"a.sh": "only\n"},
+        {"a.sh": "only"},                                              # only the final newline goes
+    ]
+    for n, step in enumerate(steps):
+        for path, text in step.items():
+            if text is None:
+                (repo / path).unlink()
+            else:
+                write(repo, path, text)
+        commit(repo, f"step {n}")
+    diffs = all_diffs(repo)
+    versions, got = rebuild(repo, diffs)
+    wanted = [d for d in diffs if d.lintable]
+    assert wanted and all(got[id(d)] == blob(repo, d.new_blob) for d in wanted)
+    assert versions.rebuilt > 0
+    # a path is read once, at its newest version; the deletion gives doc.md's last content
+    assert versions.read <= 3
+
+
+def test_random_histories_rebuild_exactly(repo: Path):
+    rnd = random.Random(518)
+    words = ["gcloud run deploy", "echo ok", "", "  indented", "docker push x", "\\", "--- a", "+++ b", "@@ -1 +1 @@"]
+    files = {f"f{k}.sh": [] for k in range(4)}
+    for n in range(60):
+        for name in rnd.sample(sorted(files), rnd.randint(1, 3)):
+            body = files[name]
+            for _ in range(rnd.randint(0, 4)):
+                body.insert(rnd.randint(0, len(body)), rnd.choice(words))
+            for _ in range(rnd.randint(0, 2)):
+                if body:
+                    del body[rnd.randrange(len(body))]
+            end = "" if rnd.random() < 0.2 else "\n"
+            write(repo, name, "\n".join(body) + end if body else "")
+        commit(repo, f"c{n}")
+    diffs = all_diffs(repo)
+    versions, got = rebuild(repo, diffs, batch=25)
+    wanted = [d for d in diffs if d.lintable]
+    assert len(wanted) > 50
+    assert all(got[id(d)] == blob(repo, d.new_blob) for d in wanted)
+    assert versions.read <= len(files) + 2 and versions.rebuilt >= len(wanted) - versions.read
+
+
+def test_a_patch_that_does_not_rebuild_costs_a_read_not_a_wrong_content(repo: Path):
+    write(repo, "a.sh", "one\n")
+    commit(repo, "one")
+    write(repo, "a.sh", "one\ntwo\n")
+    commit(repo, "two")
+    write(repo, "a.sh", "one\ntwo\nthree\n")
+    commit(repo, "three")
+    diffs = all_diffs(repo)
+    start, count, old = diffs[0].hunks[0]
+    diffs[0].hunks[0] = (start, count, [b"tampered\n"])  # the newest diff now rebuilds a wrong parent
+    versions, got = rebuild(repo, diffs)
+    assert [got[id(d)] for d in diffs] == [b"one\ntwo\nthree\n", b"one\ntwo\n", b"one\n"]
+    assert versions.read == 2  # the newest version, and the one the bad patch could not give
+
+
+def test_over_budget_versions_are_read_again(repo: Path):
+    for n in range(5):
+        write(repo, "a.sh", "".join(f"line {k}\n" for k in range(n + 1)))
+        commit(repo, f"c{n}")
+    diffs = all_diffs(repo)
+    versions, got = rebuild(repo, diffs, batch=1, budget=0)
+    assert all(got[id(d)] == blob(repo, d.new_blob) for d in diffs)
+    assert versions.read == 5 and versions.rebuilt == 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch):
+    """A violation added deep in a file's history is found at its commit and line, by a
+    serial run and by workers that each start their part of the chain with a read."""
+    from test_git import _history_result, _workers_only
+
+    from vitana_guard import commands_git
+
+    write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(20)))
+    commit(repo, "base")
+    write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(10)) + "gcloud run deploy api --source .\n"
+          + "".join(f"echo step {k}\n" for k in range(10, 20)))
+    bad = commit(repo, "bad")
+    for n in range(6):
+        text = (repo / "deploy.sh").read_text()
+        write(repo, "deploy.sh", f"gcloud auth list {n}\n" + text)
+        commit(repo, f"later {n}")
+    if jobs > 1:
+        monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)
+        _workers_only(monkeypatch)
+    result = _history_result(repo, monkeypatch, jobs)
+    assert [(f.path, f.line, f.rule_id, f.commit) for f in result.findings] == [("deploy.sh", 11, "VG101", bad)]
+    assert result.files_scanned == 7  # every version but the first: their added lines name gcloud
