@@ -31,6 +31,7 @@ _GIT = ["git", "-c", "core.quotepath=off", "-c", "diff.noprefix=false", "-c", "d
         "-c", "color.ui=never", "-c", "log.showSignature=false"]
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _COMMIT_MARK = b"\x01vg-commit "
+_NAMING = (b"+++ ", b"rename ", b"copy ")  # header lines that name a diff's paths
 
 
 class GitError(UsageError):
@@ -201,46 +202,64 @@ def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None)
     """The parser proper. Stops (without consuming more) when a line starts with `stop`
     outside a hunk; that line is stored in pending[0]."""
     current: FileDiff | None = None
+    header = b""  # the `diff --git` line's paths: used only when no ---/+++ line names them
     raw = next(it, None)
     while raw is not None:
-        if stop is not None and raw.startswith(stop):
+        c = raw[:1]
+        if c == b"@":
+            m = _HUNK.match(raw)
+            if m and current is not None:
+                old_left = int(m.group(2)) if m.group(2) is not None else 1
+                new_left = int(m.group(4)) if m.group(4) is not None else 1
+                new_start = int(m.group(3))
+                old_lines: list[bytes] = []
+                # git numbers an empty new side by the line it follows
+                current.hunks.append((new_start - 1 if new_left else new_start, new_left, old_lines))
+                # the hunk's lines; a line that cannot be one ends it early and is read as a header
+                raw = _hunk(it, current, old_left, new_left, new_start, old_lines)
+                if raw is None:
+                    raw = next(it, None)
+                continue
+        elif stop is not None and raw.startswith(stop):
             if pending is not None:
                 pending.append(raw)
             break
-        m = _HUNK.match(raw) if raw[:2] == b"@@" else None
-        if m and current is not None:
-            old_left = int(m.group(2)) if m.group(2) is not None else 1
-            new_left = int(m.group(4)) if m.group(4) is not None else 1
-            new_start = int(m.group(3))
-            old_lines: list[bytes] = []
-            # git numbers an empty new side by the line it follows
-            current.hunks.append((new_start - 1 if new_left else new_start, new_left, old_lines))
-            # the hunk's lines; a line that cannot be one ends it early and is read as a header
-            raw = _hunk(it, current, old_left, new_left, new_start, old_lines)
-            if raw is None:
-                raw = next(it, None)
-            continue
-        if raw.startswith(b"diff --git "):
+        if c == b"d" and raw.startswith(b"diff --git "):
             if current is not None:
-                yield current
+                yield _named(current, header)
             current = FileDiff()
-            current.old_path, current.new_path = _header_paths(raw[len(b"diff --git "):])
-        elif raw.startswith(b"--- "):
+            header = raw[len(b"diff --git "):]
+        elif c == b"-" and raw.startswith(b"--- "):
             if current is None or current.added or current.deleted:
                 if current is not None:
-                    yield current
-                current = FileDiff()
+                    yield _named(current, header)
+                current, header = FileDiff(), b""
             name = raw[4:].rstrip(b"\n")
             if name.rstrip(b"\t\r") == b"/dev/null":
                 current.is_new = True
                 current.old_path = None
             else:
                 current.old_path = _strip_prefix(unquote_path(name), "a/")
-        elif current is not None and not raw.startswith(b"\\"):  # "\ No newline at end of file"
+            header = b""
+        elif current is not None and c != b"\\":  # "\\ No newline at end of file"
             _header_line(current, raw)
+            if raw.startswith(_NAMING):
+                header = b""
         raw = next(it, None)
     if current is not None:
-        yield current
+        yield _named(current, header)
+
+
+def _named(current: FileDiff, header: bytes) -> FileDiff:
+    """A file diff whose paths only its `diff --git` line gives (no ---/+++ lines:
+    binary, mode or empty-file changes) takes them from there."""
+    if header:
+        old, new = _header_paths(header)
+        if not current.is_new:
+            current.old_path = old
+        if not current.is_deleted:
+            current.new_path = new
+    return current
 
 
 def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, new_line: int,
