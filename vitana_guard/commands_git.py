@@ -380,8 +380,9 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
 @click.argument("rev_range", required=False)
 @click.option("--policy-date", metavar="YYYY-MM-DD",
               help="Judge every commit by the policy in force on this date (default: each commit's own date).")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
-              help="Processes that scan parts of the history in parallel (0: all cores).")
+@click.option("--jobs", "-j", type=int, default=0, show_default=True,
+              help="Processes that scan parts of the history in parallel (0: all cores; "
+                   "histories under 200 commits are scanned in one).")
 @report_options
 def history_command(rev_range, policy_date, jobs, fmt, output, select, ignore, fail_on, config_path, no_ignore,
                     show_suppressed, color, exit_zero, baseline):
@@ -513,8 +514,10 @@ def _direct_commit(vg106, root: str, c: gitsrc.CommitDiff, touched: str | None) 
     )
 
 
-# commits per part of the chain a worker scans: parts enough to keep every worker busy to
-# the end, each big enough that starting its git processes does not count
+# commits per part of the chain a worker scans. Each part starts cold (its own git
+# processes, each file's newest version read whole), so two parts per worker: fewer
+# cost more at the end (the newest commits' files are the biggest), more cost their
+# start-up (measured on the 5,000-commit benchmark: 8 parts 1.6 s, 4 parts 1.3-1.5 s)
 _CHUNK_MIN = 100
 
 
@@ -533,7 +536,7 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
         return
     from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
 
-    size = max(_CHUNK_MIN, -(-len(chain) // (jobs * 4)))
+    size = max(_CHUNK_MIN, -(-len(chain) // (jobs * 2)))
     chunks = [chain[i : i + size] for i in range(0, len(chain), size)]
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_init_worker,
                              initargs=(run, root, pinned, effective)) as pool:

@@ -216,8 +216,14 @@ def config_digest(options: ScanOptions) -> str:
 
 
 def worker_count(jobs: int) -> int:
-    """What `--jobs N` means everywhere: N processes, 0 for one per core."""
-    return jobs if jobs > 0 else (os.cpu_count() or 1)
+    """What `--jobs N` means everywhere: N processes, 0 for one per core this process
+    may run on (a container's CPU set, not the host's count)."""
+    if jobs > 0:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
