@@ -199,6 +199,26 @@ def test_url_placeholders_are_unknown(gateway_urls, text):
     assert url_hits(gateway_urls, text) == []
 
 
+@pytest.mark.parametrize(
+    "text, url",
+    [
+        ("curl http://[gateway-7bq3mm2ncd-uc.a.run.app/x", "http://[gateway-7bq3mm2ncd-uc.a.run.app/x"),
+        ("see https://u:p@[gateway.example.com]:99999999/", "https://u:p@[gateway.example.com"),  # URLs end at "]"
+    ],
+)
+def test_url_that_urllib_rejects_is_judged_not_a_crash(gateway_urls, text, url):
+    """urlsplit raises on a stray `[`: the scan of a file holding one used to end in a traceback."""
+    assert url_hits(gateway_urls, text) == [url]
+
+
+def test_feature_check_of_a_malformed_url_is_no_step(params):
+    from vitana_guard.engine import gateway
+    from vitana_guard.model import Request
+
+    assert not gateway.is_feature_check(Request("GET", "http://[gateway/api/x", 0, 1), params)
+    assert gateway.is_feature_check(Request("GET", params["gateway_url"] + "/api/v1/items", 0, 1), params)
+
+
 # -- payload matcher -----------------------------------------------------------------
 
 

@@ -38,5 +38,8 @@ def is_feature_check(request: Request, params: dict) -> bool:
     if request.method != "GET":
         return False
     gateway = urlsplit(params["gateway_url"])
-    url = urlsplit(request.url if "://" in request.url else "https://" + request.url)
-    return url.hostname == gateway.hostname and url.path.startswith("/api/")
+    try:
+        url = urlsplit(request.url if "://" in request.url else "https://" + request.url)
+        return url.hostname == gateway.hostname and url.path.startswith("/api/")
+    except ValueError:  # not a URL urllib can read (a stray "["): not the gateway
+        return False

@@ -4,6 +4,7 @@ URLs holding placeholders (`<ID>`, `{GATEWAY_URL}`, `$VAR`) are unknown values."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ _URL_TAIL = re.compile(r"""[^\s'"<>`\\)\]}|,;]+""")
 _HOST_HEAD = re.compile(r"[A-Za-z0-9.-]+\Z")
 _PLACEHOLDER = re.compile(r"[<>{}$]")
 _RUN_APP = re.compile(r"\.run\.app", re.IGNORECASE)
+_BAD_AUTHORITY = re.compile(r"^\[|\]?(?::\d*)?$")  # brackets and a port around a host
 
 
 def find_urls(text: str) -> Iterator[tuple[int, int, str]]:
@@ -68,21 +70,35 @@ class UrlMatcher:
 
     def match(self, text: str) -> Iterator[Hit]:
         for start, end, url in find_urls(text):
-            has_scheme = "://" in url
-            parts = urlsplit(url if has_scheme else "https://" + url)
-            host = (parts.hostname or "").lower()
-            if not host or _PLACEHOLDER.search(url.split("/", 3)[2] if has_scheme else url.split("/", 1)[0]):
+            scheme, host = _origin(url)
+            if not host:
                 continue
             if not (
                 any(c in host for c in self.host_contains)
                 or (self.host_regex is not None and self.host_regex.search(host, timeout=REGEX_TIMEOUT))
             ):
                 continue
-            if has_scheme and (parts.scheme.lower(), host) in self.allow:
+            if scheme and (scheme, host) in self.allow:
                 continue
-            if not has_scheme and host in self.allow_hosts:
+            if not scheme and host in self.allow_hosts:
                 continue
             yield Hit(start, end, {"url": url, "host": host})
+
+
+@lru_cache(maxsize=4096)  # documents repeat their URLs, and urlsplit is the costly step
+def _origin(url: str) -> tuple[str, str]:
+    """(scheme lowered, "" for a bare host; host lowered, "" when there is none or it
+    holds a placeholder)."""
+    has_scheme = "://" in url
+    authority = url.split("/", 3)[2] if has_scheme else url.split("/", 1)[0]
+    if _PLACEHOLDER.search(authority):
+        return "", ""
+    try:
+        parts = urlsplit(url if has_scheme else "https://" + url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[host/…": no valid IPv6 literal, but a host all the same
+        host = _BAD_AUTHORITY.sub("", authority.rsplit("@", 1)[-1]).lower()
+    return (url.split(":", 1)[0].lower() if has_scheme else ""), host
 
 
 def compile(spec: dict, params: dict, where: str, line: int | None) -> UrlMatcher:
