@@ -167,3 +167,47 @@ def test_a_run_that_timed_out_is_matched_again_next_time(monkeypatch):
     assert not found and [n.path for n in notices] == ["a.sh"]
     found, notices = scan("b.sh")
     assert [f.rule_id for f in found] == ["VG103"] and not notices
+
+
+SCRIPT_PIECES = [  # whole statements, some over several lines, as scripts hold them
+    "gcloud run deploy gw --source .", "docker push gcr.io/x/gw:1", "./scripts/deploy.sh gw", "echo deploy",
+    "gcloud auth list", "curl -X POST https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy/service -d '{}'",
+    "if true; then\n  docker push gcr.io/x/gw:2\nfi", "case $x in\n  a) gcloud run deploy a ;;\n  *) true ;;\nesac",
+    "cat <<EOF\ngcloud run deploy quoted\nEOF", "bash <<'X'\n./scripts/deploy.sh inner\nX",
+    "echo 'open\ngcloud run deploy in-quotes'", 'echo "two\nlines" && docker push gcr.io/x/gw:3',
+    "gcloud run \\\n  deploy svc", "# gcloud run deploy", "git push origin main", "npm ci", "",
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_focused_scan_finds_what_a_whole_scan_finds_on_the_focus_lines(seed):
+    """`diff` and `history` scan only the statements at the added lines: on those lines
+    they must report exactly what scanning the whole file reports."""
+    import random
+
+    from vitana_guard.engine.rules import load_pack
+    from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
+    from vitana_guard.sources import classify
+
+    pack = load_pack()
+    compiled = compile_pack(pack, Selection())
+    rnd = random.Random(seed)
+    checked = 0
+    for _ in range(150):
+        text = "\n".join(rnd.choice(SCRIPT_PIECES) for _ in range(rnd.randint(40, 160))) + "\n"
+        lines = text.count("\n")
+        focus = frozenset(rnd.sample(range(1, lines + 1), rnd.randint(1, 6)))
+
+        def found(focus_lines):
+            scanner = DocumentScanner(pack, compiled, focus=focus_lines)
+            scanner.feed(classify.segments("ship.sh", text))
+            return scanner.finish()[0]
+
+        def on_focus(findings):
+            return sorted((f.rule_id, f.line, f.column, f.end_line, f.end_column) for f in findings
+                          if any(n in focus for n in range(f.line, max(f.line, f.end_line) + 1)))
+
+        whole = on_focus(found(None))
+        assert on_focus(found(focus)) == whole, (focus, text)
+        checked += bool(whole)
+    assert checked > 20  # the focus lines often hold findings

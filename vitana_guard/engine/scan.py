@@ -426,9 +426,16 @@ class DocumentScanner:
         if (len(text) < _WHOLE_PARSE_BELOW and self.focus is None) or (wants_requests and seg.origin.session):
             return whole
         keywords = self._statement_keywords(eligible, wants_requests)
+        lines_kept = len(lowered) == len(text) and (keywords is None or not any(k == "" or "\n" in k for k in keywords))
+        if self.focus is not None and lines_kept:
+            # the statements at the focus lines (few), then those of them holding a keyword
+            spans = shell.statements_at(text, self._focus_offsets(seg))
+            if spans is not None and keywords is not None:
+                spans = [(s, e) for s, e in spans if any(k in lowered[s:e] for k in keywords)]
+            return whole if spans is None else shell.runs(spans)
         if keywords is None:
             spans = shell.statements(text)
-        elif len(lowered) == len(text) and not any(k == "" or "\n" in k for k in keywords):
+        elif lines_kept:
             # offsets in `lowered` are offsets in `text`, and no keyword crosses a line
             spans = shell.statements_at(text, _line_hits(lowered, keywords))
         else:
@@ -462,6 +469,14 @@ class DocumentScanner:
             if any(n in focus for n in range(line, last + 1)):
                 kept.append((s, e))
         return kept
+
+    def _focus_offsets(self, seg: Segment) -> list[int]:
+        """Where each focus line within the segment starts in its text (its lines are
+        the source's, in order, from its first)."""
+        first = seg.position(0)[0]
+        starts = shell.line_starts(seg.text)
+        size = len(seg.text)
+        return sorted(starts[k] for n in self.focus or () if 0 <= (k := n - first) < len(starts) and starts[k] < size)
 
     def _touches_focus(self, seg: Segment) -> bool:
         """Whether the segment spans a focus line."""
