@@ -16,14 +16,16 @@ from typing import Sequence
 
 from vitana_guard.sources.git import BlobReader, FileDiff
 
-# bytes of rebuilt versions kept between batches; beyond it the oldest are read again
-_BUDGET = 128 << 20
+# memory for versions kept between batches; beyond it the oldest are read again
+_BUDGET = 64 << 20
+_LINE_OVERHEAD = 41  # bytes a line costs beside its content (a bytes object, a list slot)
 
 
 def object_id(data: bytes, length: int = 40) -> str:
     """The id git gives a blob with this content (SHA-1, or SHA-256 for 64-digit ids)."""
     digest = hashlib.sha1 if length == 40 else hashlib.sha256
-    return digest(b"blob %d\0" % len(data) + data).hexdigest()
+    # an object name, not a security check (FIPS builds refuse SHA-1 otherwise)
+    return digest(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _rebuildable(d: FileDiff) -> bool:
@@ -111,7 +113,7 @@ class Versions:
 
     def _keep(self, oid: str, lines: list[bytes]) -> None:
         self._take(oid)
-        size = sum(map(len, lines))
+        size = sum(map(len, lines)) + _LINE_OVERHEAD * len(lines)
         self._lines[oid] = lines
         self._size[oid] = size
         self._held += size
@@ -119,5 +121,7 @@ class Versions:
     def _trim(self) -> None:
         """Drops the versions kept longest once over budget (between batches, so that a
         batch's plan holds)."""
-        while self._held > self._budget and self._lines:
-            self._take(next(iter(self._lines)))
+        for oid in list(self._lines) if self._held > self._budget else ():
+            if self._held <= self._budget:
+                break
+            self._take(oid)
