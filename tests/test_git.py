@@ -477,3 +477,31 @@ def test_history_jobs_apply_each_commits_parameters(repo: Path, monkeypatch):
     monkeypatch.setattr(commands_git, "_CHUNK_MIN", 1)
     _workers_only(monkeypatch)
     assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
+
+
+# --------------------------------------------------------------------------- vendored files
+
+
+VENDORED = {"node_modules/tool/ship.sh": DEPLOY, "package-lock.json": '{"x": "https://gateway-7bq3mm2ncd-uc.a.run.app"}\n',
+            "web/app.min.js": 'fetch("https://gateway-7bq3mm2ncd-uc.a.run.app/x")\n', "legacy/old.sh": DEPLOY,
+            "ci/ship.sh": DEPLOY}
+
+
+@pytest.mark.parametrize("command", [["history"], ["diff", "HEAD~1..HEAD"], ["diff", "--staged"]])
+def test_diff_and_history_skip_what_scan_skips(repo: Path, command: list[str]):
+    """Vendored, generated, lock and `exclude`d files are passed over as `scan` passes
+    them over when it walks a tree (counted per reason); --include-vendored lints them."""
+    write(repo, ".vitana-guard.yaml", 'exclude: ["legacy/**"]\n')
+    commit(repo, "config")
+    for path, text in VENDORED.items():
+        write(repo, path, text)
+    if command != ["diff", "--staged"]:
+        commit(repo, "vendor")
+    else:
+        g(repo, "add", "-A")
+    code, report, _ = vg(repo, *command)
+    assert code == 1 and found(report) == [("ci/ship.sh", 1, "VG101")]
+    assert report["summary"]["skipped"] == {"vendored": 1, "lockfile": 1, "generated": 1, "excluded": 1}
+    code, report, _ = vg(repo, *command, "--include-vendored")
+    assert {f[0] for f in found(report)} == set(VENDORED) - {"legacy/old.sh"}
+    assert report["summary"]["skipped"] == {"excluded": 1}

@@ -62,10 +62,14 @@ def report_options(f):
     return f
 
 
+include_vendored_option = click.option("--include-vendored", is_flag=True,
+                                       help="Also lint node_modules/, vendor/, minified and lock files.")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @report_options
-@click.option("--include-vendored", is_flag=True, help="Also scan node_modules/, vendor/, minified and lock files.")
+@include_vendored_option
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help="Files scanned in parallel (0: all cores).")
 @click.option("--transcript-format", type=click.Choice(("claude", "codex", "gemini", "openai", "text")),

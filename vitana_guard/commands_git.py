@@ -23,9 +23,11 @@ from typing import Iterable, Iterator
 
 import click
 
-from vitana_guard.cli import _emit, _options, main, report_options
+from vitana_guard.cli import _emit, _options, include_vendored_option, main, report_options
 from vitana_guard.errors import UsageError
 from vitana_guard.model import Finding, Notice, ScanResult
+from vitana_guard.pathglob import compile_globs
+from vitana_guard.sources import files
 from vitana_guard.sources import git as gitsrc
 
 DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
@@ -48,6 +50,9 @@ class _Run:
         self.occurrence: dict[tuple, int] = {}  # baseline occurrence indexes over whole files (diff, history)
 
         self.cfg = configmod.load(config_path or configmod.discover(start))
+        # the files `scan` passes over when it walks a tree, passed over here too
+        self.include_vendored = self.cfg.include_vendored
+        self.excluded = compile_globs(self.cfg.exclude)
         self.pack = load_for(self.cfg)
         self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
         self.compiled = compiled_for(self.pack, self.options)
@@ -119,14 +124,22 @@ class _Run:
 
     def added(self, diffs, moved):
         """(file diff, its new added line numbers) for each text file a change adds lines
-        to; binary files are counted as skipped."""
+        to; binary, vendored, generated, lock and excluded files are counted as skipped."""
         for d in diffs:
             if d.binary:
                 self.skip("binary")
+            elif d.lintable and (reason := self.skip_reason(d.new_path)):
+                self.skip(reason)
             elif d.lintable:
                 lines = gitsrc.new_lines(d, moved)
                 if lines:
                     yield d, lines
+
+    def skip_reason(self, path: str) -> str | None:
+        """Why a file at this repository path is not linted, as `scan` would skip it."""
+        if self.excluded is not None and self.excluded.match(path):
+            return "excluded"
+        return None if self.include_vendored else files.skip_reason_for(path.split("/"))
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -269,9 +282,10 @@ def commit_msg(message_file, fmt, output, select, ignore, fail_on, config_path, 
               help="Read a unified diff from FILE ('-': stdin) instead of asking git.")
 @click.option("--pre-push", is_flag=True,
               help="Lint PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF (pre-commit's pre-push stage).")
+@include_vendored_option
 @report_options
-def diff_command(rev_range, staged, patch_file, pre_push, fmt, output, select, ignore, fail_on, config_path,
-                 no_ignore, show_suppressed, color, exit_zero, baseline):
+def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt, output, select, ignore, fail_on,
+                 config_path, no_ignore, show_suppressed, color, exit_zero, baseline):
     """Lint only the lines a change adds.
 
     \b
@@ -284,6 +298,7 @@ def diff_command(rev_range, staged, patch_file, pre_push, fmt, output, select, i
     if sum(bool(x) for x in (patch_file, pre_push, staged and not rev_range)) > 1:
         raise UsageError("--patch, --pre-push and --staged are exclusive")
     run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
+    run.include_vendored |= include_vendored
     if patch_file:
         _emit(_diff_patch(run, patch_file), fmt, output, color, show_suppressed, exit_zero)
         return
@@ -383,9 +398,10 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
 @click.option("--jobs", "-j", type=int, default=0, show_default=True,
               help="Processes that scan parts of the history in parallel (0: all cores; "
                    "histories under 200 commits are scanned in one).")
+@include_vendored_option
 @report_options
-def history_command(rev_range, policy_date, jobs, fmt, output, select, ignore, fail_on, config_path, no_ignore,
-                    show_suppressed, color, exit_zero, baseline):
+def history_command(rev_range, policy_date, jobs, include_vendored, fmt, output, select, ignore, fail_on, config_path,
+                    no_ignore, show_suppressed, color, exit_zero, baseline):
     """Lint every commit's additions and message (default: all of HEAD's history).
 
     Each violation is reported once, at the commit that added it (its path and line in
@@ -399,6 +415,7 @@ def history_command(rev_range, policy_date, jobs, fmt, output, select, ignore, f
         except ValueError:
             raise UsageError(f"--policy-date: '{policy_date}' is not a date (YYYY-MM-DD)") from None
     run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
+    run.include_vendored |= include_vendored
     root = gitsrc.repo_root(os.getcwd())
     head = gitsrc.head_commit(root)
     if rev_range:

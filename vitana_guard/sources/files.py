@@ -24,6 +24,7 @@ __all__ = [
     "discover",
     "read_text",
     "skip_reason",
+    "skip_reason_for",
     "BINARY_MESSAGE",
     "MAX_BYTES",
     "VENDORED_DIRS",
@@ -80,8 +81,9 @@ class FileEntry:
 # --------------------------------------------------------------------------- discovery
 
 
-def _skip_reason_for(rel_parts: list[str]) -> str | None:
-    """Why a file at `rel_parts` (path parts under the walked directory) is skipped."""
+def skip_reason_for(rel_parts: list[str]) -> str | None:
+    """Why a file at `rel_parts` (path parts under the walked directory, or in a
+    repository for `diff` and `history`) is skipped unless vendored files are asked for."""
     name = rel_parts[-1]
     for part in rel_parts[:-1]:
         if part in VENDORED_DIRS:
@@ -218,7 +220,7 @@ def discover(
             count("excluded")
             return
         if rel_parts is not None and not include_vendored:
-            reason = _skip_reason_for(rel_parts)
+            reason = skip_reason_for(rel_parts)
             if reason:
                 count(reason)
                 return
