@@ -274,11 +274,11 @@ class DocumentScanner:
             return
         origin = seg.origin
         session = self._sessions.setdefault(origin.session, _Session()) if origin.session else None
-        lowered = text.lower()
-        if "vitana-guard:" in lowered:
+        if "vitana-guard:" in text:  # the directive is written in lower case (see _DIRECTIVE)
             self._collect_directives(seg)
         if self.focus is not None and not self._touches_focus(seg):
             return
+        lowered = text.lower()
         present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
