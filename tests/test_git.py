@@ -505,3 +505,18 @@ def test_diff_and_history_skip_what_scan_skips(repo: Path, command: list[str]):
     code, report, _ = vg(repo, *command, "--include-vendored")
     assert {f[0] for f in found(report)} == set(VENDORED) - {"legacy/old.sh"}
     assert report["summary"]["skipped"] == {"excluded": 1}
+
+
+def test_a_line_moved_out_of_a_skipped_file_is_new(repo: Path):
+    """A line deleted from a vendored file was never linted there: where it lands it is new
+    (a line moved between two linted files is not)."""
+    # different enough from ci/ship.sh that git sees no rename (-M): deletions and additions
+    write(repo, "node_modules/tool/ship.sh", DEPLOY + "".join(f"echo vendored {i}\n" for i in range(12)))
+    write(repo, "ci/old.sh", "docker push img\n" + "".join(f"echo old {i}\n" for i in range(12)))
+    commit(repo, "base")
+    (repo / "node_modules/tool/ship.sh").unlink()
+    (repo / "ci/old.sh").unlink()
+    write(repo, "ci/ship.sh", DEPLOY + "docker push img\n")
+    commit(repo, "move")
+    code, report, _ = vg(repo, "diff", "HEAD~1..HEAD")
+    assert code == 1 and found(report) == [("ci/ship.sh", 1, "VG101")]

@@ -39,7 +39,8 @@ DEFAULT_MERGE_SERVICE = ("GitHub", "web-flow")
 class _Run:
     """Config, pack and compiled selection of one invocation."""
 
-    def __init__(self, config_path, select, ignore, fail_on, no_ignore, start=".", baseline=None):
+    def __init__(self, config_path, select, ignore, fail_on, no_ignore, start=".", baseline=None,
+                 include_vendored=False):
         from vitana_guard import baseline as baselinemod
         from vitana_guard import config as configmod
         from vitana_guard.pipeline import compiled_for, load_for, utc_now
@@ -51,7 +52,7 @@ class _Run:
 
         self.cfg = configmod.load(config_path or configmod.discover(start))
         # the files `scan` passes over when it walks a tree, passed over here too
-        self.include_vendored = self.cfg.include_vendored
+        self.include_vendored = include_vendored or self.cfg.include_vendored
         self.excluded = compile_globs(self.cfg.exclude)
         self.pack = load_for(self.cfg)
         self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
@@ -122,18 +123,25 @@ class _Run:
         keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
         return keep, notices
 
-    def added(self, diffs, moved):
+    def added(self, diffs: list[gitsrc.FileDiff]) -> Iterator[tuple[gitsrc.FileDiff, set[int]]]:
         """(file diff, its new added line numbers) for each text file a change adds lines
-        to; binary, vendored, generated, lock and excluded files are counted as skipped."""
+        to; binary, vendored, generated, lock and excluded files are counted as skipped.
+        A line is not new when the change deletes it elsewhere (it moved), unless from a
+        skipped file: a line never linted where it was is new where it lands."""
+        linted = []
         for d in diffs:
+            path = d.new_path or d.old_path
+            reason = self.skip_reason(path) if path else None
             if d.binary:
                 self.skip("binary")
-            elif d.lintable and (reason := self.skip_reason(d.new_path)):
-                self.skip(reason)
+            elif reason is None:
+                linted.append(d)
             elif d.lintable:
-                lines = gitsrc.new_lines(d, moved)
-                if lines:
-                    yield d, lines
+                self.skip(reason)
+        moved = gitsrc.moved_lines(linted)
+        for d in linted:
+            if d.lintable and (lines := gitsrc.new_lines(d, moved)):
+                yield d, lines
 
     def skip_reason(self, path: str) -> str | None:
         """Why a file at this repository path is not linted, as `scan` would skip it."""
@@ -297,8 +305,7 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
     """
     if sum(bool(x) for x in (patch_file, pre_push, staged and not rev_range)) > 1:
         raise UsageError("--patch, --pre-push and --staged are exclusive")
-    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
-    run.include_vendored |= include_vendored
+    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline, include_vendored=include_vendored)
     if patch_file:
         _emit(_diff_patch(run, patch_file), fmt, output, color, show_suppressed, exit_zero)
         return
@@ -335,11 +342,10 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
     p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M",
                     *args, "--"], root)
     diffs = list(gitsrc.parse_patch(p.stdout.splitlines(keepends=True)))
-    moved = gitsrc.moved_lines(diffs)
     findings: list[Finding] = []
     notices: list[Notice] = []
     with gitsrc.BlobReader(root) as blobs:
-        for d, lines in run.added(diffs, moved):
+        for d, lines in run.added(diffs):
             display = _display(root, d.new_path)
             if worktree:
                 try:
@@ -375,10 +381,9 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
     diffs = list(gitsrc.parse_patch(data.splitlines(keepends=True)))
     if data.strip() and not diffs:
         raise UsageError("not a unified diff (no ---/+++ or diff --git headers)", patch_file)
-    moved = gitsrc.moved_lines(diffs)
     findings: list[Finding] = []
     notices: list[Notice] = []
-    for d, lines in run.added(diffs, moved):
+    for d, lines in run.added(diffs):
         # the new content as far as the patch knows it: added lines in place, the rest blank
         top = max(d.added)
         text = "\n".join(d.added.get(n, "") for n in range(1, top + 1)) + "\n"
@@ -414,8 +419,7 @@ def history_command(rev_range, policy_date, jobs, include_vendored, fmt, output,
             pinned = date.fromisoformat(policy_date)
         except ValueError:
             raise UsageError(f"--policy-date: '{policy_date}' is not a date (YYYY-MM-DD)") from None
-    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline)
-    run.include_vendored |= include_vendored
+    run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline, include_vendored=include_vendored)
     root = gitsrc.repo_root(os.getcwd())
     head = gitsrc.head_commit(root)
     if rev_range:
@@ -628,8 +632,7 @@ def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | Non
 
 def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.FileDiff, set[int]]]:
     """The files whose new added lines hold a keyword: the others cannot add a finding."""
-    moved = gitsrc.moved_lines(diffs)
-    return [(d, lines) for d, lines in run.added(diffs, moved)
+    return [(d, lines) for d, lines in run.added(diffs)
             if run.wanted("\n".join(d.added[n] for n in lines), "text")]
 
 
