@@ -329,6 +329,14 @@ def test_unknown_pyproject_key_exits_2_with_file_and_line(workdir):
         ("parameters:\n  gateway: https://x\n", "unknown parameter 'gateway'"),
         ("select: [VG1\n", "invalid YAML"),
         ("- VG1\n", ":1: configuration must be a mapping"),
+        # YAML that PyYAML parses but cannot build, or that has no end: once a traceback
+        ("parameter-changes:\n  - from: 2020-13-45\n    parameters: {}\n", ":2: invalid YAML: month must be in 1..12"),
+        ("select: !!int x\n", ":1: invalid YAML: invalid literal for int()"),
+        ("select: &a [*a]\n", ":1: invalid YAML: an alias refers to a value that contains it"),
+        ("select: " + "[" * 20000 + "]" * 20000 + "\n", ": invalid YAML: nested too deeply"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}' if i > 1 else '*a'] * 10)}]\n" for i in range(1, 7)),
+         "invalid YAML: over 100000 values once aliases are expanded"),
     ],
 )
 def test_bad_config_values_exit_2(workdir, text, expected):
