@@ -329,6 +329,14 @@ def test_unknown_pyproject_key_exits_2_with_file_and_line(workdir):
         ("parameters:\n  gateway: https://x\n", "unknown parameter 'gateway'"),
         ("select: [VG1\n", "invalid YAML"),
         ("- VG1\n", ":1: configuration must be a mapping"),
+        # YAML that PyYAML parses but cannot build, or that has no end: once a traceback
+        ("parameter-changes:\n  - from: 2020-13-45\n    parameters: {}\n", ":2: invalid YAML: month must be in 1..12"),
+        ("select: !!int x\n", ":1: invalid YAML: invalid literal for int()"),
+        ("select: &a [*a]\n", ":1: invalid YAML: an alias refers to a value that contains it"),
+        ("select: " + "[" * 20000 + "]" * 20000 + "\n", ": invalid YAML: nested too deeply"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}' if i > 1 else '*a'] * 10)}]\n" for i in range(1, 7)),
+         "invalid YAML: over 100000 values once aliases are expanded"),
     ],
 )
 def test_bad_config_values_exit_2(workdir, text, expected):
@@ -339,6 +347,37 @@ def test_bad_config_values_exit_2(workdir, text, expected):
     assert expected in proc.stderr
     assert "Traceback" not in proc.stderr
 
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        # each once a TypeError, ValueError, OSError or AttributeError traceback with exit 1
+        (".vitana-guard.yaml", "rules-dirs: [null]\n", ":1: 'rules-dirs' entries must be strings"),
+        (".vitana-guard.yaml", 'rules-dirs: ["a\\0b"]\n', ":1: 'rules-dirs' entry holds a NUL character"),
+        (".vitana-guard.yaml", f"rules-dirs: [{'x' * 5000}]\n", "cannot read rule directory: File name too long"),
+        (".vitana-guard.yaml", "exclude:\n  - a\n  - [b]\n", ":3: 'exclude' entries must be strings"),
+        (".vitana-guard.yaml", "per-path-ignores: {'*.md': {VG1: x}}\n", ":1: 'per-path-ignores' entries must be strings"),
+        (".vitana-guard.yaml", "parameter-changes:\n  - from: 2020-01-01 10:00:00\n    parameters: {}\n",
+         ":2: 'from' must be a date (YYYY-MM-DD), got the date and time"),
+        (".vitana-guard.yaml", "parameters: {gateway_url: 5}\n", "parameter 'gateway_url' must be a string"),
+        (".vitana-guard.yaml", "parameters: {gateway_url: 'http://[x'}\n", "parameter 'gateway_url': not a URL"),
+        (".vitana-guard.yaml", "parameters: {endpoints: {x: 5}}\n", "endpoint 'x' must be a mapping"),
+        (".vitana-guard.yaml", "parameters: {deploy_scripts: [null]}\n", "'deploy_scripts' must be a list of strings"),
+        (".vitana-guard.yaml", "parameters: {approval_pattern: '(?<'}\n", "'approval_pattern': invalid regex"),
+        ("pyproject.toml", "tool = 5  # not the [tool.vitana-guard] table\n", "[tool.vitana-guard] must be a table"),
+        ("pyproject.toml", "[tool.vitana-guard]\nselect = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML: nested too deeply"),
+        ("pyproject.toml", "[tool.vitana-guard]\nexclude = [{a = 1}]\n", ":2: 'exclude' entries must be strings"),
+    ],
+)
+def test_wrongly_typed_config_values_exit_2(workdir, name, text, expected):
+    cfg = write(workdir / name, text)
+    write(workdir / "ops.sh", DEPLOY)
+    # no pack cache: one built by older code for the same parameters would skip their checks
+    proc = run_cli("scan", cwd=workdir, env={"VITANA_GUARD_NO_CACHE": "1"})
+    assert (proc.returncode, proc.stderr.count("\n")) == (2, 1), proc.stderr
+    assert proc.stderr.startswith("vitana-guard: error: ") and expected in proc.stderr
+    assert str(cfg) in proc.stderr or "rule directory" in proc.stderr
 
 def test_config_parameters_and_per_path_ignores(workdir):
     write(

@@ -45,3 +45,19 @@ def test_warnings_let_through_are_active_and_bad_lines_reported(tmp_path):
     assert code == 2  # a line could not be read
     assert [(f["rule_id"], f["suppressed"]) for f in report["findings"]] == [("VG602", False)]
     assert [n["line"] for n in report["notices"]] == [2]
+
+
+def test_wrongly_typed_or_deep_lines_are_notices_not_tracebacks(tmp_path):
+    """A hand-edited log line (`rules` not a list, a dict for an id, JSON nested 100k deep)
+    is a notice naming its line; the good lines around it still count."""
+    good = {"time": "t", "agent": "claude", "session": "s1", "tool": "Bash", "tool_use_id": "toolu_1",
+            "rules": ["VG602"], "decision": "warn", "fingerprint": "ab"}
+    bad = [dict(good, rules=1.5), dict(good, rules=[["VG602"]]), dict(good, session={"id": 1})]
+    lines = [json.dumps(good)] + [json.dumps(b) for b in bad] + ["[" * 100_000 + "]" * 100_000]
+    (tmp_path / "audit.jsonl").write_text("\n".join(lines) + "\n")
+    code, report = scan(tmp_path, "audit.jsonl")
+    assert code == 2
+    assert [f["rule_id"] for f in report["findings"]] == ["VG602"]
+    assert [n["line"] for n in report["notices"]] == [2, 3, 4, 5]
+    assert "'rules' must be a list" in report["notices"][0]["message"]
+    assert "nested too deeply" in report["notices"][3]["message"]

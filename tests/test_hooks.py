@@ -220,6 +220,24 @@ def test_garbage_stdin_fails_closed(env, stdin):
     assert r.returncode == 2 and json.loads(r.stdout)["decision"] == "deny"
 
 
+
+@pytest.mark.parametrize("stdin, why", [
+    ("[" * 100_000 + "]" * 100_000, "stdin JSON is nested too deeply"),  # was RecursionError
+    (json.dumps(claude(tool="MultiEdit", tool_input={"file_path": "a.sh", "edits": 5})), "edits is not a list"),
+])
+def test_malformed_payload_is_bad_input_not_an_internal_error(env, stdin, why):
+    """Still denied (fail closed), but the reason says what is wrong with the payload."""
+    reason = claude_deny(hook(env, "claude", stdin))
+    assert why in reason and "internal error" not in reason
+
+
+def test_cwd_too_long_for_the_os_is_no_config(env):
+    """A cwd no directory can have (ENAMETOOLONG) was an internal error that denied every call."""
+    payload = claude("ls -la")
+    payload["cwd"] = "/" + "x" * 5000
+    r = hook(env, "claude", payload)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
 def test_fail_open_allows_garbage(env):
     r = hook(env, "claude", "garbage", "--fail-open")
     assert (r.returncode, r.stdout) == (0, "") and "fail-open" in r.stderr

@@ -94,6 +94,17 @@ def test_not_a_pull_request_event(tmp_path: Path):
     assert code == 2 and "not found" in err
 
 
+
+def test_event_json_python_cannot_read_is_an_error(tmp_path: Path):
+    """Valid JSON that json.loads still rejects (100k nested arrays: RecursionError; a
+    5000-digit number: ValueError) once ended `pr` in a traceback with exit 1."""
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "long.json").write_text('{"pull_request": {"number": %s}}' % ("9" * 5000))
+    for name, why in (("deep.json", "nested too deeply"), ("long.json", "digits")):
+        code, _, err = vg(tmp_path, "pr", "--event", name)
+        assert code == 2 and "Traceback" not in err, err
+        assert err.startswith(f"vitana-guard: error: {name}: not JSON this tool can read") and why in err
+
 def test_title_body_head_options(tmp_path: Path):
     (tmp_path / "body.md").write_text("Adds the tasks API.\n")
     code, report, _ = vg(tmp_path, "pr", "--title", "feat: tasks", "--body-file", "body.md", "--head", "tasks")

@@ -64,11 +64,7 @@ def load(path: str | Path | None) -> Config:
     path = Path(path)
     text = _read(path)
     if path.name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text).get("tool", {}).get("vitana-guard", {})
-        except tomllib.TOMLDecodeError as e:
-            raise UsageError(f"invalid TOML: {e}", str(path)) from None
-        lines = _toml_lines(text)
+        data, lines = _toml_section(text, str(path))
     else:
         data, lines = yamlfile.load(text, str(path))
         data = data or {}
@@ -80,6 +76,13 @@ def load(path: str | Path | None) -> Config:
             raise UsageError(f"unknown key '{key}' (known: {', '.join(KEYS)})", str(path), where)
         if not isinstance(value, KEYS[key]):
             raise UsageError(f"'{key}' must be a {KEYS[key].__name__}", str(path), where)
+        if key in _STRING_LISTS:
+            _check_strings(value, (key,), str(path), lines)
+    for glob, ids in data.get("per-path-ignores", {}).items():
+        _check_strings(ids if isinstance(ids, list) else [ids], ("per-path-ignores", glob), str(path), lines)
+    for i, d in enumerate(data.get("rules-dirs", ())):
+        if "\0" in str(d):  # pathlib refuses it with a ValueError
+            raise UsageError("'rules-dirs' entry holds a NUL character", str(path), yamlfile.line_of(lines, ("rules-dirs", i)))
     if data.get("fail-on") not in (None, "error", "warning", "note"):
         raise UsageError("'fail-on' must be error, warning or note", str(path), yamlfile.line_of(lines, ("fail-on",)))
     base = path.parent
@@ -90,13 +93,40 @@ def load(path: str | Path | None) -> Config:
         fail_on=data.get("fail-on"),
         per_path_ignores={str(k): tuple(map(str, v if isinstance(v, list) else [v])) for k, v in data.get("per-path-ignores", {}).items()},
         parameters=dict(data.get("parameters", {})),
-        rules_dirs=tuple(str((base / d).resolve()) for d in data.get("rules-dirs", ())),
+        rules_dirs=tuple(str((base / str(d)).resolve()) for d in data.get("rules-dirs", ())),
         exclude=tuple(map(str, data.get("exclude", ()))),
         include_vendored=bool(data.get("include-vendored", False)),
         merge_service=tuple(map(str, data.get("merge-service", ()))),
         parameter_changes=_changes(data.get("parameter-changes", []), str(path), lines),
         text=text,
     )
+
+
+_STRING_LISTS = ("select", "ignore", "rules-dirs", "exclude", "merge-service")
+
+
+def _check_strings(values: list, at: tuple, source: str, lines: yamlfile.Lines) -> None:
+    """Every item is a string (a number is taken as written: a directory named 2024);
+    null, true, a list or a mapping is a mistake that str() would hide."""
+    for i, item in enumerate(values):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            where = yamlfile.line_of(lines, at + (i,))
+            raise UsageError(f"'{at[0]}' entries must be strings, not {type(item).__name__} ({item!r:.60})", source, where)
+
+
+def _toml_section(text: str, source: str) -> tuple[Any, yamlfile.Lines]:
+    """`[tool.vitana-guard]` of a pyproject.toml ({} when absent) and its keys' lines."""
+    try:
+        data: Any = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"invalid TOML: {e}", source) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise UsageError("invalid TOML: nested too deeply", source) from None
+    for key in ("tool", "vitana-guard"):
+        data = data.get(key, {}) if isinstance(data, dict) else data
+    if not isinstance(data, dict):  # `tool = 5`: there is no [tool.vitana-guard] table
+        raise UsageError("[tool.vitana-guard] must be a table", source)
+    return data, _toml_lines(text)
 
 
 def _changes(raw: list, source: str, lines: yamlfile.Lines) -> tuple[tuple[Any, dict[str, Any]], ...]:
@@ -109,6 +139,8 @@ def _changes(raw: list, source: str, lines: yamlfile.Lines) -> tuple[tuple[Any, 
         if not isinstance(item, dict) or set(item) != {"from", "parameters"} or not isinstance(item["parameters"], dict):
             raise UsageError("each parameter change is {from: YYYY-MM-DD, parameters: {...}}", source, where)
         day = item["from"]
+        if isinstance(day, dt.datetime):  # a date and time: never compared with a commit's date
+            raise UsageError(f"'from' must be a date (YYYY-MM-DD), got the date and time {day.isoformat()}", source, where)
         if not isinstance(day, dt.date):
             try:
                 day = dt.date.fromisoformat(str(day))

@@ -139,6 +139,33 @@ def test_weird_shapes_do_not_raise(tmp_path):
         assert all(isinstance(x, (Segment, Notice)) for x in out)
 
 
+
+# a list or object where a string is expected once raised `unhashable type`: the whole
+# file's detection failed (claude), or the record (codex) or the rest of the file (gemini) was lost
+
+
+def test_unhashable_record_type_does_not_stop_detection(tmp_path):
+    data = b'{"type":["user"],"uuid":"w","sessionId":"s","message":{"content":"x"}}\n' + good(1)
+    (tmp_path / "w.jsonl").write_bytes(data)
+    got = list(read(str(tmp_path / "w.jsonl"), "w.jsonl"))  # format detected from the records
+    assert [s.text for s in segs(got, "command")] == ["make"] and notices(got) == []
+
+
+def test_unhashable_codex_type_is_an_unknown_record(tmp_path):
+    data = (b'{"type":{"k":1},"id":"x"}\n'
+            b'{"type":"function_call","name":"shell","call_id":"c1","arguments":"{\\"command\\":[\\"ls\\"]}"}\n')
+    got = run(tmp_path, "codex", data)
+    assert notices(got) == [] and [s.text for s in segs(got, "command")] == ["ls"]
+
+
+def test_gemini_rewind_to_a_list_is_a_notice(tmp_path):
+    data = (b'{"sessionId":"s","projectHash":"p"}\n{"id":"m1","type":"user","content":"hello"}\n'
+            b'{"$rewindTo":["m1"]}\n{"id":"m2","type":"user","content":"again"}\n')
+    got = run(tmp_path, "gemini", data)
+    (n,) = notices(got)
+    assert n.line == 3 and "$rewindTo is not a message id" in n.message
+    assert [s.text for s in segs(got)] == ["hello", "again"]
+
 def test_large_file_memory_stays_flat(tmp_path):
     p = tmp_path / "big.jsonl"
     one = good(0).decode()

@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import regex
+
 from vitana_guard import yamlfile
 from vitana_guard.engine.matchers import command, context, pattern, payload, require, sequence, url
 from vitana_guard.engine.params import render_value
@@ -188,12 +190,17 @@ def load_pack(
     for key, value in overrides.items():
         if key not in params:
             raise UsageError(f"unknown parameter '{key}' (known: {', '.join(sorted(params))})", parameters_source)
+        _check_parameter(key, value, params[key], parameters_source)
         params[key] = value
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
     files = sorted(p for p in base.glob("*.yaml") if p.name != POLICY_FILE)
     for d in extra_dirs:
         d = Path(d)
-        if not d.is_dir():
+        try:
+            found = d.is_dir()
+        except OSError as e:  # a name too long: pathlib raises what it does not expect
+            raise UsageError(f"cannot read rule directory: {e.strerror or e}", str(d)) from None
+        if not found:
             raise UsageError("rule directory not found", str(d))
         files.extend(sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
     rules: list[Rule] = []
@@ -214,6 +221,63 @@ def load_pack(
             rules.append(rule)
     rules.sort(key=lambda r: r.id)
     return RulePack(tuple(rules), params, dict(policy_doc.get("policy") or {}), digest.hexdigest(), tuple(warnings))
+
+
+def _check_parameter(key: str, value: Any, default: Any, source: str) -> None:
+    """An override has its default's shape (a string, a list of strings, a mapping) and
+    what the engine reads from it parses: the matchers assume both and would otherwise
+    fail mid-scan with a TypeError or a regex error."""
+    for kind, name in ((str, "a string"), (list, "a list"), (dict, "a mapping")):
+        if isinstance(default, kind) and not isinstance(value, kind):
+            raise UsageError(f"parameter '{key}' must be {name} like its default, not {type(value).__name__}", source)
+    if isinstance(default, list) and all(isinstance(d, str) for d in default):
+        bad = next((v for v in value if not isinstance(v, str)), "")
+        if not isinstance(bad, str):
+            raise UsageError(f"parameter '{key}' must be a list of strings, not one holding {bad!r:.60}", source)
+    check = _PARAMETER_CHECKS.get(key)
+    problem = check(value) if check else None
+    if problem:
+        raise UsageError(f"parameter '{key}': {problem}", source)
+
+
+def _url_problem(value: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(value)
+    except ValueError as e:
+        return f"not a URL ({e})"
+    return None
+
+
+def _regex_problem(value: str) -> str | None:
+    try:
+        regex.compile(value)
+    except regex.error as e:
+        return f"invalid regex: {e}"
+    return None
+
+
+def _endpoints_problem(value: dict) -> str | None:
+    """Each endpoint: {method, path, fields: {name: {type, equals}}} (gateway.py, payload.py)."""
+    for name, spec in value.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("method"), str) or not isinstance(spec.get("path"), str):
+            return f"endpoint '{name}' must be a mapping with a string 'method' and 'path'"
+        fields = spec.get("fields") or {}
+        if not isinstance(fields, dict) or not all(isinstance(f, dict) and isinstance(f.get("type", ""), str)
+                                                   for f in fields.values()):
+            return f"endpoint '{name}': 'fields' must map each field name to {{type: ..., equals: ...}}"
+    return None
+
+
+_PARAMETER_CHECKS = {
+    "gateway_url": _url_problem,
+    "endpoints": _endpoints_problem,
+    "vtid_pattern": _regex_problem,
+    "branch_pattern": _regex_problem,
+    "approval_pattern": _regex_problem,
+    "approval_negation": _regex_problem,
+}
 
 
 def load_rule_file(text: str, path: str, params: dict[str, Any]) -> list[Rule]:

@@ -46,6 +46,8 @@ def parse_call(agent: str, raw: str) -> Call:
         data = json.loads(raw)
     except ValueError as e:
         raise BadInput(f"stdin is not JSON: {e}") from None
+    except RecursionError:
+        raise BadInput("stdin JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadInput("stdin JSON is not an object")
     tool = data.get("tool_name")
@@ -73,7 +75,10 @@ def items_of(tool: str, args: dict) -> list[Item]:
     if base in WRITE_TOOLS:
         path = args.get("file_path") or args.get("path") or args.get("notebook_path")
         texts = [args.get(k) for k in ("content", "new_string", "new_source")]
-        texts += [e.get("new_string") for e in args.get("edits") or [] if isinstance(e, dict)]
+        edits = args.get("edits") or []
+        if not isinstance(edits, list):
+            raise BadInput(f"{tool} call's edits is not a list")
+        texts += [e.get("new_string") for e in edits if isinstance(e, dict)]
         texts = [t for t in texts if isinstance(t, str) and t]
         return [Item("file", t, str(path) if path else None) for t in texts]
     if base == "apply_patch":  # Codex: added lines per file of the patch

@@ -68,7 +68,10 @@ def discover_config(cwd: str | None) -> Path | None:
     if not cwd:
         return None
     here = Path(cwd)
-    if not here.is_dir():
+    try:
+        if not here.is_dir():
+            return None
+    except OSError:  # a name too long for the OS: no directory, so no config either
         return None
     for directory in (here, *here.parents):
         for name in CONFIG_NAMES:

@@ -44,10 +44,25 @@ def read(path: str, display: str, pack: RulePack, selection: Selection) -> Itera
                 record = json.loads(raw)
                 if not isinstance(record, dict) or not _KEYS <= record.keys():
                     raise ValueError("not a guard decision record")
+                _check_types(record)
+            except RecursionError:
+                yield Notice(f"guard log: line {line}: JSON nested too deeply", display, line)
+                continue
             except (ValueError, UnicodeDecodeError) as e:
                 yield Notice(f"guard log: line {line}: {e}", display, line)
                 continue
             yield from _findings(record, line, display, pack, selection)
+
+
+def _check_types(record: dict) -> None:
+    """Raise ValueError naming the first field whose type the hook never writes (an edited
+    or foreign line): `rules` is a list of rule IDs, the ids are strings or null."""
+    rules = record.get("rules")
+    if rules is not None and not (isinstance(rules, list) and all(isinstance(r, str) for r in rules)):
+        raise ValueError(f"'rules' must be a list of rule IDs, not {json.dumps(rules)[:80]}")
+    for key in ("session", "tool_use_id"):
+        if not isinstance(record.get(key), (str, type(None))):
+            raise ValueError(f"'{key}' must be a string, not {json.dumps(record[key])[:80]}")
 
 
 def _findings(record: dict, line: int, display: str, pack: RulePack, selection: Selection) -> Iterator[Finding]:

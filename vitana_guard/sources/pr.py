@@ -53,6 +53,10 @@ def from_event(path: str) -> PullRequest:
         event = json.loads(text)
     except json.JSONDecodeError as e:
         raise UsageError(f"not JSON: {e.msg}", path, e.lineno) from None
+    except RecursionError:
+        raise UsageError("not JSON this tool can read: nested too deeply", path) from None
+    except ValueError as e:  # a number of over 4300 digits (Python's int conversion limit)
+        raise UsageError(f"not JSON this tool can read: {e}", path) from None
     pr = event.get("pull_request") if isinstance(event, dict) else None
     if not isinstance(pr, dict):
         raise UsageError("not a GitHub pull_request event (no `pull_request` object); "

@@ -28,7 +28,8 @@ _OUTPUT_PREFIXES = ("<bash-stdout>", "<bash-stderr>", "<local-command-stdout>", 
 
 
 def sniff_record(obj: dict) -> bool:
-    return obj.get("type") in _TYPES and any(k in obj for k in ("sessionId", "session_id", "message", "leafUuid", "uuid"))
+    rtype = obj.get("type")
+    return isinstance(rtype, str) and rtype in _TYPES and any(k in obj for k in ("sessionId", "session_id", "message", "leafUuid", "uuid"))
 
 
 def status_of(is_error: Any, text: str) -> Status:

@@ -159,7 +159,7 @@ def _record(rec: dict, line: int, st: _State) -> Iterator:
             yield from st.em.push(make(text, Channel.PROSE, actor=Actor.INJECTED, **st.base(line)))
         return
     if "payload" not in rec:
-        if rtype in _ITEM_TYPES:  # mid-2025 bare item line
+        if isinstance(rtype, str) and rtype in _ITEM_TYPES:  # mid-2025 bare item line (a list type is unhashable)
             yield from _item(rec, line, st)
         elif st.index == 0 and isinstance(rec.get("id"), str) and "timestamp" in rec:
             st.session = rec["id"]  # mid-2025 first line: session meta

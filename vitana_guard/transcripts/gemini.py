@@ -94,6 +94,9 @@ def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segmen
                 messages[rec["id"]] = (line, rec)  # re-appended copy replaces, position kept
             elif "$rewindTo" in rec:
                 target = rec["$rewindTo"]
+                if not isinstance(target, str):  # a list or object is no message id (nor hashable)
+                    yield Notice(f"{NAME}: line {line}: $rewindTo is not a message id; ignored", display_path, line)
+                    continue
                 keys = list(messages)
                 cut = keys.index(target) if target in messages else 0
                 for k in keys[cut:]:
