@@ -520,3 +520,24 @@ def test_a_line_moved_out_of_a_skipped_file_is_new(repo: Path):
     commit(repo, "move")
     code, report, _ = vg(repo, "diff", "HEAD~1..HEAD")
     assert code == 1 and found(report) == [("ci/ship.sh", 1, "VG101")]
+
+
+def test_patch_with_far_apart_hunks_costs_its_own_lines(tmp_path: Path):
+    """A hunk may claim any start line: the patch is linted at the lines it names, without
+    building the hundreds of millions of blank lines before them."""
+    patch = ("--- a/x.sh\n+++ b/x.sh\n@@ -1,0 +2,1 @@\n+" + DEPLOY
+             + "@@ -1,0 +300000000,2 @@\n+echo far\n+docker push img\n")
+    code, report, _ = vg(tmp_path, "diff", "--patch", "-", stdin=patch)
+    assert code == 1
+    assert found(report) == [("x.sh", 2, "VG101"), ("x.sh", 300000001, "VG103")]
+
+
+def test_commit_msg_and_pr_body_on_stdin_are_read_as_utf8_whatever_the_locale(tmp_path: Path):
+    strict = {"PYTHONIOENCODING": "utf-8:strict"}
+    p = subprocess.run([sys.executable, "-m", "vitana_guard", "commit-msg", "-"], cwd=tmp_path,
+                       env=git_env(**strict), input=b"VTID-0518 fix \xff\n\nsee https://gateway-7bq3mm2ncd-uc.a.run.app/x\n",
+                       capture_output=True)
+    assert p.returncode == 1 and b"Traceback" not in p.stderr and b"VG201" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "vitana_guard", "pr", "--body-file", "-", "--head", "feature/x"],
+                       cwd=tmp_path, env=git_env(**strict), input=b"body \xff\n", capture_output=True)
+    assert p.returncode == 2 and b"Traceback" not in p.stderr and b"<stdin>" in p.stderr

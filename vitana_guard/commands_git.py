@@ -226,7 +226,10 @@ def pr_command(event_path, title, body_file, head, base, fmt, output, select, ig
         body = ""
         display = "PR_BODY"
         if body_file == "-":
-            body = sys.stdin.read()
+            try:  # bytes, then UTF-8 as for a file: the locale's decoding may be strict or not UTF-8
+                body = sys.stdin.buffer.read().decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise UsageError(f"cannot read: {e}", "<stdin>") from None
         elif body_file:
             try:
                 with open(body_file, encoding="utf-8") as f:
@@ -263,7 +266,7 @@ def commit_msg(message_file, fmt, output, select, ignore, fail_on, config_path, 
     from vitana_guard.sources import message
 
     if message_file == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read().decode("utf-8", "replace")  # as a file is read, whatever the locale
         display = "COMMIT_EDITMSG"
     else:
         try:
@@ -384,13 +387,29 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
     findings: list[Finding] = []
     notices: list[Notice] = []
     for d, lines in run.added(diffs):
-        # the new content as far as the patch knows it: added lines in place, the rest blank
-        top = max(d.added)
-        text = "\n".join(d.added.get(n, "") for n in range(1, top + 1)) + "\n"
-        found, file_notices = run.scan_added(d.new_path, text, lines)
-        findings += found
-        notices += file_notices
+        for first, text in _known_parts(d.added):
+            found, file_notices = run.scan_added(d.new_path, text, {n - first + 1 for n in lines if n >= first})
+            shift = first - 1  # each part is scanned as if it began the file
+            findings += [replace(f, line=f.line + shift, end_line=f.end_line + shift) for f in found]
+            notices += [replace(n, line=n.line + shift) if n.line else n for n in file_notices]
     return run.result(findings, notices, os.getcwd())
+
+
+# blank lines a part of a patched file may hold before the next added line starts another
+_GAP = 1000
+
+
+def _known_parts(added: dict[int, str]) -> Iterator[tuple[int, str]]:
+    """The new content as far as a patch knows it: its added lines in place, the lines
+    between them blank; cut where they lie far apart, so that a hunk claiming to start at
+    line 300,000,000 costs its own lines, not 300 million blank ones."""
+    numbers = sorted(added)
+    start = 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] - numbers[i - 1] > _GAP:
+            first = numbers[start]
+            yield first, "\n".join(added.get(n, "") for n in range(first, numbers[i - 1] + 1)) + "\n"
+            start = i
 
 
 # --------------------------------------------------------------------------- history

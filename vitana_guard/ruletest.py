@@ -46,9 +46,10 @@ def run_examples(pack: RulePack, rules: list[Rule] | None = None) -> tuple[int, 
                 rel = example.path or default_path(rule)
                 path = os.path.join(scratch, f"{rule.id}-{i}", rel)
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(example.text)
-                entry = FileEntry(path=path, display_path=rel, size=len(example.text.encode()))
+                data = example.text.encode("utf-8", "surrogatepass")  # a YAML "\ud800" is text too
+                with open(path, "wb") as f:
+                    f.write(data)
+                entry = FileEntry(path=path, display_path=rel, size=len(data))
                 found, _, _ = scan_file(pack, options, entry)
                 hits = tuple(f.message for f in found if f.rule_id == rule.id and f.suppression is None)
                 if bool(hits) != example.expect_match:

@@ -301,6 +301,17 @@ def load_rule_file(text: str, path: str, params: dict[str, Any]) -> list[Rule]:
     return [_compile_rule(raw, path, lines, ("rules", i), params) for i, raw in enumerate(data["rules"])]
 
 
+def _check_example_path(rel: str | None, what: str, path: str, line: int | None) -> None:
+    """`rules test` writes an example to its `path` under a scratch directory: the path
+    must stay inside it (a user's rule file is data, never a way to write elsewhere)."""
+    if rel is None:
+        return
+    parts = rel.replace("\\", "/").split("/")
+    if not rel or rel.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts or "\0" in rel:
+        raise UsageError(f"{what} path '{rel}' must be a relative path inside the example's directory "
+                         "(no leading '/', drive or '..')", path, line)
+
+
 def _keywords(values: Any) -> tuple[str, ...]:
     """Prefilter literals: a keyword rendered from a glob keeps its longest literal run."""
     out = []
@@ -346,6 +357,7 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
             if isinstance(ex, str):
                 examples.append(Example(ex, None, expect, ex_line))
             else:
+                _check_example_path(ex.get("path"), f"{raw['id']}: example", path, ex_line)
                 examples.append(Example(ex["text"], ex.get("path"), expect, ex_line))
     paths = rendered.get("paths") or {}
 
