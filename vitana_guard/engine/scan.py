@@ -87,7 +87,8 @@ class _Compiled:
     gated_command: list[_Gated]
     gated_request: list[_Gated]
     runs: _RunCache  # outcomes of shell runs (see DocumentScanner._run_events)
-    # entries of a gated list that apply to a channel, actor and kind (see _applying)
+    # entries of a gated list that apply to a channel, actor and kind (see _applying),
+    # and the statement keywords of the command entries in play (_statement_keywords)
     applying: _Memo
 
 
@@ -448,15 +449,21 @@ class DocumentScanner:
             spans = self._focused(seg, spans)
         return shell.runs(spans)
 
-    def _statement_keywords(self, eligible: frozenset[int], wants_requests: bool) -> set[str] | None:
+    def _statement_keywords(self, eligible: frozenset[int], wants_requests: bool) -> frozenset[str] | None:
         """The keywords one of which a statement must hold to be parsed; None when a
-        rule in play has none (every statement is parsed)."""
-        keywords = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
+        rule in play has none (every statement is parsed). The same few sets recur in
+        every document, so they are kept with the compiled pack."""
+        key = ("statement keywords", eligible, wants_requests)
+        if key in self.compiled.applying:
+            return self.compiled.applying[key]
+        words = {k for r, e in self.compiled.command if id(e) in eligible for k in r.keywords}
         if wants_requests:
-            keywords |= set(http.CLIENT_PROGRAMS)
-        if keywords and all(r.keywords for r, e in self.compiled.command if id(e) in eligible):
-            return keywords
-        return None
+            words |= set(http.CLIENT_PROGRAMS)
+        keywords = None
+        if words and all(r.keywords for r, e in self.compiled.command if id(e) in eligible):
+            keywords = frozenset(words)
+        self.compiled.applying[key] = keywords
+        return keywords
 
     def _focused(self, seg: Segment, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The statement spans (in order) that touch a focus line."""
@@ -597,7 +604,9 @@ class DocumentScanner:
         fit = self._fits.get(key)
         if fit is None:
             applying = self._applying(gated, channel, origin.actor, origin.kind)
-            fit = self._fits[key] = [(r, e, g) for r, e, g in applying if self._on_path(r, origin.path)]
+            path = origin.path
+            fit = self._fits[key] = [(r, e, g) for r, e, g in applying
+                                     if not (r.include or r.exclude) or self._on_path(r, path)]
         return fit
 
     def _applying(self, gated: list[_Gated], channel: Channel, actor: Actor | None, kind: str) -> list[_Gated]:
