@@ -536,8 +536,8 @@ def test_commit_msg_and_pr_body_on_stdin_are_read_as_utf8_whatever_the_locale(tm
     strict = {"PYTHONIOENCODING": "utf-8:strict"}
     p = subprocess.run([sys.executable, "-m", "vitana_guard", "commit-msg", "-"], cwd=tmp_path,
                        env=git_env(**strict), input=b"VTID-0518 fix \xff\n\nsee https://gateway-7bq3mm2ncd-uc.a.run.app/x\n",
-                       capture_output=True)
+                       capture_output=True, check=False)
     assert p.returncode == 1 and b"Traceback" not in p.stderr and b"VG201" in p.stdout
     p = subprocess.run([sys.executable, "-m", "vitana_guard", "pr", "--body-file", "-", "--head", "feature/x"],
-                       cwd=tmp_path, env=git_env(**strict), input=b"body \xff\n", capture_output=True)
+                       cwd=tmp_path, env=git_env(**strict), input=b"body \xff\n", capture_output=True, check=False)
     assert p.returncode == 2 and b"Traceback" not in p.stderr and b"<stdin>" in p.stderr

@@ -186,8 +186,7 @@ def test_focused_scan_finds_what_a_whole_scan_finds_on_the_focus_lines(seed):
     import random
 
     from vitana_guard.engine.rules import load_pack
-    from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
-    from vitana_guard.sources import classify
+    from vitana_guard.engine.scan import Selection, compile_pack
 
     pack = load_pack()
     compiled = compile_pack(pack, Selection())
@@ -198,16 +197,21 @@ def test_focused_scan_finds_what_a_whole_scan_finds_on_the_focus_lines(seed):
         lines = text.count("\n")
         focus = frozenset(rnd.sample(range(1, lines + 1), rnd.randint(1, 6)))
 
-        def found(focus_lines):
-            scanner = DocumentScanner(pack, compiled, focus=focus_lines)
-            scanner.feed(classify.segments("ship.sh", text))
-            return scanner.finish()[0]
-
-        def on_focus(findings):
-            return sorted((f.rule_id, f.line, f.column, f.end_line, f.end_column) for f in findings
-                          if any(n in focus for n in range(f.line, max(f.line, f.end_line) + 1)))
-
-        whole = on_focus(found(None))
-        assert on_focus(found(focus)) == whole, (focus, text)
+        whole = _on_focus(_found(pack, compiled, text, None), focus)
+        assert _on_focus(_found(pack, compiled, text, focus), focus) == whole, (focus, text)
         checked += bool(whole)
     assert checked > 20  # the focus lines often hold findings
+
+
+def _found(pack, compiled, text: str, focus: frozenset[int] | None) -> list:
+    from vitana_guard.engine.scan import DocumentScanner
+    from vitana_guard.sources import classify
+
+    scanner = DocumentScanner(pack, compiled, focus=focus)
+    scanner.feed(classify.segments("ship.sh", text))
+    return scanner.finish()[0]
+
+
+def _on_focus(findings: list, focus: frozenset[int]) -> list[tuple]:
+    return sorted((f.rule_id, f.line, f.column, f.end_line, f.end_column) for f in findings
+                  if any(n in focus for n in range(f.line, max(f.line, f.end_line) + 1)))

@@ -7,10 +7,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_git import commit, g, write
 
-from test_git import commit, g, repo, write  # noqa: F401  (repo is a fixture)
 from vitana_guard.sources import git as gitsrc
 from vitana_guard.sources.versions import Versions, object_id
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    r = tmp_path / "repo"
+    r.mkdir()
+    g(r, "init", "-q", "-b", "main")
+    return r
 
 
 def blob(repo: Path, oid: str) -> bytes:
@@ -98,7 +106,7 @@ def test_a_patch_that_does_not_rebuild_costs_a_read_not_a_wrong_content(repo: Pa
     write(repo, "a.sh", "one\ntwo\nthree\n")
     commit(repo, "three")
     diffs = all_diffs(repo)
-    start, count, old = diffs[0].hunks[0]
+    start, count, _ = diffs[0].hunks[0]
     diffs[0].hunks[0] = (start, count, [b"tampered\n"])  # the newest diff now rebuilds a wrong parent
     versions, got = rebuild(repo, diffs)
     assert [got[id(d)] for d in diffs] == [b"one\ntwo\nthree\n", b"one\ntwo\n", b"one\n"]

@@ -23,7 +23,13 @@ from typing import Iterable, Iterator
 
 import click
 
-from vitana_guard.cli import _emit, _options, include_vendored_option, main, report_options
+from vitana_guard.cli import (
+    _emit,
+    _options,
+    include_vendored_option,
+    main,
+    report_options,
+)
 from vitana_guard.errors import UsageError
 from vitana_guard.model import Finding, Notice, ScanResult
 from vitana_guard.pathglob import compile_globs
@@ -574,7 +580,9 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     if len(chain) < 2 * _CHUNK_MIN:
         yield from _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only when there is parallel work
+    )
 
     size = max(_CHUNK_MIN, -(-len(chain) // (jobs * 2)))
     chunks = [chain[i : i + size] for i in range(0, len(chain), size)]

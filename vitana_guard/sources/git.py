@@ -266,8 +266,8 @@ def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, 
           old_lines: list[bytes]) -> bytes | None:
     """Reads the lines of one hunk into `current` (and its old side, raw, into
     `old_lines`), counting them so that a removed line reading `--- x` is not taken for
-    a header. Returns the line that ended a malformed hunk early (None when the hunk or
-    the input ended)."""
+    a header. Returns the line read after the hunk (a malformed hunk ends at the first line
+    that cannot be one), or None when there is none to hand back."""
     added, deleted = current.added, current.deleted
     last_old = False  # whether the line before a "\\ No newline" marker was an old one
     while old_left > 0 or new_left > 0:

@@ -62,7 +62,7 @@ def _check_types(record: dict) -> None:
         raise ValueError(f"'rules' must be a list of rule IDs, not {json.dumps(rules)[:80]}")
     for key in ("session", "tool_use_id"):
         if not isinstance(record.get(key), (str, type(None))):
-            raise ValueError(f"'{key}' must be a string, not {json.dumps(record[key])[:80]}")
+            raise ValueError(f"'{key}' must be a string, not {json.dumps(record[key])[:80]}")  # noqa: TRY004 - read() makes a ValueError the line's notice
 
 
 def _findings(record: dict, line: int, display: str, pack: RulePack, selection: Selection) -> Iterator[Finding]:

@@ -12,7 +12,7 @@ costs one read, never a wrong scan.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 from vitana_guard.sources.git import BlobReader, FileDiff
 
