@@ -541,3 +541,19 @@ def test_commit_msg_and_pr_body_on_stdin_are_read_as_utf8_whatever_the_locale(tm
     p = subprocess.run([sys.executable, "-m", "vitana_guard", "pr", "--body-file", "-", "--head", "feature/x"],
                        cwd=tmp_path, env=git_env(**strict), input=b"body \xff\n", capture_output=True, check=False)
     assert p.returncode == 2 and b"Traceback" not in p.stderr and b"<stdin>" in p.stderr
+
+
+def test_diff_and_history_skip_files_over_the_size_scan_reads(repo: Path, monkeypatch):
+    from vitana_guard.sources import files
+
+    write(repo, "gen.sh", DEPLOY * 3)
+    write(repo, "ok.sh", DEPLOY)
+    commit(repo, "add")
+    monkeypatch.setattr(files, "MAX_BYTES", 64)  # in-process: gen.sh (108 bytes) is over it
+    monkeypatch.chdir(repo)
+    from vitana_guard import commands_git
+
+    run = commands_git._Run(None, (), (), None, False)
+    result = commands_git.scan_history(run, str(repo), ["HEAD"], None)
+    assert [(f.path, f.line) for f in result.findings] == [("ok.sh", 1)]
+    assert result.skipped == {"too-large": 1}

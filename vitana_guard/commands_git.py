@@ -155,6 +155,17 @@ class _Run:
             return "excluded"
         return None if self.include_vendored else files.skip_reason_for(path.split("/"))
 
+    def text_of(self, data: bytes) -> str | None:
+        """A file version's text; None, counted as skipped, for a binary one or one over
+        the size `scan` reads (a generated 60 MB file would cost a minute and GBs)."""
+        if len(data) > files.MAX_BYTES:
+            self.skip("too-large")
+            return None
+        text = gitsrc.decode(data)
+        if text is None:
+            self.skip("binary")
+        return text
+
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
@@ -368,9 +379,8 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
                 if data is None:
                     notices.append(Notice(f"object {d.new_blob} is missing (partial or shallow clone?)", display))
                     continue
-            text = gitsrc.decode(data)
+            text = run.text_of(data)
             if text is None:
-                run.skip("binary")
                 continue
             found, file_notices = run.scan_added(display, text, lines)
             findings += found
@@ -682,9 +692,8 @@ def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list) -> None:
             scanned.notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
                                           "(partial or shallow clone?); file skipped", display))
             continue
-        text = gitsrc.decode(data)
+        text = run.text_of(data)
         if text is None:
-            run.skip("binary")
             continue
         found, file_notices = run.scan_added(display, text, lines, commit=c.sha, period=period)
         scanned.notices += file_notices
