@@ -557,3 +557,15 @@ def test_diff_and_history_skip_files_over_the_size_scan_reads(repo: Path, monkey
     result = commands_git.scan_history(run, str(repo), ["HEAD"], None)
     assert [(f.path, f.line) for f in result.findings] == [("ok.sh", 1)]
     assert result.skipped == {"too-large": 1}
+
+
+def test_history_progress_on_stderr(repo: Path):
+    write(repo, "a.sh", "echo\n")
+    commit(repo, "one")
+    write(repo, "a.sh", "echo\n" + DEPLOY)
+    commit(repo, "two")
+    code, report, err = vg(repo, "history", "--progress")
+    assert code == 1 and found(report) == [("a.sh", 2, "VG101")]
+    assert "commits 2/2" in err and "findings 1" in err
+    code, _, err = vg(repo, "history")  # not a terminal: no bar
+    assert "commits" not in err

@@ -309,42 +309,49 @@ def run_dask(pack, options, agent, candidates: list[Candidate], scheduler: str |
 
 
 class Progress:
-    """`files 120/400  61.2/200.0 MB  12.3 MB/s  findings 37  ETA 0:11` on one terminal line."""
+    """`files 120/400  61.2/200.0 MB  12.3 MB/s  findings 37  ETA 0:11` on one terminal
+    line (`commits 1200/5000  findings 3  ETA 0:04` when there are no bytes to count)."""
 
-    def __init__(self, total_files: int, total_bytes: int, stream=None, enabled: bool | None = None,
-                 interval: float = 0.1):
+    def __init__(self, total: int, total_bytes: int, stream=None, enabled: bool | None = None,
+                 interval: float = 0.1, unit: str = "files"):
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.total_files, self.total_bytes = total_files, total_bytes
-        self.files = self.bytes = self.findings = 0
+        self.total, self.total_bytes, self.unit = total, total_bytes, unit
+        self.done = self.bytes = self.findings = 0
         self.start = time.monotonic()
         self._last = 0.0
         self.interval = interval
 
     def update(self, res: FileResult) -> None:
-        self.files += 1
-        self.bytes += res.size
-        self.findings += sum(1 for f in res.findings if f.suppression is None)
+        self.advance(res.size, sum(1 for f in res.findings if f.suppression is None))
+
+    def advance(self, size: int = 0, findings: int = 0) -> None:
+        """One more item done, of `size` bytes, with `findings` active findings."""
+        self.done += 1
+        self.bytes += size
+        self.findings += findings
         now = time.monotonic()
-        if self.enabled and (now - self._last >= self.interval or self.files == self.total_files):
+        if self.enabled and (now - self._last >= self.interval or self.done == self.total):
             self._last = now
             self.stream.write("\r" + self.line(now) + "\x1b[K")
             self.stream.flush()
 
     def line(self, now: float | None = None) -> str:
         elapsed = max(1e-6, (now or time.monotonic()) - self.start)
-        mb, total_mb = self.bytes / 1e6, self.total_bytes / 1e6
-        rate = mb / elapsed
-        if self.bytes and self.total_bytes:
-            eta = int(elapsed * (self.total_bytes - self.bytes) / self.bytes)
+        # progress by bytes where there are bytes to count, else by items
+        part = self.bytes / self.total_bytes if self.total_bytes else self.done / max(1, self.total)
+        eta_s = "ETA -"
+        if part > 0:
+            eta = int(elapsed * (1 - part) / part)
             eta_s = f"ETA {eta // 60}:{eta % 60:02d}"
-        else:
-            eta_s = "ETA -"
         width = 24
-        filled = int(width * (self.bytes / self.total_bytes if self.total_bytes else self.files / max(1, self.total_files)))
+        filled = int(width * min(1.0, part))
         bar = "#" * filled + "-" * (width - filled)
-        return (f"[{bar}] files {self.files}/{self.total_files}  {mb:.1f}/{total_mb:.1f} MB  "
-                f"{rate:.1f} MB/s  findings {self.findings}  {eta_s}")
+        size = ""
+        if self.total_bytes:
+            mb, total_mb = self.bytes / 1e6, self.total_bytes / 1e6
+            size = f"  {mb:.1f}/{total_mb:.1f} MB  {mb / elapsed:.1f} MB/s"
+        return f"[{bar}] {self.unit} {self.done}/{self.total}{size}  findings {self.findings}  {eta_s}"
 
     def close(self) -> None:
         if self.enabled:

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import click
 
@@ -439,9 +439,10 @@ def _known_parts(added: dict[int, str]) -> Iterator[tuple[int, str]]:
               help="Processes that scan parts of the history in parallel (0: all cores; "
                    "histories under 200 commits are scanned in one).")
 @include_vendored_option
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: when a terminal].")
 @report_options
-def history_command(rev_range, policy_date, jobs, include_vendored, fmt, output, select, ignore, fail_on, config_path,
-                    no_ignore, show_suppressed, color, exit_zero, baseline):
+def history_command(rev_range, policy_date, jobs, include_vendored, progress, fmt, output, select, ignore, fail_on,
+                    config_path, no_ignore, show_suppressed, color, exit_zero, baseline):
     """Lint every commit's additions and message (default: all of HEAD's history).
 
     Each violation is reported once, at the commit that added it (its path and line in
@@ -467,7 +468,15 @@ def history_command(rev_range, policy_date, jobs, include_vendored, fmt, output,
         return
     else:
         revs, commit = ["HEAD"], head
-    result = scan_history(run, root, revs, pinned, jobs=jobs)
+    from vitana_guard.audit import Progress
+
+    bar = Progress(0, 0, sys.stderr, enabled=progress, unit="commits")
+    if bar.enabled:  # counting the commits is a walk of its own: only for the bar
+        bar.total = int(gitsrc.git(["rev-list", "--count", "--first-parent", *revs], root).stdout or 0)
+    try:
+        result = scan_history(run, root, revs, pinned, jobs=jobs, on_commit=lambda n: bar.advance(findings=n))
+    finally:
+        bar.close()
     result.commit = commit
     _emit(result, fmt, output, color, show_suppressed, exit_zero)
 
@@ -516,7 +525,10 @@ class _Scanned:
     notices: list[Notice] = field(default_factory=list)
 
 
-def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, jobs: int = 1) -> ScanResult:
+def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, jobs: int = 1,
+                 on_commit: Callable[[int], None] | None = None) -> ScanResult:
+    """The report of a history; `on_commit(findings)` as each commit is taken, in order
+    (its findings before the once-per-introducing-commit rule)."""
     effective = _effective(run.pack)
     services = {s.lower() for s in (run.cfg.merge_service or DEFAULT_MERGE_SERVICE)}
     vg106 = run.pack.get("VG106")
@@ -529,6 +541,8 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, job
     notices: list[Notice] = []
     for scanned in _history(run, root, revs, pinned, effective, jobs):
         c = scanned.commit
+        if on_commit is not None:
+            on_commit(len(scanned.findings) + len(scanned.messages))
         by_service = (c.committer.lower() in services or c.committer_email.lower() in services
                       or c.committer_email.lower().split("@")[0] in services)
         if c.sha in main_chain and by_service:
