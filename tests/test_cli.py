@@ -583,6 +583,39 @@ def test_jobs_give_the_same_findings(fixture_repo):
     assert one["summary"] == two["summary"]
 
 
+@pytest.mark.parametrize("min_files, pool", [(500, False), (2, True)])
+def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypatch, min_files, pool):
+    """`--jobs 0` (the default) scans a few files in this process (a pool's start-up would
+    cost more than it saves) and a big tree in workers, with the same report."""
+    import concurrent.futures
+    import dataclasses
+
+    from vitana_guard import config as configmod
+    from vitana_guard import pipeline
+    from vitana_guard.cli import _options
+
+    started = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        started.append(kwargs.get("max_workers"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    monkeypatch.setattr(pipeline, "AUTO_MIN_FILES", min_files)
+    monkeypatch.setattr(pipeline, "worker_count", lambda jobs: jobs if jobs > 0 else 2)
+    cfg = configmod.load(None)
+    pack = pipeline.load_for(cfg)
+
+    def findings(jobs: int) -> list:
+        options = dataclasses.replace(_options(pack, cfg, (), (), None, False), jobs=jobs)
+        return pipeline.scan_paths([str(fixture_repo)], options, pack, root=str(fixture_repo)).findings
+
+    auto = findings(0)
+    assert bool(started) is pool
+    assert auto == findings(1) and auto
+
+
 def test_published_config_schema_matches_what_the_loader_accepts():
     """Editors check configs against schemas/config.schema.json: it must list exactly the
     keys config.py accepts, and accept the README's example."""

@@ -226,11 +226,19 @@ def worker_count(jobs: int) -> int:
         return os.cpu_count() or 1
 
 
+# `--jobs 0` (the default) starts workers only for this much work: below it their start-up
+# (~50 ms) costs more than they save (a pre-commit run over a few staged files)
+AUTO_MIN_BYTES = 8 << 20
+AUTO_MIN_FILES = 500
+
+
 def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
     jobs = worker_count(options.jobs)
-    if jobs <= 1 or len(entries) < 2:
+    if len(entries) < 2:
         # one file: the workers share its ranges instead (a big transcript)
         options = replace(options, file_jobs=jobs)
+    small = options.jobs == 0 and len(entries) < AUTO_MIN_FILES and sum(e.size for e in entries) < AUTO_MIN_BYTES
+    if jobs <= 1 or len(entries) < 2 or small:
         for entry in entries:
             yield scan_file(pack, options, entry)
         return
