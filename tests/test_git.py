@@ -403,12 +403,22 @@ def _comparable(result) -> tuple:
     return (result.findings, result.notices, result.files_scanned, result.bytes_scanned, result.skipped)
 
 
-def _workers_only(monkeypatch) -> None:
-    """From here on the parent may not walk the history itself: workers must."""
+def _in_parts(monkeypatch) -> list[int]:
+    """From here on history is not walked whole in this process: this process walks its
+    own part (the sizes of what it walks are recorded), workers the rest."""
     def serial_walk(*_args):
-        raise AssertionError("walked in the parent")
+        raise AssertionError("walked the whole history in this process")
+
+    walked: list[int] = []
+    walk_commits = gitsrc.walk_commits
+
+    def own_part(root, shas, **kwargs):
+        walked.append(len(shas))
+        return walk_commits(root, shas, **kwargs)
 
     monkeypatch.setattr(gitsrc, "walk_history", serial_walk)
+    monkeypatch.setattr(gitsrc, "walk_commits", own_part)
+    return walked
 
 
 def test_history_jobs_give_the_serial_result(repo: Path, monkeypatch):
@@ -419,9 +429,11 @@ def test_history_jobs_give_the_serial_result(repo: Path, monkeypatch):
     assert serial.skipped.get("binary")
     assert {"VG101", "VG103", "VG106", "VG501"} <= {f.rule_id for f in serial.findings}
     monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)  # many small parts, so parts meet mid-history
-    _workers_only(monkeypatch)
+    walked = _in_parts(monkeypatch)
+    commits = len(gitsrc.first_parent_chain(str(repo), ["HEAD"]))
     for jobs in (2, 3):
         assert _comparable(_history_result(repo, monkeypatch, jobs)) == _comparable(serial)
+        assert walked.pop() == commits // jobs  # this process's part; workers walked the rest
 
 
 def test_history_jobs_with_a_missing_object(repo: Path, monkeypatch):
@@ -437,7 +449,7 @@ def test_history_jobs_with_a_missing_object(repo: Path, monkeypatch):
     serial = _history_result(repo, monkeypatch, jobs=1)
     assert any("skipped" in n.message for n in serial.notices)
     monkeypatch.setattr(commands_git, "_CHUNK_MIN", 1)
-    _workers_only(monkeypatch)
+    _in_parts(monkeypatch)
     assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
 
 
@@ -475,7 +487,7 @@ def test_history_jobs_apply_each_commits_parameters(repo: Path, monkeypatch):
     assert {(f.path, f.line) for f in serial.findings if f.path.startswith("a")} == {
         ("a0.sh", 1), ("a1.sh", 1), ("a2.sh", 2), ("a3.sh", 2)}
     monkeypatch.setattr(commands_git, "_CHUNK_MIN", 1)
-    _workers_only(monkeypatch)
+    _in_parts(monkeypatch)
     assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
 
 

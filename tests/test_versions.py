@@ -127,7 +127,7 @@ def test_over_budget_versions_are_read_again(repo: Path):
 def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch):
     """A violation added deep in a file's history is found at its commit and line, by a
     serial run and by workers that each start their part of the chain with a read."""
-    from test_git import _history_result, _workers_only
+    from test_git import _history_result, _in_parts
 
     from vitana_guard import commands_git
 
@@ -142,7 +142,7 @@ def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch
         commit(repo, f"later {n}")
     if jobs > 1:
         monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)
-        _workers_only(monkeypatch)
+        _in_parts(monkeypatch)
     result = _history_result(repo, monkeypatch, jobs)
     assert [(f.path, f.line, f.rule_id, f.commit) for f in result.findings] == [("deploy.sh", 11, "VG101", bad)]
     assert result.files_scanned == 7  # every version but the first: their added lines name gcloud

@@ -584,19 +584,19 @@ def _direct_commit(vg106, root: str, c: gitsrc.CommitDiff, touched: str | None) 
     )
 
 
-# commits per part of the chain a worker scans. Each part starts cold (its own git
-# processes, each file's newest version read whole), so two parts per worker: fewer
-# cost more at the end (the newest commits' files are the biggest), more cost their
-# start-up (measured on the 5,000-commit benchmark: 8 parts 1.6 s, 4 parts 1.3-1.5 s)
+# commits per part of the chain a worker scans: each part starts cold (its own git
+# processes, each file's newest version read whole), so not too many of them
 _CHUNK_MIN = 100
 
 
 def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effective: date | None,
              jobs: int) -> Iterator[_Scanned]:
     """The commits of `revs` (first-parent chain, newest first), scanned in this process
-    or, with jobs > 1, by worker processes that each take consecutive parts of the chain.
-    Workers only scan; what is reported once (a finding at the commit that introduced it)
-    is decided by the caller over all commits in order, as in a serial run."""
+    or, with jobs > 1, here and by jobs - 1 worker processes: this process scans the
+    newest 1/jobs of the chain (its caches are warm, and its results come first) while
+    the workers take consecutive parts of the rest. Workers only scan; what is reported
+    once (a finding at the commit that introduced it) is decided by the caller over all
+    commits in order, as in a serial run."""
     from vitana_guard.pipeline import worker_count
 
     jobs = worker_count(jobs)
@@ -604,15 +604,16 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     if len(chain) < 2 * _CHUNK_MIN:
         yield from _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective)
         return
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # only when there is parallel work
-    )
+    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
 
-    size = max(_CHUNK_MIN, -(-len(chain) // (jobs * 2)))
-    chunks = [chain[i : i + size] for i in range(0, len(chain), size)]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_init_worker,
+    own, rest = chain[: len(chain) // jobs], chain[len(chain) // jobs :]
+    size = max(_CHUNK_MIN, -(-len(rest) // ((jobs - 1) * 2)))
+    chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
+    with ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), initializer=_init_worker,
                              initargs=(run, root, pinned, effective)) as pool:
-        for scanned, tally in pool.map(_worker_chunk, chunks):
+        parts = pool.map(_worker_chunk, chunks)  # submitted now: the workers start at once
+        yield from _scan_commits(run, root, gitsrc.walk_commits(root, own), pinned, effective)
+        for scanned, tally in parts:
             run.add_tally(tally)
             yield from scanned
 
