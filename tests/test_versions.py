@@ -7,18 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_git import commit, g, write
+import test_git
+from test_git import commit, write
 
 from vitana_guard.sources import git as gitsrc
 from vitana_guard.sources.versions import Versions, object_id
 
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    r = tmp_path / "repo"
-    r.mkdir()
-    g(r, "init", "-q", "-b", "main")
-    return r
+repo = test_git.repo  # the fixture: a new git repository per test
 
 
 def blob(repo: Path, oid: str) -> bytes:
