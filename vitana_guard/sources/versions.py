@@ -12,6 +12,7 @@ costs one read, never a wrong scan.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Sequence
 
 from vitana_guard.sources.git import BlobReader, FileDiff
@@ -32,6 +33,12 @@ def _rebuildable(d: FileDiff) -> bool:
     """Whether the parent's version follows from this diff and the commit's version."""
     return (not d.binary and bool(d.old_blob and d.old_blob.strip("0")) and d.new_mode != "160000"
             and bool(d.hunks))
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Lines as git counts them, each ended by "\n" only (bytes.splitlines would also cut
+    at a lone "\r" and put every later hunk out of place)."""
+    return io.BytesIO(data).readlines()
 
 
 def _older(lines: list[bytes], d: FileDiff) -> list[bytes]:
@@ -68,7 +75,7 @@ class Versions:
                 lines = []
             if i in fetched:
                 data = fetched[i]
-                lines = data.splitlines(keepends=True) if data is not None else None
+                lines = _lines(data) if data is not None else None
                 out[id(d)] = data
             elif id(d) in wanted:
                 lines, out[id(d)] = self._verified(d, lines)
@@ -103,7 +110,7 @@ class Versions:
                 return lines, data
         data = self._blobs.read(d.new_blob)
         self.read += 1
-        return (data.splitlines(keepends=True) if data is not None else None), data
+        return (_lines(data) if data is not None else None), data
 
     def _take(self, oid: str) -> list[bytes] | None:
         lines = self._lines.pop(oid, None)
