@@ -82,13 +82,15 @@ class _Compiled:
     command_any: list[tuple[Rule, Entry]]
     keywords: tuple[str, ...]  # every keyword of the selected rules
     finder: _KeywordFinder  # which of `keywords` a segment holds
-    # `text`, `command` and `request` with each entry's gate (see `_gate`)
+    # `text`, `command`, `request` and `context` with each entry's gate (see `_gate`)
     gated_text: dict[Channel, list[_Gated]]
     gated_command: list[_Gated]
     gated_request: list[_Gated]
+    gated_context: list[_Gated]
     runs: _RunCache  # outcomes of shell runs (see DocumentScanner._run_events)
-    # entries of a gated list that apply to a channel, actor and kind (see _applying),
-    # and the statement keywords of the command entries in play (_statement_keywords)
+    # entries of a gated list that apply to a channel, actor and kind (see _applying), the
+    # statement keywords of the command entries in play (_statement_keywords) and the
+    # entries to try on a program (_plan): the same few recur in every document
     applying: _Memo
 
 
@@ -156,7 +158,7 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
     return _Compiled(
         text, command, request, context, sequence, validators, command_index, command_any, keywords,
         _KeywordFinder(keywords), {c: _gated(pairs) for c, pairs in text.items()}, _gated(command), _gated(request),
-        _RunCache(), _Memo(),
+        _gated(context), _RunCache(), _Memo(),
     )
 
 
@@ -255,7 +257,6 @@ class DocumentScanner:
         self._sessions: dict[str, _Session] = {}
         self._directives: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._timeouts: set[tuple[str, str]] = set()  # (rule, path) already reported
-        self._plans: dict[tuple[str, frozenset[int]], list[tuple[Rule, Entry]]] = {}  # see _plan
         self._fits: dict[tuple, list[_Gated]] = {}  # see _applicable
         self._paths: dict[tuple[str, str], bool] = {}  # see _on_path
         self._counts: dict[str, int] = {}  # findings per rule in this document
@@ -393,9 +394,9 @@ class DocumentScanner:
             if program is None:
                 continue
             base = program.rsplit("/", 1)[-1]
-            plan = self._plans.get((base, eligible))
+            plan = self.compiled.applying.get(("plan", base, eligible))
             if plan is None:
-                plan = self._plans[(base, eligible)] = self._plan(base, eligible)
+                plan = self.compiled.applying[("plan", base, eligible)] = self._plan(base, eligible)
             _match_into(events, cmd, plan)
         return events
 
@@ -479,11 +480,11 @@ class DocumentScanner:
 
     def _focus_offsets(self, seg: Segment) -> list[int]:
         """Where each focus line within the segment starts in its text (its lines are
-        the source's, in order, from its first)."""
+        the source's, in order, from its first), in no order: statements_at sorts them."""
         first = seg.position(0)[0]
         starts = shell.line_starts(seg.text)
         size = len(seg.text)
-        return sorted(starts[k] for n in self.focus or () if 0 <= (k := n - first) < len(starts) and starts[k] < size)
+        return [starts[k] for n in self.focus or () if 0 <= (k := n - first) < len(starts) and starts[k] < size]
 
     def _touches_focus(self, seg: Segment) -> bool:
         """Whether the segment spans a focus line."""
@@ -540,8 +541,7 @@ class DocumentScanner:
                 quote = " ".join(seg.text.split())[:200]
                 where = f"{seg.origin.path}:{line}" + (f" ({seg.origin.record_id})" if seg.origin.record_id else "")
                 session.approval = Suppression("external", f'fallback approved by the human at {where}: "{quote}"')
-        for i, (rule, entry) in enumerate(self.compiled.context):
-            gate = _gate(rule, entry)
+        for i, (rule, entry, gate) in enumerate(self.compiled.gated_context):
             if (gate is None or not present.isdisjoint(gate)) and self._statically_eligible(rule, entry, seg):
                 evidence = session.evidence.setdefault(i, Evidence())
                 try:
@@ -621,8 +621,6 @@ class DocumentScanner:
     def _on_path(self, rule: Rule, path: str) -> bool:
         """Whether a rule's `paths` take in `path` (once per rule and path: its
         entries share the answer)."""
-        if not rule.include and not rule.exclude:
-            return True
         key = (rule.id, path)
         ok = self._paths.get(key)
         if ok is None:
