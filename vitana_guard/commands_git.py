@@ -14,7 +14,6 @@ Conventions:
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -72,9 +71,6 @@ class _Run:
         self.bytes_scanned = 0
         self.skipped: dict[str, int] = {}
         chosen = [r for r in self.pack.rules if self.options.selection.chooses(r)]
-        self.keywords = tuple(sorted({k for r in chosen for k in r.keywords}))
-        # one regex pass instead of a substring test per keyword (~40); "" matches anything
-        self._keyword = re.compile("|".join(map(re.escape, self.keywords))) if self.keywords else None
         # rules that read text whatever its words (no keywords, or a `require` matcher):
         # with one of them for files the keyword prefilter cannot skip anything
         self.bypass_kinds: set[str | None] = set()
@@ -89,7 +85,7 @@ class _Run:
         """Cheap prefilter: can any selected rule fire on this text?"""
         if None in self.bypass_kinds or kind in self.bypass_kinds:
             return True
-        return self._keyword is not None and self._keyword.search(text.lower()) is not None
+        return bool(self.compiled.finder.present(text, text.lower()))
 
     def scan(self, segments, focus: frozenset[int] | None = None, period=None) -> tuple[list[Finding], list[Notice]]:
         from vitana_guard.engine.scan import DocumentScanner
