@@ -142,6 +142,48 @@ def test_ctrl_c_reaches_the_child(env):
         caller.stdin.close()
 
 
+def test_ctrl_c_before_the_servers_answer_still_reaches_the_child(env):
+    """Ctrl-C can come after the server forked the child but before its answer (the
+    child's pid) arrives: the caller waits for that answer, stops the child, and exits
+    with the child's code. A fake server answers late, with a stand-in child's pid."""
+    path = socket_path(env)
+    path.parent.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+    child = subprocess.Popen(["sleep", "60"])
+    got_call = threading.Event()
+    interrupted = threading.Event()
+
+    def answer_late():
+        conn, _ = listener.accept()
+        conn.recv(1 << 16)
+        got_call.set()
+        interrupted.wait(30)  # the caller has had its Ctrl-C while waiting for this
+        conn.sendall(b"ok" + child.pid.to_bytes(4, "big"))
+        child.wait(30)  # stopped by the caller's SIGINT
+        conn.sendall((130).to_bytes(4, "big", signed=True))
+        conn.close()
+
+    t = threading.Thread(target=answer_late)
+    t.start()
+    try:
+        caller = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "claude"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert got_call.wait(30)
+        time.sleep(0.2)  # into the wait for the answer
+        caller.send_signal(signal.SIGINT)
+        interrupted.set()
+        assert caller.wait(30) == 130
+        assert child.wait(30) == -signal.SIGINT
+    finally:
+        interrupted.set()
+        t.join(10)
+        listener.close()
+        if child.poll() is None:
+            child.kill()
+
+
 def children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -146,14 +146,24 @@ def run_in_server(entry: str, argv: list[str]) -> int | None:
         rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
         sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
         sock.shutdown(_socket.SHUT_WR)
-        ack = _recv_exactly(sock, 6)  # b"ok" and the child's pid: from here on it owns stdio
+        interrupted = False
+        try:
+            ack = _recv_exactly(sock, 6)  # b"ok" and the child's pid: from here on it owns stdio
+        except KeyboardInterrupt:  # the child may be forked already: learn its pid, then stop it
+            interrupted = True
+            ack = _recv_exactly(sock, 6)
         if ack is None or ack[:2] != b"ok":
+            if interrupted:
+                raise KeyboardInterrupt  # nothing runs in the server: interrupted here
             return None
         sock.settimeout(None)
+        child = int.from_bytes(ack[2:], "big")
+        if interrupted:
+            os.kill(child, 2)  # SIGINT (no `signal` import for a constant)
         try:
             code = _recv_exactly(sock, 4)
         except KeyboardInterrupt:  # Ctrl-C reaches this process, not the child: pass it on
-            os.kill(int.from_bytes(ack[2:], "big"), 2)  # SIGINT (no `signal` import for a constant)
+            os.kill(child, 2)
             code = _recv_exactly(sock, 4)
     except OSError:  # no server, refused, a stale socket, no fork in time
         return None
