@@ -146,24 +146,14 @@ def run_in_server(entry: str, argv: list[str]) -> int | None:
         rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
         sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
         sock.shutdown(_socket.SHUT_WR)
-        interrupted = False
-        try:
+        with _ForwardCtrlC() as ctrl_c:
             ack = _recv_exactly(sock, 6)  # b"ok" and the child's pid: from here on it owns stdio
-        except KeyboardInterrupt:  # the child may be forked already: learn its pid, then stop it
-            interrupted = True
-            ack = _recv_exactly(sock, 6)
-        if ack is None or ack[:2] != b"ok":
-            if interrupted:
-                raise KeyboardInterrupt  # nothing runs in the server: interrupted here
-            return None
-        sock.settimeout(None)
-        child = int.from_bytes(ack[2:], "big")
-        if interrupted:
-            os.kill(child, 2)  # SIGINT (no `signal` import for a constant)
-        try:
-            code = _recv_exactly(sock, 4)
-        except KeyboardInterrupt:  # Ctrl-C reaches this process, not the child: pass it on
-            os.kill(child, 2)
+            if ack is None or ack[:2] != b"ok":
+                if ctrl_c.pending:
+                    raise KeyboardInterrupt  # nothing runs in the server: interrupted here
+                return None
+            sock.settimeout(None)
+            ctrl_c.to(int.from_bytes(ack[2:], "big"))
             code = _recv_exactly(sock, 4)
     except OSError:  # no server, refused, a stale socket, no fork in time
         return None
@@ -172,6 +162,47 @@ def run_in_server(entry: str, argv: list[str]) -> int | None:
     if code is None:
         return None  # the child died without an exit code (killed): run it here
     return int.from_bytes(code, "big", signed=True)
+
+
+class _ForwardCtrlC:
+    """While a call runs in the server, Ctrl-C (SIGINT) reaching this process goes to the
+    child, or waits until its pid is known. A handler that raises KeyboardInterrupt
+    could lose bytes already read from the socket (the exception lands between two
+    bytecodes), leaving this process waiting for an answer it has had."""
+
+    def __init__(self) -> None:
+        self.child = 0
+        self.pending = False
+        self._installed = False
+        self._previous = None
+
+    def __enter__(self) -> "_ForwardCtrlC":
+        import _signal  # the C module: no enums to build
+
+        try:
+            self._previous = _signal.signal(_signal.SIGINT, self._on_sigint)
+            self._installed = True
+        except ValueError:  # not the main thread: Ctrl-C is not ours to route
+            pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._installed:
+            import _signal
+
+            _signal.signal(_signal.SIGINT, _signal.SIG_DFL if self._previous is None else self._previous)
+
+    def _on_sigint(self, _signum, _frame) -> None:
+        if self.child:
+            os.kill(self.child, 2)
+        else:
+            self.pending = True
+
+    def to(self, child: int) -> None:
+        """The child's pid is known: a Ctrl-C that came before it goes to it now."""
+        self.child = child
+        if self.pending:
+            os.kill(child, 2)
 
 
 def _is_open(fd: int) -> bool:
