@@ -87,6 +87,14 @@ class _Run:
             return True
         return bool(self.compiled.finder.present(text, text.lower()))
 
+    @property
+    def quick(self) -> Callable[[bytes], bool] | None:
+        """For `history`: whether a file diff's hunks (bytes) may hold a keyword; None
+        when the prefilter is not a keyword test that sees every line on its own."""
+        if {None, "text"} & self.bypass_kinds or any("\n" in k or "\r" in k for k in self.compiled.finder.keywords):
+            return None
+        return self.compiled.finder.any_in
+
     def scan(self, segments, focus: frozenset[int] | None = None, period=None) -> tuple[list[Finding], list[Notice]]:
         from vitana_guard.engine.scan import DocumentScanner
 
@@ -598,7 +606,7 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     jobs = worker_count(jobs)
     chain = gitsrc.first_parent_chain(root, revs) if jobs > 1 else []
     if len(chain) < 2 * _CHUNK_MIN:
-        yield from _scan_commits(run, root, gitsrc.walk_history(root, revs), pinned, effective)
+        yield from _scan_commits(run, root, gitsrc.walk_history(root, revs, run.quick), pinned, effective)
         return
     from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
 
@@ -608,7 +616,7 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     with ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), initializer=_init_worker,
                              initargs=(run, root, pinned, effective)) as pool:
         parts = pool.map(_worker_chunk, chunks)  # submitted now: the workers start at once
-        yield from _scan_commits(run, root, gitsrc.walk_commits(root, own), pinned, effective)
+        yield from _scan_commits(run, root, gitsrc.walk_commits(root, own, quick=run.quick), pinned, effective)
         for scanned, tally in parts:
             run.add_tally(tally)
             yield from scanned
@@ -627,7 +635,7 @@ def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
     assert _WORKER is not None
     run, root, pinned, effective = _WORKER
     run.reset_tally()
-    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas), pinned, effective))
+    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas, quick=run.quick), pinned, effective))
     return scanned, run.tally()
 
 

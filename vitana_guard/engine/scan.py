@@ -209,6 +209,25 @@ class _KeywordFinder:
                 return self._scan(db, text)
         return frozenset(k for k in self.keywords if k in lowered)
 
+    def any_in(self, data: bytes) -> bool:
+        """Whether UTF-8 `data` holds a keyword: `present` on its text, without building
+        the text when it is ASCII (one Hyperscan pass that stops at the first match)."""
+        if data.isascii() and len(data) >= self.SHORT:
+            db = self._db if self._db is not None or len(data) < self.LONG else self._build()
+            if db:
+                if self._always:
+                    return True
+                import hyperscan
+
+                try:
+                    with self._lock:
+                        db.scan(data, match_event_handler=_stop)
+                except hyperscan.ScanTerminated:
+                    return True
+                return False
+        text = data.decode("utf-8", "replace")
+        return bool(self.present(text, text.lower()))
+
     def _build(self) -> Any:
         try:
             import hyperscan
@@ -232,6 +251,11 @@ class _KeywordFinder:
         searched = self._searched
         present = frozenset([searched[i] for i in found])
         return present | self._always if self._always else present
+
+
+def _stop(*_match) -> bool:
+    """Hyperscan's match callback when one match answers: stop the scan."""
+    return True
 
 
 def _collect(index: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:

@@ -7,7 +7,9 @@ alternates and replace refs behave as they do for them):
   counting hunk lines, so a removed line that reads `--- x` is not taken for a header.
 - `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
 - `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
-  `CommitDiff` per commit as it arrives (patches are never all held in memory). When git
+  `CommitDiff` per commit as it arrives (patches are never all held in memory). Its
+  output is cut into commits and file diffs as bytes; a file diff whose hunks hold no
+  keyword (`quick`) is summarised, not parsed line by line. When git
   stops at a missing object (partial or shallow clone: `git log -p` exits 128 at the
   first one) the walk resumes past that commit and reports it as skipped.
 - `walk_commits` diffs a given list of commits the same way (`git log --no-walk --stdin`):
@@ -15,11 +17,12 @@ alternates and replace refs behave as they do for them):
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from vitana_guard.errors import UsageError
 
@@ -30,7 +33,10 @@ _GIT_ENV_OVERRIDES = {"GIT_PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": 
 _GIT = ["git", "-c", "core.quotepath=off", "-c", "diff.noprefix=false", "-c", "diff.mnemonicprefix=false",
         "-c", "color.ui=never", "-c", "log.showSignature=false"]
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_COMMIT_MARK = b"\x01vg-commit "
+# what opens a commit and ends its message in `git log` output; the nonce keeps a
+# commit message from forging either
+_NONCE = os.urandom(6).hex()
+_COMMIT_MARK = b"\x01vg-commit-" + _NONCE.encode() + b" "
 _NAMING = (b"+++ ", b"rename ", b"copy ")  # header lines that name a diff's paths
 
 
@@ -174,6 +180,9 @@ class FileDiff:
     binary: bool = False
     is_new: bool = False
     is_deleted: bool = False
+    # hunks not read (walk_history's `quick` found no keyword in them): it adds lines,
+    # none of which `added` holds; `deleted` is complete, `hunks` empty
+    summarised: bool = False
 
     @property
     def path(self) -> str | None:
@@ -187,43 +196,28 @@ class FileDiff:
             and not self.binary
             and self.new_path is not None
             and self.new_mode not in ("160000", "120000")
-            and bool(self.added)
+            and (bool(self.added) or self.summarised)
         )
 
 
 def parse_patch(lines: Iterable[bytes]) -> Iterator[FileDiff]:
     """FileDiffs of a unified diff, read line by line (bytes, newline kept or not)."""
-    it = iter(lines)
-    for fd in _parse(it, stop=None):
-        yield fd
+    yield from _parse(iter(lines))
 
 
-def _parse(it: Iterator[bytes], stop: bytes | None, pending: list | None = None) -> Iterator[FileDiff]:
-    """The parser proper. Stops (without consuming more) when a line starts with `stop`
-    outside a hunk; that line is stored in pending[0]."""
+def _parse(it: Iterator[bytes]) -> Iterator[FileDiff]:
+    """The parser proper, for any unified diff."""
     current: FileDiff | None = None
     header = b""  # the `diff --git` line's paths: used only when no ---/+++ line names them
     raw = next(it, None)
     while raw is not None:
         c = raw[:1]
-        if c == b"@":
-            m = _HUNK.match(raw)
-            if m and current is not None:
-                old_left = int(m.group(2)) if m.group(2) is not None else 1
-                new_left = int(m.group(4)) if m.group(4) is not None else 1
-                new_start = int(m.group(3))
-                old_lines: list[bytes] = []
-                # git numbers an empty new side by the line it follows
-                current.hunks.append((new_start - 1 if new_left else new_start, new_left, old_lines))
-                # the hunk's lines; a line that cannot be one ends it early and is read as a header
-                raw = _hunk(it, current, old_left, new_left, new_start, old_lines)
-                if raw is None:
-                    raw = next(it, None)
-                continue
-        elif stop is not None and raw.startswith(stop):
-            if pending is not None:
-                pending.append(raw)
-            break
+        if c == b"@" and current is not None and (m := _HUNK.match(raw)):
+            # the hunk's lines; a line that cannot be one ends it early and is read as a header
+            raw = _open_hunk(m, it, current)
+            if raw is None:
+                raw = next(it, None)
+            continue
         if c == b"d" and raw.startswith(b"diff --git "):
             if current is not None:
                 yield _named(current, header)
@@ -260,6 +254,17 @@ def _named(current: FileDiff, header: bytes) -> FileDiff:
         if not current.is_deleted:
             current.new_path = new
     return current
+
+
+def _open_hunk(m: re.Match, it: Iterator[bytes], current: FileDiff) -> bytes | None:
+    """Reads the hunk whose `@@` line matched `m` (see _hunk for what it returns)."""
+    old_left = int(m.group(2)) if m.group(2) is not None else 1
+    new_left = int(m.group(4)) if m.group(4) is not None else 1
+    new_start = int(m.group(3))
+    old_lines: list[bytes] = []
+    # git numbers an empty new side by the line it follows
+    current.hunks.append((new_start - 1 if new_left else new_start, new_left, old_lines))
+    return _hunk(it, current, old_left, new_left, new_start, old_lines)
 
 
 def _hunk(it: Iterator[bytes], current: FileDiff, old_left: int, new_left: int, new_line: int,
@@ -454,39 +459,135 @@ class CommitDiff:
 
 
 # %x01 marks a commit header (never in a patch line: those start with ' ', +, -, @, \ or a
-# header word); the message ends at a %x02 line.
-_FORMAT = "%x01vg-commit %H %P%n%an%x00%ae%x00%cn%x00%ce%x00%ct%n%B%n%x02"
+# header word); the message ends at a %x02 line (both carry the nonce).
+_FORMAT = f"%x01vg-commit-{_NONCE} %H %P%n%an%x00%ae%x00%cn%x00%ce%x00%ct%n%B%n%x02{_NONCE}"
 _LOG_ARGS = ["log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "--no-renames",
              "--first-parent", "--diff-merges=first-parent", "--no-abbrev", "--format=" + _FORMAT]
 
 
-def _read_commits(stream: Iterator[bytes]) -> Iterator[CommitDiff]:
-    pending: list[bytes] = []
-    line = next(stream, None)
-    while line is not None:
-        if not line.startswith(_COMMIT_MARK):
-            line = next(stream, None)
+_MESSAGE_END = re.compile(rb"\n\x02" + _NONCE.encode() + rb"(?:\n|$)")
+_DELETED = re.compile(rb"^-(.*?)\r?$", re.MULTILINE)
+# What `quick` answers for a file diff's hunks, as bytes: whether they may hold a line
+# worth reading (a keyword); those that may not are summarised, not parsed line by line.
+Quick = Callable[[bytes], bool]
+
+
+def _commit_chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """git's output cut into commits, each from its mark to the next (a commit is held
+    whole, as its parsed file diffs would be; no line is read one by one)."""
+    sep = b"\n" + _COMMIT_MARK
+    buf = bytearray()
+    searched = 0  # bytes of buf known to hold no separator start
+    while True:
+        block = stream.read1(1 << 16)
+        buf += block
+        while (i := buf.find(sep, searched)) >= 0:
+            yield bytes(buf[: i + 1])
+            del buf[: i + 1]
+            searched = 0
+        if not block:
+            if buf:
+                yield bytes(buf)
+            return
+        searched = max(len(buf) - len(sep) + 1, 0)
+
+
+def _read_commits(chunks: Iterable[bytes], quick: Quick | None = None) -> Iterator[CommitDiff]:
+    for chunk in chunks:
+        if not chunk.startswith(_COMMIT_MARK):
             continue
-        ids = line[len(_COMMIT_MARK):].split()
-        sha = ids[0].decode()
-        parents = [p.decode() for p in ids[1:]]
-        who = next(stream, b"").rstrip(b"\n").split(b"\0")
+        first = chunk.find(b"\n")
+        second = chunk.find(b"\n", first + 1) if first >= 0 else -1
+        ids = chunk[len(_COMMIT_MARK) : first].split()
+        if second < 0 or not ids:
+            continue
+        who = chunk[first + 1 : second].split(b"\0")
         who += [b""] * (5 - len(who))
-        msg_lines: list[bytes] = []
-        for m in stream:
-            if m.rstrip(b"\n") == b"\x02":
-                break
-            msg_lines.append(m)
-        message = b"".join(msg_lines).decode("utf-8", "replace")
+        end = _MESSAGE_END.search(chunk, second)
+        message = chunk[second + 1 : end.start() + 1 if end else len(chunk)].decode("utf-8", "replace")
         if message.endswith("\n\n"):
             message = message[:-1]
-        commit = CommitDiff(sha, parents, who[0].decode("utf-8", "replace"), who[1].decode("utf-8", "replace"),
-                            who[2].decode("utf-8", "replace"), who[3].decode("utf-8", "replace"),
-                            int(who[4] or 0), message)
-        pending = []
-        commit.files = list(_parse(stream, _COMMIT_MARK, pending))
+        try:
+            when = int(who[4] or 0)
+        except ValueError:
+            when = 0
+        commit = CommitDiff(ids[0].decode(), [p.decode() for p in ids[1:]], who[0].decode("utf-8", "replace"),
+                            who[1].decode("utf-8", "replace"), who[2].decode("utf-8", "replace"),
+                            who[3].decode("utf-8", "replace"), when, message)
+        commit.files = _files(chunk[end.end() :], quick) if end else []
         yield commit
-        line = pending[0] if pending else None
+
+
+# The header git writes for most file diffs of `log -p --full-index --no-renames`: one
+# match instead of a parser's pass over four lines. Anything else (quoted or tabbed
+# paths, mode changes, binary files) takes the parser.
+_PLAIN_HEADER = re.compile(
+    rb"diff --git [^\n]*\n(?:(new|deleted) file mode (\d+)\n)?"
+    rb"index ([0-9a-f]+)\.\.([0-9a-f]+)(?: (\d+))?\n"
+    rb"--- (?:a/([^\n\"\t\r]+)|/dev/null)\n\+\+\+ (?:b/([^\n\"\t\r]+)|/dev/null)\n\Z")
+
+
+def _files(patch: bytes, quick: Quick | None) -> list[FileDiff]:
+    """A commit's file diffs; with `quick`, those whose hunks it clears are summarised."""
+    out: list[FileDiff] = []
+    # a hunk line starts with ' ', '+', '-' or '\\': "diff --git" at a line start begins a file
+    parts = (b"\n" + patch).split(b"\ndiff --git ")
+    for i in range(1, len(parts)):
+        # the split took the newline ending each file diff but the last
+        part = b"diff --git " + parts[i] + (b"\n" if i + 1 < len(parts) else b"")
+        h = part.find(b"\n@@") + 1
+        head, body = (part[:h], part[h:]) if h else (part, b"")
+        plain = _plain_header(head)
+        if body and quick is not None and not quick(body):
+            for d in [plain] if plain else _parse_bytes(head):
+                d.deleted = [m.decode("utf-8", "replace") for m in _DELETED.findall(body)]
+                d.summarised = b"\n+" in body
+                out.append(d)
+        elif plain is not None and (not body or _read_hunks(body, plain)):
+            out.append(plain)
+        else:
+            out += _parse_bytes(part)
+    return out
+
+
+def _parse_bytes(data: bytes) -> Iterator[FileDiff]:
+    return _parse(iter(io.BytesIO(data).readlines()))  # lines cut at "\n" only, as git counts them
+
+
+def _plain_header(head: bytes) -> FileDiff | None:
+    m = _PLAIN_HEADER.match(head)
+    if m is None:
+        return None
+    kind, file_mode, old, new, mode, minus, plus = m.groups()
+    d = FileDiff(old_blob=old.decode(), new_blob=new.decode())
+    new_mode = mode or (file_mode if kind == b"new" else None)
+    d.new_mode = new_mode.decode() if new_mode else None
+    if minus is not None:
+        d.old_path = minus.decode("utf-8", "surrogateescape")
+    else:
+        d.is_new = True
+    if plus is not None:
+        d.new_path = plus.decode("utf-8", "surrogateescape")
+    else:
+        d.is_deleted = True
+    if kind == b"deleted":
+        d.is_deleted = True
+    return d
+
+
+def _read_hunks(body: bytes, d: FileDiff) -> bool:
+    """The hunks of one file diff into `d`; False if the body holds a line that is not
+    one (the caller parses the file diff the general way)."""
+    it = iter(io.BytesIO(body).readlines())
+    raw = next(it, None)
+    while raw is not None:
+        m = _HUNK.match(raw)
+        if m is None:
+            return False
+        raw = _open_hunk(m, it, d)
+        if raw is None:
+            raw = next(it, None)
+    return True
 
 
 class _Failed(Exception):
@@ -494,11 +595,11 @@ class _Failed(Exception):
         self.message = message
 
 
-def _stream_log(root: str, args: list[str], stdin: bytes | None = None) -> Iterator[CommitDiff]:
+def _stream_log(root: str, args: list[str], stdin: bytes | None = None, quick: Quick | None = None) -> Iterator[CommitDiff]:
     """Yields commits as git prints them; raises _Failed if git exits non-zero."""
     cmd = _GIT + _LOG_ARGS + args
     proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), bufsize=1 << 16)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
     assert proc.stdout is not None and proc.stderr is not None
     if stdin is not None:
         assert proc.stdin is not None
@@ -506,7 +607,7 @@ def _stream_log(root: str, args: list[str], stdin: bytes | None = None) -> Itera
         proc.stdin.write(stdin)
         proc.stdin.close()
     try:
-        yield from _read_commits(iter(proc.stdout))
+        yield from _read_commits(_commit_chunks(proc.stdout), quick)
     finally:
         proc.stdout.close()
         err = proc.stderr.read()
@@ -516,20 +617,22 @@ def _stream_log(root: str, args: list[str], stdin: bytes | None = None) -> Itera
         raise _Failed(_stderr(err))
 
 
-def walk_history(root: str, revs: list[str]) -> Iterator[CommitDiff]:
+def walk_history(root: str, revs: list[str], quick: Quick | None = None) -> Iterator[CommitDiff]:
     """Every commit of `revs` (first-parent chain, newest first) with its additions.
 
     A commit whose diff git cannot produce (a missing object) is yielded with
-    `error` set and no files; the walk goes on past it.
+    `error` set and no files; the walk goes on past it. With `quick`, a file diff whose
+    hunks it clears is summarised (see FileDiff.summarised).
     """
     done: set[str] = set()
     try:
-        yield from _complete(_stream_log(root, revs), done)
+        yield from _complete(_stream_log(root, revs, quick=quick), done)
         return
     except _Failed:
         pass
     # git stopped: the commit it printed last may be incomplete. Go on from there.
-    yield from walk_commits(root, [s for s in first_parent_chain(root, revs) if s not in done], failed=True)
+    yield from walk_commits(root, [s for s in first_parent_chain(root, revs) if s not in done], failed=True,
+                            quick=quick)
 
 
 def first_parent_chain(root: str, revs: list[str]) -> list[str]:
@@ -537,7 +640,7 @@ def first_parent_chain(root: str, revs: list[str]) -> list[str]:
     return git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
 
 
-def walk_commits(root: str, shas: list[str], *, failed: bool = False) -> Iterator[CommitDiff]:
+def walk_commits(root: str, shas: list[str], *, failed: bool = False, quick: Quick | None = None) -> Iterator[CommitDiff]:
     """The given commits in the given order, each diffed as walk_history does (so a part
     of the chain can be read on its own: `history --jobs`). `failed`: git just stopped
     at the first of them."""
@@ -550,7 +653,7 @@ def walk_commits(root: str, shas: list[str], *, failed: bool = False) -> Iterato
         done: set[str] = set()
         try:
             yield from _complete(_stream_log(root, ["--no-walk=unsorted", "--stdin"],
-                                             ("\n".join(remaining) + "\n").encode()), done)
+                                             ("\n".join(remaining) + "\n").encode(), quick), done)
             return
         except _Failed:
             remaining = [s for s in remaining if s not in done]
@@ -578,7 +681,7 @@ def _alone(root: str, sha: str) -> list[CommitDiff]:
     except _Failed as e:
         message = e.message
     info = git(["log", "-1", "--no-walk", "--format=" + _FORMAT, sha], root, check=False).stdout
-    commits = list(_read_commits(iter(info.splitlines(keepends=True))))
+    commits = list(_read_commits([info]))
     commit = commits[0] if commits else CommitDiff(sha, [], "", "", "", "", 0, "")
     commit.error = message
     return [commit]

@@ -1,0 +1,178 @@
+"""How `history` reads `git log -p`: cut into commits and file diffs as bytes, common
+headers matched at once, and file diffs whose hunks hold no keyword summarised rather
+than parsed. Each shortcut must give what the general parser gives."""
+from __future__ import annotations
+
+import io
+import random
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+
+import test_git
+from test_git import _history_result, _varied_history, commit, g, write
+
+from vitana_guard.sources import git as gitsrc
+
+repo = test_git.repo  # the fixture: a new git repository per test
+
+
+def log_output(repo: Path) -> bytes:
+    return subprocess.run(gitsrc._GIT + gitsrc._LOG_ARGS + ["HEAD"], cwd=repo, capture_output=True,
+                          check=True, env=gitsrc._env()).stdout
+
+
+def patches(output: bytes) -> list[bytes]:
+    """Each commit's patch, after its message."""
+    out = []
+    for chunk in gitsrc._commit_chunks(io.BytesIO(output)):
+        end = gitsrc._MESSAGE_END.search(chunk)
+        assert end is not None
+        out.append(chunk[end.end():])
+    return out
+
+
+def parsed(patch: bytes) -> list[dict]:
+    """What the general parser makes of a patch."""
+    return [asdict(d) for d in gitsrc.parse_patch(io.BytesIO(patch).readlines())]
+
+
+def odd_history(repo: Path) -> None:
+    """Files whose diffs take every kind of header git writes."""
+    write(repo, "plain.sh", "echo one\n")
+    write(repo, "sp ace.txt", "a\n")  # git ends ---/+++ names holding a space with a tab
+    write(repo, "quo\"te.md", "q\n")  # and quotes names holding a quote
+    write(repo, "é.txt", "accent\n")
+    write(repo, "crlf.txt", "x\r\ny\r\n")
+    write(repo, "bin.dat", b"\0\1\2")
+    write(repo, "gone.txt", "--- x\n+++ y\n")
+    write(repo, "empty.txt", "")
+    commit(repo, "init")
+    write(repo, "plain.sh", "echo one\ngcloud run deploy api --source .\necho two")  # no newline at end
+    write(repo, "sp ace.txt", "a\nb\n")
+    write(repo, "quo\"te.md", "q\n--- not a header\n")
+    write(repo, "crlf.txt", "x\r\nz\r\n")
+    write(repo, "bin.dat", b"\0\1\3")
+    (repo / "gone.txt").unlink()
+    (repo / "plain.sh").chmod(0o755)
+    (repo / "link").symlink_to("plain.sh")
+    commit(repo, "change everything")
+    (repo / "sp ace.txt").chmod(0o755)  # a mode change alone
+    write(repo, "empty.txt", "now text\n")
+    commit(repo, "modes")
+
+
+def test_commits_are_cut_the_same_whatever_pieces_git_writes(repo: Path):
+    odd_history(repo)
+    _varied_history(repo)
+    output = log_output(repo)
+    whole = list(gitsrc._read_commits(gitsrc._commit_chunks(io.BytesIO(output))))
+
+    class Trickle(io.BytesIO):
+        """A pipe that hands over 1 to 23 bytes at a time."""
+
+        def __init__(self, data: bytes, seed: int):
+            super().__init__(data)
+            self.rnd = random.Random(seed)
+
+        def read1(self, size: int = -1) -> bytes:
+            return super().read1(self.rnd.randint(1, 23))
+
+    for seed in range(3):
+        pieces = list(gitsrc._read_commits(gitsrc._commit_chunks(Trickle(output, seed))))
+        assert [asdict(c) for c in pieces] == [asdict(c) for c in whole]
+    assert len(whole) == int(g(repo, "rev-list", "--count", "--first-parent", "HEAD"))
+
+
+def test_plain_headers_read_as_the_parser_reads_them(repo: Path):
+    odd_history(repo)
+    _varied_history(repo)
+    seen = 0
+    for patch in patches(log_output(repo)):
+        assert [asdict(d) for d in gitsrc._files(patch, None)] == parsed(patch)
+        seen += patch.count(b"\ndiff --git ")
+    assert seen > 40
+    # the shortcut took the common headers and left the rest to the parser
+    headers = [p for patch in patches(log_output(repo)) for p in patch.split(b"\ndiff --git ")[1:]]
+    plain = [h for h in headers if gitsrc._plain_header(b"diff --git " + h[: h.find(b"\n@@") + 1]) is not None]
+    assert 0 < len(plain) < len(headers)
+
+
+def test_summarised_file_diffs_keep_what_history_needs(repo: Path):
+    odd_history(repo)
+    _varied_history(repo)
+    summarised = 0
+    for patch in patches(log_output(repo)):
+        full = list(gitsrc._files(patch, None))
+        assert [asdict(d) for d in gitsrc._files(patch, lambda hunks: True)] == [asdict(d) for d in full]
+        for short, d in zip(gitsrc._files(patch, lambda hunks: False), full, strict=True):
+            if not d.hunks:  # nothing to summarise: binary, mode-only, empty
+                assert asdict(short) == asdict(d)
+                continue
+            summarised += 1
+            assert short.summarised == bool(d.added) and not short.added and not short.hunks
+            assert (short.deleted, short.lintable, short.new_path, short.old_path, short.new_blob) == (
+                d.deleted, d.lintable, d.new_path, d.old_path, d.new_blob)
+    assert summarised > 20
+
+
+def test_a_commit_message_cannot_forge_a_commit_or_a_file(repo: Path):
+    write(repo, "a.txt", "a\n")
+    commit(repo, "init")
+    write(repo, "a.txt", "a\nb\n")
+    forged = ("subject\n\n\x01vg-commit " + "f" * 40 + "\n\x02\n"
+              "diff --git a/x.sh b/x.sh\n--- a/x.sh\n+++ b/x.sh\n@@ -0,0 +1 @@\n+gcloud run deploy x --source .\n")
+    sha = commit(repo, forged)
+    commits = list(gitsrc.walk_history(str(repo), ["HEAD"]))
+    assert [c.sha for c in commits] == [sha, g(repo, "rev-parse", "HEAD~1")]
+    assert commits[0].message == g(repo, "log", "-1", "--format=%B", sha) + "\n"
+    assert [d.new_path for d in commits[0].files] == ["a.txt"]
+
+
+def test_history_reports_the_same_with_summaries(repo: Path, monkeypatch):
+    """Random histories of keyword and plain lines moving between files: the report is
+    the one of a history that parses every hunk."""
+    from vitana_guard import commands_git
+
+    rnd = random.Random(518)
+    words = ["gcloud run deploy api \\", "  --source . \\", "  --region eu", "echo ok", "", "plain words",
+             "docker push img", "see the guide", "--- a", "@@ -1 +1 @@"]
+    files = {name: [] for name in ["a.sh", "b.sh", "c.md", "d.txt"]}
+    for n in range(40):
+        for name in rnd.sample(sorted(files), rnd.randint(1, 3)):
+            body = files[name]
+            for _ in range(rnd.randint(0, 4)):
+                body.insert(rnd.randint(0, len(body)), rnd.choice(words))
+            if body and rnd.random() < 0.5:  # a line moves to another file
+                other = files[rnd.choice(sorted(files))]
+                other.insert(rnd.randint(0, len(other)), body.pop(rnd.randrange(len(body))))
+        for name, body in files.items():
+            write(repo, name, "\n".join(body) + "\n")
+        commit(repo, f"c{n}")
+    calls: list[bool] = []
+    quick = commands_git._Run.quick.fget
+
+    def counted(run):
+        test = quick(run)
+        return lambda hunks: calls.append(test(hunks)) or calls[-1]
+
+    monkeypatch.setattr(commands_git._Run, "quick", property(counted))
+    with_summaries = test_git._comparable(_history_result(repo, monkeypatch, 1))
+    monkeypatch.setattr(commands_git._Run, "quick", property(lambda run: None))
+    assert with_summaries == test_git._comparable(_history_result(repo, monkeypatch, 1))
+    assert with_summaries[0] and True in calls and False in calls
+
+
+def test_keyword_test_on_bytes_answers_as_the_text_test():
+    from vitana_guard.commands_git import _Run
+
+    finder = _Run(None, (), (), None, False).compiled.finder
+    rnd = random.Random(518)
+    parts = ["GCloud", "gclou", "d", "\u212aubectl", "gate", "way", "é", " ", "x" * 300, "push", "pu", "sh", "\n", "HEAD"]
+    answers = set()
+    for _ in range(3000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 12)))
+        answer = finder.any_in(text.encode())
+        assert answer == bool(finder.present(text, text.lower())), text
+        answers.add(answer)
+    assert answers == {True, False}
