@@ -7,9 +7,13 @@
     python benchmarks/history.py --repo PATH --profile     # + cProfile of an in-process serial run
 
 Without --repo it generates a repository of N commits with `git fast-import`: each commit
-edits 1-3 of 200 files (shell, Markdown, YAML, text); about 1 commit in 50 adds a
-violating line, others add ordinary lines (some with rule keywords such as `gcloud`,
-`deploy`, `docker`, so the prefilter does not skip everything).
+edits 1-3 of 200 files (shell or Python, Markdown, YAML, text); about 1 commit in 50 adds a
+violating line, others add ordinary lines. `--lines domain` (the default) draws them from
+this project's domain (most hold a rule keyword such as `gcloud`, `deploy`, `docker`: the
+prefilter lets most changes through); `--lines stdlib` draws them from the running
+Python's standard library, real code in which about 1 line in 40 holds a keyword (`head`,
+`gh` in `right`, `exist`, `push`...), as in an ordinary code base: its files are Python,
+Markdown, YAML and text, and one in 20 a shell script of domain lines.
 
 Each command runs --repeat times, alternating with the others so that load from other
 processes on the machine hits them alike; the best wall time is compared. CPU time
@@ -40,10 +44,27 @@ LINES = [
 BAD = ["gcloud run deploy svc{i} --source .", "docker push app:{i}", "./deploy.sh {i}"]
 
 
-def generate(path: str, n: int) -> None:
+def stdlib_lines(limit: int = 50000) -> list[str]:
+    """Non-blank lines of the running Python's standard library, in a fixed order."""
+    lib = os.path.dirname(os.__file__)
+    out: list[str] = []
+    for name in sorted(os.listdir(lib)):
+        if name.endswith(".py"):
+            with open(os.path.join(lib, name), encoding="utf-8", errors="replace") as f:
+                out += [line.rstrip().replace("{", "{{").replace("}", "}}") for line in f if line.strip()]
+        if len(out) >= limit:
+            break
+    return out
+
+
+def generate(path: str, n: int, lines: str = "domain") -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", path], check=True, env=ENV)
     rnd = random.Random(518)
-    names = [f"dir{k % 10}/f{k}.{['sh', 'md', 'yml', 'txt'][k % 4]}" for k in range(200)]
+    vocabulary = LINES if lines == "domain" else stdlib_lines()
+    kinds = ["sh", "md", "yml", "txt"]
+    if lines == "stdlib":  # code goes in Python files; one file in 20 is a shell script of domain lines
+        kinds = ["sh" if k % 20 == 0 else ["py", "md", "yml", "txt"][k % 4] for k in range(200)]
+    names = [f"dir{k % 10}/f{k}.{kinds[k % len(kinds)]}" for k in range(200)]
     files: dict[str, list[str]] = {name: [] for name in names}
     out = []
     t0 = 1767225600  # 2026-01-01
@@ -53,7 +74,8 @@ def generate(path: str, n: int) -> None:
         for name in changed:
             body = files[name]
             for _ in range(rnd.randint(1, 5)):
-                line = (rnd.choice(BAD) if rnd.random() < 0.01 else rnd.choice(LINES)).format(i=i)
+                words = LINES if name.endswith(".sh") else vocabulary
+                line = (rnd.choice(BAD) if rnd.random() < 0.01 else rnd.choice(words)).format(i=i)
                 body.insert(rnd.randint(0, len(body)), line)
             if len(body) > 60 and rnd.random() < 0.3:
                 del body[rnd.randint(0, len(body) - 1)]
@@ -99,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=5000, help="commits to generate")
     ap.add_argument("--repo", help="use this existing repository instead")
+    ap.add_argument("--lines", choices=["domain", "stdlib"], default="domain",
+                    help="what generated commits add: domain words (keyword-dense) or standard-library code")
     ap.add_argument("--vg", default=shutil.which("vitana-guard")
                     or os.path.join(os.path.dirname(sys.executable), "vitana-guard"))
     ap.add_argument("--keep", action="store_true", help="keep the generated repository")
@@ -114,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.mkdtemp(prefix="vg-bench-")
         repo = os.path.join(tmp, "repo")
         t = time.perf_counter()
-        generate(repo, a.n)
+        generate(repo, a.n, a.lines)
         print(f"generated {a.n} commits in {time.perf_counter() - t:.1f}s: {repo}")
     try:
         count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True,
