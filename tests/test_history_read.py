@@ -32,6 +32,19 @@ def patches(output: bytes) -> list[bytes]:
     return out
 
 
+class Skim:
+    """What history tells the reader (sources/git.Skim), fixed for a test."""
+
+    def __init__(self, matter: bool, skipped: tuple[str, ...] = ()):
+        self.matter, self.skipped = matter, skipped
+
+    def skips(self, path: str) -> bool:
+        return path.startswith(self.skipped) if self.skipped else False
+
+    def may_matter(self, hunks: bytes) -> bool:
+        return self.matter
+
+
 def parsed(patch: bytes) -> list[dict]:
     """What the general parser makes of a patch."""
     return [asdict(d) for d in gitsrc.parse_patch(io.BytesIO(patch).readlines())]
@@ -89,7 +102,7 @@ def test_plain_headers_read_as_the_parser_reads_them(repo: Path):
     _varied_history(repo)
     seen = 0
     for patch in patches(log_output(repo)):
-        assert [asdict(d) for d in gitsrc._files(patch, None)] == parsed(patch)
+        assert [asdict(d) for d in gitsrc._files(patch, 0, None)] == parsed(patch)
         seen += patch.count(b"\ndiff --git ")
     assert seen > 40
     # the shortcut took the common headers and left the rest to the parser
@@ -103,9 +116,11 @@ def test_summarised_file_diffs_keep_what_history_needs(repo: Path):
     _varied_history(repo)
     summarised = 0
     for patch in patches(log_output(repo)):
-        full = list(gitsrc._files(patch, None))
-        assert [asdict(d) for d in gitsrc._files(patch, lambda hunks: True)] == [asdict(d) for d in full]
-        for short, d in zip(gitsrc._files(patch, lambda hunks: False), full, strict=True):
+        full = list(gitsrc._files(patch, 0, None))
+        assert [asdict(d) for d in gitsrc._files(patch, 0, Skim(True))] == [asdict(d) for d in full]
+        skipped = [d.new_path for d in gitsrc._files(patch, 0, Skim(True, ("docs/",))) if d.summarised]
+        assert skipped == [d.new_path for d in full if d.added and d.new_path.startswith("docs/")]
+        for short, d in zip(gitsrc._files(patch, 0, Skim(False)), full, strict=True):
             if not d.hunks:  # nothing to summarise: binary, mode-only, empty
                 assert asdict(short) == asdict(d)
                 continue
@@ -137,7 +152,7 @@ def test_history_reports_the_same_with_summaries(repo: Path, monkeypatch):
     rnd = random.Random(518)
     words = ["gcloud run deploy api \\", "  --source . \\", "  --region eu", "echo ok", "", "plain words",
              "docker push img", "see the guide", "--- a", "@@ -1 +1 @@"]
-    files = {name: [] for name in ["a.sh", "b.sh", "c.md", "d.txt"]}
+    files = {name: [] for name in ["a.sh", "b.sh", "c.md", "d.txt", "vendor/v.sh"]}
     for n in range(40):
         for name in rnd.sample(sorted(files), rnd.randint(1, 3)):
             body = files[name]
@@ -146,21 +161,24 @@ def test_history_reports_the_same_with_summaries(repo: Path, monkeypatch):
             if body and rnd.random() < 0.5:  # a line moves to another file
                 other = files[rnd.choice(sorted(files))]
                 other.insert(rnd.randint(0, len(other)), body.pop(rnd.randrange(len(body))))
+        files["vendor/v.sh"].append(f"gcloud run deploy v{n} --source .")
         for name, body in files.items():
             write(repo, name, "\n".join(body) + "\n")
         commit(repo, f"c{n}")
     calls: list[bool] = []
-    quick = commands_git._Run.quick.fget
+    may_matter = commands_git._Run.may_matter
 
-    def counted(run):
-        test = quick(run)
-        return lambda hunks: calls.append(test(hunks)) or calls[-1]
+    def counted(run, hunks: bytes) -> bool:
+        calls.append(may_matter(run, hunks))
+        return calls[-1]
 
-    monkeypatch.setattr(commands_git._Run, "quick", property(counted))
+    monkeypatch.setattr(commands_git._Run, "may_matter", counted)
     with_summaries = test_git._comparable(_history_result(repo, monkeypatch, 1))
-    monkeypatch.setattr(commands_git._Run, "quick", property(lambda run: None))
+    monkeypatch.setattr(commands_git._Run, "may_matter", lambda run, hunks: True)
+    monkeypatch.setattr(commands_git._Run, "skips", lambda run, path: False)
     assert with_summaries == test_git._comparable(_history_result(repo, monkeypatch, 1))
     assert with_summaries[0] and True in calls and False in calls
+    assert with_summaries[4] == {"vendored": 40}  # vendor/ changed in every commit, summarised unread
 
 
 def test_keyword_test_on_bytes_answers_as_the_text_test():

@@ -59,6 +59,8 @@ class _Run:
         # the files `scan` passes over when it walks a tree, passed over here too
         self.include_vendored = include_vendored or self.cfg.include_vendored
         self.excluded = compile_globs(self.cfg.exclude)
+        self._skip_reasons: dict[str, str | None] = {}
+        self._keywords_per_line: bool | None = None
         self.pack = load_for(self.cfg)
         self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
         self.compiled = compiled_for(self.pack, self.options)
@@ -87,13 +89,18 @@ class _Run:
             return True
         return bool(self.compiled.finder.present(text, text.lower()))
 
-    @property
-    def quick(self) -> Callable[[bytes], bool] | None:
-        """For `history`: whether a file diff's hunks (bytes) may hold a keyword; None
-        when the prefilter is not a keyword test that sees every line on its own."""
-        if {None, "text"} & self.bypass_kinds or any("\n" in k or "\r" in k for k in self.compiled.finder.keywords):
-            return None
-        return self.compiled.finder.any_in
+    # what history's reader of `git log -p` may leave unparsed (sources/git.Skim)
+    def skips(self, path: str) -> bool:
+        return self.skip_reason(path) is not None
+
+    def may_matter(self, hunks: bytes) -> bool:
+        """Whether a file diff's hunks may hold a keyword: always, when the prefilter is
+        not a keyword test that sees each line on its own."""
+        if self._keywords_per_line is None:
+            finder = self.compiled.finder
+            self._keywords_per_line = not ({None, "text"} & self.bypass_kinds
+                                           or any("\n" in k or "\r" in k for k in finder.keywords))
+        return not self._keywords_per_line or self.compiled.finder.any_in(hunks)
 
     def scan(self, segments, focus: frozenset[int] | None = None, period=None) -> tuple[list[Finding], list[Notice]]:
         from vitana_guard.engine.scan import DocumentScanner
@@ -155,9 +162,14 @@ class _Run:
 
     def skip_reason(self, path: str) -> str | None:
         """Why a file at this repository path is not linted, as `scan` would skip it."""
-        if self.excluded is not None and self.excluded.match(path):
-            return "excluded"
-        return None if self.include_vendored else files.skip_reason_for(path.split("/"))
+        if path not in self._skip_reasons:  # a history names the same paths again and again
+            if len(self._skip_reasons) > 100_000:
+                self._skip_reasons.clear()
+            if self.excluded is not None and self.excluded.match(path):
+                self._skip_reasons[path] = "excluded"
+            else:
+                self._skip_reasons[path] = None if self.include_vendored else files.skip_reason_for(path.split("/"))
+        return self._skip_reasons[path]
 
     def text_of(self, data: bytes) -> str | None:
         """A file version's text; None, counted as skipped, for a binary one or one over
@@ -606,7 +618,7 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     jobs = worker_count(jobs)
     chain = gitsrc.first_parent_chain(root, revs) if jobs > 1 else []
     if len(chain) < 2 * _CHUNK_MIN:
-        yield from _scan_commits(run, root, gitsrc.walk_history(root, revs, run.quick), pinned, effective)
+        yield from _scan_commits(run, root, gitsrc.walk_history(root, revs, run), pinned, effective)
         return
     from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
 
@@ -616,7 +628,7 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     with ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), initializer=_init_worker,
                              initargs=(run, root, pinned, effective)) as pool:
         parts = pool.map(_worker_chunk, chunks)  # submitted now: the workers start at once
-        yield from _scan_commits(run, root, gitsrc.walk_commits(root, own, quick=run.quick), pinned, effective)
+        yield from _scan_commits(run, root, gitsrc.walk_commits(root, own, skim=run), pinned, effective)
         for scanned, tally in parts:
             run.add_tally(tally)
             yield from scanned
@@ -635,7 +647,7 @@ def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
     assert _WORKER is not None
     run, root, pinned, effective = _WORKER
     run.reset_tally()
-    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas, quick=run.quick), pinned, effective))
+    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas, skim=run), pinned, effective))
     return scanned, run.tally()
 
 

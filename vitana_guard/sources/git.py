@@ -8,8 +8,9 @@ alternates and replace refs behave as they do for them):
 - `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
 - `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
   `CommitDiff` per commit as it arrives (patches are never all held in memory). Its
-  output is cut into commits and file diffs as bytes; a file diff whose hunks hold no
-  keyword (`quick`) is summarised, not parsed line by line. When git
+  output is cut into commits and file diffs as bytes; a file diff whose hunks cannot
+  matter (`Skim`: no keyword, or a file history skips) is summarised, not parsed line
+  by line. When git
   stops at a missing object (partial or shallow clone: `git log -p` exits 128 at the
   first one) the walk resumes past that commit and reports it as skipped.
 - `walk_commits` diffs a given list of commits the same way (`git log --no-walk --stdin`):
@@ -22,7 +23,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator, Protocol
 
 from vitana_guard.errors import UsageError
 
@@ -180,8 +181,8 @@ class FileDiff:
     binary: bool = False
     is_new: bool = False
     is_deleted: bool = False
-    # hunks not read (walk_history's `quick` found no keyword in them): it adds lines,
-    # none of which `added` holds; `deleted` is complete, `hunks` empty
+    # hunks skimmed, not read (walk_history's `skim` cleared them), and they add lines:
+    # `added` and `hunks` stay empty; `deleted` is complete unless history skips the path
     summarised: bool = False
 
     @property
@@ -467,9 +468,17 @@ _LOG_ARGS = ["log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
 
 _MESSAGE_END = re.compile(rb"\n\x02" + _NONCE.encode() + rb"(?:\n|$)")
 _DELETED = re.compile(rb"^-(.*?)\r?$", re.MULTILINE)
-# What `quick` answers for a file diff's hunks, as bytes: whether they may hold a line
-# worth reading (a keyword); those that may not are summarised, not parsed line by line.
-Quick = Callable[[bytes], bool]
+
+
+class Skim(Protocol):
+    """What history tells the reader of `git log -p` before it parses a file diff's
+    hunks line by line: a file diff it clears is summarised (FileDiff.summarised)."""
+
+    def skips(self, path: str) -> bool:
+        """The file is not linted (vendored, generated...): its hunks never matter."""
+
+    def may_matter(self, hunks: bytes) -> bool:
+        """The hunks may hold a line worth reading (a keyword)."""
 
 
 def _commit_chunks(stream: BinaryIO) -> Iterator[bytes]:
@@ -492,7 +501,7 @@ def _commit_chunks(stream: BinaryIO) -> Iterator[bytes]:
         searched = max(len(buf) - len(sep) + 1, 0)
 
 
-def _read_commits(chunks: Iterable[bytes], quick: Quick | None = None) -> Iterator[CommitDiff]:
+def _read_commits(chunks: Iterable[bytes], skim: Skim | None = None) -> Iterator[CommitDiff]:
     for chunk in chunks:
         if not chunk.startswith(_COMMIT_MARK):
             continue
@@ -514,7 +523,7 @@ def _read_commits(chunks: Iterable[bytes], quick: Quick | None = None) -> Iterat
         commit = CommitDiff(ids[0].decode(), [p.decode() for p in ids[1:]], who[0].decode("utf-8", "replace"),
                             who[1].decode("utf-8", "replace"), who[2].decode("utf-8", "replace"),
                             who[3].decode("utf-8", "replace"), when, message)
-        commit.files = _files(chunk[end.end() :], quick) if end else []
+        commit.files = _files(chunk, end.end(), skim) if end else []
         yield commit
 
 
@@ -527,31 +536,44 @@ _PLAIN_HEADER = re.compile(
     rb"--- (?:a/([^\n\"\t\r]+)|/dev/null)\n\+\+\+ (?:b/([^\n\"\t\r]+)|/dev/null)\n\Z")
 
 
-def _files(patch: bytes, quick: Quick | None) -> list[FileDiff]:
-    """A commit's file diffs; with `quick`, those whose hunks it clears are summarised."""
+def _files(chunk: bytes, start: int, skim: Skim | None) -> list[FileDiff]:
+    """The file diffs of a commit's patch (`chunk` from `start` on); with `skim`, those
+    it clears are summarised. Only one file diff's hunks are copied out at a time."""
     out: list[FileDiff] = []
-    # a hunk line starts with ' ', '+', '-' or '\\': "diff --git" at a line start begins a file
-    parts = (b"\n" + patch).split(b"\ndiff --git ")
-    for i in range(1, len(parts)):
-        # the split took the newline ending each file diff but the last
-        part = b"diff --git " + parts[i] + (b"\n" if i + 1 < len(parts) else b"")
-        h = part.find(b"\n@@") + 1
-        head, body = (part[:h], part[h:]) if h else (part, b"")
+    at = _next_file(chunk, start)
+    while at >= 0:
+        nxt = _next_file(chunk, at + 1)
+        end = nxt if nxt >= 0 else len(chunk)
+        h = chunk.find(b"\n@@", at, end) + 1 or end  # where the hunks start
+        head = chunk[at:h]
         plain = _plain_header(head)
-        if body and quick is not None and not quick(body):
-            for d in [plain] if plain else _parse_bytes(head):
-                d.deleted = [m.decode("utf-8", "replace") for m in _DELETED.findall(body)]
-                d.summarised = b"\n+" in body
-                out.append(d)
-        elif plain is not None and (not body or _read_hunks(body, plain)):
-            out.append(plain)
-        else:
-            out += _parse_bytes(part)
+        diffs = [plain] if plain else list(_parse_bytes(head))
+        path = (diffs[-1].new_path or diffs[-1].old_path) if diffs else None
+        skipped = bool(skim and path and skim.skips(path))
+        if h < end and skim is not None and (skipped or not skim.may_matter(chunk[h:end])):
+            adds = chunk.find(b"\n+", h - 1, end) >= 0
+            # a skipped file's lines never count as moved: only linted files' do
+            deleted = [] if skipped else [m.decode("utf-8", "replace") for m in _DELETED.findall(chunk, h, end)]
+            for d in diffs:
+                d.deleted, d.summarised = deleted, adds
+        elif h < end and not (plain is not None and _read_hunks(chunk[h:end], plain)):
+            diffs = list(_parse_bytes(chunk[at:end]))
+        out += diffs
+        at = nxt
     return out
 
 
+def _next_file(chunk: bytes, pos: int) -> int:
+    """Where the next file diff starts at or after `pos`, or -1. A hunk line starts
+    with ' ', '+', '-' or '\\', so "diff --git " at a line start begins a file."""
+    if pos == 0 and chunk.startswith(b"diff --git "):
+        return 0
+    i = chunk.find(b"\ndiff --git ", max(pos - 1, 0))
+    return i + 1 if i >= 0 else -1
+
+
 def _parse_bytes(data: bytes) -> Iterator[FileDiff]:
-    return _parse(iter(io.BytesIO(data).readlines()))  # lines cut at "\n" only, as git counts them
+    return _parse(iter(io.BytesIO(data)))  # lines cut at "\n" only, as git counts them
 
 
 def _plain_header(head: bytes) -> FileDiff | None:
@@ -578,7 +600,7 @@ def _plain_header(head: bytes) -> FileDiff | None:
 def _read_hunks(body: bytes, d: FileDiff) -> bool:
     """The hunks of one file diff into `d`; False if the body holds a line that is not
     one (the caller parses the file diff the general way)."""
-    it = iter(io.BytesIO(body).readlines())
+    it = iter(io.BytesIO(body))
     raw = next(it, None)
     while raw is not None:
         m = _HUNK.match(raw)
@@ -595,7 +617,7 @@ class _Failed(Exception):
         self.message = message
 
 
-def _stream_log(root: str, args: list[str], stdin: bytes | None = None, quick: Quick | None = None) -> Iterator[CommitDiff]:
+def _stream_log(root: str, args: list[str], stdin: bytes | None = None, skim: Skim | None = None) -> Iterator[CommitDiff]:
     """Yields commits as git prints them; raises _Failed if git exits non-zero."""
     cmd = _GIT + _LOG_ARGS + args
     proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -607,7 +629,7 @@ def _stream_log(root: str, args: list[str], stdin: bytes | None = None, quick: Q
         proc.stdin.write(stdin)
         proc.stdin.close()
     try:
-        yield from _read_commits(_commit_chunks(proc.stdout), quick)
+        yield from _read_commits(_commit_chunks(proc.stdout), skim)
     finally:
         proc.stdout.close()
         err = proc.stderr.read()
@@ -617,22 +639,22 @@ def _stream_log(root: str, args: list[str], stdin: bytes | None = None, quick: Q
         raise _Failed(_stderr(err))
 
 
-def walk_history(root: str, revs: list[str], quick: Quick | None = None) -> Iterator[CommitDiff]:
+def walk_history(root: str, revs: list[str], skim: Skim | None = None) -> Iterator[CommitDiff]:
     """Every commit of `revs` (first-parent chain, newest first) with its additions.
 
     A commit whose diff git cannot produce (a missing object) is yielded with
-    `error` set and no files; the walk goes on past it. With `quick`, a file diff whose
+    `error` set and no files; the walk goes on past it. With `skim`, a file diff whose
     hunks it clears is summarised (see FileDiff.summarised).
     """
     done: set[str] = set()
     try:
-        yield from _complete(_stream_log(root, revs, quick=quick), done)
+        yield from _complete(_stream_log(root, revs, skim=skim), done)
         return
     except _Failed:
         pass
     # git stopped: the commit it printed last may be incomplete. Go on from there.
     yield from walk_commits(root, [s for s in first_parent_chain(root, revs) if s not in done], failed=True,
-                            quick=quick)
+                            skim=skim)
 
 
 def first_parent_chain(root: str, revs: list[str]) -> list[str]:
@@ -640,7 +662,7 @@ def first_parent_chain(root: str, revs: list[str]) -> list[str]:
     return git(["rev-list", "--first-parent", *revs], root).stdout.decode().split()
 
 
-def walk_commits(root: str, shas: list[str], *, failed: bool = False, quick: Quick | None = None) -> Iterator[CommitDiff]:
+def walk_commits(root: str, shas: list[str], *, failed: bool = False, skim: Skim | None = None) -> Iterator[CommitDiff]:
     """The given commits in the given order, each diffed as walk_history does (so a part
     of the chain can be read on its own: `history --jobs`). `failed`: git just stopped
     at the first of them."""
@@ -653,7 +675,7 @@ def walk_commits(root: str, shas: list[str], *, failed: bool = False, quick: Qui
         done: set[str] = set()
         try:
             yield from _complete(_stream_log(root, ["--no-walk=unsorted", "--stdin"],
-                                             ("\n".join(remaining) + "\n").encode(), quick), done)
+                                             ("\n".join(remaining) + "\n").encode(), skim), done)
             return
         except _Failed:
             remaining = [s for s in remaining if s not in done]
