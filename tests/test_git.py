@@ -111,6 +111,24 @@ def test_rename_reports_only_new_lines(repo: Path):
     assert found(report) == [("new name é.sh", 3, "VG103")]
 
 
+def test_a_lone_carriage_return_does_not_hide_the_next_line(repo: Path, tmp_path: Path):
+    """git ends a line at "\n" only: a "\r" inside a staged line must not end its hunk
+    early and hide the forbidden line after it (from diff --staged, --patch, history)."""
+    write(repo, "run.sh", "echo hi\n")
+    commit(repo, "init")
+    write(repo, "run.sh", "echo hi\necho a\rb\n" + DEPLOY)
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and [f[:3] for f in found(report)] == [("run.sh", 3, "VG101")]
+    (tmp_path / "cr.patch").write_bytes(subprocess.run(["git", "diff", "--cached", "-U0"], cwd=repo,
+                                                       capture_output=True, check=True).stdout)
+    code, report, _ = vg(repo, "diff", "--patch", str(tmp_path / "cr.patch"))
+    assert code == 1 and [f[2] for f in found(report)] == ["VG101"]
+    commit(repo, "cr")
+    code, report, _ = vg(repo, "history")
+    assert code == 1 and [f[:3] for f in found(report)] == [("run.sh", 3, "VG101")]
+
+
 def test_moved_line_is_not_new(repo: Path):
     write(repo, "a.sh", "#!/bin/sh\n" + DEPLOY)
     write(repo, "b.sh", "#!/bin/sh\necho b\n")

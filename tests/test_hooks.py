@@ -144,6 +144,18 @@ def test_codex_denies_forbidden(env, command, rule):
     assert rule in claude_deny(hook(env, "codex", codex(command)))
 
 
+def test_codex_patch_lines_end_at_newline_only():
+    """apply_patch writes a line holding a form feed or a lone CR as one line: the part
+    after it is not an added line of its own."""
+    from vitana_guard.hooks.agents import items_of
+
+    patch = ("*** Begin Patch\n*** Add File: run.sh\n+echo a\x0c+gcloud run deploy x --source .\r\n"
+             "+echo b\r+docker push img\n*** End Patch")
+    items = items_of("apply_patch", {"input": patch})
+    assert [(i.channel, i.path, i.text) for i in items] == [
+        ("file", "run.sh", "echo a\x0c+gcloud run deploy x --source .\necho b\r+docker push img\n")]
+
+
 def test_codex_argv_command(env):
     assert "VG101" in claude_deny(hook(env, "codex", codex(["bash", "-lc", "gcloud run deploy x"], tool="shell")))
 

@@ -13,6 +13,7 @@ Conventions:
 """
 from __future__ import annotations
 
+import io
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -377,7 +378,7 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
         args = []
     p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M",
                     *args, "--"], root)
-    diffs = list(gitsrc.parse_patch(p.stdout.splitlines(keepends=True)))
+    diffs = gitsrc.read_git_patch(p.stdout, run)
     findings: list[Finding] = []
     notices: list[Notice] = []
     with gitsrc.BlobReader(root) as blobs:
@@ -413,7 +414,7 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
                 data = f.read()
         except OSError as e:
             raise UsageError(f"cannot read: {e.strerror or e}", patch_file) from None
-    diffs = list(gitsrc.parse_patch(data.splitlines(keepends=True)))
+    diffs = list(gitsrc.parse_patch(io.BytesIO(data)))  # lines cut at "\n" only, as git counts them
     if data.strip() and not diffs:
         raise UsageError("not a unified diff (no ---/+++ or diff --git headers)", patch_file)
     findings: list[Finding] = []

@@ -123,7 +123,8 @@ def _http_text(method: str, url: str, args: dict) -> str:
 def _patch_items(patch: str) -> list[Item]:
     items: list[Item] = []
     path, lines = None, []
-    for line in str(patch).splitlines():
+    for line in str(patch).split("\n"):  # lines end at "\n" only, as the tool applies them
+        line = line.removesuffix("\r")
         if line.startswith(("*** Add File: ", "*** Update File: ")):
             if path and lines:
                 items.append(Item("file", "\n".join(lines) + "\n", path))

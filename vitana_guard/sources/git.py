@@ -5,6 +5,7 @@ alternates and replace refs behave as they do for them):
 
 - `parse_patch` reads a unified diff (`git diff -U0`, `git log -p` or any patch file),
   counting hunk lines, so a removed line that reads `--- x` is not taken for a header.
+  Lines end at "\n" only, as git counts them (a lone "\r" stays inside its line).
 - `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
 - `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
   `CommitDiff` per commit as it arrives (patches are never all held in memory). Its
@@ -534,6 +535,12 @@ _PLAIN_HEADER = re.compile(
     rb"diff --git [^\n]*\n(?:(new|deleted) file mode (\d+)\n)?"
     rb"index ([0-9a-f]+)\.\.([0-9a-f]+)(?: (\d+))?\n"
     rb"--- (?:a/([^\n\"\t\r]+)|/dev/null)\n\+\+\+ (?:b/([^\n\"\t\r]+)|/dev/null)\n\Z")
+
+
+def read_git_patch(data: bytes, skim: Skim | None = None) -> list[FileDiff]:
+    """FileDiffs of git's own diff output (`git diff`, `git log -p`: every file begins
+    with `diff --git`); with `skim`, those it clears are summarised."""
+    return _files(data, 0, skim)
 
 
 def _files(chunk: bytes, start: int, skim: Skim | None) -> list[FileDiff]:
