@@ -20,9 +20,19 @@ def blob(repo: Path, oid: str) -> bytes:
     return subprocess.run(["git", "cat-file", "blob", oid], cwd=repo, capture_output=True, check=True).stdout
 
 
-def all_diffs(repo: Path) -> list[gitsrc.FileDiff]:
+class SkimAll:
+    """Every file diff's hunks skimmed (summarised), none skipped."""
+
+    def skips(self, path: str) -> bool:
+        return False
+
+    def may_matter(self, hunks: bytes) -> bool:
+        return False
+
+
+def all_diffs(repo: Path, skim=None) -> list[gitsrc.FileDiff]:
     out: list[gitsrc.FileDiff] = []
-    for c in gitsrc.walk_history(str(repo), ["HEAD"]):
+    for c in gitsrc.walk_history(str(repo), ["HEAD"], skim):
         out += c.files
     return out
 
@@ -85,12 +95,14 @@ def test_random_histories_rebuild_exactly(repo: Path):
             end = "" if rnd.random() < 0.2 else "\n"
             write(repo, name, "\n".join(body) + end if body else "")
         commit(repo, f"c{n}")
-    diffs = all_diffs(repo)
-    versions, got = rebuild(repo, diffs, batch=25)
-    wanted = [d for d in diffs if d.lintable]
-    assert len(wanted) > 50
-    assert all(got[id(d)] == blob(repo, d.new_blob) for d in wanted)
-    assert versions.read <= len(files) + 2 and versions.rebuilt >= len(wanted) - versions.read
+    for skim in (None, SkimAll()):  # skimmed hunks are read when a rebuild needs them
+        diffs = all_diffs(repo, skim)
+        assert all(d.summarised for d in diffs if d.lintable) if skim else True
+        versions, got = rebuild(repo, diffs, batch=25)
+        wanted = [d for d in diffs if d.lintable]
+        assert len(wanted) > 50
+        assert all(got[id(d)] == blob(repo, d.new_blob) for d in wanted)
+        assert versions.read <= len(files) + 2 and versions.rebuilt >= len(wanted) - versions.read
 
 
 def test_a_patch_that_does_not_rebuild_costs_a_read_not_a_wrong_content(repo: Path):

@@ -185,6 +185,9 @@ class FileDiff:
     # hunks skimmed, not read (walk_history's `skim` cleared them), and they add lines:
     # `added` and `hunks` stay empty; `deleted` is complete unless history skips the path
     summarised: bool = False
+    # a skimmed diff's hunks as git wrote them (not for a skipped path): read only if an
+    # older version is rebuilt across it (hunks_of)
+    unread: bytes = b""
 
     @property
     def path(self) -> str | None:
@@ -563,6 +566,7 @@ def _files(chunk: bytes, start: int, skim: Skim | None) -> list[FileDiff]:
             deleted = [] if skipped else [m.decode("utf-8", "replace") for m in _DELETED.findall(chunk, h, end)]
             for d in diffs:
                 d.deleted, d.summarised = deleted, adds
+                d.unread = b"" if skipped else chunk[h:end]
         elif h < end and not (plain is not None and _read_hunks(chunk[h:end], plain)):
             diffs = list(_parse_bytes(chunk[at:end]))
         out += diffs
@@ -577,6 +581,15 @@ def _next_file(chunk: bytes, pos: int) -> int:
         return 0
     i = chunk.find(b"\ndiff --git ", max(pos - 1, 0))
     return i + 1 if i >= 0 else -1
+
+
+def hunks_of(d: FileDiff) -> list[tuple[int, int, list[bytes]]]:
+    """A file diff's hunks, read now if they were skimmed."""
+    if d.unread:
+        read = FileDiff()
+        d.hunks = read.hunks if _read_hunks(d.unread, read) else []
+        d.unread = b""
+    return d.hunks
 
 
 def _parse_bytes(data: bytes) -> Iterator[FileDiff]:

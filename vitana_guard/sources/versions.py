@@ -15,7 +15,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 
-from vitana_guard.sources.git import BlobReader, FileDiff
+from vitana_guard.sources.git import BlobReader, FileDiff, hunks_of
 
 # memory for versions kept between batches; beyond it the oldest are read again
 _BUDGET = 64 << 20
@@ -32,7 +32,7 @@ def object_id(data: bytes, length: int = 40) -> str:
 def _rebuildable(d: FileDiff) -> bool:
     """Whether the parent's version follows from this diff and the commit's version."""
     return (not d.binary and bool(d.old_blob and d.old_blob.strip("0")) and d.new_mode != "160000"
-            and bool(d.hunks))
+            and bool(d.hunks or d.unread))
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -43,7 +43,7 @@ def _lines(data: bytes) -> list[bytes]:
 
 def _older(lines: list[bytes], d: FileDiff) -> list[bytes]:
     """The parent's version of a file from the commit's (changed in place)."""
-    for start, count, old in reversed(d.hunks):  # from the end: earlier indexes stay valid
+    for start, count, old in reversed(hunks_of(d)):  # from the end: earlier indexes stay valid
         lines[start : start + count] = old
     return lines
 
