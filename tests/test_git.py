@@ -129,6 +129,17 @@ def test_a_lone_carriage_return_does_not_hide_the_next_line(repo: Path, tmp_path
     assert code == 1 and [f[:3] for f in found(report)] == [("run.sh", 3, "VG101")]
 
 
+def test_a_line_added_inside_a_forbidden_statement_reports_it(repo: Path):
+    """diff has no keyword prefilter: the added line holds no keyword, its statement does
+    (and git's hunk header names a line that holds none either)."""
+    write(repo, "run.sh", "if true; then\n  gcloud run deploy api \\\n    --source .\nfi\n")
+    commit(repo, "init")
+    write(repo, "run.sh", "if true; then\n  gcloud run deploy api \\\n    --region eu \\\n    --source .\nfi\n")
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and [f[:3] for f in found(report)] == [("run.sh", 2, "VG101")]
+
+
 def test_moved_line_is_not_new(repo: Path):
     write(repo, "a.sh", "#!/bin/sh\n" + DEPLOY)
     write(repo, "b.sh", "#!/bin/sh\necho b\n")

@@ -378,7 +378,7 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
         args = []
     p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M",
                     *args, "--"], root)
-    diffs = gitsrc.read_git_patch(p.stdout, run)
+    diffs = gitsrc.read_git_patch(p.stdout, _SkippedFiles(run))
     findings: list[Finding] = []
     notices: list[Notice] = []
     with gitsrc.BlobReader(root) as blobs:
@@ -403,6 +403,19 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
             findings += found
             notices += file_notices
     _emit(run.result(findings, notices, os.getcwd(), commit=commit), fmt, output, color, show_suppressed, exit_zero)
+
+
+class _SkippedFiles:
+    """diff's skim (sources/git.Skim): only the hunks of files it skips go unread. Unlike
+    history, diff has no keyword prefilter: a line added inside an existing statement
+    reports the statement whatever the line holds."""
+
+    def __init__(self, run: _Run):
+        self.skips = run.skips
+
+    @staticmethod
+    def may_matter(hunks: bytes) -> bool:
+        return True
 
 
 def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
