@@ -8,12 +8,12 @@ alternates and replace refs behave as they do for them):
   Lines end at "\n" only, as git counts them (a lone "\r" stays inside its line).
 - `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
 - `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
-  `CommitDiff` per commit as it arrives (patches are never all held in memory). Its
+  `CommitDiff` per commit as it arrives (patches are never all held in memory). When
+  git stops at a missing object (partial or shallow clone: `git log -p` exits 128 at
+  the first one) the walk resumes past that commit and reports it as skipped. Its
   output is cut into commits and file diffs as bytes; a file diff whose hunks cannot
   matter (`Skim`: no keyword, or a file history skips) is summarised, not parsed line
-  by line. When git
-  stops at a missing object (partial or shallow clone: `git log -p` exits 128 at the
-  first one) the walk resumes past that commit and reports it as skipped.
+  by line.
 - `walk_commits` diffs a given list of commits the same way (`git log --no-walk --stdin`):
   `history --jobs` hands each worker a part of the first-parent chain.
 """
@@ -559,16 +559,17 @@ def _files(chunk: bytes, start: int, skim: Skim | None) -> list[FileDiff]:
         plain = _plain_header(head)
         diffs = [plain] if plain else list(_parse_bytes(head))
         path = (diffs[-1].new_path or diffs[-1].old_path) if diffs else None
-        skipped = bool(skim and path and skim.skips(path))
-        if h < end and skim is not None and (skipped or not skim.may_matter(chunk[h:end])):
-            adds = chunk.find(b"\n+", h - 1, end) >= 0
-            # a skipped file's lines never count as moved: only linted files' do
-            deleted = [] if skipped else [m.decode("utf-8", "replace") for m in _DELETED.findall(chunk, h, end)]
-            for d in diffs:
-                d.deleted, d.summarised = deleted, adds
-                d.unread = b"" if skipped else chunk[h:end]
-        elif h < end and not (plain is not None and _read_hunks(chunk[h:end], plain)):
-            diffs = list(_parse_bytes(chunk[at:end]))
+        if h < end:  # the file diff has hunks
+            skipped = bool(skim and path and skim.skips(path))
+            body = b"" if skipped else chunk[h:end]  # a skipped file's hunks are never copied
+            if skipped or (skim is not None and not skim.may_matter(body)):
+                adds = chunk.find(b"\n+", h - 1, end) >= 0
+                # a skipped file's lines never count as moved: only linted files' do
+                deleted = [m.decode("utf-8", "replace") for m in _DELETED.findall(body)]
+                for d in diffs:
+                    d.deleted, d.summarised, d.unread = deleted, adds, body
+            elif not (plain is not None and _read_hunks(body, plain)):
+                diffs = list(_parse_bytes(chunk[at:end]))
         out += diffs
         at = nxt
     return out
