@@ -83,7 +83,11 @@ def test_separators_comments_continuations(text, expected):
     ("echo ''", [["echo", ""]]),
     ('echo ""', [["echo", ""]]),
     ("echo a'b'\"c\"d", [["echo", "abcd"]]),
-    ('echo "$HOME" $USER ${X:-y} "${A}b" $1 $@ $?', [["echo", None, None, None, None, None, None, None]]),
+    ('echo "$HOME" $USER ${X:+y} "${A}b" $1 $@ $?', [["echo", None, None, None, None, None, None, None]]),
+    # a plain default is what bash gives when the variable is unset: the value judged
+    ("${GCLOUD_BIN:-gcloud} run deploy", [["gcloud", "run", "deploy"]]),
+    ('"${D-docker}" push x', [["docker", "push", "x"]]),
+    ("echo ${X:=a/b.c} ${X:-y} ${X:-$(z)} ${X:-} ${X#y} ${X:-a b}", [["echo", "a/b.c", "y", None, None, None, None], ["z"]]),
     ("echo '$HOME' \\$HOME", [["echo", "$HOME", "$HOME"]]),
     ("echo $ a$ $/", [["echo", "$", "a$", "$/"]]),
     ("echo $((1 + 2)) x", [["echo", None, "x"]]),

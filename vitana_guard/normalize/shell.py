@@ -60,6 +60,9 @@ _PARAM_DQ_RUN = re.compile(r'[^{}\\"$`]+')
 _BODY_RUN = re.compile(r"[^\\$`]+")
 
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]")
+# `${NAME:-word}` (also `-`, `:=`, `=`) with a plain word: bash gives the word when NAME
+# is unset (or empty). A deploy script's `${GCLOUD_BIN:-gcloud} run deploy` runs gcloud.
+_DEFAULTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*:?[-=]([A-Za-z0-9_./:@%+,-]+)")
 _ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _NAME_EQ = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")
@@ -834,6 +837,10 @@ class _Parser:
             j = self._subst(i + 2, depth)
         elif nxt == "{":
             j = self._param(i + 2, depth + 1, dq)
+            m = _DEFAULTED.fullmatch(text, i + 2, j - 1)
+            if m is not None:  # `${NAME:-word}`: the word, when NAME is unset, is the value to judge
+                chunks.append((m.group(1), i, j - i))
+                return j, True
         else:
             m = _VAR.match(text, i + 1)
             if m is None:
