@@ -387,7 +387,7 @@ def test_parse_quoted_paths_and_headers():
         b"diff --git a/p.png b/p.png\nnew file mode 100644\nindex 0000000..abc\nBinary files /dev/null and b/p.png differ\n"
         b"diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+target\n\\ No newline at end of file\n"
     )
-    diffs = list(gitsrc.parse_patch(patch.splitlines(keepends=True)))
+    diffs = list(gitsrc.parse_patch(patch))
     assert [d.new_path for d in diffs] == ["sp aceé.sh", "p.png", "l"]
     assert diffs[0].added == {1: "++ y"} and diffs[0].deleted == ["-- x"]
     assert diffs[0].new_blob == "1" * 40

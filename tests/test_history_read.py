@@ -47,7 +47,7 @@ class Skim:
 
 def parsed(patch: bytes) -> list[dict]:
     """What the general parser makes of a patch."""
-    return [asdict(d) for d in gitsrc.parse_patch(io.BytesIO(patch).readlines())]
+    return [asdict(d) for d in gitsrc.parse_patch(patch)]
 
 
 def odd_history(repo: Path) -> None:

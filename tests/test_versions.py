@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import test_git
 from test_git import commit, write
+from test_history_read import Skim
 
 from vitana_guard.sources import git as gitsrc
 from vitana_guard.sources.versions import Versions, object_id
@@ -18,16 +19,6 @@ repo = test_git.repo  # the fixture: a new git repository per test
 
 def blob(repo: Path, oid: str) -> bytes:
     return subprocess.run(["git", "cat-file", "blob", oid], cwd=repo, capture_output=True, check=True).stdout
-
-
-class SkimAll:
-    """Every file diff's hunks skimmed (summarised), none skipped."""
-
-    def skips(self, path: str) -> bool:
-        return False
-
-    def may_matter(self, hunks: bytes) -> bool:
-        return False
 
 
 def all_diffs(repo: Path, skim=None) -> list[gitsrc.FileDiff]:
@@ -95,7 +86,7 @@ def test_random_histories_rebuild_exactly(repo: Path):
             end = "" if rnd.random() < 0.2 else "\n"
             write(repo, name, "\n".join(body) + end if body else "")
         commit(repo, f"c{n}")
-    for skim in (None, SkimAll()):  # skimmed hunks are read when a rebuild needs them
+    for skim in (None, Skim(False)):  # skimmed hunks are read when a rebuild needs them
         diffs = all_diffs(repo, skim)
         assert all(d.summarised for d in diffs if d.lintable) if skim else True
         versions, got = rebuild(repo, diffs, batch=25)

@@ -13,7 +13,6 @@ Conventions:
 """
 from __future__ import annotations
 
-import io
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -61,7 +60,6 @@ class _Run:
         self.include_vendored = include_vendored or self.cfg.include_vendored
         self.excluded = compile_globs(self.cfg.exclude)
         self._skip_reasons: dict[str, str | None] = {}
-        self._keywords_per_line: bool | None = None
         self.pack = load_for(self.cfg)
         self.options = _options(self.pack, self.cfg, select, ignore, fail_on, no_ignore)
         self.compiled = compiled_for(self.pack, self.options)
@@ -83,6 +81,10 @@ class _Run:
                     continue
                 if not r.keywords or type(e.matcher).__name__ == "RequireMatcher":
                     self.bypass_kinds.update(e.kinds if e.kinds is not None else {None})
+        # whether history's prefilter of a file is a keyword test that sees each line on
+        # its own, so that hunks holding no keyword can be skimmed (may_matter)
+        self._keywords_per_line = not ({None, "text"} & self.bypass_kinds
+                                       or any("\n" in k or "\r" in k for k in self.compiled.finder.keywords))
 
     def wanted(self, text: str, kind: str) -> bool:
         """Cheap prefilter: can any selected rule fire on this text?"""
@@ -97,10 +99,6 @@ class _Run:
     def may_matter(self, hunks: bytes) -> bool:
         """Whether a file diff's hunks may hold a keyword: always, when the prefilter is
         not a keyword test that sees each line on its own."""
-        if self._keywords_per_line is None:
-            finder = self.compiled.finder
-            self._keywords_per_line = not ({None, "text"} & self.bypass_kinds
-                                           or any("\n" in k or "\r" in k for k in finder.keywords))
         return not self._keywords_per_line or self.compiled.finder.any_in(hunks)
 
     def scan(self, segments, focus: frozenset[int] | None = None, period=None) -> tuple[list[Finding], list[Notice]]:
@@ -427,7 +425,7 @@ def _diff_patch(run: _Run, patch_file: str) -> ScanResult:
                 data = f.read()
         except OSError as e:
             raise UsageError(f"cannot read: {e.strerror or e}", patch_file) from None
-    diffs = list(gitsrc.parse_patch(io.BytesIO(data)))  # lines cut at "\n" only, as git counts them
+    diffs = list(gitsrc.parse_patch(data))
     if data.strip() and not diffs:
         raise UsageError("not a unified diff (no ---/+++ or diff --git headers)", patch_file)
     findings: list[Finding] = []

@@ -202,31 +202,33 @@ class _KeywordFinder:
         return _KeywordFinder, (self.keywords,)
 
     def present(self, text: str, lowered: str) -> frozenset[str]:
-        size = len(text)
-        if size >= self.SHORT and text.isascii():
-            db = self._db if self._db is not None or size < self.LONG else self._build()
-            if db:
-                return self._scan(db, text)
+        if text.isascii() and (db := self._database(len(text))):
+            return self._scan(db, text)
         return frozenset(k for k in self.keywords if k in lowered)
 
     def any_in(self, data: bytes) -> bool:
         """Whether UTF-8 `data` holds a keyword: `present` on its text, without building
         the text when it is ASCII (one Hyperscan pass that stops at the first match)."""
-        if data.isascii() and len(data) >= self.SHORT:
-            db = self._db if self._db is not None or len(data) < self.LONG else self._build()
-            if db:
-                if self._always:
-                    return True
-                import hyperscan
+        if data.isascii() and (db := self._database(len(data))):
+            if self._always:
+                return True
+            import hyperscan
 
-                try:
-                    with self._lock:
-                        db.scan(data, match_event_handler=_stop)
-                except hyperscan.ScanTerminated:
-                    return True
-                return False
+            try:
+                with self._lock:
+                    db.scan(data, match_event_handler=_stop)
+            except hyperscan.ScanTerminated:
+                return True
+            return False
         text = data.decode("utf-8", "replace")
         return bool(self.present(text, text.lower()))
+
+    def _database(self, size: int) -> Any:
+        """The Hyperscan database for an ASCII text of `size` characters, or a false value
+        (too short, or not built yet and the text not long enough to build it for)."""
+        if size < self.SHORT:
+            return None
+        return self._db if self._db is not None or size < self.LONG else self._build()
 
     def _build(self) -> Any:
         try:

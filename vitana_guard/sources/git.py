@@ -5,7 +5,8 @@ alternates and replace refs behave as they do for them):
 
 - `parse_patch` reads a unified diff (`git diff -U0`, `git log -p` or any patch file),
   counting hunk lines, so a removed line that reads `--- x` is not taken for a header.
-  Lines end at "\n" only, as git counts them (a lone "\r" stays inside its line).
+  It cuts the lines itself, at "\n" only, as git counts them (a lone "\r" stays inside
+  its line).
 - `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
 - `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
   `CommitDiff` per commit as it arrives (patches are never all held in memory). When
@@ -205,9 +206,10 @@ class FileDiff:
         )
 
 
-def parse_patch(lines: Iterable[bytes]) -> Iterator[FileDiff]:
-    """FileDiffs of a unified diff, read line by line (bytes, newline kept or not)."""
-    yield from _parse(iter(lines))
+def parse_patch(data: bytes) -> Iterator[FileDiff]:
+    """FileDiffs of a unified diff, read line by line. Lines end at "\n" only, as git
+    counts them: a lone "\r" inside a line must not end its hunk early."""
+    return _parse(iter(io.BytesIO(data)))
 
 
 def _parse(it: Iterator[bytes]) -> Iterator[FileDiff]:
@@ -475,8 +477,8 @@ _DELETED = re.compile(rb"^-(.*?)\r?$", re.MULTILINE)
 
 
 class Skim(Protocol):
-    """What history tells the reader of `git log -p` before it parses a file diff's
-    hunks line by line: a file diff it clears is summarised (FileDiff.summarised)."""
+    """What the reader of git's diff output asks (history, diff) before it parses a file
+    diff's hunks line by line: a file diff it clears is summarised (FileDiff.summarised)."""
 
     def skips(self, path: str) -> bool:
         """The file is not linted (vendored, generated...): its hunks never matter."""
@@ -557,7 +559,7 @@ def _files(chunk: bytes, start: int, skim: Skim | None) -> list[FileDiff]:
         h = chunk.find(b"\n@@", at, end) + 1 or end  # where the hunks start
         head = chunk[at:h]
         plain = _plain_header(head)
-        diffs = [plain] if plain else list(_parse_bytes(head))
+        diffs = [plain] if plain else list(parse_patch(head))
         path = (diffs[-1].new_path or diffs[-1].old_path) if diffs else None
         if h < end:  # the file diff has hunks
             skipped = bool(skim and path and skim.skips(path))
@@ -569,7 +571,7 @@ def _files(chunk: bytes, start: int, skim: Skim | None) -> list[FileDiff]:
                 for d in diffs:
                     d.deleted, d.summarised, d.unread = deleted, adds, body
             elif not (plain is not None and _read_hunks(body, plain)):
-                diffs = list(_parse_bytes(chunk[at:end]))
+                diffs = list(parse_patch(chunk[at:end]))
         out += diffs
         at = nxt
     return out
@@ -591,10 +593,6 @@ def hunks_of(d: FileDiff) -> list[tuple[int, int, list[bytes]]]:
         d.hunks = read.hunks if _read_hunks(d.unread, read) else []
         d.unread = b""
     return d.hunks
-
-
-def _parse_bytes(data: bytes) -> Iterator[FileDiff]:
-    return _parse(iter(io.BytesIO(data)))  # lines cut at "\n" only, as git counts them
 
 
 def _plain_header(head: bytes) -> FileDiff | None:
