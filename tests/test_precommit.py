@@ -31,6 +31,9 @@ def git_env(**extra: str) -> dict[str, str]:
     env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_SYSTEM=os.devnull, GIT_CONFIG_NOSYSTEM="1",
                GIT_AUTHOR_NAME="Dev", GIT_AUTHOR_EMAIL="dev@example.com",
                GIT_COMMITTER_NAME="Dev", GIT_COMMITTER_EMAIL="dev@example.com")
+    # pre-commit builds the hook repository's Rust engine in its own environment: one
+    # cargo target directory for the whole suite compiles the dependencies once
+    env.setdefault("CARGO_TARGET_DIR", str(ROOT / "target"))
     env.update(extra)
     return env
 
@@ -48,10 +51,10 @@ def hook_repo(tmp_path_factory) -> Path:
                             env=git_env(), check=True, capture_output=True).stdout.decode().split("\0")
     for rel in filter(None, listed):
         src = ROOT / rel
-        if src.is_file() and ".venv" not in Path(rel).parts:
+        if (src.is_file() or src.is_symlink()) and ".venv" not in Path(rel).parts:
             dst = snap / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+            shutil.copy2(src, dst, follow_symlinks=False)  # vitana_guard/rules links to rules/
     g(snap, "init", "-q", "-b", "main")
     g(snap, "add", "-A")
     g(snap, "commit", "-q", "-m", "snapshot")

@@ -1,0 +1,177 @@
+//! Which of a rule pack's keywords occur in a text: the prefilter every segment and
+//! every transcript record goes through before any regex or parser runs.
+//!
+//! Keywords are matched against the text's lower-case form, as the rules are written
+//! (`gcloud`, `deploy`, `gh`). For ASCII text an ASCII case-insensitive automaton reads
+//! the bytes once, without building the lowered copy. Other text is lowered with
+//! Unicode's full mapping first (the Kelvin sign lowers to `k`, which a byte-level
+//! caseless scan would not see) and searched case-sensitively.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// A compiled keyword set. Indices refer to the keyword list it was built from.
+#[derive(Debug, Clone)]
+pub struct KeywordSet {
+    count: usize,
+    /// keywords that are empty: present in every text
+    always: Vec<usize>,
+    /// ASCII, already lower-case keywords: the only ones lowered ASCII text can hold
+    ascii: Option<(AhoCorasick, Vec<usize>)>,
+    /// every non-empty keyword, for lowered non-ASCII text
+    unicode: Option<(AhoCorasick, Vec<usize>)>,
+}
+
+impl KeywordSet {
+    pub fn new<S: AsRef<str>>(keywords: &[S]) -> KeywordSet {
+        let mut always = Vec::new();
+        let mut ascii = Vec::new();
+        let mut unicode = Vec::new();
+        for (i, k) in keywords.iter().enumerate() {
+            let k = k.as_ref();
+            if k.is_empty() {
+                always.push(i);
+                continue;
+            }
+            unicode.push(i);
+            if k.is_ascii() && !k.bytes().any(|b| b.is_ascii_uppercase()) {
+                ascii.push(i);
+            }
+        }
+        let build = |ids: Vec<usize>, caseless: bool| -> Option<(AhoCorasick, Vec<usize>)> {
+            if ids.is_empty() {
+                return None;
+            }
+            let patterns: Vec<&str> = ids.iter().map(|&i| keywords[i].as_ref()).collect();
+            let automaton = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(caseless)
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .expect("literal keywords always compile");
+            Some((automaton, ids))
+        };
+        KeywordSet {
+            count: keywords.len(),
+            always,
+            ascii: build(ascii, true),
+            unicode: build(unicode, false),
+        }
+    }
+
+    /// How many keywords the set was built from.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The indices of the keywords present in `text`, each once, sorted.
+    pub fn present(&self, text: &str) -> Vec<usize> {
+        let mut seen = vec![false; self.count];
+        for &i in &self.always {
+            seen[i] = true;
+        }
+        if text.is_ascii() {
+            if let Some((automaton, ids)) = &self.ascii {
+                mark_all(automaton, ids, text.as_bytes(), &mut seen);
+            }
+        } else if let Some((automaton, ids)) = &self.unicode {
+            let lowered = text.to_lowercase();
+            mark_all(automaton, ids, lowered.as_bytes(), &mut seen);
+        }
+        seen.iter()
+            .enumerate()
+            .filter_map(|(i, &s)| s.then_some(i))
+            .collect()
+    }
+
+    /// Whether any keyword occurs in `text`; stops at the first.
+    pub fn any_in(&self, text: &str) -> bool {
+        if !self.always.is_empty() {
+            return true;
+        }
+        if text.is_ascii() {
+            return self
+                .ascii
+                .as_ref()
+                .is_some_and(|(a, _)| a.is_match(text.as_bytes()));
+        }
+        self.unicode
+            .as_ref()
+            .is_some_and(|(a, _)| a.is_match(text.to_lowercase().as_bytes()))
+    }
+}
+
+fn mark_all(automaton: &AhoCorasick, ids: &[usize], haystack: &[u8], seen: &mut [bool]) {
+    // overlapping search: `deploy` inside `gcloud-deploy` and `gcloud` both count
+    let mut left = ids.len();
+    for m in automaton.find_overlapping_iter(haystack) {
+        let i = ids[m.pattern().as_usize()];
+        if !seen[i] {
+            seen[i] = true;
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(set: &KeywordSet, keys: &[&str], text: &str) -> Vec<String> {
+        set.present(text)
+            .into_iter()
+            .map(|i| keys[i].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn finds_each_keyword_once_whatever_its_case() {
+        let keys = ["gcloud", "deploy", "gh"];
+        let set = KeywordSet::new(&keys);
+        assert_eq!(
+            words(&set, &keys, "GCloud run DEPLOY; gcloud again"),
+            ["gcloud", "deploy"]
+        );
+        assert!(set.present("nothing here").is_empty());
+    }
+
+    #[test]
+    fn overlapping_keywords_are_all_found() {
+        let keys = ["deploy", "deploy.sh", "ploy"];
+        let set = KeywordSet::new(&keys);
+        assert_eq!(
+            words(&set, &keys, "./deploy.sh"),
+            ["deploy", "deploy.sh", "ploy"]
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_is_lowered_with_unicode_rules() {
+        // U+212A KELVIN SIGN lowers to ASCII `k`, as Python's str.lower does
+        let keys = ["kubectl"];
+        let set = KeywordSet::new(&keys);
+        assert_eq!(words(&set, &keys, "\u{212A}UBECTL apply"), ["kubectl"]);
+        assert!(set.any_in("\u{212A}ubectl"));
+    }
+
+    #[test]
+    fn upper_case_keywords_never_match_lowered_text() {
+        let keys = ["VTID"];
+        let set = KeywordSet::new(&keys);
+        assert!(set.present("VTID-0518").is_empty());
+        assert!(!set.any_in("vtid"));
+    }
+
+    #[test]
+    fn an_empty_keyword_is_always_present() {
+        let keys = ["", "gh"];
+        let set = KeywordSet::new(&keys);
+        assert_eq!(set.present("plain"), [0]);
+        assert!(set.any_in("plain"));
+    }
+}
