@@ -56,17 +56,26 @@ def test_ranges_in_worker_processes_give_the_same_stream(tmp_path, monkeypatch):
         (n.line, n.message) for n in one if isinstance(n, Notice)]
 
 
-def test_regex_fallback_where_hyperscan_has_no_wheel(tmp_path, monkeypatch):
-    """Without Hyperscan (no wheel for the platform) the `re` scanner picks the same records."""
-    from vitana_guard.transcripts import prefilter as prefilter_module
+def plain_candidates(block: bytes, keywords: list[str]) -> list[int]:
+    """The prefilter's contract, read line by line with the standard library."""
+    starts, offset = [], 0
+    for line in block.split(b"\n"):
+        body = line.strip(b" \t\r")
+        lowered = line.lower()
+        shaped = not body or (body.startswith(b"{") and body.endswith(b"}"))
+        if not shaped or b"\\u" in line or b"\\/" in line or any(k.encode() in lowered for k in keywords):
+            starts.append(offset)
+        offset += len(line) + 1
+    if block.endswith(b"\n"):  # no line after the last newline
+        starts = [s for s in starts if s < len(block)]
+    return starts
 
+
+def test_core_prefilter_picks_the_lines_a_plain_reading_picks(tmp_path):
     path = tmp_path / "s.jsonl"
     write_session(path)
-    fast = Prefilter(KEYWORDS)
-    monkeypatch.setattr(prefilter_module, "hyperscan", None)
-    slow = Prefilter(KEYWORDS)
-    block = path.read_bytes()
-    assert slow.candidates(block) == fast.candidates(block)
-    assert slow.any_hit(b"x GCLOUD y") and not slow.any_hit(b"npm test")
-    assert commands(read(str(path), "s.jsonl", "claude", prefilter=slow)) == commands(
-        read(str(path), "s.jsonl", "claude", prefilter=fast))
+    edge = (b'{"a": "GATEWAY"}\n  {"b": 1}  \n\n[1]\n{"c": "deploy.sh\\/x"}\r\n'
+            b'{"d": "\xc3\xa9 gcloud"}\n{"truncated": ')
+    for block in (path.read_bytes(), edge):
+        assert Prefilter(KEYWORDS).candidates(block) == plain_candidates(block, KEYWORDS)
+    assert Prefilter(KEYWORDS).any_hit(b"x GCLOUD y") and not Prefilter(KEYWORDS).any_hit(b"npm test")

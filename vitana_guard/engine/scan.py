@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
@@ -18,6 +17,7 @@ from typing import Any, Iterable, Iterator
 import regex
 
 from vitana_guard import pathglob
+from vitana_guard._core import KeywordSet
 from vitana_guard.engine import gateway
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit
 from vitana_guard.engine.matchers.context import Evidence
@@ -177,92 +177,24 @@ def _gate(rule: Rule, entry: Entry) -> frozenset[str] | None:
 class _KeywordFinder:
     """Which keywords occur in a segment: the prefilter every segment goes through.
 
-    Testing `k in lowered` for each keyword reads the text once per keyword (some 40
-    passes); for an ASCII text one Hyperscan pass that reports each keyword at most
-    once does the same work. Other texts keep the substring tests: `str.lower` maps a
-    few non-ASCII characters to ASCII letters (the Kelvin sign to `k`), which a
-    byte-level caseless scan would not see. The database is built for the first long
-    text (a hook checking one short command never needs it), then serves short ones
-    too; it is not pickled (the hook caches the compiled pack).
+    One pass of the core's Aho-Corasick automaton over the text finds them all
+    (matched on the lower-case form, as `str.lower` makes it: the Kelvin sign lowers
+    to `k`). Pickled as its keywords: the hook caches the compiled pack.
     """
-
-    LONG = 256  # characters: a text this long builds the database
-    SHORT = 32  # characters: once built, it serves any text this long
 
     def __init__(self, keywords: tuple[str, ...]):
         self.keywords = keywords
-        # a keyword with an upper-case or non-ASCII letter never occurs in lowered ASCII
-        # text (nor may the caseless scan report it); an empty one always does
-        self._searched = [k for k in keywords if k and k.isascii() and k == k.lower()]
-        self._always = frozenset(k for k in keywords if not k)
-        self._db: Any = None  # None: not built yet; False: no Hyperscan
-        self._lock = threading.Lock()  # one scratch space per database
+        self._set = KeywordSet(list(keywords))
 
     def __reduce__(self):
         return _KeywordFinder, (self.keywords,)
 
-    def present(self, text: str, lowered: str) -> frozenset[str]:
-        if text.isascii() and (db := self._database(len(text))):
-            return self._scan(db, text)
-        return frozenset(k for k in self.keywords if k in lowered)
+    def present(self, text: str, lowered: str | None = None) -> frozenset[str]:
+        return self._set.present(text)
 
     def any_in(self, data: bytes) -> bool:
-        """Whether UTF-8 `data` holds a keyword: `present` on its text, without building
-        the text when it is ASCII (one Hyperscan pass that stops at the first match)."""
-        if data.isascii() and (db := self._database(len(data))):
-            if self._always:
-                return True
-            import hyperscan
-
-            try:
-                with self._lock:
-                    db.scan(data, match_event_handler=_stop)
-            except hyperscan.ScanTerminated:
-                return True
-            return False
-        text = data.decode("utf-8", "replace")
-        return bool(self.present(text, text.lower()))
-
-    def _database(self, size: int) -> Any:
-        """The Hyperscan database for an ASCII text of `size` characters, or a false value
-        (too short, or not built yet and the text not long enough to build it for)."""
-        if size < self.SHORT:
-            return None
-        return self._db if self._db is not None or size < self.LONG else self._build()
-
-    def _build(self) -> Any:
-        try:
-            import hyperscan
-        except ImportError:  # pragma: no cover - depends on the platform
-            hyperscan = None
-        if hyperscan is None or not self._searched:
-            self._db = False
-            return False
-        db = hyperscan.Database()
-        literals = [re.escape(k.encode()) for k in self._searched]
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
-        db.compile(expressions=literals, ids=list(range(len(literals))), elements=len(literals),
-                   flags=[flags] * len(literals))
-        self._db = db
-        return db
-
-    def _scan(self, db: Any, text: str) -> frozenset[str]:
-        found: list[int] = []
-        with self._lock:
-            db.scan(text.encode("ascii"), match_event_handler=_collect, context=found)
-        searched = self._searched
-        present = frozenset([searched[i] for i in found])
-        return present | self._always if self._always else present
-
-
-def _stop(*_match) -> bool:
-    """Hyperscan's match callback when one match answers: stop the scan."""
-    return True
-
-
-def _collect(index: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
-    """Hyperscan's match callback: note which keyword matched."""
-    found.append(index)
+        """Whether UTF-8 `data` (invalid sequences read as U+FFFD) holds a keyword."""
+        return self._set.any_in(data)
 
 
 class DocumentScanner:

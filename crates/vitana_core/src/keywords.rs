@@ -86,6 +86,14 @@ impl KeywordSet {
             .collect()
     }
 
+    /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD).
+    pub fn any_in_bytes(&self, data: &[u8]) -> bool {
+        match std::str::from_utf8(data) {
+            Ok(text) => self.any_in(text),
+            Err(_) => self.any_in(&String::from_utf8_lossy(data)),
+        }
+    }
+
     /// Whether any keyword occurs in `text`; stops at the first.
     pub fn any_in(&self, text: &str) -> bool {
         if !self.always.is_empty() {
@@ -157,6 +165,13 @@ mod tests {
         let set = KeywordSet::new(&keys);
         assert_eq!(words(&set, &keys, "\u{212A}UBECTL apply"), ["kubectl"]);
         assert!(set.any_in("\u{212A}ubectl"));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_still_searched() {
+        let set = KeywordSet::new(&["gcloud"]);
+        assert!(set.any_in_bytes(b"\xff\xfe gcloud run"));
+        assert!(!set.any_in_bytes(b"\xff\xfe gclou"));
     }
 
     #[test]

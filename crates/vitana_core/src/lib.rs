@@ -7,3 +7,4 @@
 //! pack's regexes on the linear-time `regex` crate).
 
 pub mod keywords;
+pub mod records;

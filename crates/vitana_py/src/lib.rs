@@ -32,9 +32,9 @@ impl KeywordSet {
         PyFrozenSet::new(py, found.iter().map(|&i| self.words[i].bind(py)))
     }
 
-    /// Whether any keyword occurs in `text`.
-    fn any_in(&self, text: &str) -> bool {
-        self.inner.any_in(text)
+    /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD).
+    fn any_in(&self, py: Python<'_>, data: &[u8]) -> bool {
+        py.detach(|| self.inner.any_in_bytes(data))
     }
 
     fn __len__(&self) -> usize {
@@ -42,9 +42,36 @@ impl KeywordSet {
     }
 }
 
+/// Which lines of a JSONL transcript to parse (see `vitana_core::records`).
+#[pyclass(frozen, module = "vitana_guard._core")]
+struct RecordFilter {
+    inner: vitana_core::records::RecordFilter,
+}
+
+#[pymethods]
+impl RecordFilter {
+    #[new]
+    fn new(keywords: Vec<String>) -> Self {
+        RecordFilter {
+            inner: vitana_core::records::RecordFilter::new(&keywords),
+        }
+    }
+
+    /// Whether `data` holds any keyword or a JSON escape.
+    fn any_hit(&self, py: Python<'_>, data: &[u8]) -> bool {
+        py.detach(|| self.inner.any_hit(data))
+    }
+
+    /// Offsets of the starts of the lines of `block` to parse, ascending.
+    fn candidates(&self, py: Python<'_>, block: &[u8]) -> Vec<usize> {
+        py.detach(|| self.inner.candidates(block))
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<KeywordSet>()?;
+    m.add_class::<RecordFilter>()?;
     Ok(())
 }

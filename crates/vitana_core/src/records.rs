@@ -1,0 +1,140 @@
+//! Which lines of a JSONL transcript are worth parsing.
+//!
+//! Violations are rare; parsing every record of a gigabyte transcript costs far more
+//! than finding the few that mention a rule's keyword. One automaton pass over a block
+//! of whole lines finds every keyword (ASCII case-insensitive, on the raw bytes), and a
+//! line is parsed when it holds one, or when the keyword test cannot be trusted:
+//! - a JSON escape (`\u0067cloud`, `https:\/\/`): the raw bytes of an escaped keyword
+//!   do not spell it;
+//! - a line not shaped like a JSON object (`{...}`), a truncated last line included,
+//!   so that it is reported as unreadable rather than skipped in silence.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use memchr::memchr;
+
+const ESCAPES: [&str; 2] = ["\\u", "\\/"];
+
+#[derive(Debug, Clone)]
+pub struct RecordFilter {
+    automaton: AhoCorasick,
+}
+
+impl RecordFilter {
+    /// `keywords` are matched ASCII case-insensitively; empty ones are ignored.
+    pub fn new<S: AsRef<str>>(keywords: &[S]) -> RecordFilter {
+        let mut patterns: Vec<String> = keywords
+            .iter()
+            .map(|k| k.as_ref().to_lowercase())
+            .filter(|k| !k.is_empty())
+            .collect();
+        patterns.extend(ESCAPES.iter().map(|e| e.to_string()));
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("literal keywords always compile");
+        RecordFilter { automaton }
+    }
+
+    /// Whether `data` holds any keyword or a JSON escape (a whole file's gate).
+    pub fn any_hit(&self, data: &[u8]) -> bool {
+        self.automaton.is_match(data)
+    }
+
+    /// Offsets of the starts of the lines of `block` to parse, ascending.
+    pub fn candidates(&self, block: &[u8]) -> Vec<usize> {
+        let mut starts = Vec::new();
+        // where the next keyword hit at or after the current line starts (None: no more)
+        let mut next_hit = self.hit_from(block, 0);
+        let mut start = 0;
+        while start < block.len() {
+            let end = memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+            let line = &block[start..end];
+            let hit_here = next_hit.is_some_and(|h| h < end);
+            if hit_here || !object_shaped(line) {
+                starts.push(start);
+            }
+            if next_hit.is_some_and(|h| h < end + 1) {
+                next_hit = self.hit_from(block, end + 1);
+            }
+            start = end + 1;
+        }
+        starts
+    }
+
+    fn hit_from(&self, block: &[u8], from: usize) -> Option<usize> {
+        if from >= block.len() {
+            return None;
+        }
+        self.automaton
+            .find(Input::new(block).range(from..))
+            .map(|m| m.start())
+    }
+}
+
+/// Whether a line's first non-blank byte is `{` and its last `}`; a blank line passes
+/// (nothing to report).
+fn object_shaped(line: &[u8]) -> bool {
+    let first = line
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\r'));
+    let Some(first) = first else {
+        return true;
+    };
+    let last = line
+        .iter()
+        .rposition(|&b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .unwrap_or(first);
+    line[first] == b'{' && line[last] == b'}'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(filter: &RecordFilter, block: &str) -> Vec<String> {
+        filter
+            .candidates(block.as_bytes())
+            .into_iter()
+            .map(|s| block[s..].lines().next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn keeps_lines_with_a_keyword_whatever_its_case() {
+        let f = RecordFilter::new(&["gcloud"]);
+        let block = "{\"a\": \"ls\"}\n{\"a\": \"GCloud run deploy\"}\n{\"b\": 1}\n";
+        assert_eq!(lines_of(&f, block), ["{\"a\": \"GCloud run deploy\"}"]);
+    }
+
+    #[test]
+    fn keeps_escaped_text_and_lines_not_shaped_like_objects() {
+        let f = RecordFilter::new(&["gcloud"]);
+        let block = "{\"a\": \"\\u0067cloud\"}\n[1, 2]\n{\"cut\": \"off\n\n  {\"ok\": 1}  \n";
+        assert_eq!(
+            lines_of(&f, block),
+            ["{\"a\": \"\\u0067cloud\"}", "[1, 2]", "{\"cut\": \"off"]
+        );
+    }
+
+    #[test]
+    fn a_truncated_last_line_is_kept() {
+        let f = RecordFilter::new(&["gcloud"]);
+        assert_eq!(lines_of(&f, "{\"a\": 1}\n{\"b\": "), ["{\"b\": "]);
+    }
+
+    #[test]
+    fn several_hits_on_one_line_keep_it_once() {
+        let f = RecordFilter::new(&["deploy", "gateway"]);
+        let block = "{\"x\": \"deploy deploy gateway\"}\n{\"y\": \"deploy\"}\n";
+        assert_eq!(f.candidates(block.as_bytes()), [0, 31]);
+    }
+
+    #[test]
+    fn any_hit_sees_keywords_and_escapes() {
+        let f = RecordFilter::new(&["gcloud"]);
+        assert!(f.any_hit(b"x GCLOUD y"));
+        assert!(f.any_hit(b"x \\/ y"));
+        assert!(!f.any_hit(b"plain"));
+    }
+}
