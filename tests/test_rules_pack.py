@@ -234,7 +234,7 @@ rules:
     message: "slow"
     keywords: [aaaa]
     match:
-      - pattern: {regex: '(a|aa)+$'}
+      - pattern: {regex: '(a|aa)+(?!b)$'}
     description: {finds: x, why: y, example: z, instead: w}
     examples:
       match: [aaaa, aaaa, aaaa, aaaa]
@@ -260,6 +260,30 @@ def test_catastrophic_user_regex_does_not_hang_the_scan(workdir):
     assert {n["path"] for n in notices} == {"notes.txt", "ops.sh"}
     assert all("timed out" in n["message"] and n["level"] == "error" for n in notices)
     assert proc.returncode == 2
+
+
+def test_nested_quantifiers_run_in_linear_time_without_look_around(workdir):
+    """The same catastrophic shape without the look-ahead runs on the linear-time engine:
+    the scan finishes with no timeout, and `rules show` says which engine runs what."""
+    write(workdir / "acme-rules" / "slow.yaml", CATASTROPHIC_RULE.replace("(?!b)", ""))
+    write(workdir / ".vitana-guard.yaml", "rules-dirs: [acme-rules]\n")
+    write(workdir / "notes.txt", "a" * 5000 + "!\n" + "a" * 5000 + "\n")
+    proc = run_cli("scan", "notes.txt", "--format", "json", cwd=workdir, timeout=60)
+    import json
+
+    report = json.loads(proc.stdout)
+    assert report["notices"] == [] and proc.returncode == 1
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [("ACME02", 2)]
+    shown = run_cli("rules", "show", "ACME02", cwd=workdir).stdout
+    assert "regex engine: linear" in shown
+
+
+def test_rules_show_names_the_backtracking_engine_and_why(workdir):
+    write(workdir / "acme-rules" / "slow.yaml", CATASTROPHIC_RULE)
+    write(workdir / ".vitana-guard.yaml", "rules-dirs: [acme-rules]\n")
+    shown = run_cli("rules", "show", "ACME02", cwd=workdir).stdout
+    assert "regex engine: backtracking (regex module, 0.25 s timeout)" in shown
+    assert "look-around" in shown
 
 
 def test_catastrophic_regex_text_report(workdir):

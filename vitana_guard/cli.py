@@ -178,8 +178,26 @@ def rules_show(rule_id, config_path):
     if rule is None:
         raise UsageError(f"unknown rule '{rule_id}' (see `vitana-guard rules list`)")
     click.echo(f"{rule.id} {rule.slug} [{rule.severity.value}] — VTID-0518 {rule.policy}")
-    click.echo(f"channels: {', '.join(sorted(c.value for c in rule.channels))}\n")
+    click.echo(f"channels: {', '.join(sorted(c.value for c in rule.channels))}")
+    for line in _regex_engines(rule):
+        click.echo(line)
+    click.echo()
     click.echo(rule.markdown())
+
+
+def _regex_engines(rule) -> list[str]:
+    """Which engine runs each of the rule's regexes: the linear-time one unless the
+    pattern needs look-around or back-references."""
+    from vitana_guard.engine.matchers import REGEX_TIMEOUT, patterns_of
+
+    lines = []
+    for pattern in dict.fromkeys(p for e in rule.entries for p in patterns_of(e.matcher)):
+        if pattern.engine == "linear":
+            lines.append(f"regex engine: linear (regex crate): {pattern.pattern[:60]!r}")
+        else:
+            lines.append(f"regex engine: backtracking (regex module, {REGEX_TIMEOUT} s timeout): "
+                         f"{pattern.pattern[:60]!r}: {pattern.fallback_reason}")
+    return lines
 
 
 @rules.command("test")

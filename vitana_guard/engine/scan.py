@@ -19,7 +19,7 @@ import regex
 from vitana_guard import pathglob
 from vitana_guard._core import KeywordSet
 from vitana_guard.engine import gateway
-from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit
+from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, RulePattern
 from vitana_guard.engine.matchers.context import Evidence
 from vitana_guard.engine.params import render_template
 from vitana_guard.engine.rules import Entry, Rule, RulePack
@@ -693,9 +693,10 @@ def _shifted(events: list[_Event], by: int) -> list[_Event]:
 
 
 @lru_cache(maxsize=64)
-def _regex(pattern: str) -> regex.Pattern:
-    """A policy parameter's regex, compiled once per process (not per document)."""
-    return regex.compile(pattern)
+def _regex(pattern: str) -> RulePattern:
+    """A policy parameter's regex (its own inline flags only), compiled once per process
+    (not per document)."""
+    return RulePattern(pattern, False, multi_line=False)
 
 
 @lru_cache(maxsize=4096)

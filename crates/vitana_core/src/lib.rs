@@ -7,4 +7,5 @@
 //! pack's regexes on the linear-time `regex` crate).
 
 pub mod keywords;
+pub mod pattern;
 pub mod records;

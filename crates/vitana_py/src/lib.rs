@@ -68,10 +68,43 @@ impl RecordFilter {
     }
 }
 
+/// A rule regex on the linear-time engine (see `vitana_core::pattern`). Raises
+/// ValueError with the reason when the engine cannot run the pattern.
+#[pyclass(frozen, module = "vitana_guard._core")]
+struct Regex {
+    inner: vitana_core::pattern::Pattern,
+}
+
+#[pymethods]
+impl Regex {
+    #[new]
+    #[pyo3(signature = (pattern, ignore_case=false, multi_line=true))]
+    fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> PyResult<Self> {
+        vitana_core::pattern::Pattern::new(pattern, ignore_case, multi_line)
+            .map(|inner| Regex { inner })
+            .map_err(pyo3::exceptions::PyValueError::new_err)
+    }
+
+    /// The first match as (start, end) in code points, or None.
+    fn search(&self, py: Python<'_>, text: &str) -> Option<(usize, usize)> {
+        py.detach(|| self.inner.search(text))
+    }
+
+    fn is_match(&self, py: Python<'_>, text: &str) -> bool {
+        py.detach(|| self.inner.is_match(text))
+    }
+
+    /// Every non-overlapping match as (start, end) in code points.
+    fn find_all(&self, py: Python<'_>, text: &str) -> Vec<(usize, usize)> {
+        py.detach(|| self.inner.find_all(text))
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<KeywordSet>()?;
     m.add_class::<RecordFilter>()?;
+    m.add_class::<Regex>()?;
     Ok(())
 }

@@ -7,14 +7,16 @@ yields Hits (a span of the segment text). Which unit a matcher takes is its
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Iterator
 
 import regex
 
+from vitana_guard._core import Regex
 from vitana_guard.errors import UsageError
 
-# Every regex from a rule runs bounded: a catastrophic pattern costs at most this.
+# A rule regex the linear-time engine cannot run (look-around, back-references) runs on
+# the backtracking `regex` module, bounded: a catastrophic pattern costs at most this.
 REGEX_TIMEOUT = 0.25
 
 
@@ -25,14 +27,99 @@ class Hit:
     variables: dict[str, Any] = field(default_factory=dict)
 
 
-def compile_regex(pattern: str, where: str, line: int | None, *, ignore_case: bool = False) -> regex.Pattern:
-    flags = regex.VERSION1 | regex.MULTILINE
-    if ignore_case:
-        flags |= regex.IGNORECASE
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A regex match: the part of `regex.Match`'s API the matchers use."""
+
+    text: str
+    begin: int
+    finish: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+    def group(self) -> str:
+        return self.text[self.begin : self.finish]
+
+
+class RulePattern:
+    """A rule's regex, multi-line, on the core's linear-time engine (the `regex` crate)
+    where it runs there; else on the `regex` module under REGEX_TIMEOUT (`engine` and
+    `fallback_reason` say which, for `rules show`). `search` and `finditer` take the
+    `timeout` keyword of `regex.Pattern` and ignore it on the linear engine."""
+
+    __slots__ = ("pattern", "ignore_case", "multi_line", "_linear", "_backtracking", "fallback_reason")
+
+    def __init__(self, pattern: str, ignore_case: bool, *, multi_line: bool = True, checked: bool = False):
+        self.pattern = pattern
+        self.ignore_case = ignore_case
+        self.multi_line = multi_line
+        self._backtracking: regex.Pattern | None = None
+        self.fallback_reason: str | None = None
+        try:
+            self._linear: Regex | None = Regex(pattern, ignore_case, multi_line)
+        except ValueError as e:
+            self._linear = None
+            self.fallback_reason = str(e).strip().splitlines()[-1].removeprefix("error: ")
+        if self._linear is None or not checked:
+            # the `regex` module's reading is the rule language: it validates every pattern
+            self._backtracking = _backtracking(pattern, ignore_case, multi_line)
+            if self._linear is not None:
+                self._backtracking = None
+
+    def __reduce__(self):  # the compiled pack is cached: keep the pattern, compile on load
+        return _restore, (self.pattern, self.ignore_case, self.multi_line)
+
+    @property
+    def engine(self) -> str:
+        return "linear" if self._linear is not None else "backtracking"
+
+    def search(self, text: str, timeout: float | None = None) -> Span | None:
+        if self._linear is not None:
+            found = self._linear.search(text)
+            return Span(text, *found) if found else None
+        m = self._backtracking.search(text, timeout=REGEX_TIMEOUT)
+        return Span(text, m.start(), m.end()) if m else None
+
+    def finditer(self, text: str, timeout: float | None = None) -> Iterator[Span]:
+        if self._linear is not None:
+            for start, end in self._linear.find_all(text):
+                yield Span(text, start, end)
+            return
+        for m in self._backtracking.finditer(text, timeout=REGEX_TIMEOUT):
+            yield Span(text, m.start(), m.end())
+
+
+def _backtracking(pattern: str, ignore_case: bool, multi_line: bool = True) -> regex.Pattern:
+    flags = (regex.VERSION1 | (regex.MULTILINE if multi_line else 0)
+             | (regex.IGNORECASE if ignore_case else 0))
+    return regex.compile(pattern, flags)
+
+
+def _restore(pattern: str, ignore_case: bool, multi_line: bool) -> RulePattern:
+    return RulePattern(pattern, ignore_case, multi_line=multi_line, checked=True)
+
+
+def compile_regex(pattern: str, where: str, line: int | None, *, ignore_case: bool = False) -> RulePattern:
     try:
-        return regex.compile(pattern, flags)
+        return RulePattern(pattern, ignore_case)
     except regex.error as e:
         raise UsageError(f"invalid regex {pattern!r}: {e}", where, line) from None
+
+
+def patterns_of(matcher: Any) -> Iterator[RulePattern]:
+    """Every rule regex a compiled matcher holds (for `rules show`)."""
+    if isinstance(matcher, RulePattern):
+        yield matcher
+    elif isinstance(matcher, (list, tuple)):
+        for item in matcher:
+            yield from patterns_of(item)
+    elif is_dataclass(matcher) and not isinstance(matcher, type):
+        for f in fields(matcher):
+            yield from patterns_of(getattr(matcher, f.name))
 
 
 def as_list(value: Any) -> list:
