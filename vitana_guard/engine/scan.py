@@ -192,6 +192,11 @@ class _KeywordFinder:
     def present(self, text: str, lowered: str | None = None) -> frozenset[str]:
         return self._set.present(text)
 
+    def present_shell(self, text: str) -> tuple[frozenset[str], bool]:
+        """`present` of shell text, also read as bash reads it (quotes removed, escapes
+        decoded: `g''cloud` is gcloud), and whether only that reading holds some."""
+        return self._set.present_shell(text)
+
     def any_in(self, data: bytes) -> bool:
         """Whether UTF-8 `data` (invalid sequences read as U+FFFD) holds a keyword."""
         return self._set.any_in(data)
@@ -239,7 +244,13 @@ class DocumentScanner:
         if self.focus is not None and not self._touches_focus(seg):
             return
         lowered = text.lower()
-        present = self.compiled.finder.present(text, lowered)
+        # a command is gated on what it runs: `g''cloud` runs gcloud, so its keyword
+        # counts, and only parsing the whole text tells which statement spells it
+        hidden = False
+        if seg.channel is Channel.COMMAND:
+            present, hidden = self.compiled.finder.present_shell(text)
+        else:
+            present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
         for rule, entry, gate in self._applicable(self.compiled.gated_text[seg.channel], seg):
@@ -254,7 +265,7 @@ class DocumentScanner:
             self._session_text(seg, session, present, taken)
 
         if seg.channel is Channel.COMMAND:
-            self._scan_commands(seg, lowered, present, taken, session)
+            self._scan_commands(seg, lowered, present, taken, session, hidden)
         elif seg.channel is Channel.REQUEST:
             self._scan_requests(seg, present, http.requests_from_http_block(text), taken, session)
 
@@ -276,7 +287,8 @@ class DocumentScanner:
     # -- units -----------------------------------------------------------------
 
     def _scan_commands(
-        self, seg: Segment, lowered: str, present: frozenset[str], taken: list, session: _Session | None
+        self, seg: Segment, lowered: str, present: frozenset[str], taken: list, session: _Session | None,
+        hidden: bool = False,
     ) -> None:
         """Parse the shell only when a rule still wants it; try on each command only
         the entries that may match its program."""
@@ -286,7 +298,7 @@ class DocumentScanner:
         if not eligible and not wants_requests:
             return
         ids = frozenset(id(e) for _, e in eligible)
-        runs = self._runs(seg, lowered, ids, wants_requests)
+        runs = [(0, len(seg.text))] if hidden else self._runs(seg, lowered, ids, wants_requests)
         if session is not None:  # a session's steps need the requests themselves
             commands = shell.parse_statements(seg.text, runs)
             self._replay(seg, self._command_events(commands, ids), taken, session)

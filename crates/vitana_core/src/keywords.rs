@@ -9,6 +9,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::shellview::shell_view;
+
 /// A compiled keyword set. Indices refer to the keyword list it was built from.
 #[derive(Debug, Clone)]
 pub struct KeywordSet {
@@ -86,12 +88,31 @@ impl KeywordSet {
             .collect()
     }
 
-    /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD).
+    /// The keywords present in `text` or in its shell view (quotes removed, escapes
+    /// decoded: see `shellview`), and whether the view added any: then the text spells
+    /// a keyword in pieces, and only parsing all of it tells what runs.
+    pub fn present_shell(&self, text: &str) -> (Vec<usize>, bool) {
+        let raw = self.present(text);
+        let Some(view) = shell_view(text.as_bytes()) else {
+            return (raw, false);
+        };
+        let view = String::from_utf8_lossy(&view);
+        let mut all = self.present(&view);
+        let hidden = all.iter().any(|i| !raw.contains(i));
+        all.extend(raw);
+        all.sort_unstable();
+        all.dedup();
+        (all, hidden)
+    }
+
+    /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD) or
+    /// in its shell view: the gate of a whole file or diff.
     pub fn any_in_bytes(&self, data: &[u8]) -> bool {
-        match std::str::from_utf8(data) {
+        let found = |bytes: &[u8]| match std::str::from_utf8(bytes) {
             Ok(text) => self.any_in(text),
-            Err(_) => self.any_in(&String::from_utf8_lossy(data)),
-        }
+            Err(_) => self.any_in(&String::from_utf8_lossy(bytes)),
+        };
+        found(data) || shell_view(data).is_some_and(|view| found(&view))
     }
 
     /// Whether any keyword occurs in `text`; stops at the first.
@@ -172,6 +193,19 @@ mod tests {
         let set = KeywordSet::new(&["gcloud"]);
         assert!(set.any_in_bytes(b"\xff\xfe gcloud run"));
         assert!(!set.any_in_bytes(b"\xff\xfe gclou"));
+    }
+
+    #[test]
+    fn a_keyword_spelled_in_pieces_is_found_in_the_shell_view() {
+        let keys = ["gcloud", "deploy"];
+        let set = KeywordSet::new(&keys);
+        assert_eq!(set.present_shell("g''cloud run deploy"), (vec![0, 1], true));
+        assert_eq!(
+            set.present_shell("gcloud 'run' deploy"),
+            (vec![0, 1], false)
+        );
+        assert_eq!(set.present_shell("ls"), (vec![], false));
+        assert!(set.any_in_bytes(b"$'\\x67cloud' run"));
     }
 
     #[test]

@@ -9,3 +9,4 @@
 pub mod keywords;
 pub mod pattern;
 pub mod records;
+pub mod shellview;

@@ -7,10 +7,14 @@
 //! - a JSON escape (`\u0067cloud`, `https:\/\/`): the raw bytes of an escaped keyword
 //!   do not spell it;
 //! - a line not shaped like a JSON object (`{...}`), a truncated last line included,
-//!   so that it is reported as unreadable rather than skipped in silence.
+//!   so that it is reported as unreadable rather than skipped in silence;
+//! - a keyword in the line's shell view (`g''cloud`, `$'\x67cloud'`: see `shellview`),
+//!   so that a command spelled in pieces is still read.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
-use memchr::memchr;
+use memchr::{memchr, memchr_iter};
+
+use crate::shellview::shell_view;
 
 const ESCAPES: [&str; 2] = ["\\u", "\\/"];
 
@@ -36,13 +40,54 @@ impl RecordFilter {
         RecordFilter { automaton }
     }
 
-    /// Whether `data` holds any keyword or a JSON escape (a whole file's gate).
+    /// Whether `data` (or its shell view) holds any keyword or a JSON escape (a whole
+    /// file's gate).
     pub fn any_hit(&self, data: &[u8]) -> bool {
         self.automaton.is_match(data)
+            || shell_view(data).is_some_and(|v| self.automaton.is_match(&v))
     }
 
     /// Offsets of the starts of the lines of `block` to parse, ascending.
     pub fn candidates(&self, block: &[u8]) -> Vec<usize> {
+        let raw = self.raw_candidates(block);
+        let Some(view) = shell_view(block) else {
+            return raw;
+        };
+        // the view keeps every line break: its n-th line is the block's n-th line
+        let hidden = self.raw_candidates(&view);
+        if hidden.is_empty() {
+            return raw;
+        }
+        let mut wanted = Vec::with_capacity(hidden.len());
+        let (mut line, mut at) = (0usize, 0usize);
+        for start in hidden {
+            line += memchr_iter(b'\n', &view[at..start]).count();
+            at = start;
+            wanted.push(line);
+        }
+        let mut starts = raw;
+        let (mut line, mut start) = (0usize, 0usize);
+        let mut next = wanted.into_iter().peekable();
+        while let Some(&want) = next.peek() {
+            if line == want {
+                starts.push(start);
+                next.next();
+                continue;
+            }
+            match memchr(b'\n', &block[start..]) {
+                Some(i) => {
+                    start += i + 1;
+                    line += 1;
+                }
+                None => break,
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        starts
+    }
+
+    fn raw_candidates(&self, block: &[u8]) -> Vec<usize> {
         let mut starts = Vec::new();
         // where the next keyword hit at or after the current line starts (None: no more)
         let mut next_hit = self.hit_from(block, 0);
@@ -128,6 +173,14 @@ mod tests {
         let f = RecordFilter::new(&["deploy", "gateway"]);
         let block = "{\"x\": \"deploy deploy gateway\"}\n{\"y\": \"deploy\"}\n";
         assert_eq!(f.candidates(block.as_bytes()), [0, 31]);
+    }
+
+    #[test]
+    fn keeps_a_line_whose_command_is_spelled_in_pieces() {
+        let f = RecordFilter::new(&["gcloud"]);
+        let block = "{\"a\": \"ls\"}\n{\"c\": \"g'\\\"'cloud run\"}\n{\"b\": \"x\"}\n";
+        assert_eq!(lines_of(&f, block), ["{\"c\": \"g'\\\"'cloud run\"}"]);
+        assert!(f.any_hit(b"{\"c\": \"g''cloud\"}"));
     }
 
     #[test]

@@ -32,7 +32,22 @@ impl KeywordSet {
         PyFrozenSet::new(py, found.iter().map(|&i| self.words[i].bind(py)))
     }
 
-    /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD).
+    /// The keywords present in `text` or in its shell view (quotes removed, escapes
+    /// decoded), and whether the view added any (the text spells one in pieces).
+    fn present_shell<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+    ) -> PyResult<(Bound<'py, PyFrozenSet>, bool)> {
+        let (found, hidden) = self.inner.present_shell(text);
+        Ok((
+            PyFrozenSet::new(py, found.iter().map(|&i| self.words[i].bind(py)))?,
+            hidden,
+        ))
+    }
+
+    /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD) or
+    /// in its shell view.
     fn any_in(&self, py: Python<'_>, data: &[u8]) -> bool {
         py.detach(|| self.inner.any_in_bytes(data))
     }
