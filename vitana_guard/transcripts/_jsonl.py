@@ -149,13 +149,47 @@ def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, j
     points.append(size)
     ranges = [(path, points[i], points[i + 1], prefilter, max_bytes) for i in range(len(points) - 1)]
     lines_before = 0
+    leftover: list[bytes] = []  # calls of the range before still waiting for their result
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for items in pool.map(_range_candidates, ranges):
+        for i, items in enumerate(pool.map(_range_candidates, ranges)):
+            if leftover:
+                # results of the calls picked at the end of the range before: looked for in
+                # this range (answers come within a few records, not ranges later)
+                items = _merge_answers(items, _answers_in_range(ranges[i], leftover))
             for kind, line, payload, complete in items:
                 if kind == "end":
                     lines_before += line
+                    leftover = payload or []
                 else:
                     yield kind, lines_before + line, payload, complete
+
+
+def _answers_in_range(job: tuple, ids: list[bytes]) -> list[tuple[str, int, Any, bool]]:
+    """("line", ...) items of the lines of a range that answer one of `ids`."""
+    path, start, end, _prefilter, max_bytes = job
+    wanted = _Wanted(ids)
+    out = []
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(min(end - start, ANSWER_LOOKAHEAD))
+    if len(data) < end - start:
+        data = data[: data.rfind(b"\n") + 1]  # whole lines only
+    for ls in sorted(wanted.answers(data, {})):
+        le = data.find(b"\n", ls)
+        le = le if le >= 0 else len(data)
+        if le - ls <= max_bytes:
+            out.append(("line", data.count(b"\n", 0, ls) + 1, data[ls:le], le < len(data)))
+    return out
+
+
+def _merge_answers(items: list, extra: list) -> list:
+    """Range items plus answer lines not already among them, in line order ("end" last)."""
+    if not extra:
+        return items
+    have = {line for kind, line, _p, _c in items if kind != "end"}
+    body = [i for i in items if i[0] != "end"] + [e for e in extra if e[1] not in have]
+    body.sort(key=lambda i: i[1])
+    return body + [i for i in items if i[0] == "end"]
 
 
 def _range_candidates(job: tuple) -> list:
@@ -165,12 +199,71 @@ def _range_candidates(job: tuple) -> list:
         return list(_candidates(f, prefilter, max_bytes, limit=end - start, first=start == 0))
 
 
+# --- pairing: a call the prefilter picks is always read with its result --------------------
+#
+# A result often holds no keyword ("Exit code 1", "Process exited with code 0", a permission
+# refusal), yet it decides the call's status. The ids of the calls on picked lines are
+# remembered; a later line that refers to one of them (`"tool_use_id"`, `"call_id"`,
+# `"tool_call_id"`) is picked too. Found by `bytes.find` on the three keys (fast), the id
+# forgotten once answered, except while the answer says the process still runs (Codex:
+# the exit code comes in a later `exec_command_end`).
+
+_CALL_ID = re.compile(rb'"(?:id|call_id)"\s*:\s*"([^"\\]{1,200})"')
+_REFERENCE_KEYS = (b'"tool_use_id"', b'"call_id"', b'"tool_call_id"')
+_REFERENCE_VALUE = re.compile(rb'\s*:\s*"([^"\\]{1,200})"')
+_STILL_RUNNING = b"Process running with session ID"
+MAX_WANTED = 10_000  # call ids waiting for their result (the oldest are forgotten)
+ANSWER_LOOKAHEAD = 16 << 20  # bytes of the next range searched for the answers of a range's last calls
+
+
+class _Wanted:
+    """Ids of picked calls whose result has not been seen yet (bounded)."""
+
+    def __init__(self, ids: Any = ()):
+        self.ids: dict[bytes, None] = dict.fromkeys(ids)
+
+    def note_calls(self, block: bytes, starts: list[int]) -> dict[bytes, int]:
+        """Remember the call ids on the picked lines; {id: offset of its line} for this block."""
+        origin: dict[bytes, int] = {}
+        for start in starts:
+            end = block.find(b"\n", start)
+            for m in _CALL_ID.finditer(block, start, end if end >= 0 else len(block)):
+                key = m.group(1)
+                origin.setdefault(key, start)
+                self.ids[key] = None
+        while len(self.ids) > MAX_WANTED:
+            del self.ids[next(iter(self.ids))]
+        return origin
+
+    def answers(self, block: bytes, origin: dict[bytes, int]) -> set[int]:
+        """Starts of the lines of `block` that answer a wanted call (after the call's line)."""
+        found: set[int] = set()
+        if not self.ids:
+            return found
+        for key in _REFERENCE_KEYS:
+            pos = block.find(key)
+            while pos >= 0:
+                m = _REFERENCE_VALUE.match(block, pos + len(key))
+                if m is not None and m.group(1) in self.ids:
+                    start = block.rfind(b"\n", 0, pos) + 1
+                    if start > origin.get(m.group(1), -1):
+                        found.add(start)
+                        end = block.find(b"\n", pos)
+                        if block.find(_STILL_RUNNING, start, end if end >= 0 else len(block)) < 0:
+                            self.ids.pop(m.group(1), None)
+                pos = block.find(key, pos + len(key))
+        return found
+
+
 def _candidates(
-    f: BinaryIO, prefilter: Any, max_bytes: int, *, limit: int | None = None, first: bool = True
+    f: BinaryIO, prefilter: Any, max_bytes: int, *, limit: int | None = None, first: bool = True,
+    wanted: _Wanted | None = None,
 ) -> Iterator[tuple[str, int, Any, bool]]:
     """("line", line, raw, complete) for each candidate line of `f` (its next `limit`
     bytes, whole lines), scanned in blocks; ("big", line, size, False) for oversized
-    ones; last ("end", lines, None, False), how many lines were read."""
+    ones; last ("end", lines, ids, False): how many lines were read, and the ids of the
+    calls still waiting for a result (see _Wanted)."""
+    wanted = wanted if wanted is not None else _Wanted()
     lines_before = 0  # lines wholly consumed before `block`
     carry = b""
     remaining = limit
@@ -182,7 +275,7 @@ def _candidates(
         if not chunk:
             if data and not data.isspace():  # a last line without its newline
                 yield "line", lines_before + 1, data, False
-            yield "end", lines_before + (1 if data else 0), None, False
+            yield "end", lines_before + (1 if data else 0), list(wanted.ids), False
             return
         cut = data.rfind(b"\n")
         if cut < 0:
@@ -210,6 +303,10 @@ def _candidates(
         if first and (not starts or starts[0] != 0):
             starts.insert(0, 0)  # the first record names the session / format metadata
         first = False
+        origin = wanted.note_calls(block, starts)
+        answers = wanted.answers(block, origin)
+        if answers:
+            starts = sorted(answers.union(starts))
         line, pos = lines_before, 0
         for start in starts:
             line += block.count(b"\n", pos, start)

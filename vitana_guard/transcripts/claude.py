@@ -156,7 +156,7 @@ def _record(rec: dict, base: dict, st: _State, line: int) -> Iterator:
             inner = data.get("message")
             if isinstance(inner, dict):
                 inner_uid = inner.get("uuid") if isinstance(inner.get("uuid"), str) else uid
-                yield from _message(inner, dict(base, record_id=None), st, inner_uid, sidechain=True, via="agent_progress")
+                yield from _message(inner, base, st, inner_uid, sidechain=True, via="agent_progress")
         elif dtype not in _SKIPPED_PROGRESS:
             st.unknown.add(f"progress/{dtype}" if isinstance(dtype, str) else "progress/(type not a string)", line)
         return
