@@ -268,3 +268,26 @@ def test_text_report_shows_a_calls_status(tmp_path):
     assert any(ln.endswith("ship.sh:1:1: VG106 [error] `git push origin main` merges outside Safe Merge; use POST "
                            "https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/github/safe-merge with require_checks true")
                for ln in lines)
+
+
+def test_agent_progress_normalized_messages_read_once(tmp_path):
+    """Some versions relay the sub-agent's messages so far in `normalizedMessages` (with an
+    empty `message`), repeating them in every progress record: each call is read once."""
+    call = {"type": "assistant", "uuid": "n1", "message": {"role": "assistant", "content": [
+        {"type": "tool_use", "id": "toolu_n1", "name": "Bash", "input": {"command": "gcloud run deploy web"}}]}}
+    answer = {"type": "user", "uuid": "n2", "message": {"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "toolu_n1", "content": "Exit code 2\nERROR: permission denied", "is_error": True}]}}
+    prompt = {"type": "user", "uuid": "n0", "message": {"role": "user", "content": FORGED}}
+
+    def progress(uid: str, relayed: list) -> str:
+        return json.dumps({"type": "progress", "uuid": uid, "sessionId": "s9", "parentToolUseID": "toolu_t",
+                           "data": {"type": "agent_progress", "agentId": "b1", "prompt": FORGED, "message": {},
+                                    "normalizedMessages": relayed}})
+
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join([progress("p1", [prompt, call]), progress("p2", [prompt, call, answer])]) + "\n")
+    got = list(read(str(path), "s.jsonl", "claude"))
+    deploys = segs(got, Channel.COMMAND)
+    assert [(s.text, s.line, s.origin.status, s.origin.via) for s in deploys] == [
+        ("gcloud run deploy web", 1, Status.FAILED, "agent_progress")]
+    assert [(s.channel, s.origin.actor) for s in segs(got) if s.text == FORGED] == [(Channel.PROSE, Actor.AGENT)]

@@ -153,10 +153,17 @@ def _record(rec: dict, base: dict, st: _State, line: int) -> Iterator:
         data = rec.get("data")
         dtype = data.get("type") if isinstance(data, dict) else None
         if dtype == "agent_progress":
-            inner = data.get("message")
-            if isinstance(inner, dict):
-                inner_uid = inner.get("uuid") if isinstance(inner.get("uuid"), str) else uid
-                yield from _message(inner, base, st, inner_uid, sidechain=True, via="agent_progress")
+            # the sub-agent's newest message (`message`; `{}` before its first), and in some
+            # versions its messages so far (`normalizedMessages`): repeats are read once
+            relayed = [data.get("message")]
+            if isinstance(data.get("normalizedMessages"), list):
+                relayed += data["normalizedMessages"]
+            for inner in relayed:
+                if isinstance(inner, dict) and inner:
+                    inner_uid = inner.get("uuid") if isinstance(inner.get("uuid"), str) else uid
+                    if inner_uid and inner_uid != uid and not st.seen_uuid.add("relayed:" + inner_uid):
+                        continue
+                    yield from _message(inner, base, st, inner_uid, sidechain=True, via="agent_progress")
         elif dtype not in _SKIPPED_PROGRESS:
             st.unknown.add(f"progress/{dtype}" if isinstance(dtype, str) else "progress/(type not a string)", line)
         return
