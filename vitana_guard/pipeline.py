@@ -296,10 +296,21 @@ def _worker_scan(entry: files.FileEntry):
     return _scan_and_hash(_WORKER[0], _WORKER[1], entry)
 
 
+HASH_IN_THREAD_BYTES = 1 << 20
+
+
 def _scan_and_hash(pack: RulePack, options: ScanOptions, entry: files.FileEntry):
-    """scan_file, plus the sha256 of the file (the JSON/SARIF evidence of each input)."""
-    found, notices, size = scan_file(pack, options, entry)
-    return found, notices, size, sha256_file(entry.path)
+    """scan_file, plus the sha256 of the file (the JSON/SARIF evidence of each input). A big
+    file is hashed in a thread while it is scanned (hashlib releases the GIL)."""
+    if entry.size < HASH_IN_THREAD_BYTES:
+        found, notices, size = scan_file(pack, options, entry)
+        return found, notices, size, sha256_file(entry.path)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_file, entry.path)
+        found, notices, size = scan_file(pack, options, entry)
+        return found, notices, size, digest.result()
 
 
 def exit_code(result: ScanResult) -> int:

@@ -123,8 +123,9 @@ def _iter_filtered(
     """
     jobs = getattr(prefilter, "jobs", 1)
     size = os.fstat(f.fileno()).st_size
-    items = (_parallel_candidates(f.name, size, prefilter, max_bytes, jobs) if jobs > 1 and size >= PARALLEL_MIN_BYTES
-             else _candidates(f, prefilter, max_bytes))
+    keys = REFERENCE_KEYS.get(fmt, ())
+    items = (_parallel_candidates(f.name, size, prefilter, max_bytes, jobs, keys) if jobs > 1 and size >= PARALLEL_MIN_BYTES
+             else _candidates(f, prefilter, max_bytes, wanted=_Wanted(keys)))
     for kind, line, payload, complete in items:
         if kind == "big":
             yield Notice(
@@ -136,7 +137,7 @@ def _iter_filtered(
             yield from _parse_line(payload, line, complete, display_path, fmt)
 
 
-def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, jobs: int):
+def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, jobs: int, keys: tuple[bytes, ...] = ()):
     from concurrent.futures import ProcessPoolExecutor
 
     points = [0]
@@ -147,7 +148,7 @@ def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, j
             if points[-1] < f.tell() < size:
                 points.append(f.tell())
     points.append(size)
-    ranges = [(path, points[i], points[i + 1], prefilter, max_bytes) for i in range(len(points) - 1)]
+    ranges = [(path, points[i], points[i + 1], prefilter, max_bytes, keys) for i in range(len(points) - 1)]
     lines_before = 0
     leftover: list[bytes] = []  # calls of the range before still waiting for their result
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -166,8 +167,8 @@ def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, j
 
 def _answers_in_range(job: tuple, ids: list[bytes]) -> list[tuple[str, int, Any, bool]]:
     """("line", ...) items of the lines of a range that answer one of `ids`."""
-    path, start, end, _prefilter, max_bytes = job
-    wanted = _Wanted(ids)
+    path, start, end, _prefilter, max_bytes, keys = job
+    wanted = _Wanted(keys, ids)
     out = []
     with open(path, "rb") as f:
         f.seek(start)
@@ -193,34 +194,41 @@ def _merge_answers(items: list, extra: list) -> list:
 
 
 def _range_candidates(job: tuple) -> list:
-    path, start, end, prefilter, max_bytes = job
+    path, start, end, prefilter, max_bytes, keys = job
     with open(path, "rb") as f:
         f.seek(start)
-        return list(_candidates(f, prefilter, max_bytes, limit=end - start, first=start == 0))
+        return list(_candidates(f, prefilter, max_bytes, limit=end - start, first=start == 0, wanted=_Wanted(keys)))
 
 
 # --- pairing: a call the prefilter picks is always read with its result --------------------
 #
 # A result often holds no keyword ("Exit code 1", "Process exited with code 0", a permission
 # refusal), yet it decides the call's status. The ids of the calls on picked lines are
-# remembered; a later line that refers to one of them (`"tool_use_id"`, `"call_id"`,
-# `"tool_call_id"`) is picked too. Found by `bytes.find` on the three keys (fast), the id
-# forgotten once answered, except while the answer says the process still runs (Codex:
-# the exit code comes in a later `exec_command_end`).
+# remembered; a later line that refers to one of them (Claude `"tool_use_id"`, Codex
+# `"call_id"`, OpenAI-style `"tool_call_id"`) is picked too. Found by `bytes.find` on the three keys (fast), the id
+# forgotten once answered (except while the answer says the process still runs: Codex gives
+# the exit code in a later `exec_command_end`), or ANSWER_WINDOW bytes after its call.
 
 _CALL_ID = re.compile(rb'"(?:id|call_id)"\s*:\s*"([^"\\]{1,200})"')
-_REFERENCE_KEYS = (b'"tool_use_id"', b'"call_id"', b'"tool_call_id"')
+# the key a result names its call by, per format (Gemini keeps a call's result in its message)
+REFERENCE_KEYS = {"claude": (b'"tool_use_id"',), "codex": (b'"call_id"',), "openai": (b'"tool_call_id"',)}
 _REFERENCE_VALUE = re.compile(rb'\s*:\s*"([^"\\]{1,200})"')
 _STILL_RUNNING = b"Process running with session ID"
 MAX_WANTED = 10_000  # call ids waiting for their result (the oldest are forgotten)
+ANSWER_WINDOW = 2 << 20  # bytes of log after a call searched for its result
+RUNNING_WINDOW = 64 << 20  # ... after a reply saying its process still runs
 ANSWER_LOOKAHEAD = 16 << 20  # bytes of the next range searched for the answers of a range's last calls
 
 
 class _Wanted:
-    """Ids of picked calls whose result has not been seen yet (bounded)."""
+    """Ids of picked calls whose result has not been seen yet, each with the bytes of log
+    after its call still to search: results follow their calls within a few records (tool
+    outputs are capped in the logs), so only that stretch is searched, and an id never
+    answered (a message id) is forgotten; a process still running gets a long stretch."""
 
-    def __init__(self, ids: Any = ()):
-        self.ids: dict[bytes, None] = dict.fromkeys(ids)
+    def __init__(self, keys: tuple[bytes, ...], ids: Any = ()):
+        self.keys = keys
+        self.ids: dict[bytes, int] = dict.fromkeys(ids, ANSWER_WINDOW)  # id -> bytes left to search
 
     def note_calls(self, block: bytes, starts: list[int]) -> dict[bytes, int]:
         """Remember the call ids on the picked lines; {id: offset of its line} for this block."""
@@ -230,7 +238,7 @@ class _Wanted:
             for m in _CALL_ID.finditer(block, start, end if end >= 0 else len(block)):
                 key = m.group(1)
                 origin.setdefault(key, start)
-                self.ids[key] = None
+                self.ids[key] = ANSWER_WINDOW
         while len(self.ids) > MAX_WANTED:
             del self.ids[next(iter(self.ids))]
         return origin
@@ -238,20 +246,34 @@ class _Wanted:
     def answers(self, block: bytes, origin: dict[bytes, int]) -> set[int]:
         """Starts of the lines of `block` that answer a wanted call (after the call's line)."""
         found: set[int] = set()
-        if not self.ids:
+        if not self.ids or not self.keys:
             return found
-        for key in _REFERENCE_KEYS:
-            pos = block.find(key)
-            while pos >= 0:
-                m = _REFERENCE_VALUE.match(block, pos + len(key))
-                if m is not None and m.group(1) in self.ids:
-                    start = block.rfind(b"\n", 0, pos) + 1
-                    if start > origin.get(m.group(1), -1):
-                        found.add(start)
-                        end = block.find(b"\n", pos)
-                        if block.find(_STILL_RUNNING, start, end if end >= 0 else len(block)) < 0:
-                            self.ids.pop(m.group(1), None)
-                pos = block.find(key, pos + len(key))
+        size = len(block)
+        spans = sorted((origin.get(k, 0), min(size, origin.get(k, 0) + left)) for k, left in self.ids.items())
+        merged: list[list[int]] = []
+        for a, b in spans:  # the stretches to search, merged
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        for a, b in merged:
+            for key in self.keys:
+                pos = block.find(key, a, b)
+                while pos >= 0:
+                    m = _REFERENCE_VALUE.match(block, pos + len(key))
+                    ident = m.group(1) if m is not None else None
+                    if ident is not None and ident in self.ids:
+                        start = block.rfind(b"\n", 0, pos) + 1
+                        if start > origin.get(ident, -1):
+                            found.add(start)
+                            end = block.find(b"\n", pos)
+                            if block.find(_STILL_RUNNING, start, end if end >= 0 else size) >= 0:
+                                self.ids[ident] = RUNNING_WINDOW  # the exit code comes later
+                            else:
+                                self.ids.pop(ident, None)
+                    pos = block.find(key, pos + len(key), b)
+        # what is left to search after this block
+        self.ids = {k: n - (size - origin.get(k, 0)) for k, n in self.ids.items() if n > size - origin.get(k, 0)}
         return found
 
 
@@ -263,7 +285,7 @@ def _candidates(
     bytes, whole lines), scanned in blocks; ("big", line, size, False) for oversized
     ones; last ("end", lines, ids, False): how many lines were read, and the ids of the
     calls still waiting for a result (see _Wanted)."""
-    wanted = wanted if wanted is not None else _Wanted()
+    wanted = wanted if wanted is not None else _Wanted(())
     lines_before = 0  # lines wholly consumed before `block`
     carry = b""
     remaining = limit
