@@ -291,3 +291,22 @@ def test_agent_progress_normalized_messages_read_once(tmp_path):
     assert [(s.text, s.line, s.origin.status, s.origin.via) for s in deploys] == [
         ("gcloud run deploy web", 1, Status.FAILED, "agent_progress")]
     assert [(s.channel, s.origin.actor) for s in segs(got) if s.text == FORGED] == [(Channel.PROSE, Actor.AGENT)]
+
+
+def test_codex_mid_2025_bare_lines_and_state_records_need_no_note(tmp_path):
+    lines = [
+        {"id": "0198aa00-1111-7222-8333-444455556666", "timestamp": "2025-06-02T10:00:00Z", "instructions": None},
+        {"record_type": "state"},
+        {"type": "function_call", "name": "shell", "arguments": json.dumps({"command": ["git", "push", "origin", "main"]}),
+         "call_id": "call_m1"},
+        {"record_type": "state"},
+        {"type": "function_call_output", "call_id": "call_m1", "output": json.dumps(
+            {"output": "rejected", "metadata": {"exit_code": 1}})},
+        {"type": "mystery_item", "call_id": "x"},
+    ]
+    path = tmp_path / "rollout-2025-06-02T10-00-00-0198aa00-1111-7222-8333-444455556666.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    got = list(read(str(path), path.name))
+    assert [(s.text, s.origin.status) for s in segs(got, Channel.COMMAND)] == [("git push origin main", Status.FAILED)]
+    assert [n.message for n in got if isinstance(n, Notice)] == [
+        "codex: 1 record of unknown type not read: mystery_item (1)"]
