@@ -219,6 +219,11 @@ def audit_file(pack: RulePack, options: pipeline.ScanOptions, agent: str | None,
     if b"\0" in head[:8192]:
         res.notices.append(Notice("binary file: not a readable session log", candidate.display_path))
         return res
+    if options.transcript_format:
+        mismatch = transcripts.forced_format_problem(candidate.path, candidate.display_path, options.transcript_format)
+        if mismatch is not None:
+            res.notices.append(mismatch)
+            return res
     fmt = options.transcript_format or transcripts.detect(candidate.path, head)
     if fmt is None:
         if candidate.explicit:

@@ -58,10 +58,16 @@ class Actor(str, enum.Enum):
 class Status(str, enum.Enum):
     """What became of a tool call, when the log says."""
 
-    EXECUTED = "executed"
-    FAILED = "failed"  # ran, non-zero exit
-    DENIED = "denied"  # blocked by a hook, a rule or the user; never ran
-    UNKNOWN = "unknown"
+    EXECUTED = "executed"  # ran (and exited 0, or the log gives no exit code)
+    FAILED = "failed"  # ran, and failed while running (non-zero exit)
+    DENIED = "denied"  # never ran: refused by the user, a hook, or a permission rule/prompt
+    BLOCKED = "blocked"  # never ran: the tool itself refused it (bad input, a security limit)
+    UNKNOWN = "unknown"  # no result in the log
+
+    @property
+    def ran(self) -> bool:
+        """Whether the call was carried out (or may have been)."""
+        return self not in (Status.DENIED, Status.BLOCKED)
 
     def __str__(self) -> str:
         return self.value
@@ -83,6 +89,9 @@ class Origin:
     status: Status | None = None
     commit: str | None = None  # commit that introduced the text (history scans)
     tool: str | None = None  # agent tool name ("Bash", "exec_command", ...)
+    # how a record reached this file when it is a copy of another's: "agent_progress" (a
+    # Claude sub-agent's call relayed in its parent's log; its own file holds it too)
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

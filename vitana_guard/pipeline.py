@@ -81,6 +81,11 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
         return
     fmt = options.transcript_format
     head = None
+    if fmt is not None:
+        mismatch = transcripts.forced_format_problem(entry.path, entry.display_path, fmt)
+        if mismatch is not None:
+            yield mismatch
+            return
     if fmt is None and entry.path.lower().endswith(TRANSCRIPT_SUFFIXES):
         try:
             with open(entry.path, "rb") as f:
@@ -162,9 +167,10 @@ def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, ro
         list(paths), root=root, include_vendored=options.include_vendored, exclude=options.exclude
     )
     findings: list[Finding] = []
+    inputs: list[tuple[str, str]] = []
     scanned = 0
     bytes_scanned = 0
-    for found, file_notices, size in _map(pack, options, entries):
+    for entry, (found, file_notices, size, digest) in zip(entries, _map(pack, options, entries)):
         findings.extend(found)
         for n in file_notices:
             reason = files.skip_reason(n)
@@ -175,8 +181,10 @@ def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, ro
         if not any(files.skip_reason(n) for n in file_notices):
             scanned += 1
             bytes_scanned += size
+            if digest:
+                inputs.append((entry.display_path, digest))
     return make_result(pack, options, findings, notices, root, start=start, files_scanned=scanned,
-                       bytes_scanned=bytes_scanned, skipped=skipped)
+                       bytes_scanned=bytes_scanned, skipped=skipped, inputs=inputs)
 
 
 def make_result(pack: RulePack, options: ScanOptions, findings: list[Finding], notices: list[Notice], root: str,
@@ -185,7 +193,7 @@ def make_result(pack: RulePack, options: ScanOptions, findings: list[Finding], n
                 command_line: list[str] | None = None) -> ScanResult:
     """The ScanResult every command reports: per-path ignores applied, findings in
     order, the rules that ran and the evidence of how the scan was made."""
-    findings = apply_path_ignores(findings, options.per_path_ignores)
+    findings = apply_path_ignores(drop_relayed_copies(findings), options.per_path_ignores)
     return ScanResult(
         findings=sorted(findings, key=Finding.sort_key),
         notices=notices,
@@ -204,6 +212,32 @@ def make_result(pack: RulePack, options: ScanOptions, findings: list[Finding], n
         config_digest=config_digest(options),
         inputs=sorted(inputs),
     )
+
+
+def drop_relayed_copies(findings: list[Finding]) -> list[Finding]:
+    """A sub-agent's call relayed in its parent's log (Claude `agent_progress`) is the same
+    call as in the sub-agent's own file: when both were scanned, one finding (the file's)."""
+    relayed = [f for f in findings if f.properties.get("via")]
+    if not relayed:
+        return findings
+    direct = {(f.rule_id, f.record_id, " ".join(f.snippet.split()))
+              for f in findings if f.record_id and not f.properties.get("via")}
+    return [f for f in findings
+            if not (f.properties.get("via") and (f.rule_id, f.record_id, " ".join(f.snippet.split())) in direct)]
+
+
+def sha256_file(path: str) -> str | None:
+    """The sha256 of a file's bytes (evidence of what was scanned); None if it cannot be read."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def config_digest(options: ScanOptions) -> str:
@@ -240,7 +274,7 @@ def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
     small = options.jobs == 0 and len(entries) < AUTO_MIN_FILES and sum(e.size for e in entries) < AUTO_MIN_BYTES
     if jobs <= 1 or len(entries) < 2 or small:
         for entry in entries:
-            yield scan_file(pack, options, entry)
+            yield _scan_and_hash(pack, options, entry)
         return
     from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
 
@@ -259,7 +293,24 @@ def _init_worker(pack: RulePack, options: ScanOptions) -> None:
 
 def _worker_scan(entry: files.FileEntry):
     assert _WORKER is not None
-    return scan_file(_WORKER[0], _WORKER[1], entry)
+    return _scan_and_hash(_WORKER[0], _WORKER[1], entry)
+
+
+HASH_IN_THREAD_BYTES = 1 << 20
+
+
+def _scan_and_hash(pack: RulePack, options: ScanOptions, entry: files.FileEntry):
+    """scan_file, plus the sha256 of the file (the JSON/SARIF evidence of each input). A big
+    file is hashed in a thread while it is scanned (hashlib releases the GIL)."""
+    if entry.size < HASH_IN_THREAD_BYTES:
+        found, notices, size = scan_file(pack, options, entry)
+        return found, notices, size, sha256_file(entry.path)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_file, entry.path)
+        found, notices, size = scan_file(pack, options, entry)
+        return found, notices, size, digest.result()
 
 
 def exit_code(result: ScanResult) -> int:

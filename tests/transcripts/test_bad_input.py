@@ -113,9 +113,14 @@ def test_truncated_pretty_document(tmp_path):
     assert len(notices(got)) == 1
 
 
-def test_unknown_record_type_skipped_silently(tmp_path):
-    got = run(tmp_path, "claude", b'{"type":"mystery-thing","uuid":"z","sessionId":"s"}\n' + good(1))
-    assert notices(got) == [] and [s.text for s in segs(got, "command")] == ["make"]
+def test_unknown_record_type_skipped_and_named_in_a_note(tmp_path):
+    data = (b'{"type":"mystery-thing","uuid":"z","sessionId":"s"}\n' + good(1)
+            + b'{"type":"mystery-thing","uuid":"y","sessionId":"s"}\n{"type":"queue-operation","operation":"enqueue"}\n')
+    got = run(tmp_path, "claude", data)
+    assert [s.text for s in segs(got, "command")] == ["make"]
+    (n,) = notices(got)
+    assert (n.level, n.line) == ("note", 1)
+    assert n.message == "claude: 2 records of unknown type not read: mystery-thing (2)"  # queue-operation: on purpose
 
 
 @pytest.mark.parametrize("payload", [b"[1, 2]", b'"a string"', b"42", b"null"])
@@ -148,7 +153,9 @@ def test_unhashable_record_type_does_not_stop_detection(tmp_path):
     data = b'{"type":["user"],"uuid":"w","sessionId":"s","message":{"content":"x"}}\n' + good(1)
     (tmp_path / "w.jsonl").write_bytes(data)
     got = list(read(str(tmp_path / "w.jsonl"), "w.jsonl"))  # format detected from the records
-    assert [s.text for s in segs(got, "command")] == ["make"] and notices(got) == []
+    assert [s.text for s in segs(got, "command")] == ["make"]
+    assert [(n.level, n.message) for n in notices(got)] == [
+        ("note", "claude: 1 record of unknown type not read: (type not a string) (1)")]
 
 
 def test_unhashable_codex_type_is_an_unknown_record(tmp_path):

@@ -43,9 +43,10 @@ def test_user_rejected_and_interrupt_marker_injected():
     assert (marker.channel, marker.origin.actor) == (Channel.PROSE, Actor.INJECTED)
 
 
-def test_permission_rule_and_tool_use_error_denied():
+def test_permission_rule_denied_and_tool_use_error_blocked():
     assert by_text(items(), "ls -la").origin.status == Status.DENIED
-    assert by_text(items(), "cat missing").origin.status == Status.DENIED
+    # input validation by the tool: never ran, but no one denied it
+    assert by_text(items(), "cat missing").origin.status == Status.BLOCKED
 
 
 def test_webfetch_is_request():

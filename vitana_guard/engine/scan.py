@@ -651,7 +651,8 @@ class DocumentScanner:
             commit=origin.commit,
             session=origin.session,
             suppression=suppression,
-            properties={k: v for k, v in (("actor", origin.actor), ("status", origin.status), ("tool", origin.tool)) if v},
+            properties={k: v for k, v in (("actor", origin.actor), ("status", origin.status), ("tool", origin.tool),
+                                          ("via", origin.via)) if v},
         )
 
     # -- inline suppressions -----------------------------------------------------
@@ -746,7 +747,7 @@ def _covered(rule_id: str, prefixes: Iterable[str]) -> bool:
 def _is_step_source(seg: Segment) -> bool:
     """An executed (or attempted) agent call, not a suggestion or a quote."""
     origin = seg.origin
-    return origin.actor is Actor.AGENT and origin.status is not None and origin.status is not Status.DENIED
+    return origin.actor is Actor.AGENT and origin.status is not None and origin.status.ran
 
 
 def fingerprint(rule_id: str, path: str, snippet: str) -> str:

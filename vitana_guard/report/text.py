@@ -3,6 +3,7 @@
     scripts/ship.sh:3:5: VG101 [error] gcloud run deploy bypasses the gateway
         gcloud run deploy gateway --source .
         ^^^^^^^^^^^^^^^^^
+    session.jsonl:17:1: VG106 [error, failed] `git push origin main` merges outside Safe Merge
     transcripts/a.jsonl:12: error: invalid JSON record
     Found 1 finding (1 error) in 12 files.
 
@@ -60,7 +61,11 @@ def render(result: ScanResult, options: ReportOptions) -> str:
 def _header(f: Finding, options: ReportOptions) -> str:
     sev = severity_of(f)
     rule = _paint(f.rule_id, BOLD, options)
-    level = _paint(f"[{sev}]", _LEVEL_COLOR[str(sev)], options)
+    # a transcript call's status (executed, failed, denied, blocked, unknown): a rejected
+    # push must not read like one that landed; findings in files have none
+    status = f.properties.get("status")
+    label = f"[{sev}, {status}]" if status else f"[{sev}]"
+    level = _paint(label, _LEVEL_COLOR[str(sev)], options)
     line = f"{terminal_safe(f.path)}:{f.line}:{f.column}: {rule} {level} {terminal_safe(one_line(f.message))}"
     if f.suppression is not None:
         reason = f.suppression.justification or f.suppression.kind

@@ -76,6 +76,23 @@ def detect(path: str, head: bytes) -> str | None:
         return None
 
 
+def forced_format_problem(path: str, display_path: str, fmt: str) -> Notice | None:
+    """An input error when a file read as `fmt` (`--transcript-format`) is plainly another
+    format: forcing codex on a Claude log would read none of its records and report nothing."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError:
+        return None  # the reader reports what cannot be read
+    if b"\0" in head[:8192]:
+        return None
+    looks = detect(path, head)
+    if looks is None or looks == fmt:
+        return None
+    return Notice(f"not a {fmt} transcript (--transcript-format {fmt}): it looks like a {looks} transcript; "
+                  f"use --transcript-format {looks}, or leave the format to detection", display_path)
+
+
 def read(path: str, display_path: str, fmt: str | None = None, prefilter: Any = None) -> Iterator[Segment | Notice]:
     """Segments and Notices of one transcript file, in file order. Never raises.
 
@@ -104,4 +121,4 @@ def read(path: str, display_path: str, fmt: str | None = None, prefilter: Any = 
 _FILTERABLE = ("claude", "codex", "gemini", "openai")
 
 
-__all__ = ["FORMATS", "detect", "read"]
+__all__ = ["FORMATS", "detect", "forced_format_problem", "read"]

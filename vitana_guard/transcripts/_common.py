@@ -247,6 +247,16 @@ class Ordered:
         self._queue: deque[list] = deque()  # [item, call_id | None]
         self._pending: dict[str, list[list]] = {}
         self._window = window
+        # a call known to have started whose outcome is still to come (a Codex process
+        # still running): released with this status if no outcome arrives
+        self._provisional: dict[str, Status] = {}
+
+    def pending(self, call_id: Any) -> bool:
+        return isinstance(call_id, str) and call_id in self._pending
+
+    def provisional(self, call_id: Any, status: Status) -> None:
+        if isinstance(call_id, str) and call_id in self._pending:
+            self._provisional[call_id] = status
 
     def push(self, item: Segment | Notice) -> list:
         if not self._pending:
@@ -266,6 +276,7 @@ class Ordered:
         entries = self._pending.pop(call_id, None) if isinstance(call_id, str) else None
         if not entries:
             return []
+        self._provisional.pop(call_id, None)
         for e in entries:
             e[0] = with_status(e[0], status)
             e[1] = None
@@ -283,8 +294,9 @@ class Ordered:
         return out
 
     def resolve_unknown(self, call_id: str) -> None:
+        status = self._provisional.pop(call_id, Status.UNKNOWN)
         for e in self._pending.pop(call_id, []):
-            e[0] = with_status(e[0], Status.UNKNOWN)
+            e[0] = with_status(e[0], status)
             e[1] = None
 
     def finish(self) -> list:
@@ -293,6 +305,30 @@ class Ordered:
         out = [e[0] for e in self._queue]
         self._queue.clear()
         return out
+
+
+class UnknownTypes:
+    """Record types a reader met but does not know: counted, and reported once per file
+    as a note (formats drift; a new type may hold what the rules should read)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first_line: int | None = None
+
+    def add(self, rtype: str, line: int) -> None:
+        if len(self.counts) < 100 or rtype in self.counts:
+            self.counts[rtype] = self.counts.get(rtype, 0) + 1
+        if self.first_line is None:
+            self.first_line = line
+
+    def notice(self, fmt: str, display_path: str) -> Notice | None:
+        if not self.counts:
+            return None
+        total = sum(self.counts.values())
+        names = ", ".join(f"{t} ({n})" for t, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        what = "record" if total == 1 else "records"
+        return Notice(f"{fmt}: {total} {what} of unknown type not read: {names}", display_path, self.first_line,
+                      level="note")
 
 
 class BoundedSet:
@@ -333,3 +369,75 @@ def guarded(items: Iterable, fmt: str, display_path: str):
         yield from items
     except Exception as exc:  # noqa: BLE001 - the contract is "never raise"
         yield Notice(f"{fmt}: reader failed: {type(exc).__name__}: {exc}", display_path)
+
+
+# --- code a tool runs (Codex code mode `exec`, an MCP JavaScript REPL) ----------------------
+#
+# The code is never run or evaluated: a few bounded patterns pick out what it would make
+# the host do: a shell tool it calls (`tools.exec_command({"cmd": ...})`, `execSync('...')`)
+# and a page or URL it opens (`tab.goto('https://...')`, `fetch("https://...")`).
+
+_Q = r"""(?P<q>["'`])(?P<s>(?:\\.|(?!(?P=q))[^\\\n]){0,8000})(?P=q)"""
+_SCRIPT_SHELL_OBJECT = re.compile(
+    r"\b(?:exec_command|shell_command|run_command|shell|exec)\s*\(\s*\{[^{}]{0,2000}?[\"']?\b(?:cmd|command)[\"']?\s*:\s*"
+    + _Q
+)
+_SCRIPT_SHELL_ARGV = re.compile(
+    r"\b(?:exec_command|shell_command|run_command|shell|exec)\s*\(\s*\{[^{}]{0,2000}?[\"']?\b(?:cmd|command)[\"']?\s*:\s*"
+    r"(?P<argv>\[[^\[\]]{0,4000}\])"
+)
+_SCRIPT_SHELL_STRING = re.compile(r"\b(?:execSync|exec|spawnSync|execa|\$)\s*\(\s*" + _Q)
+_SCRIPT_URL = re.compile(
+    r"\b(?P<fn>goto|navigate|fetch|open|newPage|get|post|put|patch|delete|request)\s*\(\s*"
+    r"(?P<q>[\"'`])(?P<url>https?://[^\"'`\s\\]{1,2048})(?P=q)"
+)
+_SCRIPT_METHOD = re.compile(r"""\bmethod\s*:\s*["'](?P<m>[A-Za-z]{3,7})["']""")
+_HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
+
+
+def _unquote(quote: str, raw: str) -> str:
+    if quote == '"':
+        try:
+            return json.loads('"' + raw + '"')
+        except ValueError:
+            pass
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), raw)
+
+
+def script_payloads(code: Any) -> list[tuple[Channel, str]]:
+    """Shell commands and HTTP requests a piece of tool-run code makes, in code order."""
+    if not isinstance(code, str) or not code.strip():
+        return []
+    found: list[tuple[int, Channel, str]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_SCRIPT_SHELL_OBJECT, _SCRIPT_SHELL_STRING):
+        for m in pattern.finditer(code):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            text = _unquote(m.group("q"), m.group("s"))
+            if text.strip():
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), Channel.COMMAND, text))
+    for m in _SCRIPT_SHELL_ARGV.finditer(code):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        try:
+            argv = json.loads(m.group("argv").replace("'", '"'))
+        except ValueError:
+            continue
+        text = argv_to_command(argv)
+        if text and text.strip():
+            found.append((m.start(), Channel.COMMAND, text))
+    for m in _SCRIPT_URL.finditer(code):
+        fn = m.group("fn")
+        method = _HTTP_VERBS.get(fn.lower(), "GET")
+        if fn == "fetch" or fn == "request":
+            mm = _SCRIPT_METHOD.search(code, m.end(), m.end() + 400)
+            if mm:
+                method = mm.group("m").upper()
+        found.append((m.start(), Channel.REQUEST, http_text(method, m.group("url"))))
+    return [(channel, text) for _, channel, text in sorted(found, key=lambda t: t[0])]
+
+
+# keys whose string value is code (a JavaScript/Python REPL tool's source)
+CODE_KEYS = ("code", "script", "source", "js", "javascript", "input")

@@ -123,8 +123,9 @@ def _iter_filtered(
     """
     jobs = getattr(prefilter, "jobs", 1)
     size = os.fstat(f.fileno()).st_size
-    items = (_parallel_candidates(f.name, size, prefilter, max_bytes, jobs) if jobs > 1 and size >= PARALLEL_MIN_BYTES
-             else _candidates(f, prefilter, max_bytes))
+    keys = REFERENCE_KEYS.get(fmt, ())
+    items = (_parallel_candidates(f.name, size, prefilter, max_bytes, jobs, keys) if jobs > 1 and size >= PARALLEL_MIN_BYTES
+             else _candidates(f, prefilter, max_bytes, wanted=_Wanted(keys)))
     for kind, line, payload, complete in items:
         if kind == "big":
             yield Notice(
@@ -136,7 +137,7 @@ def _iter_filtered(
             yield from _parse_line(payload, line, complete, display_path, fmt)
 
 
-def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, jobs: int):
+def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, jobs: int, keys: tuple[bytes, ...] = ()):
     from concurrent.futures import ProcessPoolExecutor
 
     points = [0]
@@ -147,30 +148,144 @@ def _parallel_candidates(path: str, size: int, prefilter: Any, max_bytes: int, j
             if points[-1] < f.tell() < size:
                 points.append(f.tell())
     points.append(size)
-    ranges = [(path, points[i], points[i + 1], prefilter, max_bytes) for i in range(len(points) - 1)]
+    ranges = [(path, points[i], points[i + 1], prefilter, max_bytes, keys) for i in range(len(points) - 1)]
     lines_before = 0
+    leftover: list[bytes] = []  # calls of the range before still waiting for their result
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for items in pool.map(_range_candidates, ranges):
+        for i, items in enumerate(pool.map(_range_candidates, ranges)):
+            if leftover:
+                # results of the calls picked at the end of the range before: looked for in
+                # this range (answers come within a few records, not ranges later)
+                items = _merge_answers(items, _answers_in_range(ranges[i], leftover))
             for kind, line, payload, complete in items:
                 if kind == "end":
                     lines_before += line
+                    leftover = payload or []
                 else:
                     yield kind, lines_before + line, payload, complete
 
 
-def _range_candidates(job: tuple) -> list:
-    path, start, end, prefilter, max_bytes = job
+def _answers_in_range(job: tuple, ids: list[bytes]) -> list[tuple[str, int, Any, bool]]:
+    """("line", ...) items of the lines of a range that answer one of `ids`."""
+    path, start, end, _prefilter, max_bytes, keys = job
+    wanted = _Wanted(keys, ids)
+    out = []
     with open(path, "rb") as f:
         f.seek(start)
-        return list(_candidates(f, prefilter, max_bytes, limit=end - start, first=start == 0))
+        data = f.read(min(end - start, ANSWER_LOOKAHEAD))
+    if len(data) < end - start:
+        data = data[: data.rfind(b"\n") + 1]  # whole lines only
+    for ls in sorted(wanted.answers(data, {})):
+        le = data.find(b"\n", ls)
+        le = le if le >= 0 else len(data)
+        if le - ls <= max_bytes:
+            out.append(("line", data.count(b"\n", 0, ls) + 1, data[ls:le], le < len(data)))
+    return out
+
+
+def _merge_answers(items: list, extra: list) -> list:
+    """Range items plus answer lines not already among them, in line order ("end" last)."""
+    if not extra:
+        return items
+    have = {line for kind, line, _p, _c in items if kind != "end"}
+    body = [i for i in items if i[0] != "end"] + [e for e in extra if e[1] not in have]
+    body.sort(key=lambda i: i[1])
+    return body + [i for i in items if i[0] == "end"]
+
+
+def _range_candidates(job: tuple) -> list:
+    path, start, end, prefilter, max_bytes, keys = job
+    with open(path, "rb") as f:
+        f.seek(start)
+        return list(_candidates(f, prefilter, max_bytes, limit=end - start, first=start == 0, wanted=_Wanted(keys)))
+
+
+# --- pairing: a call the prefilter picks is always read with its result --------------------
+#
+# A result often holds no keyword ("Exit code 1", "Process exited with code 0", a permission
+# refusal), yet it decides the call's status. The ids of the calls on picked lines are
+# remembered; a later line that refers to one of them (Claude `"tool_use_id"`, Codex
+# `"call_id"`, OpenAI-style `"tool_call_id"`) is picked too. Found by `bytes.find` on the three keys (fast), the id
+# forgotten once answered (except while the answer says the process still runs: Codex gives
+# the exit code in a later `exec_command_end`), or ANSWER_WINDOW bytes after its call.
+
+_CALL_ID = re.compile(rb'"(?:id|call_id)"\s*:\s*"([^"\\]{1,200})"')
+# the key a result names its call by, per format (Gemini keeps a call's result in its message)
+REFERENCE_KEYS = {"claude": (b'"tool_use_id"',), "codex": (b'"call_id"',), "openai": (b'"tool_call_id"',)}
+_REFERENCE_VALUE = re.compile(rb'\s*:\s*"([^"\\]{1,200})"')
+_STILL_RUNNING = b"Process running with session ID"
+MAX_WANTED = 10_000  # call ids waiting for their result (the oldest are forgotten)
+ANSWER_WINDOW = 2 << 20  # bytes of log after a call searched for its result
+RUNNING_WINDOW = 64 << 20  # ... after a reply saying its process still runs
+ANSWER_LOOKAHEAD = 16 << 20  # bytes of the next range searched for the answers of a range's last calls
+
+
+class _Wanted:
+    """Ids of picked calls whose result has not been seen yet, each with the bytes of log
+    after its call still to search: results follow their calls within a few records (tool
+    outputs are capped in the logs), so only that stretch is searched, and an id never
+    answered (a message id) is forgotten; a process still running gets a long stretch."""
+
+    def __init__(self, keys: tuple[bytes, ...], ids: Any = ()):
+        self.keys = keys
+        self.ids: dict[bytes, int] = dict.fromkeys(ids, ANSWER_WINDOW)  # id -> bytes left to search
+
+    def note_calls(self, block: bytes, starts: list[int]) -> dict[bytes, int]:
+        """Remember the call ids on the picked lines; {id: offset of its line} for this block."""
+        origin: dict[bytes, int] = {}
+        for start in starts:
+            end = block.find(b"\n", start)
+            for m in _CALL_ID.finditer(block, start, end if end >= 0 else len(block)):
+                key = m.group(1)
+                origin.setdefault(key, start)
+                self.ids[key] = ANSWER_WINDOW
+        while len(self.ids) > MAX_WANTED:
+            del self.ids[next(iter(self.ids))]
+        return origin
+
+    def answers(self, block: bytes, origin: dict[bytes, int]) -> set[int]:
+        """Starts of the lines of `block` that answer a wanted call (after the call's line)."""
+        found: set[int] = set()
+        if not self.ids or not self.keys:
+            return found
+        size = len(block)
+        spans = sorted((origin.get(k, 0), min(size, origin.get(k, 0) + left)) for k, left in self.ids.items())
+        merged: list[list[int]] = []
+        for a, b in spans:  # the stretches to search, merged
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        for a, b in merged:
+            for key in self.keys:
+                pos = block.find(key, a, b)
+                while pos >= 0:
+                    m = _REFERENCE_VALUE.match(block, pos + len(key))
+                    ident = m.group(1) if m is not None else None
+                    if ident is not None and ident in self.ids:
+                        start = block.rfind(b"\n", 0, pos) + 1
+                        if start > origin.get(ident, -1):
+                            found.add(start)
+                            end = block.find(b"\n", pos)
+                            if block.find(_STILL_RUNNING, start, end if end >= 0 else size) >= 0:
+                                self.ids[ident] = RUNNING_WINDOW  # the exit code comes later
+                            else:
+                                self.ids.pop(ident, None)
+                    pos = block.find(key, pos + len(key), b)
+        # what is left to search after this block
+        self.ids = {k: n - (size - origin.get(k, 0)) for k, n in self.ids.items() if n > size - origin.get(k, 0)}
+        return found
 
 
 def _candidates(
-    f: BinaryIO, prefilter: Any, max_bytes: int, *, limit: int | None = None, first: bool = True
+    f: BinaryIO, prefilter: Any, max_bytes: int, *, limit: int | None = None, first: bool = True,
+    wanted: _Wanted | None = None,
 ) -> Iterator[tuple[str, int, Any, bool]]:
     """("line", line, raw, complete) for each candidate line of `f` (its next `limit`
     bytes, whole lines), scanned in blocks; ("big", line, size, False) for oversized
-    ones; last ("end", lines, None, False), how many lines were read."""
+    ones; last ("end", lines, ids, False): how many lines were read, and the ids of the
+    calls still waiting for a result (see _Wanted)."""
+    wanted = wanted if wanted is not None else _Wanted(())
     lines_before = 0  # lines wholly consumed before `block`
     carry = b""
     remaining = limit
@@ -182,7 +297,7 @@ def _candidates(
         if not chunk:
             if data and not data.isspace():  # a last line without its newline
                 yield "line", lines_before + 1, data, False
-            yield "end", lines_before + (1 if data else 0), None, False
+            yield "end", lines_before + (1 if data else 0), list(wanted.ids), False
             return
         cut = data.rfind(b"\n")
         if cut < 0:
@@ -210,6 +325,10 @@ def _candidates(
         if first and (not starts or starts[0] != 0):
             starts.insert(0, 0)  # the first record names the session / format metadata
         first = False
+        origin = wanted.note_calls(block, starts)
+        answers = wanted.answers(block, origin)
+        if answers:
+            starts = sorted(answers.union(starts))
         line, pos = lines_before, 0
         for start in starts:
             line += block.count(b"\n", pos, start)

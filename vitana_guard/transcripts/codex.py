@@ -1,7 +1,9 @@
 """Codex CLI rollout JSONL (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
 
-Reads the `response_item` stream only (`event_msg` repeats the same messages). Mid-2025
-bare-item lines (no envelope) and the single-document `{session, items}` form are read too.
+Reads the `response_item` stream (`event_msg` repeats the same messages), plus the
+`exec_command_end` events, which say how a command ended (a current `exec_command` is first
+answered "Process running with session ID N"; its exit code comes later). Mid-2025 bare-item
+lines (no envelope) and the single-document `{session, items}` form are read too.
 """
 from __future__ import annotations
 
@@ -11,7 +13,19 @@ from typing import Any, Iterator
 
 from ..model import Actor, Channel, Notice, Segment, Status
 from . import _jsonl
-from ._common import Ordered, argv_to_command, assistant_text, content_text, make, salvage_command, tool_payloads
+from ._common import (
+    CODE_KEYS,
+    Ordered,
+    UnknownTypes,
+    argv_to_command,
+    assistant_text,
+    content_text,
+    make,
+    salvage_command,
+    script_payloads,
+    tool_payloads,
+    with_status,
+)
 
 NAME = "codex"
 _ITEM_TYPES = {
@@ -25,6 +39,19 @@ _ITEM_TYPES = {
     "compaction",
     "web_search_call",
 }
+# envelope types read, and those known to hold nothing for the rules (skipped on purpose):
+# turn_context (cwd, model, policies) and event_msg other than exec_command_end (UI events
+# repeating the response items)
+_READ_TYPES = frozenset({"session_meta", "response_item", "event_msg", "compacted"})
+SKIPPED_TYPES = frozenset({"turn_context"})
+# response items known to hold nothing for the rules: reasoning (said to no one), encrypted
+# compaction, web search calls (a query, no URL fetched), tool-search and image items
+SKIPPED_ITEMS = frozenset({
+    "reasoning", "compaction", "compaction_summary", "web_search_call", "image_generation_call",
+    "tool_search_call", "tool_search_output", "ghost_snapshot",
+})
+_RUNNING = re.compile(r"(?:^|\n)\s*Process running with session ID (\d+)")
+_CODE_TOOLS = frozenset({"exec"})  # custom tools whose input is code (code mode: JavaScript)
 _DENIED = ("exec command rejected by user", "patch rejected by user", "This action was rejected due to unacceptable risk.")
 _EXIT = re.compile(r"(?:^|\n)\s*(?:Exit code:|Process exited with code)\s*(-?\d+)")
 _INJECTED = ("<environment_context>", "<user_instructions>", "# AGENTS.md instructions", "<INSTRUCTIONS>", "<turn_aborted>")
@@ -43,8 +70,11 @@ def sniff_record(obj: dict) -> bool:
     return isinstance(obj.get("session"), dict) and isinstance(obj.get("items"), list)
 
 
-def output_of(raw: Any) -> tuple[str, Status]:
-    """(text to report as output, status) of a function_call_output `output`."""
+def output_of(raw: Any) -> tuple[str, Status | None]:
+    """(text to report as output, status) of a function_call_output `output`.
+
+    Status None: the process is still running ("Process running with session ID N"
+    and no exit code): its outcome comes later (exec_command_end, a write_stdin reply)."""
     text = raw
     meta_exit = None
     success = None
@@ -80,7 +110,24 @@ def output_of(raw: Any) -> tuple[str, Status]:
         return text, Status.FAILED if int(m.group(1)) != 0 else Status.EXECUTED
     if success is False:
         return text, Status.FAILED
+    if _RUNNING.search(head):
+        return text, None
     return text, Status.EXECUTED
+
+
+def end_status(payload: dict) -> Status | None:
+    """The status an `exec_command_end` event gives its call."""
+    state = payload.get("status")
+    if state == "declined":
+        return Status.DENIED
+    code = payload.get("exit_code")
+    if isinstance(code, int) and not isinstance(code, bool):
+        return Status.EXECUTED if code == 0 else Status.FAILED
+    if state == "failed":
+        return Status.FAILED
+    if state == "completed":
+        return Status.EXECUTED
+    return None
 
 
 def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segment | Notice]:
@@ -107,6 +154,9 @@ def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segmen
             except Exception as exc:  # noqa: BLE001
                 yield from state.em.push(Notice(f"{NAME}: line {line}: unreadable record: {type(exc).__name__}: {exc}", display_path, line))
         yield from state.em.finish()
+        notice = state.unknown.notice(NAME, display_path)
+        if notice is not None:
+            yield notice
 
 
 def _read_document(path: str, display_path: str) -> Iterator[Segment | Notice]:
@@ -129,6 +179,9 @@ def _read_document(path: str, display_path: str) -> Iterator[Segment | Notice]:
         if isinstance(value, dict):
             yield from _item(value, line, state)
     yield from state.em.finish()
+    notice = state.unknown.notice(NAME, display_path)
+    if notice is not None:
+        yield notice
 
 
 class _State:
@@ -138,6 +191,10 @@ class _State:
         self.index = -1
         self.em = Ordered()
         self.tools: dict[str, str] = {}
+        self.unknown = UnknownTypes()
+        self.subagent = False  # a spawned agent's rollout: its user messages are the parent's prompt
+        self.processes: dict[str, str] = {}  # running process (session ID) -> the call that started it
+        self.reply_to: dict[str, str] = {}  # write_stdin call -> the call that started its process
 
     def base(self, line: int) -> dict:
         return dict(path=self.path, kind=NAME, line=line, session=self.session or self.path, index=self.index)
@@ -145,10 +202,21 @@ class _State:
 
 def _record(rec: dict, line: int, st: _State) -> Iterator:
     rtype = rec.get("type")
+    if not isinstance(rtype, str):
+        rtype = None  # a list or object is no type (nor hashable)
     payload = rec.get("payload")
     if rtype == "session_meta" and isinstance(payload, dict):
         if isinstance(payload.get("id"), str):
             st.session = payload["id"]
+        source = payload.get("source")
+        if (isinstance(source, dict) and ("subagent" in source or "subAgent" in source)) or payload.get("parent_thread_id"):
+            st.subagent = True
+        return
+    if rtype == "event_msg":
+        if isinstance(payload, dict) and payload.get("type") == "exec_command_end":
+            yield from _command_end(payload, line, st)
+        return  # the other events repeat the response items (messages, calls)
+    if rtype in SKIPPED_TYPES:
         return
     if rtype == "response_item" and isinstance(payload, dict):
         yield from _item(payload, line, st)
@@ -170,7 +238,22 @@ def _record(rec: dict, line: int, st: _State) -> Iterator:
             for it in rec["items"]:
                 if isinstance(it, dict):
                     yield from _item(it, line, st)
-    # event_msg, turn_context and unknown types: not read
+        elif rec.get("record_type") == "state":
+            pass  # mid-2025 state snapshot between items: skipped on purpose
+        elif st.index > 0:
+            st.unknown.add(rtype if isinstance(rtype, str) else "(type not a string)", line)
+        return
+    if rtype not in _READ_TYPES:
+        st.unknown.add(rtype if isinstance(rtype, str) else "(type not a string)", line)
+
+
+def _command_end(payload: dict, line: int, st: _State) -> Iterator:
+    """An `exec_command_end` event: the outcome of the command its `call_id` started."""
+    call_id = payload.get("call_id")
+    status = end_status(payload)
+    if not isinstance(call_id, str) or status is None:
+        return
+    yield from st.em.resolve(call_id, status)
 
 
 def _item(item: dict, line: int, st: _State) -> Iterator:
@@ -191,38 +274,47 @@ def _item(item: dict, line: int, st: _State) -> Iterator:
                     yield from em.push(seg)
             elif role == "user":
                 for channel, actor, t in _user_text(text):
+                    if st.subagent and actor is Actor.HUMAN:
+                        channel, actor = Channel.PROSE, Actor.AGENT  # the parent agent's prompt
                     yield from em.push(make(t, channel, actor=actor, **base))
             else:  # developer / system
                 yield from em.push(make(text, Channel.PROSE, actor=Actor.INJECTED, **base))
         return
     if itype == "function_call":
         name = item.get("name") if isinstance(item.get("name"), str) else None
+        namespace = item.get("namespace") if isinstance(item.get("namespace"), str) else None
         call_id = item.get("call_id") or item.get("id")
         call_id = call_id if isinstance(call_id, str) else None
-        if call_id and name:
-            st.tools[call_id] = name
+        tool = _qualified(namespace, name)
+        if call_id and tool:
+            st.tools[call_id] = tool
         args = item.get("arguments")
         payloads: list[tuple[Channel, str]] = []
         if isinstance(args, str):
             value, error, _ = _jsonl.loads(args) if args.strip() else ({}, None, False)
             if error is not None:
                 yield from em.push(
-                    Notice(f"{NAME}: line {line}: arguments of call {call_id} ({name}) are not valid JSON: {error}", st.path, line)
+                    Notice(f"{NAME}: line {line}: arguments of call {call_id} ({tool}) are not valid JSON: {error}", st.path, line)
                 )
                 salvaged = salvage_command(args)
-                if salvaged and name and name.lower() in ("exec_command", "shell_command", "shell", "container.exec"):
+                if salvaged and name and not namespace and name.lower() in ("exec_command", "shell_command", "shell", "container.exec"):
                     payloads = [(Channel.COMMAND, salvaged)]
                 value = None
             args = value
         if isinstance(args, dict):
-            if name == "write_stdin":
-                chars = args.get("chars")
-                if isinstance(chars, str) and chars.strip():
-                    payloads = [(Channel.COMMAND, chars)]
+            if name == "write_stdin" and not namespace:
+                payloads = _stdin_payloads(args)
+                started = st.processes.get(str(args.get("session_id")))
+                if call_id and started:
+                    st.reply_to[call_id] = started
+            elif namespace:
+                # a namespaced function (an MCP server's tool): what its arguments request,
+                # and what the code it is given (a JavaScript REPL) runs or opens
+                payloads = tool_payloads(tool, args) or _code_payloads(args)
             else:
                 payloads = tool_payloads(name, args)
         for channel, text in payloads:
-            seg = make(text, channel, actor=Actor.AGENT, record_id=call_id, tool=name, **st.base(line))
+            seg = make(text, channel, actor=Actor.AGENT, record_id=call_id, tool=tool, **st.base(line))
             yield from em.push_call(call_id, seg)
         return
     if itype == "local_shell_call":
@@ -237,21 +329,88 @@ def _item(item: dict, line: int, st: _State) -> Iterator:
             yield from em.push_call(call_id, seg)
         return
     if itype == "custom_tool_call":
-        call_id = item.get("call_id")
-        if isinstance(call_id, str) and isinstance(item.get("name"), str):
-            st.tools[call_id] = item["name"]  # apply_patch: a file edit, quoted not run; exec: opaque JS
+        call_id = item.get("call_id") if isinstance(item.get("call_id"), str) else None
+        name = item.get("name") if isinstance(item.get("name"), str) else None
+        tool = _qualified(item.get("namespace") if isinstance(item.get("namespace"), str) else None, name)
+        if call_id and tool:
+            st.tools[call_id] = tool
+        raw = item.get("input")
+        payloads = []
+        if name in _CODE_TOOLS:
+            payloads = script_payloads(raw)  # code mode: the code's shell tool calls and URLs
+        elif name != "apply_patch" and isinstance(raw, str) and raw.lstrip().startswith("{"):
+            value, error, _ = _jsonl.loads(raw)
+            if error is None and isinstance(value, dict):
+                payloads = tool_payloads(tool, value)
+        # apply_patch: a file edit, quoted not run
+        for channel, text in payloads:
+            seg = make(text, channel, actor=Actor.AGENT, record_id=call_id, tool=tool, **st.base(line))
+            yield from em.push_call(call_id, seg)
         return
     if itype in ("function_call_output", "custom_tool_call_output"):
         call_id = item.get("call_id") if isinstance(item.get("call_id"), str) else None
         text, status = output_of(item.get("output"))
         tool = st.tools.pop(call_id, None) if call_id else None
-        yield from em.resolve(call_id, status)
+        seg = None
         if text.strip():
-            yield from em.push(
-                make(text, Channel.OUTPUT, actor=Actor.TOOL, record_id=call_id, status=status, tool=tool, **st.base(line))
-            )
+            seg = make(text, Channel.OUTPUT, actor=Actor.TOOL, record_id=call_id, status=status, tool=tool, **st.base(line))
+        if status is None:
+            # still running: it ran (executed, unless an end event or a later reply says
+            # how it failed); the output waits with its call for that outcome
+            running = _RUNNING.search(text[:4000])
+            started = st.processes.get(call_id, call_id) if call_id else None
+            if running and started and tool != "write_stdin":
+                st.processes[running.group(1)] = started
+            if call_id and em.pending(call_id):
+                em.provisional(call_id, Status.EXECUTED)
+                if seg is not None:
+                    yield from em.push_call(call_id, seg)
+                return
+            status = Status.EXECUTED
+            seg = seg and with_status(seg, status)
+        else:
+            yield from em.resolve(call_id, status)
+            if call_id and call_id in st.reply_to:
+                # a write_stdin reply that says how the running process ended
+                origin = st.reply_to.pop(call_id)
+                if _EXIT.search(text[:4000]):
+                    yield from em.resolve(origin, status)
+        if seg is not None:
+            yield from em.push(seg)
         return
-    # reasoning: not said to anyone; compaction: encrypted; others: unknown, skipped
+    if itype in SKIPPED_ITEMS:
+        return
+    if itype not in _ITEM_TYPES:
+        st.unknown.add(f"response_item/{itype}" if isinstance(itype, str) else "response_item/(type not a string)", line)
+
+
+def _qualified(namespace: str | None, name: str | None) -> str | None:
+    """A namespaced function's full name (`mcp__server__tool`, as Claude names MCP tools)."""
+    if not name:
+        return None
+    if not namespace:
+        return name
+    return f"{namespace}__{name}" if namespace.startswith("mcp__") else f"{namespace}.{name}"
+
+
+def _stdin_payloads(args: dict) -> list[tuple[Channel, str]]:
+    """What a write_stdin types into a running process: a command line, unless it is only
+    control keys (Ctrl-C `\\x03`, Ctrl-D) or empty (a poll for more output)."""
+    chars = args.get("chars")
+    if not isinstance(chars, str):
+        return []
+    if not any(c.isprintable() and not c.isspace() for c in chars):
+        return []
+    return [(Channel.COMMAND, chars)]
+
+
+def _code_payloads(args: dict) -> list[tuple[Channel, str]]:
+    for key in CODE_KEYS:
+        if isinstance(args.get(key), str):
+            found = script_payloads(args[key])
+            if found:
+                return found
+    return []
 
 
 def _user_text(text: str) -> list[tuple[Channel, Actor, str]]:

@@ -13,10 +13,20 @@ from typing import Any, Iterator
 
 from ..model import Actor, Channel, Notice, Segment, Status
 from . import _jsonl
-from ._common import assistant_text, content_text, make, tool_payloads
+from ._common import UnknownTypes, assistant_text, content_text, make, tool_payloads
 
 NAME = "gemini"
 _EXIT = re.compile(r"Exit Code:\s*(-?\d+)")
+# message types read; any other is counted and named in a note
+_MESSAGE_TYPES = frozenset({"user", "gemini", "model", "info", "error", "warning"})
+# user-typed messages the CLI writes itself: the expanded `/init` prompt, the nudge the CLI
+# sends when the model stops mid-task, and the context set-up turn
+_INJECTED_PREFIXES = (
+    "You are an AI agent that brings the power of Gemini directly into the terminal.",
+    "System: Please continue.",
+    "This is the Gemini CLI. We are setting up the context for our chat.",
+)
+_REFERENCED = "\n--- Content from referenced files ---"  # `@file` contents the CLI appends
 
 
 def sniff_record(obj: dict) -> bool:
@@ -85,6 +95,7 @@ def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segmen
             return
         meta: dict[str, Any] = {}
         messages: dict[str, tuple[int, dict]] = {}  # id -> (line of latest copy, latest copy)
+        unknown = UnknownTypes()
         for item in _jsonl.iter_records(f, display_path, NAME, prefilter=prefilter):
             if isinstance(item, Notice):
                 yield item  # reported as read; messages come at the end (replay semantics)
@@ -112,10 +123,26 @@ def read(path: str, display_path: str, prefilter: Any = None) -> Iterator[Segmen
                     meta.update({k: v for k, v in upd.items() if k != "messages"})
             elif not meta and "sessionId" in rec:
                 meta.update(rec)
-            # $patch (unconfirmed upstream) and unknown lines: skipped
+            elif "$patch" not in rec:  # $patch: unconfirmed upstream, skipped
+                unknown.add("line without a message id", line)
     session = meta.get("sessionId") if isinstance(meta.get("sessionId"), str) else display_path
+    sub = _is_subagent(display_path, meta)
     for index, (line, msg) in enumerate(messages.values()):
-        yield from _message(msg, line, index, session, display_path, None)
+        if msg.get("type") not in _MESSAGE_TYPES:
+            unknown.add(f"message/{msg.get('type')}" if isinstance(msg.get("type"), str) else "message/(type not a string)", line)
+        yield from _message(msg, line, index, session, display_path, None, sub)
+    notice = unknown.notice(NAME, display_path)
+    if notice is not None:
+        yield notice
+
+
+def _is_subagent(display_path: str, meta: dict) -> bool:
+    """A sub-agent's chat (`chats/<parent-session>/<session>.jsonl`, or metadata saying so):
+    its user messages are the parent agent's prompts."""
+    if meta.get("kind") == "subagent" or isinstance(meta.get("parentSessionId"), str):
+        return True
+    parts = display_path.replace("\\", "/").split("/")
+    return len(parts) >= 3 and parts[-3] == "chats"
 
 
 def _read_legacy(path: str, display_path: str) -> Iterator[Segment | Notice]:
@@ -126,6 +153,7 @@ def _read_legacy(path: str, display_path: str) -> Iterator[Segment | Notice]:
     session = display_path
     lines = _jsonl.LineCounter(data)
     index = -1
+    sub = _is_subagent(display_path, {})
     for item in _jsonl.iter_document(data, display_path, NAME, ("messages",)):
         if isinstance(item, Notice):
             yield item
@@ -134,6 +162,7 @@ def _read_legacy(path: str, display_path: str) -> Iterator[Segment | Notice]:
         if tag == "meta":
             if isinstance(value.get("sessionId"), str):
                 session = value["sessionId"]
+            sub = _is_subagent(display_path, value)
             continue
         index += 1
         if not isinstance(value, dict):
@@ -142,17 +171,17 @@ def _read_legacy(path: str, display_path: str) -> Iterator[Segment | Notice]:
         if value.get("toolCalls"):
             arg_lines = _jsonl.key_lines(data, start, end, "args", 3, lines)
         content_line = (_jsonl.key_lines(data, start, end, "content", 1, lines) or [line])[0]
-        yield from _message(value, line, index, session, display_path, (content_line, arg_lines))
+        yield from _message(value, line, index, session, display_path, (content_line, arg_lines), sub)
 
 
-def _message(msg: dict, line: int, index: int, session: str, display_path: str, lines_hint) -> Iterator:
+def _message(msg: dict, line: int, index: int, session: str, display_path: str, lines_hint, sub: bool = False) -> Iterator:
     try:
-        yield from _message_segments(msg, line, index, session, display_path, lines_hint)
+        yield from _message_segments(msg, line, index, session, display_path, lines_hint, sub)
     except Exception as exc:  # noqa: BLE001
         yield Notice(f"{NAME}: line {line}: unreadable message: {type(exc).__name__}: {exc}", display_path, line)
 
 
-def _message_segments(msg: dict, line: int, index: int, session: str, display_path: str, lines_hint) -> Iterator:
+def _message_segments(msg: dict, line: int, index: int, session: str, display_path: str, lines_hint, sub: bool) -> Iterator:
     mtype = msg.get("type")
     mid = msg.get("id") if isinstance(msg.get("id"), str) else None
     content_line, arg_lines = lines_hint if lines_hint else (line, None)
@@ -162,7 +191,8 @@ def _message_segments(msg: dict, line: int, index: int, session: str, display_pa
         if mtype in ("gemini", "model"):
             yield from assistant_text(text, base)
         elif mtype == "user":
-            yield make(text, Channel.USER, actor=Actor.HUMAN, **base)
+            for channel, actor, part in _user_text(text, sub):
+                yield make(part, channel, actor=actor, **base)
         else:  # info / error / warning: written by the CLI
             yield make(text, Channel.PROSE, actor=Actor.INJECTED, **base)
     # thoughts: not said to anyone; skipped
@@ -184,6 +214,20 @@ def _message_segments(msg: dict, line: int, index: int, session: str, display_pa
             yield make(ptext, channel, actor=Actor.AGENT, status=status, tool=name, **cbase)
         if output.strip():
             yield make(output, Channel.OUTPUT, actor=Actor.TOOL, status=status, tool=name, **cbase)
+
+
+def _user_text(text: str, sub: bool) -> list[tuple[Channel, Actor, str]]:
+    """Who wrote a `user` message: the human, or the CLI (injected prompts, `@file` contents),
+    or, in a sub-agent's chat, the parent agent."""
+    if text.lstrip().startswith(_INJECTED_PREFIXES):
+        return [(Channel.PROSE, Actor.INJECTED, text)]
+    typed, sep, files = text.partition(_REFERENCED)
+    out: list[tuple[Channel, Actor, str]] = []
+    if typed.strip():
+        out.append((Channel.PROSE, Actor.AGENT, typed) if sub else (Channel.USER, Actor.HUMAN, typed))
+    if sep and files.strip():
+        out.append((Channel.PROSE, Actor.INJECTED, sep.lstrip("\n") + files))
+    return out
 
 
 def sniff(head: bytes) -> bool:
