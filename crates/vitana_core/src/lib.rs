@@ -7,6 +7,7 @@
 //! pack's regexes on the linear-time `regex` crate).
 
 pub mod keywords;
+pub mod model;
 pub mod pattern;
 pub mod records;
 pub mod shellview;
