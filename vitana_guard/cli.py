@@ -164,7 +164,8 @@ def rules_list(config_path):
     """One line per rule: ID, severity, slug, summary."""
     pack = _pack(config_path)
     for r in pack.rules:
-        state = "" if r.enabled else "  (off unless selected)"
+        # a summary may say it already (VG303's does): once is enough
+        state = "" if r.enabled or "off unless selected" in r.summary else "  (off unless selected)"
         click.echo(f"{r.id}  {r.severity.value:<7}  {r.slug:<32} {r.summary}{state}")
 
 
