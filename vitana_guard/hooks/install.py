@@ -101,7 +101,7 @@ def _edited(original: str | None, data: dict, new: dict, agent: str, remove: boo
 def _splice_add(text: str, new: dict, agent: str) -> str:
     event = SPECS[agent][2]
     group = new["hooks"][event][-1]  # with_hook appends ours last
-    unit = _indent(text)
+    unit = _indent(text) if "\n" in text.strip() else None  # a one-line file stays on one line
     top = jsonedit.locate(text)
     hooks = top.get("hooks")
     if hooks is None:
