@@ -184,11 +184,12 @@ def test_bad_files_are_listed_and_do_not_stop_the_audit(tmp_path, pack, monkeypa
     run = run_audit(logs, pack, jobs=1)
     r = run.result
     notes = {n.path: n for n in r.notices}
-    assert notes["bad/binary.jsonl"].level == "error"
     assert "Permission denied" in notes["bad/locked.jsonl"].message
     assert "not a regular file" in notes["bad/pipe.jsonl"].message
     assert "truncated" in notes["bad/truncated.jsonl"].message
-    assert notes["bad/empty.jsonl"].level == "warning"
+    # found in a directory, binary and empty files are no session logs: counted, as `scan` counts them
+    assert "bad/binary.jsonl" not in notes and "bad/empty.jsonl" not in notes
+    assert r.skipped["binary"] == 1 and r.skipped["empty"] == 1
     assert "VG101" in {f.rule_id for f in r.active if f.path == "claude/s1.jsonl"}  # the rest was audited
     assert pipeline.exit_code(r) == 2
 
@@ -201,8 +202,8 @@ def test_cli_exit_2_and_bad_files_in_report(tmp_path):
     assert res.exit_code == 2, res.output
     data = json.loads(out.read_text())
     paths = {n["path"] for n in data["notices"]}
-    assert {"bad/binary.jsonl", "bad/pipe.jsonl", "bad/truncated.jsonl", "bad/empty.jsonl"} <= {
-        p.split("logs/")[-1] for p in paths}
+    assert {"bad/pipe.jsonl", "bad/truncated.jsonl"} <= {p.split("logs/")[-1] for p in paths}
+    assert data["summary"]["skipped"]["binary"] == 1
     assert data["summary"]["findings"] >= 4
 
 

@@ -266,7 +266,7 @@ def test_read_text_too_large(tmp_path):
     text, notice = read_text(entry_for(p), max_bytes=100)
     assert text is None
     assert notice.level == "error" and "101 bytes" in notice.message
-    assert skip_reason(notice) == "too-large"
+    assert skip_reason(notice) is None  # not a quiet skip: an input error (exit 2)
 
 
 def test_read_text_missing(tmp_path):

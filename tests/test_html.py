@@ -123,7 +123,7 @@ def test_suppressed_notices_and_plain_results(tmp_path):
     assert "locked.jsonl" in html and "Permission denied" in html and "bin.jsonl" in html
     assert html.endswith("\n")
     empty = render("html", ScanResult(findings=[], notices=[], rules=[], root="/r"))
-    assert "No violations." in empty and "Every input was read." in empty
+    assert "No findings." in empty and "Every input was read." in empty
 
 
 def test_lone_surrogates_and_odd_text(tmp_path):

@@ -9,7 +9,8 @@
 - `Progress` draws a one-line progress bar on a terminal;
 - `conversation` re-reads a transcript around findings for the HTML report (bounded).
 
-Bad inputs (unreadable, binary, empty, not regular files) become Notices, never exceptions.
+Bad inputs (unreadable, not regular files; binary or empty when named) become Notices, never
+exceptions; binary and empty files found in a directory are counted as skipped.
 """
 from __future__ import annotations
 
@@ -145,10 +146,14 @@ def discover(
                 for name in filenames:
                     if name.lower().endswith(SUFFIXES):
                         consider(os.path.join(dirpath, name), False)
-        elif os.path.lexists(path):
-            consider(path, True)
         else:
-            notices.append(Notice("no such file or directory", _display(path, root)))
+            try:
+                os.lstat(path)
+            except OSError as e:  # missing, or in a directory we may not read
+                message = "no such file or directory" if isinstance(e, FileNotFoundError) else f"cannot read: {e.strerror or e}"
+                notices.append(Notice(message, _display(path, root)))
+                continue
+            consider(path, True)
     return sorted(out.values(), key=lambda c: c.display_path), notices, skipped
 
 
@@ -212,12 +217,18 @@ def audit_file(pack: RulePack, options: pipeline.ScanOptions, agent: str | None,
     except OSError as e:
         res.notices.append(Notice(f"cannot read: {e.strerror or e}", candidate.display_path))
         return res
+    # Found in a directory, an empty or binary file is no session log: skipped and counted
+    # (as `scan` counts a binary file). Named on the command line it was meant as one.
     if not head.strip():
-        res.notices.append(Notice(EMPTY_MESSAGE, candidate.display_path, level="warning"))
+        if candidate.explicit:
+            res.notices.append(Notice(EMPTY_MESSAGE, candidate.display_path, level="warning"))
         res.skip = "empty"
         return res
     if b"\0" in head[:8192]:
-        res.notices.append(Notice("binary file: not a readable session log", candidate.display_path))
+        if candidate.explicit:
+            res.notices.append(Notice("binary file: not a readable session log", candidate.display_path))
+        else:
+            res.skip = "binary"
         return res
     if options.transcript_format:
         mismatch = transcripts.forced_format_problem(candidate.path, candidate.display_path, options.transcript_format)
@@ -409,12 +420,12 @@ def audit(
         file_skipped = res.skip is not None
         for n in res.notices:
             reason = filesmod.skip_reason(n)
+            file_skipped = file_skipped or filesmod.not_read(n)
             if reason:
-                file_skipped = True
                 skipped[reason] = skipped.get(reason, 0) + 1
             else:
                 notices.append(n)
-        if res.skip and res.skip != "empty":
+        if res.skip and not (res.skip == "empty" and res.notices):  # a named empty file is warned about instead
             skipped[res.skip] = skipped.get(res.skip, 0) + 1
         if res.sha256:
             inputs.append((res.display_path, res.sha256))

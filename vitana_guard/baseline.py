@@ -145,6 +145,30 @@ def load(path: str) -> Baseline:
     return parse(text, path)
 
 
+def check_overwritable(path: str) -> None:
+    """`baseline write FILE` replaces only a baseline: FILE missing, empty, or one this
+    tool reads (its header, or only entries). Anything else -- `baseline write deploy.sh`
+    with FILE forgotten, a report -- is a UsageError and stays untouched."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UsageError(f"cannot read baseline: {e.strerror or e}", path) from None
+    text = head.decode("utf-8", "replace")
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None or _HEADER.match(first.strip()):
+        return
+    try:
+        if parse(text, path).entries:
+            return
+    except UsageError:
+        pass
+    raise UsageError("exists and is not a vitana-guard baseline; refusing to overwrite it "
+                     "(name a new file, or delete this one first)", path)
+
+
 def render(entries: Iterable[Entry]) -> str:
     """Deterministic bytes: header, then one entry a line sorted by key (= sorted lines)."""
     unique: dict[Key, Entry] = {}
@@ -347,6 +371,7 @@ def _register() -> None:
         from vitana_guard import config as configmod
         from vitana_guard.pipeline import load_for, scan_paths
 
+        check_overwritable(file)  # before the scan: a mistyped FILE costs nothing
         old = load(file) if update and os.path.exists(file) else None
         if from_report:
             if paths:

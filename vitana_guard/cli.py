@@ -164,8 +164,10 @@ def rules_list(config_path):
     """One line per rule: ID, severity, slug, summary."""
     pack = _pack(config_path)
     for r in pack.rules:
-        state = "" if r.enabled else "  (off unless selected)"
-        click.echo(f"{r.id}  {r.severity.value:<7}  {r.slug:<32} {r.summary}{state}")
+        summary, state = r.summary, ""
+        if not r.enabled:  # said once, at the end, whether the summary says it too (VG303's does)
+            summary, state = summary.replace(" (off unless selected)", ""), "  (off unless selected)"
+        click.echo(f"{r.id}  {r.severity.value:<7}  {r.slug:<32} {summary}{state}")
 
 
 @rules.command("show")

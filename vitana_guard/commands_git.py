@@ -484,7 +484,7 @@ def history_command(rev_range, policy_date, jobs, include_vendored, progress, fm
         except ValueError:
             raise UsageError(f"--policy-date: '{policy_date}' is not a date (YYYY-MM-DD)") from None
     run = _Run(config_path, select, ignore, fail_on, no_ignore, baseline=baseline, include_vendored=include_vendored)
-    root = gitsrc.repo_root(os.getcwd())
+    root = gitsrc.repo_root(os.getcwd(), bare_ok=True)  # auditors keep mirrors
     head = gitsrc.head_commit(root)
     if rev_range:
         revs = gitsrc.check_range(root, rev_range)

@@ -5,7 +5,9 @@ faster `python -m vitana_guard.hooks AGENT`, and these subcommands are equivalen
 """
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -58,16 +60,18 @@ def _scope_options(f):
     f = click.option("--dry-run", is_flag=True, help="Print the change as a unified diff; write nothing.")(f)
     f = click.option("--user", "scope", flag_value="user", help="The user's settings (~/.claude, ~/.gemini, ~/.codex).")(f)
     f = click.option("--project", "scope", flag_value="project", default=True,
-                     help="The project's settings under the current directory [default].")(f)
+                     help="The project's settings at the top of the git work tree (else here) [default].")(f)
     return f
 
 
 def _apply(agent, scope, dry_run, remove, command=None):
     from vitana_guard.hooks import install
 
-    path = install.settings_path(agent, scope == "user")
+    path = install.settings_path(agent, scope == "user", _project_root())
+    if scope != "user":
+        path = Path(os.path.relpath(path))  # as the person sees it from where they are
     try:
-        changed, diff = install.apply(path, agent, remove=remove, command=command, dry_run=dry_run)
+        changed, diff, backup = install.apply(path, agent, remove=remove, command=command, dry_run=dry_run)
     except (install.SettingsError, OSError) as e:
         click.echo(f"vitana-guard: error: {e}", err=True)
         sys.exit(2)
@@ -76,8 +80,25 @@ def _apply(agent, scope, dry_run, remove, command=None):
         if not changed:
             click.echo(f"{path}: nothing to change", err=True)
         return
+    if not changed:
+        state = "not installed in" if remove else "already installed in"
+        click.echo(f"The vitana-guard hook is {state} {path}; the file was not rewritten.", err=True)
+        return
+    saved = f" The previous file is saved as {backup}." if backup else ""
     verb = "removed from" if remove else "installed in"
-    click.echo(f"{path}: {'hook ' + verb if changed else 'already up to date, not rewritten'}", err=True)
+    click.echo(f"The vitana-guard hook for {agent} is {verb} {path}.{saved}", err=True)
+
+
+def _project_root() -> str:
+    """Where the project's settings live: the top of the git work tree (Claude Code, Gemini
+    CLI and Codex read them there, whatever subdirectory they start in), else here."""
+    from vitana_guard.errors import UsageError
+    from vitana_guard.sources.git import repo_root
+
+    try:
+        return repo_root(os.getcwd())
+    except UsageError:  # not a repository (or a bare one), or no git: the current directory
+        return os.getcwd()
 
 
 @hook.command("install")

@@ -16,11 +16,13 @@ SERVED = ("diff", "commit-msg")
 
 def main() -> None:
     argv = sys.argv[1:]
-    if argv[:1] == ["hook"] and argv[1:2] and argv[1] in AGENTS:
+    asks_help = bool({"-h", "--help"} & set(argv))
+    # `hook AGENT --help` is a person asking, not an agent's call: click prints the help
+    if argv[:1] == ["hook"] and argv[1:2] and argv[1] in AGENTS and not asks_help:
         from vitana_guard.hooks import client
 
         sys.exit(client.main(argv[1:]))
-    if argv[:1] and argv[0] in SERVED and not {"-h", "--help"} & set(argv):
+    if argv[:1] and argv[0] in SERVED and not asks_help:
         from vitana_guard.hooks import client
 
         code = client.run_in_server("cli", argv)

@@ -178,7 +178,7 @@ def scan_paths(paths: Iterable[str], options: ScanOptions, pack: RulePack, *, ro
                 skipped[reason] = skipped.get(reason, 0) + 1
             else:
                 notices.append(n)
-        if not any(files.skip_reason(n) for n in file_notices):
+        if not any(files.not_read(n) for n in file_notices):
             scanned += 1
             bytes_scanned += size
             if digest:

@@ -619,13 +619,19 @@ class DocumentScanner:
         self.findings.append(self._finding(rule, seg, hit, session))
 
     def _finding(self, rule: Rule, seg: Segment, hit: Hit, session: _Session | None) -> Finding:
-        line, column = seg.position(hit.start)
+        whole = seg.text[hit.start : hit.end]
+        # a request's field (create-pr `head`) is pointed at where it is written, not at
+        # the request's first line; the fingerprint stays the whole request's (baselines)
+        start, end = (None if seg.flat else _field_span(whole, hit)) or (0, len(whole))
+        start, end = hit.start + start, hit.start + end
+        line, column = seg.position(start)
         if seg.flat:
             end_line, end_column = line, column + 1
         else:
-            end_line, end_column = seg.position(hit.end)
-        snippet = seg.text[hit.start : hit.end]
-        short = " ".join(snippet.split())
+            end_line, end_column = seg.position(end)
+        snippet = seg.text[start:end]
+        # the command as it runs: line continuations (`\` newline) joined
+        short = " ".join(_CONTINUATION.sub(" ", whole).split())
         if len(short) > 120:
             short = short[:117] + "..."
         variables: dict[str, Any] = {**self.params, **hit.variables, "matched": short}
@@ -645,8 +651,8 @@ class DocumentScanner:
             end_line=end_line,
             end_column=end_column,
             snippet=snippet[:_SNIPPET_MAX],
-            source_line=seg.source_line(hit.start) if not seg.flat else snippet.split("\n", 1)[0][:_SNIPPET_MAX],
-            fingerprint=fingerprint(rule.id, origin.path, snippet),
+            source_line=seg.source_line(start) if not seg.flat else snippet.split("\n", 1)[0][:_SNIPPET_MAX],
+            fingerprint=fingerprint(rule.id, origin.path, whole),
             record_id=origin.record_id,
             commit=origin.commit,
             session=origin.session,
@@ -696,6 +702,19 @@ def _match_into(events: list[_Event], unit: Command | Request, entries: list[tup
                 events.append((rule, hit))
         except TimeoutError:
             events.append((rule, None))
+
+
+_CONTINUATION = re.compile(r"\\\r?\n")
+
+
+def _field_span(text: str, hit: Hit) -> tuple[int, int] | None:
+    """Where a request field's offending value is written in the request's text
+    (`"head": "x"`, `\\"head\\":\\"x\\"` inside a shell string, `head=x`), or None."""
+    name, value = hit.variables.get("field"), hit.variables.get("value")
+    if not name or not isinstance(value, str) or not value:
+        return None
+    m = re.search(r"\b" + re.escape(name) + r"""\\?["']?\s*[:=]\s*\\?["']?(""" + re.escape(value) + ")", text)
+    return (m.start(1), m.end(1)) if m else None
 
 
 def _shifted(events: list[_Event], by: int) -> list[_Event]:

@@ -1,9 +1,12 @@
 """Merging the hook into an agent's settings file, and taking it out again.
 
 Idempotent (an installed hook is not added twice; an unchanged file is not rewritten),
-keeps every other setting and hook in place and in order, backs the file up to
-`<file>.bak` before changing it, and refuses (exit 2, file untouched) a file that is
-not a JSON object. Uninstall restores the backup's exact bytes when the result equals it.
+keeps every other setting and hook in place and in order, and the text as written: only
+our entry is spliced in or out (`jsonedit`), so number spellings, one-line lists and
+indentation stay. Backs the file up to `<file>.bak` before changing it, or to the first
+free `<file>.bak.N` (an existing backup is never overwritten); a symlinked settings file
+stays a link and its target is edited. Refuses (exit 2, file untouched) a file that is
+not a JSON object. Uninstall restores a backup's exact bytes when the result equals it.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import re
 import shlex
 import sys
 from pathlib import Path
+
+from vitana_guard.hooks import jsonedit
 
 MARKERS = ("vitana_guard.hooks", "vitana-guard hook")
 
@@ -78,6 +83,62 @@ def _dump(data: dict, original: str | None) -> str:
     return json.dumps(data, indent=_indent(original), ensure_ascii=False) + "\n"
 
 
+def _edited(original: str | None, data: dict, new: dict, agent: str, remove: bool) -> str:
+    """The settings text with only our entry added or taken out, everything else as the
+    person wrote it (number spellings, one-line lists, spacing); a full dump when the
+    text cannot be edited in place to exactly `new` (duplicate keys, say)."""
+    if not original or not original.strip():
+        return _dump(new, original)
+    try:
+        text = _splice_remove(original, agent) if remove else _splice_add(original, new, agent)
+        if json.loads(text) == new:
+            return text
+    except (jsonedit.EditError, ValueError, KeyError, IndexError):
+        pass
+    return _dump(new, original)
+
+
+def _splice_add(text: str, new: dict, agent: str) -> str:
+    event = SPECS[agent][2]
+    group = new["hooks"][event][-1]  # with_hook appends ours last
+    unit = _indent(text) if "\n" in text.strip() else None  # a one-line file stays on one line
+    top = jsonedit.locate(text)
+    hooks = top.get("hooks")
+    if hooks is None:
+        return jsonedit.add_member(text, top, "hooks", {event: [group]}, unit)
+    groups = hooks.get(event)
+    if groups is None:
+        return jsonedit.add_member(text, hooks, event, [group], unit)
+    return jsonedit.append_item(text, groups, group, unit)
+
+
+def _splice_remove(text: str, agent: str) -> str:
+    event = SPECS[agent][2]
+    while True:  # one removal at a time, positions found afresh after each
+        data = json.loads(text)
+        top = jsonedit.locate(text)
+        groups_node = top.get("hooks").get(event)
+        groups = data["hooks"][event]
+        for gi, g in enumerate(groups):
+            hooks = g.get("hooks") if isinstance(g, dict) else None
+            if not isinstance(hooks, list) or not any(_is_ours(h) for h in hooks):
+                continue
+            if all(_is_ours(h) for h in hooks):
+                text = jsonedit.remove_item(text, groups_node, gi)
+            else:
+                hi = next(i for i, h in enumerate(hooks) if _is_ours(h))
+                text = jsonedit.remove_item(text, groups_node.items[gi].get("hooks"), hi)
+            break
+        else:
+            break
+    data = json.loads(text)
+    if data["hooks"][event] == []:
+        text = jsonedit.remove_member(text, jsonedit.locate(text).get("hooks"), event)
+        if json.loads(text)["hooks"] == {}:
+            text = jsonedit.remove_member(text, jsonedit.locate(text), "hooks")
+    return text
+
+
 def installed(data: dict, agent: str) -> bool:
     event = SPECS[agent][2]
     groups = (data.get("hooks") or {}).get(event) or []
@@ -120,34 +181,63 @@ def without_hook(data: dict, agent: str) -> dict:
     return data
 
 
-def apply(path: Path, agent: str, *, remove: bool, command: str | None = None, dry_run: bool = False) -> tuple[bool, str]:
-    """Install or uninstall; returns (changed, unified diff)."""
+def backups(path: Path) -> list[Path]:
+    """The backups next to `path`, oldest first: `<file>.bak`, then `.bak.1`, `.bak.2`, ..."""
+    found = [path.with_name(path.name + ".bak")] if path.with_name(path.name + ".bak").exists() else []
+    numbered = []
+    for p in path.parent.glob(path.name + ".bak.*") if path.parent.is_dir() else ():
+        suffix = p.name[len(path.name) + 5 :]
+        if suffix.isdigit():
+            numbered.append((int(suffix), p))
+    return found + [p for _, p in sorted(numbered)]
+
+
+def next_backup(path: Path) -> Path:
+    """Where the next backup goes: `<file>.bak`, or the first free `<file>.bak.N`, so that
+    an earlier backup (perhaps the only copy of a person's settings) is never overwritten."""
+    first = path.with_name(path.name + ".bak")
+    if not os.path.lexists(first):
+        return first
+    n = 1
+    while os.path.lexists(path.with_name(f"{path.name}.bak.{n}")):
+        n += 1
+    return path.with_name(f"{path.name}.bak.{n}")
+
+
+def apply(path: Path, agent: str, *, remove: bool, command: str | None = None,
+          dry_run: bool = False) -> tuple[bool, str, Path | None]:
+    """Install or uninstall; returns (changed, unified diff, the backup written or None)."""
     original, data = _read(path)
     new = without_hook(data, agent) if remove else with_hook(data, agent, command or default_command(agent))
     if new == data and original is not None:
-        return False, ""
+        return False, "", None
     if remove and original is None:
-        return False, ""
-    backup = path.with_name(path.name + ".bak")
-    text = _dump(new, original)
+        return False, "", None
+    text = _edited(original, data, new, agent, remove)
     if remove:
         # back to the exact bytes we saved before installing, when that is what is left
-        try:
-            saved = backup.read_text("utf-8")
-            if json.loads(saved) == new:
-                text = saved
-        except (OSError, ValueError, UnicodeDecodeError):
-            pass
+        for backup in reversed(backups(path)):
+            try:
+                saved = backup.read_text("utf-8")
+                if json.loads(saved) == new:
+                    text = saved
+                    break
+            except (OSError, ValueError, UnicodeDecodeError):
+                pass
     diff = "".join(difflib.unified_diff((original or "").splitlines(True), text.splitlines(True),
                                         str(path) if original is not None else "/dev/null", str(path)))
     if dry_run:
-        return True, diff
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return True, diff, None
+    # a symlinked settings file (dotfiles) stays a link: its target is what changes
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    backup = None
     if original is not None:
+        backup = next_backup(path)
         backup.write_text(original, "utf-8")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.write_text(text, "utf-8")
-    if path.exists():
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-    os.replace(tmp, path)
-    return True, diff
+    if target.exists():
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
+    os.replace(tmp, target)
+    return True, diff, backup

@@ -1,4 +1,9 @@
-"""A self-contained HTML audit report (one file: no network, no external assets).
+"""Self-contained HTML reports (one file: no network, no external assets).
+
+Two pages: `audit` renders the session page (`render_html`: sessions, agents, the
+conversation around each violation); scan, diff, history and pr render the repository
+page (`render_repository`: totals by rule and directory, files ranked, each finding with
+its code). Both chart findings per day by rule as inline SVG when findings have days.
 
 Rendered with jinja2, autoescaping ON: every value from a transcript is text, never markup.
 A Content-Security-Policy forbids any network access; the small inline script only sorts and
@@ -33,6 +38,15 @@ MAX_SESSIONS = 500  # rows of the sessions table
 MAX_SUPPRESSED = 500
 MAX_NOTICES = 1000
 MAX_INPUTS = 2000  # input digests listed (all are in JSON/SARIF)
+MAX_FILES = 300  # files rendered with their findings (repository page)
+MAX_PER_FILE = 50  # findings rendered with code per file
+MAX_DIRS = 100
+CONTEXT_LINES = 2  # lines of code shown before and after a finding
+MAX_CONTEXT_FILE = 5 * 2**20  # files read back for code context up to this size
+CHART_MAX_BUCKETS = 62  # days charted one by one; beyond, weeks, then months
+# one colour per rule in the chart, in order of their totals (distinct, colour-blind aware)
+PALETTE = ("#b42318", "#175cd3", "#b54708", "#067647", "#6941c6", "#c11574", "#0e7090", "#4e5ba6",
+           "#93370d", "#3b7c0f", "#667085", "#dc6803")
 
 _ENV: jinja2.Environment | None = None
 
@@ -52,7 +66,21 @@ def _env() -> jinja2.Environment:
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    return render_html(result)
+    """`--format html` of scan, diff, history and pr: the repository page (files, not
+    sessions); `audit` renders the session page with `render_html`."""
+    return render_repository(result)
+
+
+def render_repository(result: ScanResult, *, max_files: int = MAX_FILES, max_per_file: int = MAX_PER_FILE) -> str:
+    """The file-oriented report: totals by rule and by directory, files ranked by
+    findings, each finding with the code around it."""
+    from vitana_guard import redact
+
+    redacting = result.redacted is not False
+    if redacting:
+        result = redact.redact_result(result)
+    model = _repository_model(result, max_files, max_per_file, redacting)
+    return scrub_surrogates(_env().get_template("repository.html.j2").render(**model))
 
 
 def render_html(result: ScanResult, files: Iterable[Any] | None = None, *, max_per_rule: int = MAX_PER_RULE,
@@ -167,7 +195,7 @@ def _model(result: ScanResult, files: list[Any], max_per_rule: int, context: boo
         "n_suppressed": len(suppressed),
         "n_sessions": len(sessions) or result.files_scanned,
         "n_violating": len(violating),
-        "mb": result.bytes_scanned / 1e6,
+        "chart": chart_by_day([(_day(f), f.rule_id) for f in active]),
         "by_severity": [(str(s), n) for s, n in sev.items()],
         "by_rule": [(r["id"], r["slug"], r["severity"], r["count"], r["sessions"]) for r in rules],
         "by_agent": agent_rows,
@@ -186,6 +214,190 @@ def _model(result: ScanResult, files: list[Any], max_per_rule: int, context: boo
         "agents": sorted({r[0] for r in agent_rows}),
         "severities": [str(s) for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)],
         "redact": redact.redact_text if redacting else (lambda s: s),
+        "human_bytes": human_bytes,
+    }
+
+
+def human_bytes(n: int) -> str:
+    """A size a reader takes in at a glance: 812 B, 19.8 KB, 3.4 MB, 1.2 GB (powers of 1000)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"  # pragma: no cover - the loop returns
+
+
+def _bucket(day: str, unit: str) -> str:
+    from datetime import date, timedelta
+
+    if unit == "day":
+        return day
+    d = date.fromisoformat(day)
+    if unit == "week":
+        return (d - timedelta(days=d.weekday())).isoformat()  # the week's Monday
+    return day[:7]
+
+
+def chart_by_day(points: list[tuple[str, str]], *, height: int = 200) -> dict[str, Any]:
+    """A stacked bar chart of (day, rule) points as SVG geometry: one bar per day (per
+    week, per month when there are too many), a segment per rule. Points whose day is
+    unknown are counted as `uncharted`. Drawn as inline SVG: no script, nothing fetched."""
+    days = [(d, r) for d, r in points if re.fullmatch(r"\d{4}-\d\d-\d\d", d or "")]
+    uncharted = len(points) - len(days)
+    unit = "day"
+    for unit in ("day", "week", "month"):
+        if len({_bucket(d, unit) for d, _ in days}) <= CHART_MAX_BUCKETS:
+            break
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for d, r in days:
+        counts[_bucket(d, unit)][r] += 1
+    buckets = sorted(counts)
+    totals = Counter(r for _, r in days)
+    rules = [r for r, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+    colour = {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(rules)}
+    top = max((sum(c.values()) for c in counts.values()), default=0)
+    left, bottom, pad = 44, 22, 8
+    n = len(buckets)
+    step = 48 if n <= 12 else 30 if n <= 24 else 20 if n <= 40 else 13
+    width = max(320, left + pad + step * len(buckets))
+    plot = height - bottom - pad
+    scale = plot / top if top else 0
+    bars = []
+    for i, b in enumerate(buckets):
+        x = left + i * step + step * 0.15
+        y = float(height - bottom)
+        for r in rules:
+            n = counts[b].get(r, 0)
+            if not n:
+                continue
+            h = n * scale
+            y -= h
+            bars.append({"x": round(x, 1), "y": round(y, 1), "w": round(step * 0.7, 1), "h": round(h, 1),
+                         "color": colour[r], "title": f"{b}: {r} × {n}"})
+    ticks = sorted({0, top, top // 2}) if top else []
+    yticks = [(round(height - bottom - t * scale, 1), str(t)) for t in ticks]
+    every = max(1, -(-44 // step))  # a label every 44 px at least: "10-01" never runs into the next
+    xlabels = [(round(left + i * step + step / 2, 1), b[5:] if unit != "month" else b)
+               for i, b in enumerate(buckets) if i % every == 0]
+    return {"bars": bars, "buckets": buckets, "unit": unit, "max": top, "width": width, "height": height,
+            "left": left, "yticks": yticks, "xlabels": xlabels, "uncharted": uncharted,
+            "series": [{"rule": r, "color": colour[r], "total": totals[r]} for r in rules]}
+
+
+def _directory(path: str) -> str:
+    """The directory a finding's file is counted under: its first two levels."""
+    parts = path.split("/")[:-1]
+    return "/".join(parts[:2]) or "."
+
+
+def _code(root: str, f: Finding, cache: dict[str, list[str] | None], redacting: bool) -> list[tuple[int, str, bool]]:
+    """The lines around a finding, read back from the file, when the file still holds
+    the finding's line there (a history finding's file may have changed since)."""
+    from vitana_guard import redact
+
+    path = f.path if os.path.isabs(f.path) else os.path.join(root or ".", f.path)
+    if path not in cache:
+        lines = None
+        try:
+            if os.path.isfile(path) and os.path.getsize(path) <= MAX_CONTEXT_FILE:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                if b"\0" not in data[:8192]:
+                    lines = data.decode("utf-8", "replace").splitlines()
+        except OSError:
+            lines = None
+        cache[path] = lines
+    lines = cache[path]
+    if not lines or not (1 <= f.line <= len(lines)) or f.properties.get("agent") or f.session:
+        return []
+    if f.source_line and lines[f.line - 1].rstrip("\r") != f.source_line.rstrip("\r\n"):
+        return []
+    last = min(len(lines), max(f.line, min(f.end_line or f.line, f.line + 6)) + CONTEXT_LINES)
+    first = max(1, f.line - CONTEXT_LINES)
+    out = []
+    for n in range(first, last + 1):
+        text = lines[n - 1].rstrip("\r")
+        if len(text) > 400:
+            text = text[:399] + "…"
+        out.append((n, redact.redact_text(text) if redacting else text, f.line <= n <= (f.end_line or f.line)))
+    return out
+
+
+def _repository_model(result: ScanResult, max_files: int, max_per_file: int, redacting: bool) -> dict[str, Any]:
+    from vitana_guard import redact
+
+    active = [f for f in sorted_findings(result.findings) if f.suppression is None]
+    suppressed = [f for f in sorted_findings(result.findings) if f.suppression is not None]
+    infos: dict[str, RuleInfo] = {r.id: r for r in result.rules}
+
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    per_file: dict[str, list[Finding]] = defaultdict(list)
+    for f in active:
+        by_rule[f.rule_id].append(f)
+        per_file[f.path].append(f)
+    rule_order = sorted(by_rule, key=lambda r: (-severity_of(by_rule[r][0]).rank, -len(by_rule[r]), r))
+
+    files = []
+    for path, fs in per_file.items():
+        sev = Counter(str(severity_of(f)) for f in fs)
+        rules = Counter(f.rule_id for f in fs)
+        files.append({"path": path, "error": sev["error"], "warning": sev["warning"], "note": sev["note"],
+                      "total": len(fs), "findings": fs,
+                      "rules": ", ".join(f"{r}×{n}" if n > 1 else r for r, n in sorted(rules.items()))})
+    files.sort(key=lambda x: (-x["error"], -x["total"], x["path"]))
+    cache: dict[str, list[str] | None] = {}
+    for fl in files[:max_files]:
+        fl["shown"] = [{"f": f, "severity": str(severity_of(f)), "code": _code(result.root, f, cache, redacting)}
+                       for f in fl["findings"][:max_per_file]]
+        fl["rest"] = len(fl["findings"]) - len(fl["shown"])
+
+    dirs: dict[str, dict[str, Any]] = {}
+    for f in active:
+        d = dirs.setdefault(_directory(f.path), {"dir": _directory(f.path), "count": 0, "paths": set(), "rules": Counter()})
+        d["count"] += 1
+        d["paths"].add(f.path)
+        d["rules"][f.rule_id] += 1
+    by_dir = sorted(dirs.values(), key=lambda d: (-d["count"], d["dir"]))
+    for d in by_dir:
+        d["files"] = len(d.pop("paths"))
+        d["rules"] = ", ".join(f"{r}×{n}" if n > 1 else r for r, n in sorted(d["rules"].items()))
+
+    rules = []
+    for rid in rule_order:
+        info = infos.get(rid)
+        first = by_rule[rid][0]
+        rules.append({"id": rid, "slug": first.slug, "severity": str(severity_of(first)), "policy": first.policy,
+                      "summary": info.summary if info else first.slug,
+                      "doc": _sections(info.description) if info and info.description else {},
+                      "count": len(by_rule[rid]), "files": len({f.path for f in by_rule[rid]})})
+    inputs = list(result.inputs)
+    return {
+        "title": "vitana-guard repository report",
+        "summary": summary_line(result),
+        "version": tool_version(result),
+        "result": result,
+        "redacted": redacting,
+        "n_active": len(active),
+        "n_suppressed": len(suppressed),
+        "n_files_with": len(files),
+        "by_severity": [(str(s), n) for s, n in severity_counts(active).items()],
+        "by_rule": [(r["id"], r["slug"], r["severity"], r["count"], r["files"]) for r in rules],
+        "by_dir": by_dir[:MAX_DIRS],
+        "by_dir_rest": max(0, len(by_dir) - MAX_DIRS),
+        "chart": chart_by_day([(str(f.properties.get("day") or ""), f.rule_id) for f in active]),
+        "files": files[:max_files],
+        "files_rest": max(0, len(files) - max_files),
+        "rules": rules,
+        "suppressed": [{"f": f, "severity": str(severity_of(f))} for f in suppressed[:MAX_SUPPRESSED]],
+        "suppressed_rest": max(0, len(suppressed) - MAX_SUPPRESSED),
+        "notices": sorted_notices(result.notices)[:MAX_NOTICES],
+        "notices_rest": max(0, len(result.notices) - MAX_NOTICES),
+        "inputs": inputs[:MAX_INPUTS],
+        "inputs_rest": max(0, len(inputs) - MAX_INPUTS),
+        "severities": [str(s) for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)],
+        "redact": redact.redact_text if redacting else (lambda s: s),
+        "human_bytes": human_bytes,
     }
 
 
@@ -217,4 +429,4 @@ def _contexts(result: ScanResult, findings: list[Finding], redacting: bool) -> d
     return out
 
 
-__all__ = ["render", "render_html", "MAX_PER_RULE"]
+__all__ = ["render", "render_html", "render_repository", "human_bytes", "chart_by_day", "MAX_PER_RULE"]

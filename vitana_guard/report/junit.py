@@ -1,12 +1,12 @@
 """JUnit XML for CI test-report views (GitLab, Jenkins, test-reporter actions).
 
-One `<testsuite name="vitana-guard">` (inside `<testsuites>`). One testcase per
-(path, rule) pair that has active findings: name `VG101 direct-cloud-run-deploy`,
-classname the path, one `<failure type="VG101" message="...">path:line:col</failure>` per
-finding. Input errors are testcases with an `<error>`; note-level notices (files skipped)
+One `<testsuite name="vitana-guard">` (inside `<testsuites>`). One testcase per active
+finding, as CI dashboards count them: name `VG101 direct-cloud-run-deploy path:line:col`,
+classname the path, one `<failure type="VG101" message="...">path:line:col ...</failure>`. Input errors are testcases with an `<error>`; note-level notices (files skipped)
 and, with show_suppressed, suppressed findings are `<skipped>` testcases. With no findings
 and no input errors there is one passing testcase. Counts: tests = testcases,
-failures / errors / skipped = testcases holding one of those.
+failures / errors / skipped = testcases holding one of those (so `failures` is the
+number of `<failure>` elements, and of active findings).
 """
 from __future__ import annotations
 
@@ -63,20 +63,18 @@ def render(result: ScanResult, options: ReportOptions) -> str:
 
     tests = failures = errors = skipped = 0
 
-    groups: dict[tuple[str, str], list[Finding]] = {}
-    for f in sorted_findings(result.active):
-        groups.setdefault((f.path, f.rule_id), []).append(f)
-    for (path, rule_id), findings in groups.items():
-        first = findings[0]
+    active = sorted_findings(result.active)
+    for f in active:
+        # one testcase per finding, as CI dashboards count: `failures` = <failure> elements
+        path = display_path(f.path, root)
         case = ET.SubElement(
             suite,
             "testcase",
-            {"name": _x(f"{rule_id} {first.slug}".strip()), "classname": _x(display_path(path, root)),
-             "file": _x(display_path(path, root)), "line": str(first.line)},
+            {"name": _x(f"{f.rule_id} {f.slug} {_where(f, root)}".replace("  ", " ")), "classname": _x(path),
+             "file": _x(path), "line": str(f.line)},
         )
-        for f in findings:
-            failure = ET.SubElement(case, "failure", {"type": _x(f.rule_id), "message": _x(f.message)})
-            failure.text = _x(f"{_where(f, root)}: [{f.severity}] {f.message}" + (f"\n{f.snippet}" if f.snippet else ""))
+        failure = ET.SubElement(case, "failure", {"type": _x(f.rule_id), "message": _x(f.message)})
+        failure.text = _x(f"{_where(f, root)}: [{f.severity}] {f.message}" + (f"\n{f.snippet}" if f.snippet else ""))
         tests += 1
         failures += 1
 
@@ -105,7 +103,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             skipped += 1
         tests += 1
 
-    if not groups and not result.input_errors:
+    if not active and not result.input_errors:
         ET.SubElement(suite, "testcase", {"name": "no findings", "classname": TOOL_NAME})
         tests += 1
 

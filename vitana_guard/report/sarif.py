@@ -153,7 +153,9 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     summary = rule.summary.strip() or rule.slug or rule.id
     description = rule.description.strip()
     full = first_paragraph(description) or summary
-    policy_line = f"Policy: {rule.policy}" if rule.policy else ""
+    # a rule's description (Rule.markdown) ends with its own "Policy:" line: not a second one
+    said = re.search(r"^Policy:", description, re.M) is not None
+    policy_line = f"Policy: {rule.policy}" if rule.policy and not said else ""
     help_md = "\n\n".join(p for p in (description or summary, policy_line) if p)
     help_text = "\n\n".join(p for p in (markdown_to_text(description) or summary, policy_line) if p)
     tags = list(dict.fromkeys([*rule.tags, "policy"]))[:MAX_TAGS]

@@ -4,7 +4,8 @@
 tree a directory is the files git tracks or would track (`git ls-files`, which honours
 .gitignore); elsewhere a walk that skips VCS directories and does not loop on symlinks.
 Vendored, generated and lock files are skipped and counted per reason. `read_text`
-reads one file: binary files and files over the size limit are skipped, bytes that are
+reads one file: binary files are skipped (a shell script a shell still runs is not
+binary for a NUL byte), a file over the size limit is an error, bytes that are
 not UTF-8 are replaced, each with a Notice. Nothing here raises on bad input.
 """
 from __future__ import annotations
@@ -25,6 +26,8 @@ __all__ = [
     "read_text",
     "skip_reason",
     "skip_reason_for",
+    "not_read",
+    "shell_runs_it",
     "BINARY_MESSAGE",
     "MAX_BYTES",
     "VENDORED_DIRS",
@@ -119,8 +122,14 @@ def _git_toplevel(directory: str) -> str | None:
         d = parent
 
 
-def _git_files(top: str, directory: str) -> list[str] | None:
-    """Paths (relative to `top`) git tracks or would track under `directory`."""
+# git lists what it can and only warns on stderr about a directory it cannot open; that
+# directory's files would be dropped silently, so the warning becomes an error notice
+_GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)': (.*)$")
+
+
+def _git_files(top: str, directory: str, notices: list[Notice], root: str) -> list[str] | None:
+    """Paths (relative to `top`) git tracks or would track under `directory`; a
+    directory git could not open is an error notice."""
     rel = os.path.relpath(directory, top)
     try:
         proc = subprocess.run(
@@ -128,12 +137,19 @@ def _git_files(top: str, directory: str) -> list[str] | None:
             cwd=top,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env={**os.environ, "LC_ALL": "C", "LANGUAGE": ""},  # untranslated warnings, parsed below
             check=False,
         )
     except OSError:
         return None
     if proc.returncode != 0:
         return None
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        m = _GIT_UNREADABLE.match(line)
+        if m:
+            where = _display(os.path.join(top, m.group(1).rstrip("/")), root)
+            notices.append(Notice(f"cannot open directory ({m.group(2)}); its files were not scanned",
+                                  path=where, level="error"))
     names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     return list(dict.fromkeys(n for n in names if n))
 
@@ -253,7 +269,7 @@ def discover(
             notices.append(Notice("Permission denied", path=given, level="error"))
             continue
         top = _git_toplevel(path)
-        names = _git_files(top, path) if top is not None else None
+        names = _git_files(top, path, notices, root) if top is not None else None
         if top is not None and names is None:
             notices.append(
                 Notice(
@@ -329,11 +345,56 @@ def is_utf16(data: bytes) -> bool:
     return data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh", ".dash", ".ash", ".bats", ".command")
+_SHELLS = frozenset({"sh", "bash", "zsh", "ksh", "mksh", "dash", "ash", "busybox"})
+_SHEBANG = re.compile(rb"#![ \t]*(\S+)(?:[ \t]+(\S+))?")
+
+
+def _shell_shebang(data: bytes) -> bool:
+    m = _SHEBANG.match(data)
+    if m is None:
+        return False
+    program = os.path.basename(m.group(1)).decode("latin-1")
+    if program == "env" and m.group(2):  # #!/usr/bin/env bash
+        program = os.path.basename(m.group(2)).decode("latin-1")
+    return program in _SHELLS
+
+
+def shell_runs_it(path: str, data: bytes) -> bool:
+    """Whether a file holding NUL bytes is still a shell script a shell runs.
+
+    bash and dash drop NUL bytes from a script and run the rest; bash refuses a file
+    only as `check_binary_file` does: an ELF header, or a NUL within the first 80 bytes
+    before the end of the first line (the first two after a `#!` line). So a script
+    (a shell `#!` line or a shell suffix) that passes that test and is UTF-8 once its
+    NULs are dropped is text. A real binary fails: it is ELF, starts with a NUL-laden
+    header, or holds bytes that are not UTF-8 (an archive appended to an installer
+    script, an image) -- those stay `binary` skips."""
+    if not (path.lower().endswith(SHELL_SUFFIXES) or _shell_shebang(data)):
+        return False
+    if data.startswith(b"\x7fELF"):
+        return False
+    lines = 2 if data.startswith(b"#!") else 1
+    for byte in data[:80]:
+        if byte == 0x0A:
+            lines -= 1
+            if lines == 0:
+                break
+        elif byte == 0:
+            return False
+    try:
+        data.replace(b"\0", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode(entry: FileEntry, data: bytes) -> tuple[str | None, Notice | None]:
     """Text from a file's bytes, or None and why.
 
     - binary (a NUL byte in the first 8 KB): `(None, Notice(BINARY_MESSAGE, level="note"))`;
-      the caller counts it as a `binary` skip (see `skip_reason`);
+      the caller counts it as a `binary` skip (see `skip_reason`); except a shell script
+      a shell still runs (`shell_runs_it`), read without its NULs as the shell reads it;
     - not valid UTF-8: the text with U+FFFD for bad bytes, and an error Notice with the
       line of the first bad byte.
     A UTF-8 byte-order mark is dropped (columns then match editors); UTF-16 with a BOM
@@ -345,7 +406,9 @@ def decode(entry: FileEntry, data: bytes) -> tuple[str | None, Notice | None]:
         except UnicodeDecodeError:
             pass
     if b"\0" in data[:8192]:
-        return None, Notice(BINARY_MESSAGE, path=entry.display_path, level="note")
+        if not shell_runs_it(entry.path, data):
+            return None, Notice(BINARY_MESSAGE, path=entry.display_path, level="note")
+        data = data.replace(b"\0", b"")  # what bash and dash read: they drop NUL bytes
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         return data[bom:].decode("utf-8"), None
@@ -362,11 +425,17 @@ def decode(entry: FileEntry, data: bytes) -> tuple[str | None, Notice | None]:
 
 
 def skip_reason(notice: Notice | None) -> str | None:
-    """The `skipped` reason a read_text Notice stands for: "binary", "too-large" or None."""
+    """The `skipped` reason a read_text Notice stands for: "binary" or None. A file over
+    the size limit is not a skip but an input error (exit 2): it was not read, and its
+    findings would be lost without a word."""
     if notice is None:
         return None
     if notice.message == BINARY_MESSAGE:
         return "binary"
-    if notice.message.startswith(TOO_LARGE_PREFIX):
-        return "too-large"
     return None
+
+
+def not_read(notice: Notice | None) -> bool:
+    """Whether a read_text Notice means the file's text was not read at all (a binary
+    skip, a file over the size limit): such a file does not count as scanned."""
+    return notice is not None and (notice.message == BINARY_MESSAGE or notice.message.startswith(TOO_LARGE_PREFIX))

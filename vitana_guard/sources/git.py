@@ -69,10 +69,18 @@ def _stderr(raw: bytes) -> str:
     return "; ".join(lines[:3]) or "failed"
 
 
-def repo_root(cwd: str) -> str:
-    """The work tree's top directory; a clear error outside a repository."""
+def repo_root(cwd: str, *, bare_ok: bool = False) -> str:
+    """The work tree's top directory; a clear error outside a repository.
+
+    With `bare_ok` (commands that read only commits, like `history`), a bare repository
+    or mirror clone, which has no work tree, answers its git directory instead."""
     if not os.path.isdir(cwd):
         raise GitError("not a directory", cwd)
+    if bare_ok:
+        p = git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd, check=False)
+        answer = p.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if p.returncode == 0 and len(answer) == 2 and answer[0].strip() == "true":
+            return answer[1].strip()
     p = git(["rev-parse", "--show-toplevel"], cwd, check=False)
     if p.returncode != 0:
         if b"not a git repository" in p.stderr.lower():
