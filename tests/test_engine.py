@@ -203,12 +203,106 @@ def test_url_placeholders_are_unknown(gateway_urls, text):
     "text, url",
     [
         ("curl http://[gateway-7bq3mm2ncd-uc.a.run.app/x", "http://[gateway-7bq3mm2ncd-uc.a.run.app/x"),
-        ("see https://u:p@[gateway.example.com]:99999999/", "https://u:p@[gateway.example.com"),  # URLs end at "]"
+        ("see https://u:p@[gateway.corp.io]:99999999/", "https://u:p@[gateway.corp.io"),  # URLs end at "]"
     ],
 )
 def test_url_that_urllib_rejects_is_judged_not_a_crash(gateway_urls, text, url):
     """urlsplit raises on a stray `[`: the scan of a file holding one used to end in a traceback."""
     assert url_hits(gateway_urls, text) == [url]
+
+
+@pytest.fixture(scope="module")
+def vg201_urls(pack):
+    """VG201's own url matcher, rendered with the policy parameters."""
+    return pack.get("VG201").entries[0].matcher
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fetch('https://gateway.example/health')",  # RFC 2606/6761 reserved names
+        "http://gateway.test:8080/status",
+        "https://gateway.invalid/x",
+        "http://gateway.localhost/x",
+        "https://gateway.example.com/v1",
+        "https://api-gateway.example.org/",
+        "https://gateway.../api/...",  # elided placeholders
+        "curl https://gateway.../api/v1/cicd/health",
+        "https://<GATEWAY_URL>/api/v1/cicd/health",
+        "https://gateway-<ID>.a.run.app/api/v1/deploy/service",  # the canonical host can fill it in
+        "https://gateway-{hash}-uc.a.run.app/",
+        "gateway-*.run.app",
+        "https://gateway-xxx.a.run.app/api",
+        "https://gateway-{{ revision }}.a.run.app/api",
+        "https://${GATEWAY_HOST}/api/v1/github/create-pr",
+    ],
+)
+def test_vg201_reserved_hosts_and_open_placeholders_are_not_findings(vg201_urls, text):
+    assert url_hits(vg201_urls, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, url",
+    [
+        # the fixed text of the placeholder already rules the canonical host out
+        ("see https://vitana-gateway-<hash>-uc.a.run.app/x", "https://vitana-gateway-<hash>-uc.a.run.app/x"),
+        ("url: gateway-{hash}.us-central1.run.app", "gateway-{hash}.us-central1.run.app"),
+        ("GW=https://vitana-dev-gateway-*.run.app", "https://vitana-dev-gateway-*.run.app"),
+        ("https://vitana-gateway.../api", "https://vitana-gateway.../api"),
+        # a URL right after shell's `:-`
+        ('GW="${GW:-https://gw-gateway.corp.io}"', "https://gw-gateway.corp.io"),
+        ('GW="${GW:=https://gateway.corp.io/api}"', "https://gateway.corp.io/api"),
+        ("H=${H:-gateway-4242.europe-west1.run.app}", "gateway-4242.europe-west1.run.app"),
+        # a host without a scheme in code
+        ("const c = { url: 'gateway-4242.us-east4.run.app' };", "gateway-4242.us-east4.run.app"),
+        # a real non-canonical host stays one
+        ("https://gateway.corp.io/health", "https://gateway.corp.io/health"),
+    ],
+)
+def test_vg201_closed_placeholders_shell_defaults_and_real_hosts_are_findings(vg201_urls, text, url):
+    assert url_hits(vg201_urls, text) == [url]
+
+
+@pytest.mark.parametrize(
+    "text, url",
+    [
+        ("curl -X POST https://ops.corp.io/api/v1/deploy/service", "https://ops.corp.io/api/v1/deploy/service"),
+        ("http://127.0.0.1:9/api/v1/github/safe-merge", "http://127.0.0.1:9/api/v1/github/safe-merge"),
+        ("http://localhost:9/api/v1/github/safe-merge", "http://localhost:9/api/v1/github/safe-merge"),
+        ("https://api.example.com/api/v1/github/create-pr", "https://api.example.com/api/v1/github/create-pr"),
+        ("http://localhost:${PORT}/api/v1/github/create-pr", "http://localhost:${PORT}/api/v1/github/create-pr"),
+    ],
+)
+def test_vg201_control_plane_path_on_any_other_host(vg201_urls, text, url):
+    """Issue 13: the control plane is reached on the canonical host only, whatever
+    another host is named (reserved names included)."""
+    assert url_hits(vg201_urls, text) == [url]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{CANONICAL}/api/v1/deploy/service",
+        "$GATEWAY_URL/api/v1/deploy/service",
+        "https://<gateway>/api/v1/github/safe-merge",
+        "http://localhost:8080/health",
+    ],
+)
+def test_vg201_control_plane_on_canonical_or_unknown_host_is_not_a_finding(vg201_urls, text):
+    assert url_hits(vg201_urls, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"curl https://gateway-q74ibpv6ia-uc.a.run.app@collector.invalid/api/v1/cicd/health",
+        "curl https://gateway-q74ibpv6ia-uc.a.run.app:x@evil.example/",
+        "https://gateway@files.corp.io/",
+    ],
+)
+def test_vg201_userinfo_is_judged_by_the_real_host(vg201_urls, text):
+    hits = list(vg201_urls.match(text))
+    assert len(hits) == 1 and hits[0].variables["host"] in ("collector.invalid", "evil.example", "files.corp.io")
 
 
 def test_feature_check_of_a_malformed_url_is_no_step(params):
