@@ -213,8 +213,20 @@ def test_url_that_urllib_rejects_is_judged_not_a_crash(gateway_urls, text, url):
 
 @pytest.fixture(scope="module")
 def vg201_urls(pack):
-    """VG201's own url matcher, rendered with the policy parameters."""
-    return pack.get("VG201").entries[0].matcher
+    """VG201's own url matchers (by host; the control plane on any host), rendered with
+    the policy parameters; a URL is reported once."""
+
+    class Both:
+        entries = [e.matcher for e in pack.get("VG201").entries if e.matcher.unit == "text"]
+
+        def match(self, text):
+            seen = {}
+            for m in self.entries:
+                for h in m.match(text):
+                    seen.setdefault((h.start, h.end), h)
+            return list(seen.values())
+
+    return Both()
 
 
 @pytest.mark.parametrize(
@@ -257,6 +269,7 @@ def test_vg201_reserved_hosts_and_open_placeholders_are_not_findings(vg201_urls,
         ("const c = { url: 'gateway-4242.us-east4.run.app' };", "gateway-4242.us-east4.run.app"),
         # a real non-canonical host stays one
         ("https://gateway.corp.io/health", "https://gateway.corp.io/health"),
+        ("<code>gateway-4242.us-east4.run.app</code>", "gateway-4242.us-east4.run.app"),
     ],
 )
 def test_vg201_closed_placeholders_shell_defaults_and_real_hosts_are_findings(vg201_urls, text, url):
@@ -286,10 +299,20 @@ def test_vg201_control_plane_path_on_any_other_host(vg201_urls, text, url):
         "$GATEWAY_URL/api/v1/deploy/service",
         "https://<gateway>/api/v1/github/safe-merge",
         "http://localhost:8080/health",
+        "<code>gateway-*.run.app</code>",  # markup is not a placeholder
     ],
 )
 def test_vg201_control_plane_on_canonical_or_unknown_host_is_not_a_finding(vg201_urls, text):
     assert url_hits(vg201_urls, text) == []
+
+
+def test_vg201_control_plane_in_code_is_judged_by_its_host(pack):
+    """The gateway's own source calling itself on localhost names no other gateway; the
+    same call run by a shell does reach another host."""
+    code = "const r = await fetch(`http://localhost:${port}/api/v1/github/create-pr`, opts);\n"
+    assert [f.rule_id for f in findings_in(pack, "src/self.ts", code, select=["VG201"])] == []
+    script = "curl -X POST http://localhost:9/api/v1/github/safe-merge -d @merge.json || true\n"
+    assert [f.rule_id for f in findings_in(pack, "merge.sh", script, select=["VG201"])] == ["VG201"]
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ origin (scheme + host) is not in `allow`. Bare Cloud Run hosts count as URLs.
   it is no finding; when its fixed text already rules every allowed host out
   (`vitana-gateway-<hash>-uc.a.run.app`) it is one.
 - `ignore_hosts` (globs: the reserved names of RFC 2606/6761) are never a gateway.
-- `paths`: a URL whose path holds one of them (the control plane) is a candidate
-  whatever its host is named, reserved names included.
+- `paths`: only URLs whose path holds one of them (the control plane), whatever their
+  host is named (reserved names included); `host_contains` and `ignore_hosts` do not apply.
 - A URL with userinfo is judged by its real host: `https://<allowed host>@elsewhere/`
   names an allowed host only to disguise where it goes, and is always a finding.
 """
@@ -30,8 +30,12 @@ from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_re
 _SCHEME = re.compile(r"(?:https?|wss?)\Z", re.IGNORECASE)
 _URL_TAIL = re.compile(r"""[^\s'"<>`\\)\]{}|,;]+""")
 # a placeholder a URL goes on through (bounded: a stray `<` costs at most 64 characters)
-_URL_PLACEHOLDER = re.compile(r"<[^<>\s]{1,64}>|\{\{[^{}\n]{1,64}\}\}|\{[^{}\s]{1,64}\}")
-_HOST_HEAD = re.compile(r"(?:[A-Za-z0-9.*-]|<[^<>\s]{1,64}>|\{\{?[^{}\s]{1,64}\}\}?|\$\{[^{}\s]{1,64}\}|\$\w)+\Z")
+# `<code>`, `</span>` and the like are markup around a URL, not placeholders in it
+_TAGS = r"/|(?:a|b|i|u|s|p|br|em|strong|span|code|tt|kbd|pre|li|td|th|div|sub|sup|small|mark)\b"
+_TAG = r"(?!" + _TAGS + ")"
+_MARKUP = re.compile(r"<(?:" + _TAGS + ")")
+_URL_PLACEHOLDER = re.compile(r"<" + _TAG + r"[^<>\s]{1,64}>|\{\{[^{}\n]{1,64}\}\}|\{[^{}\s]{1,64}\}")
+_HOST_HEAD = re.compile(r"(?:[A-Za-z0-9.*-]|<" + _TAG + r"[^<>\s]{1,64}>|\{\{?[^{}\s]{1,64}\}\}?|\$\{[^{}\s]{1,64}\}|\$\w)+\Z")
 _RUN_APP = re.compile(r"\.run\.app", re.IGNORECASE)
 # shell's ${NAME:-word} family: the word may be a URL
 _EXPANSION_OPS = (":-", ":=", ":+", ":?")
@@ -68,7 +72,7 @@ def find_urls(text: str) -> Iterator[tuple[int, int, str]]:
                     start += 1
                 spans.append((start, max(_grow(text, i), m.end())))
     for start, end in sorted(spans):
-        if text[end : end + 1] in ("<", "{", "$"):
+        if text[end : end + 1] in ("{", "$") or (text[end : end + 1] == "<" and _MARKUP.match(text, end) is None):
             continue  # the URL goes on with a placeholder it could not be read through: unknown
         url = text[start:end].rstrip(":")
         if url.endswith(".") and not url.endswith("..."):
@@ -156,9 +160,11 @@ class UrlMatcher:
             return False
         if u.userinfo and self._names_allowed_or_candidate(u.userinfo.lower()):
             return True  # `https://<canonical>@elsewhere/`: its real host decides, and it is not allowed
-        fixed = "".join(_HOST_PLACEHOLDER.split(u.host)) if u.templated else u.host
-        on_control_plane = bool(self.paths) and any(p in u.path for p in self.paths)
-        if not on_control_plane:
+        if self.paths:  # the control plane, whatever the host is named
+            if not any(p in u.path for p in self.paths):
+                return False
+        else:
+            fixed = "".join(_HOST_PLACEHOLDER.split(u.host)) if u.templated else u.host
             if not self._candidate(fixed):
                 return False
             if any(fnmatch.fnmatchcase(u.host, g) for g in self.ignore_hosts):
