@@ -835,3 +835,16 @@ def test_finding_fields(pack):
     assert f.source_line == "  gcloud run deploy gw --quiet"
     assert len(f.fingerprint) == 20
     assert "`gcloud run deploy gw --quiet`" in f.message
+
+
+@pytest.mark.parametrize("path", ["src/routes/ops.ts", "lib/panel.js", "tools/mirror.py", "web/app.js.backup"])
+def test_vg501_does_not_judge_source_code(pack, path):
+    """Issue 14: a doc comment or a product's error message is no agent asking a human."""
+    text = "// Click merge to finish, then trigger the deploy workflow manually from the Actions tab.\n"
+    assert [f.rule_id for f in findings_in(pack, path, text, select=["VG501"])] == []
+
+
+@pytest.mark.parametrize("path", ["docs/runbook.md", "notes.txt"])
+def test_vg501_still_judges_prose_documents(pack, path):
+    text = "Click merge to finish, then trigger the deploy workflow manually from the Actions tab.\n"
+    assert [f.rule_id for f in findings_in(pack, path, text, select=["VG501"])] == ["VG501", "VG501"]
