@@ -61,7 +61,9 @@ def _header(f: Finding, options: ReportOptions) -> str:
     sev = severity_of(f)
     rule = _paint(f.rule_id, BOLD, options)
     level = _paint(f"[{sev}]", _LEVEL_COLOR[str(sev)], options)
-    line = f"{terminal_safe(f.path)}:{f.line}:{f.column}: {rule} {level} {terminal_safe(one_line(f.message))}"
+    # line 0: a finding about a whole commit (history's VG106), anchored at the commit
+    where = f"{terminal_safe(f.path)}:{f.line}:{f.column}" if f.line > 0 else terminal_safe(f.path)
+    line = f"{where}: {rule} {level} {terminal_safe(one_line(f.message))}"
     if f.suppression is not None:
         reason = f.suppression.justification or f.suppression.kind
         line += f" [suppressed: {terminal_safe(one_line(reason))}]"
