@@ -111,6 +111,40 @@ def test_rename_reports_only_new_lines(repo: Path):
     assert found(report) == [("new name é.sh", 3, "VG103")]
 
 
+def test_a_text_file_renamed_to_a_script_is_new_where_it_lands(repo: Path):
+    """`git mv notes.txt release.sh` turns text into a command: diff and history say so."""
+    write(repo, "notes.txt", "how we used to ship:\ndocker push registry.corp.io/api:7\n")
+    commit(repo, "notes")
+    g(repo, "mv", "notes.txt", "release.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and found(report) == [("release.sh", 2, "VG103")]
+    commit(repo, "make it a script")
+    code, report, _ = vg(repo, "history")
+    assert code == 1 and found(report) == [("release.sh", 2, "VG103")]
+
+
+def test_a_line_moved_from_prose_into_a_makefile_recipe_is_new(repo: Path):
+    write(repo, "README.md", "# Ops\n\nThe old way, from a laptop:\ngcloud run deploy api --source .\n")
+    write(repo, "Makefile", "all:\n\techo ok\n")
+    commit(repo, "docs")
+    write(repo, "README.md", "# Ops\n\nThe old way, from a laptop:\n")
+    write(repo, "Makefile", "all:\n\techo ok\nship:\n\tgcloud run deploy api --source .\n")
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and found(report) == [("Makefile", 4, "VG101")]
+    commit(repo, "recipe")
+    code, report, _ = vg(repo, "history")
+    assert code == 1 and found(report) == [("Makefile", 4, "VG101")]
+
+
+def test_a_script_line_moved_between_scripts_stays_moved(repo: Path):
+    write(repo, "a.sh", "#!/bin/sh\n" + DEPLOY)
+    commit(repo, "a")
+    g(repo, "mv", "a.sh", "b.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 0 and found(report) == []
+
+
 def test_a_lone_carriage_return_does_not_hide_the_next_line(repo: Path, tmp_path: Path):
     """git ends a line at "\n" only: a "\r" inside a staged line must not end its hunk
     early and hide the forbidden line after it (from diff --staged, --patch, history)."""

@@ -9,7 +9,8 @@ Conventions:
 - a commit message found by `history` is reported at `COMMIT_MSG@<sha12>` (line 1 is
   the subject) with the commit in `Finding.commit`;
 - `diff` and `history` report only added lines; a line a diff both deletes and adds
-  (whitespace aside, in any file) moved and is not new.
+  (whitespace aside, in any file of the same kind) moved and is not new; moved into
+  another kind of file (text into a script, prose into a Makefile) it is new.
 """
 from __future__ import annotations
 
@@ -374,7 +375,10 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
     else:
         worktree = True
         args = []
-    p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M",
+    # no rename detection: a renamed file is its old lines deleted and its new lines added,
+    # so that a line moved into another kind of file (`git mv notes.txt release.sh`) is new
+    # where it lands, and one that keeps its kind of file is moved (as history reads it)
+    p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "--no-renames",
                     *args, "--"], root)
     diffs = gitsrc.read_git_patch(p.stdout, _SkippedFiles(run))
     findings: list[Finding] = []
