@@ -533,6 +533,22 @@ def test_context_failure_kinds(vg502, output):
     assert list(vg502.match("The gateway is not live.", evidence))
 
 
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("The gateway answered 403 in this container, which doesn't mean it is down.", False),
+        ("A 403 from the gateway here does not mean the endpoints are not deployed.", False),
+        ("The gateway timed out from the sandbox, so I can't conclude the endpoints are not deployed.", False),
+        ("The gateway is down, which does not mean we should stop.", True),  # the claim's own clause
+        ("The gateway is down, but the PR is ready.", True),
+    ],
+)
+def test_context_negation_and_concession_per_clause(vg502, text, flagged):
+    evidence = Evidence()
+    vg502.observe("HTTP/2 403 Forbidden", evidence)
+    assert bool(list(vg502.match(text, evidence))) is flagged
+
+
 def test_context_success_clears_the_claim(vg502):
     evidence = Evidence()
     vg502.observe("curl: (7) Failed to connect", evidence)
