@@ -300,6 +300,7 @@ def test_vg201_control_plane_path_on_any_other_host(vg201_urls, text, url):
         "https://<gateway>/api/v1/github/safe-merge",
         "http://localhost:8080/health",
         "<code>gateway-*.run.app</code>",  # markup is not a placeholder
+        "https://ci:token@gateway-q74ibpv6ia-uc.a.run.app/api/v1/cicd/health",  # credentials for the canonical host
     ],
 )
 def test_vg201_control_plane_on_canonical_or_unknown_host_is_not_a_finding(vg201_urls, text):

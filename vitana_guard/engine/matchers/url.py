@@ -158,7 +158,7 @@ class UrlMatcher:
         u = parse(url)
         if not u.host:
             return False
-        if u.userinfo and self._names_allowed_or_candidate(u.userinfo.lower()):
+        if u.userinfo and self._names_allowed_or_candidate(u.userinfo.lower()) and not self._allowed(u):
             return True  # `https://<canonical>@elsewhere/`: its real host decides, and it is not allowed
         if self.paths:  # the control plane, whatever the host is named
             if not any(p in u.path for p in self.paths):
@@ -171,9 +171,10 @@ class UrlMatcher:
                 return False
         if u.templated:
             return not self._could_be_allowed(u)
-        if u.scheme:
-            return (u.scheme, u.host) not in self.allow
-        return u.host not in self.allow_hosts
+        return not self._allowed(u)
+
+    def _allowed(self, u: Url) -> bool:
+        return (u.scheme, u.host) in self.allow if u.scheme else u.host in self.allow_hosts
 
     def _candidate(self, host: str) -> bool:
         return any(c in host for c in self.host_contains) or (
