@@ -270,6 +270,8 @@ def test_vg201_reserved_hosts_and_open_placeholders_are_not_findings(vg201_urls,
         # a real non-canonical host stays one
         ("https://gateway.corp.io/health", "https://gateway.corp.io/health"),
         ("<code>gateway-4242.us-east4.run.app</code>", "gateway-4242.us-east4.run.app"),
+        # a URL in a regex literal is read whole, not cut at the first `\.`
+        ('origins = [r"https://preview-gateway\\.corp\\.io"]', "https://preview-gateway\\.corp\\.io"),
     ],
 )
 def test_vg201_closed_placeholders_shell_defaults_and_real_hosts_are_findings(vg201_urls, text, url):
@@ -300,6 +302,7 @@ def test_vg201_control_plane_path_on_any_other_host(vg201_urls, text, url):
         "https://<gateway>/api/v1/github/safe-merge",
         "http://localhost:8080/health",
         "<code>gateway-*.run.app</code>",  # markup is not a placeholder
+        r'allowed = re.compile(r"https://gateway-q74ibpv6ia-uc\.a\.run\.app")',  # the canonical host, escaped
         "https://ci:token@gateway-q74ibpv6ia-uc.a.run.app/api/v1/cicd/health",  # credentials for the canonical host
     ],
 )

@@ -28,7 +28,8 @@ from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_re
 # A URL is anchored on what every URL holds (`://`, or `.run.app` for a bare Cloud
 # Run host) and grown from there: no pattern is tried at every position of the text.
 _SCHEME = re.compile(r"(?:https?|wss?)\Z", re.IGNORECASE)
-_URL_TAIL = re.compile(r"""[^\s'"<>`\\)\]{}|,;]+""")
+# `\.` goes on: a URL in a regex literal (`https://gateway\.corp\.io`) is read whole
+_URL_TAIL = re.compile(r"""(?:[^\s'"<>`\\)\]{}|,;]|\\\.)+""")
 # a placeholder a URL goes on through (bounded: a stray `<` costs at most 64 characters)
 # `<code>`, `</span>` and the like are markup around a URL, not placeholders in it
 _TAGS = r"/|(?:a|b|i|u|s|p|br|em|strong|span|code|tt|kbd|pre|li|td|th|div|sub|sup|small|mark)\b"
@@ -122,7 +123,7 @@ def parse(url: str) -> Url:
         j = rest.find(sep)
         if 0 <= j < cut:
             cut = j
-    authority, path = rest[:cut], rest[cut:]
+    authority, path = rest[:cut].replace("\\.", "."), rest[cut:]
     userinfo, _, hostport = authority.rpartition("@")
     host = hostport
     if host.startswith("["):  # an IPv6 literal (or a stray "["): never a gateway's name
