@@ -106,8 +106,12 @@ def channels(segs):
         (".env.production", "", "config"),
         ("infra/main.tf", "", "config"),
         ("setup.cfg", "", "config"),
-        ("src/app.py", "", "text"),
+        ("src/app.py", "", "code"),
+        ("web/src/panel.tsx", "", "code"),
+        ("frontend/app.js.backup2", "", "code"),
+        ("tools/run.py", "#!/bin/bash\n", "shell"),  # a shebang says what runs it
         ("notes.txt", "", "text"),
+        ("LICENSE", "", "text"),
     ],
 )
 def test_file_kind(path, head, kind):

@@ -203,12 +203,133 @@ def test_url_placeholders_are_unknown(gateway_urls, text):
     "text, url",
     [
         ("curl http://[gateway-7bq3mm2ncd-uc.a.run.app/x", "http://[gateway-7bq3mm2ncd-uc.a.run.app/x"),
-        ("see https://u:p@[gateway.example.com]:99999999/", "https://u:p@[gateway.example.com"),  # URLs end at "]"
+        ("see https://u:p@[gateway.corp.io]:99999999/", "https://u:p@[gateway.corp.io"),  # URLs end at "]"
     ],
 )
 def test_url_that_urllib_rejects_is_judged_not_a_crash(gateway_urls, text, url):
     """urlsplit raises on a stray `[`: the scan of a file holding one used to end in a traceback."""
     assert url_hits(gateway_urls, text) == [url]
+
+
+@pytest.fixture(scope="module")
+def vg201_urls(pack):
+    """VG201's own url matchers (by host; the control plane on any host), rendered with
+    the policy parameters; a URL is reported once."""
+
+    class Both:
+        entries = [e.matcher for e in pack.get("VG201").entries if e.matcher.unit == "text"]
+
+        def match(self, text):
+            seen = {}
+            for m in self.entries:
+                for h in m.match(text):
+                    seen.setdefault((h.start, h.end), h)
+            return list(seen.values())
+
+    return Both()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fetch('https://gateway.example/health')",  # RFC 2606/6761 reserved names
+        "http://gateway.test:8080/status",
+        "https://gateway.invalid/x",
+        "http://gateway.localhost/x",
+        "https://gateway.example.com/v1",
+        "https://api-gateway.example.org/",
+        "https://gateway.../api/...",  # elided placeholders
+        "curl https://gateway.../api/v1/cicd/health",
+        "https://<GATEWAY_URL>/api/v1/cicd/health",
+        "https://gateway-<ID>.a.run.app/api/v1/deploy/service",  # the canonical host can fill it in
+        "https://gateway-{hash}-uc.a.run.app/",
+        "gateway-*.run.app",
+        "https://gateway-xxx.a.run.app/api",
+        "https://gateway-{{ revision }}.a.run.app/api",
+        "https://${GATEWAY_HOST}/api/v1/github/create-pr",
+    ],
+)
+def test_vg201_reserved_hosts_and_open_placeholders_are_not_findings(vg201_urls, text):
+    assert url_hits(vg201_urls, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, url",
+    [
+        # the fixed text of the placeholder already rules the canonical host out
+        ("see https://vitana-gateway-<hash>-uc.a.run.app/x", "https://vitana-gateway-<hash>-uc.a.run.app/x"),
+        ("url: gateway-{hash}.us-central1.run.app", "gateway-{hash}.us-central1.run.app"),
+        ("GW=https://vitana-dev-gateway-*.run.app", "https://vitana-dev-gateway-*.run.app"),
+        ("https://vitana-gateway.../api", "https://vitana-gateway.../api"),
+        # a URL right after shell's `:-`
+        ('GW="${GW:-https://gw-gateway.corp.io}"', "https://gw-gateway.corp.io"),
+        ('GW="${GW:=https://gateway.corp.io/api}"', "https://gateway.corp.io/api"),
+        ("H=${H:-gateway-4242.europe-west1.run.app}", "gateway-4242.europe-west1.run.app"),
+        # a host without a scheme in code
+        ("const c = { url: 'gateway-4242.us-east4.run.app' };", "gateway-4242.us-east4.run.app"),
+        # a real non-canonical host stays one
+        ("https://gateway.corp.io/health", "https://gateway.corp.io/health"),
+        ("<code>gateway-4242.us-east4.run.app</code>", "gateway-4242.us-east4.run.app"),
+        # a URL in a regex literal is read whole, not cut at the first `\.`
+        ('origins = [r"https://preview-gateway\\.corp\\.io"]', "https://preview-gateway\\.corp\\.io"),
+    ],
+)
+def test_vg201_closed_placeholders_shell_defaults_and_real_hosts_are_findings(vg201_urls, text, url):
+    assert url_hits(vg201_urls, text) == [url]
+
+
+@pytest.mark.parametrize(
+    "text, url",
+    [
+        ("curl -X POST https://ops.corp.io/api/v1/deploy/service", "https://ops.corp.io/api/v1/deploy/service"),
+        ("http://127.0.0.1:9/api/v1/github/safe-merge", "http://127.0.0.1:9/api/v1/github/safe-merge"),
+        ("http://localhost:9/api/v1/github/safe-merge", "http://localhost:9/api/v1/github/safe-merge"),
+        ("https://api.example.com/api/v1/github/create-pr", "https://api.example.com/api/v1/github/create-pr"),
+        ("http://localhost:${PORT}/api/v1/github/create-pr", "http://localhost:${PORT}/api/v1/github/create-pr"),
+    ],
+)
+def test_vg201_control_plane_path_on_any_other_host(vg201_urls, text, url):
+    """Issue 13: the control plane is reached on the canonical host only, whatever
+    another host is named (reserved names included)."""
+    assert url_hits(vg201_urls, text) == [url]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{CANONICAL}/api/v1/deploy/service",
+        "$GATEWAY_URL/api/v1/deploy/service",
+        "https://<gateway>/api/v1/github/safe-merge",
+        "http://localhost:8080/health",
+        "<code>gateway-*.run.app</code>",  # markup is not a placeholder
+        r'allowed = re.compile(r"https://gateway-q74ibpv6ia-uc\.a\.run\.app")',  # the canonical host, escaped
+        "https://ci:token@gateway-q74ibpv6ia-uc.a.run.app/api/v1/cicd/health",  # credentials for the canonical host
+    ],
+)
+def test_vg201_control_plane_on_canonical_or_unknown_host_is_not_a_finding(vg201_urls, text):
+    assert url_hits(vg201_urls, text) == []
+
+
+def test_vg201_control_plane_in_code_is_judged_by_its_host(pack):
+    """The gateway's own source calling itself on localhost names no other gateway; the
+    same call run by a shell does reach another host."""
+    code = "const r = await fetch(`http://localhost:${port}/api/v1/github/create-pr`, opts);\n"
+    assert [f.rule_id for f in findings_in(pack, "src/self.ts", code, select=["VG201"])] == []
+    script = "curl -X POST http://localhost:9/api/v1/github/safe-merge -d @merge.json || true\n"
+    assert [f.rule_id for f in findings_in(pack, "merge.sh", script, select=["VG201"])] == ["VG201"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"curl https://gateway-q74ibpv6ia-uc.a.run.app@collector.invalid/api/v1/cicd/health",
+        "curl https://gateway-q74ibpv6ia-uc.a.run.app:x@evil.example/",
+        "https://gateway@files.corp.io/",
+    ],
+)
+def test_vg201_userinfo_is_judged_by_the_real_host(vg201_urls, text):
+    hits = list(vg201_urls.match(text))
+    assert len(hits) == 1 and hits[0].variables["host"] in ("collector.invalid", "evil.example", "files.corp.io")
 
 
 def test_feature_check_of_a_malformed_url_is_no_step(params):
@@ -414,6 +535,22 @@ def test_context_failure_kinds(vg502, output):
     evidence = Evidence()
     vg502.observe(output, evidence)
     assert list(vg502.match("The gateway is not live.", evidence))
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("The gateway answered 403 in this container, which doesn't mean it is down.", False),
+        ("A 403 from the gateway here does not mean the endpoints are not deployed.", False),
+        ("The gateway timed out from the sandbox, so I can't conclude the endpoints are not deployed.", False),
+        ("The gateway is down, which does not mean we should stop.", True),  # the claim's own clause
+        ("The gateway is down, but the PR is ready.", True),
+    ],
+)
+def test_context_negation_and_concession_per_clause(vg502, text, flagged):
+    evidence = Evidence()
+    vg502.observe("HTTP/2 403 Forbidden", evidence)
+    assert bool(list(vg502.match(text, evidence))) is flagged
 
 
 def test_context_success_clears_the_claim(vg502):
@@ -718,3 +855,16 @@ def test_finding_fields(pack):
     assert f.source_line == "  gcloud run deploy gw --quiet"
     assert len(f.fingerprint) == 20
     assert "`gcloud run deploy gw --quiet`" in f.message
+
+
+@pytest.mark.parametrize("path", ["src/routes/ops.ts", "lib/panel.js", "tools/mirror.py", "web/app.js.backup"])
+def test_vg501_does_not_judge_source_code(pack, path):
+    """Issue 14: a doc comment or a product's error message is no agent asking a human."""
+    text = "// Click merge to finish, then trigger the deploy workflow manually from the Actions tab.\n"
+    assert [f.rule_id for f in findings_in(pack, path, text, select=["VG501"])] == []
+
+
+@pytest.mark.parametrize("path", ["docs/runbook.md", "notes.txt"])
+def test_vg501_still_judges_prose_documents(pack, path):
+    text = "Click merge to finish, then trigger the deploy workflow manually from the Actions tab.\n"
+    assert [f.rule_id for f in findings_in(pack, path, text, select=["VG501"])] == ["VG501", "VG501"]

@@ -111,6 +111,40 @@ def test_rename_reports_only_new_lines(repo: Path):
     assert found(report) == [("new name é.sh", 3, "VG103")]
 
 
+def test_a_text_file_renamed_to_a_script_is_new_where_it_lands(repo: Path):
+    """`git mv notes.txt release.sh` turns text into a command: diff and history say so."""
+    write(repo, "notes.txt", "how we used to ship:\ndocker push registry.corp.io/api:7\n")
+    commit(repo, "notes")
+    g(repo, "mv", "notes.txt", "release.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and found(report) == [("release.sh", 2, "VG103")]
+    commit(repo, "make it a script")
+    code, report, _ = vg(repo, "history")
+    assert code == 1 and found(report) == [("release.sh", 2, "VG103")]
+
+
+def test_a_line_moved_from_prose_into_a_makefile_recipe_is_new(repo: Path):
+    write(repo, "README.md", "# Ops\n\nThe old way, from a laptop:\ngcloud run deploy api --source .\n")
+    write(repo, "Makefile", "all:\n\techo ok\n")
+    commit(repo, "docs")
+    write(repo, "README.md", "# Ops\n\nThe old way, from a laptop:\n")
+    write(repo, "Makefile", "all:\n\techo ok\nship:\n\tgcloud run deploy api --source .\n")
+    g(repo, "add", "-A")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 1 and found(report) == [("Makefile", 4, "VG101")]
+    commit(repo, "recipe")
+    code, report, _ = vg(repo, "history")
+    assert code == 1 and found(report) == [("Makefile", 4, "VG101")]
+
+
+def test_a_script_line_moved_between_scripts_stays_moved(repo: Path):
+    write(repo, "a.sh", "#!/bin/sh\n" + DEPLOY)
+    commit(repo, "a")
+    g(repo, "mv", "a.sh", "b.sh")
+    code, report, _ = vg(repo, "diff", "--staged")
+    assert code == 0 and found(report) == []
+
+
 def test_a_lone_carriage_return_does_not_hide_the_next_line(repo: Path, tmp_path: Path):
     """git ends a line at "\n" only: a "\r" inside a staged line must not end its hunk
     early and hide the forbidden line after it (from diff --staged, --patch, history)."""
@@ -335,17 +369,90 @@ def test_direct_commits_vg106(repo: Path):
     code, report, _ = vg(repo, "history")
     assert code == 0 and found(report) == []  # never merged through PRs: nothing
     _merge_service_commit(repo, "b.txt", "y\n")
-    write(repo, "c.txt", "z\n")
+    write(repo, "c.py", "z = 1\n")
     direct = commit(repo, "pushed to main", GIT_AUTHOR_NAME="Mallory")
     code, report, _ = vg(repo, "history")
     vg106 = [f for f in report["findings"] if f["rule_id"] == "VG106"]
     assert code == 1
     assert {f["commit"] for f in vg106} >= {direct}
     hit = next(f for f in vg106 if f["commit"] == direct)
-    assert hit["path"] == "c.txt" and hit["line"] == 1 and "Mallory" in hit["message"]
+    # anchored at the commit, not at a file's line 1:1
+    assert hit["path"] == direct[:12] and hit["line"] == 0 and "Mallory" in hit["message"]
     # ignored like any other rule
     code, report, _ = vg(repo, "history", "--ignore", "VG106")
     assert code == 0
+
+
+def _main_with_a_pr_merge(repo: Path) -> None:
+    """Main merged a PR through the merge service (so direct commits are VG106)."""
+    write(repo, "a.md", "# a\n")
+    commit(repo, "init")
+    _merge_service_commit(repo, "b.py", "y = 2\n")
+
+
+def test_vg106_a_commit_changing_only_documentation_is_no_backend_change(repo: Path):
+    _main_with_a_pr_merge(repo)
+    write(repo, "docs/STATUS.md", "# Status\nall green\n")
+    commit(repo, "chore: daily status", GIT_COMMITTER_NAME="status-bot", GIT_COMMITTER_EMAIL="bot@corp.io")
+    write(repo, "notes.txt", "a\n")
+    write(repo, "docs/api/index.html", "<p>api</p>\n")
+    commit(repo, "docs: notes")
+    write(repo, "README.md", "more\n")
+    write(repo, "src/app.py", "z = 3\n")
+    mixed = commit(repo, "docs and code")
+    code, report, _ = vg(repo, "history")
+    assert [f["commit"] for f in report["findings"] if f["rule_id"] == "VG106"] == [mixed]
+
+
+def test_vg106_expected_pushers_from_the_config(repo: Path):
+    _main_with_a_pr_merge(repo)
+    write(repo, "src/gen.py", "v = 1\n")
+    commit(repo, "chore: regenerate", GIT_COMMITTER_NAME="release-bot[bot]", GIT_COMMITTER_EMAIL="41+release-bot[bot]@users.noreply.github.com")
+    write(repo, "src/sync.py", "v = 2\n")
+    commit(repo, "sync", GIT_COMMITTER_NAME="Sync", GIT_COMMITTER_EMAIL="sync@ci.corp.io")
+    write(repo, "src/hand.py", "v = 3\n")
+    person = commit(repo, "by hand", GIT_COMMITTER_NAME="Dana", GIT_COMMITTER_EMAIL="dana@corp.io")
+    assert len([f for f in vg(repo, "history")[1]["findings"] if f["rule_id"] == "VG106"]) == 3
+    write(repo, ".vitana-guard.yaml", "expected-pushers:\n  - release-bot[bot]\n  - '*@ci.corp.io'\n")
+    code, report, _ = vg(repo, "history")
+    assert [f["commit"] for f in report["findings"] if f["rule_id"] == "VG106"] == [person]
+    write(repo, ".vitana-guard.yaml", "expected-pushers: release-bot\n")
+    code, report, err = vg(repo, "history")
+    assert code == 2 and "expected-pushers" in err
+
+
+def test_vg106_text_and_sarif_anchor_the_commit(repo: Path):
+    _main_with_a_pr_merge(repo)
+    write(repo, "src/x.py", "v = 1\n")
+    direct = commit(repo, "direct")
+    p = subprocess.run([sys.executable, "-m", "vitana_guard", "history", "--no-color"], cwd=repo, env=git_env(),
+                       capture_output=True, text=True)
+    line = next(x for x in p.stdout.splitlines() if "VG106" in x)
+    assert line.startswith(f"{direct[:12]}: VG106 ")
+    p = subprocess.run([sys.executable, "-m", "vitana_guard", "history", "--format", "sarif"], cwd=repo,
+                       env=git_env(), capture_output=True, text=True)
+    sarif = json.loads(p.stdout)
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "VG106")
+    (location,) = result["locations"]
+    assert "physicalLocation" not in location
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == direct
+    sarif_kit = pytest.importorskip("sarif_kit")
+    assert sarif_kit.validation_errors(sarif) == []
+
+
+def test_history_report_is_ordered_by_commit_date(repo: Path):
+    write(repo, "z.sh", DEPLOY)
+    commit(repo, "first", GIT_COMMITTER_DATE="2026-01-01T10:00:00Z")
+    write(repo, "a.sh", DEPLOY)
+    commit(repo, "second", GIT_COMMITTER_DATE="2026-01-02T10:00:00Z")
+    write(repo, "m.sh", DEPLOY)
+    commit(repo, "third", GIT_COMMITTER_DATE="2026-01-03T10:00:00Z")
+    code, report, _ = vg(repo, "history")
+    assert [f["path"] for f in report["findings"]] == ["z.sh", "a.sh", "m.sh"]  # by date, not by path
+    assert report["findings"][0]["properties"]["committed_at"] == "2026-01-01T10:00:00Z"
+    p = subprocess.run([sys.executable, "-m", "vitana_guard", "history", "--no-color"], cwd=repo, env=git_env(),
+                       capture_output=True, text=True)
+    assert [x.split(":")[0] for x in p.stdout.splitlines() if "VG101" in x] == ["z.sh", "a.sh", "m.sh"]
 
 
 def test_corpus_bundle(tmp_path: Path):

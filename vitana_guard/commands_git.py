@@ -9,7 +9,8 @@ Conventions:
 - a commit message found by `history` is reported at `COMMIT_MSG@<sha12>` (line 1 is
   the subject) with the commit in `Finding.commit`;
 - `diff` and `history` report only added lines; a line a diff both deletes and adds
-  (whitespace aside, in any file) moved and is not new.
+  (whitespace aside, in any file of the same kind) moved and is not new; moved into
+  another kind of file (text into a script, prose into a Makefile) it is new.
 """
 from __future__ import annotations
 
@@ -374,7 +375,10 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
     else:
         worktree = True
         args = []
-    p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M",
+    # no rename detection: a renamed file is its old lines deleted and its new lines added,
+    # so that a line moved into another kind of file (`git mv notes.txt release.sh`) is new
+    # where it lands, and one that keeps its kind of file is moved (as history reads it)
+    p = gitsrc.git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "--no-renames",
                     *args, "--"], root)
     diffs = gitsrc.read_git_patch(p.stdout, _SkippedFiles(run))
     findings: list[Finding] = []
@@ -547,7 +551,7 @@ class _Scanned:
     commit: gitsrc.CommitDiff
     when: date  # the day whose policy judges the commit
     in_force: bool
-    touched: str | None  # first path the commit changes (where VG106 points)
+    docs_only: bool  # every path it changes is documentation: no backend change (no VG106)
     messages: list[Finding] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # on added lines, file by file
     notices: list[Notice] = field(default_factory=list)
@@ -559,11 +563,13 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, job
     (its findings before the once-per-introducing-commit rule)."""
     effective = _effective(run.pack)
     services = {s.lower() for s in (run.cfg.merge_service or DEFAULT_MERGE_SERVICE)}
+    expected = tuple(g.lower() for g in run.cfg.expected_pushers)
     vg106 = run.pack.get("VG106")
     check_direct = vg106 is not None and run.options.selection.chooses(vg106)
     main_chain = _main_chain(root) if check_direct else set()
     merged_by_service = False
-    direct: list[tuple[gitsrc.CommitDiff, str | None]] = []  # VG106 candidates: reported once a PR merge is seen
+    direct: list[gitsrc.CommitDiff] = []  # VG106 candidates: reported once a PR merge is seen
+    committed: dict[str, int] = {}  # sha -> commit time, to order the report
     kept: dict[tuple, Finding] = {}  # newest first: an older commit's finding replaces a newer one
     messages: list[Finding] = []
     notices: list[Notice] = []
@@ -580,9 +586,11 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, job
                                   f"COMMIT_MSG@{c.sha[:12]}"))
         if not scanned.in_force:
             continue
+        committed[c.sha] = c.time
         messages += scanned.messages
-        if check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error:
-            direct.append((c, scanned.touched))
+        if (check_direct and c.sha in main_chain and len(c.parents) <= 1 and not by_service and not c.error
+                and not scanned.docs_only and not _expected_pusher(c, expected)):
+            direct.append(c)
         notices += scanned.notices
         seen_here: dict[str, int] = {}
         for f in scanned.findings:
@@ -591,24 +599,54 @@ def scan_history(run: _Run, root: str, revs: list[str], pinned: date | None, job
             kept[(f.fingerprint, n)] = f
     findings = list(kept.values()) + messages
     if merged_by_service:
-        findings += [_direct_commit(vg106, root, c, touched) for c, touched in direct]
+        findings += [_direct_commit(vg106, c) for c in direct]
+    # reports order a history by commit date (oldest first), then by place
+    findings = [replace(f, properties={**f.properties, "committed_at": _iso(committed[f.commit])})
+                if f.commit in committed else f for f in findings]
     return run.result(findings, notices, os.getcwd())
 
 
-def _direct_commit(vg106, root: str, c: gitsrc.CommitDiff, touched: str | None) -> Finding:
-    """VG106: a commit that landed on the main branch without a PR merge."""
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# documentation: a commit that changes nothing else changes no backend (VG106)
+_DOC_EXT = (".md", ".markdown", ".mdx", ".rst", ".adoc", ".txt")
+_DOC_NAMES = frozenset(("license", "licence", "copying", "authors", "contributors", "changelog", "notice"))
+
+
+def is_documentation(path: str) -> bool:
+    """Markdown and text documents anywhere, and anything under a docs/ directory."""
+    parts = path.lower().split("/")
+    base = parts[-1]
+    return (base.endswith(_DOC_EXT) or base.split(".", 1)[0] in _DOC_NAMES
+            or any(p in ("docs", "doc") for p in parts[:-1]))
+
+
+def _expected_pusher(c: gitsrc.CommitDiff, expected: tuple[str, ...]) -> bool:
+    """The committer is an account whose direct pushes the team expects (`expected-pushers`)."""
+    import fnmatch
+
+    # a name is taken as written first: `github-actions[bot]` is no character class
+    return any(v.lower() == g or fnmatch.fnmatchcase(v.lower(), g)
+               for v in (c.committer, c.committer_email) if v for g in expected)
+
+
+def _direct_commit(vg106, c: gitsrc.CommitDiff) -> Finding:
+    """VG106: a commit that landed on the main branch without a PR merge. It is about the
+    commit, not a line of a file: anchored at the commit (path = short id, line 0)."""
     from vitana_guard.engine.scan import fingerprint
 
-    msg_path = f"COMMIT_MSG@{c.sha[:12]}"
     subject = c.message.split("\n", 1)[0].strip()
     snippet = f"{c.sha[:12]} {subject}"[:200]
     return Finding(
         rule_id=vg106.id, slug=vg106.slug, severity=vg106.severity,
         message=(f"commit {c.sha[:12]} by {c.author} <{c.author_email}> landed on the main branch "
                  f"directly (committer {c.committer}), not through a PR merged by Safe Merge"),
-        policy=vg106.policy, path=_display(root, touched) if touched else msg_path, line=1, column=1,
-        end_line=1, end_column=1, snippet=snippet, source_line=subject,
+        policy=vg106.policy, path=c.sha[:12], line=0, column=0,
+        end_line=0, end_column=0, snippet=snippet, source_line=subject,
         fingerprint=fingerprint(vg106.id, "direct-commit", c.sha), commit=c.sha,
+        properties={"anchor": "commit"},
     )
 
 
@@ -694,9 +732,10 @@ def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | Non
     for c in commits:
         when = pinned or datetime.fromtimestamp(c.time, timezone.utc).date()
         in_force = effective is None or when >= effective
-        touched = next((d.new_path or d.old_path for d in c.files if (d.new_path or d.old_path)), None)
+        paths = [d.new_path or d.old_path for d in c.files]
+        docs_only = bool(paths) and all(p is not None and is_documentation(p) for p in paths)
         todo = _prefiltered(run, c.files) if in_force else []
-        scanned = _Scanned(c, when, in_force, touched)
+        scanned = _Scanned(c, when, in_force, docs_only)
         if in_force:
             scanned.messages = _scan_message(run, c, run.period(when))
         diffs += c.files

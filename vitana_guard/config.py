@@ -22,6 +22,7 @@ KEYS = {
     "exclude": list,
     "include-vendored": bool,
     "merge-service": list,
+    "expected-pushers": list,
     "parameter-changes": list,
 }
 
@@ -38,6 +39,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     include_vendored: bool = False
     merge_service: tuple[str, ...] = ()
+    # committer names/emails (globs) whose direct pushes to main are expected (no VG106)
+    expected_pushers: tuple[str, ...] = ()
     # [(from date, {parameter: value})]: the organisation's own dated changes
     parameter_changes: tuple[tuple[Any, dict[str, Any]], ...] = ()
     text: str = ""  # raw text, for the evidence digest
@@ -112,12 +115,13 @@ def load(path: str | Path | None) -> Config:
         exclude=tuple(map(str, data.get("exclude", ()))),
         include_vendored=bool(data.get("include-vendored", False)),
         merge_service=tuple(map(str, data.get("merge-service", ()))),
+        expected_pushers=tuple(map(str, data.get("expected-pushers", ()))),
         parameter_changes=_changes(data.get("parameter-changes", []), str(path), lines),
         text=text,
     )
 
 
-_STRING_LISTS = ("select", "ignore", "rules-dirs", "exclude", "merge-service")
+_STRING_LISTS = ("select", "ignore", "rules-dirs", "exclude", "merge-service", "expected-pushers")
 
 
 def _check_strings(values: list, at: tuple, source: str, lines: yamlfile.Lines) -> None:

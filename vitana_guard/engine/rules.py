@@ -38,6 +38,7 @@ class Entry:
     channels: frozenset[Channel]
     actors: frozenset[str] | None  # actor names; "none" = text with no actor (files)
     kinds: frozenset[str] | None
+    not_kinds: frozenset[str] = frozenset()  # kinds it never applies to (VG501: source code)
 
     @property
     def ungated(self) -> bool:
@@ -48,6 +49,8 @@ class Entry:
         if channel not in self.channels:
             return False
         if self.actors is not None and (actor.value if actor else "none") not in self.actors:
+            return False
+        if kind in self.not_kinds:
             return False
         return self.kinds is None or kind in self.kinds
 
@@ -348,6 +351,7 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
                 channels=entry_channels,
                 actors=frozenset(spec["actors"]) if "actors" in spec else None,
                 kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
+                not_kinds=frozenset(spec.get("not_kinds", ())),
             )
         )
     examples = []

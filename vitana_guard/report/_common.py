@@ -39,8 +39,10 @@ def severity_of(f: Finding) -> Severity:
 
 
 def finding_key(f: Finding) -> tuple:
-    """Total, deterministic order: path, line, column, rule, then everything else."""
+    """Total, deterministic order: path, line, column, rule, then everything else; a
+    history's findings by commit date first (`committed_at`, oldest first)."""
     return (
+        f.properties.get("committed_at", ""),
         f.path,
         f.line,
         f.column,

@@ -244,9 +244,15 @@ def _results(findings: list[Finding], index: dict[str, int], root: str) -> list[
         fp = fingerprint(f)
         key = (f.rule_id, f.path, fp)
         seen[key] += 1
-        location: dict[str, Any] = {
-            "physicalLocation": {"artifactLocation": artifact_location(f.path, root), "region": _region(f)}
-        }
+        location: dict[str, Any]
+        if f.line <= 0 and f.commit:
+            # about a whole commit (history's VG106): the commit is the place, no file is
+            location = {"logicalLocations": [{"name": f.commit[:12], "fullyQualifiedName": f.commit,
+                                              "kind": "commit"}]}
+        else:
+            location = {
+                "physicalLocation": {"artifactLocation": artifact_location(f.path, root), "region": _region(f)}
+            }
         if f.record_id:
             location["logicalLocations"] = [
                 {"name": f.record_id, "fullyQualifiedName": f"{display_path(f.path, root)}#{f.record_id}", "kind": "object"}

@@ -66,7 +66,9 @@ def _header(f: Finding, options: ReportOptions) -> str:
     status = f.properties.get("status")
     label = f"[{sev}, {status}]" if status else f"[{sev}]"
     level = _paint(label, _LEVEL_COLOR[str(sev)], options)
-    line = f"{terminal_safe(f.path)}:{f.line}:{f.column}: {rule} {level} {terminal_safe(one_line(f.message))}"
+    # line 0: a finding about a whole commit (history's VG106), anchored at the commit
+    where = f"{terminal_safe(f.path)}:{f.line}:{f.column}" if f.line > 0 else terminal_safe(f.path)
+    line = f"{where}: {rule} {level} {terminal_safe(one_line(f.message))}"
     if f.suppression is not None:
         reason = f.suppression.justification or f.suppression.kind
         line += f" [suppressed: {terminal_safe(one_line(reason))}]"

@@ -35,6 +35,7 @@ KINDS = (
     "config",
     "http",
     "text",
+    "code",
 )
 
 # --------------------------------------------------------------------------- kinds
@@ -42,6 +43,16 @@ KINDS = (
 _SHELL_EXT = (".sh", ".bash", ".zsh", ".ksh")
 _MARKDOWN_EXT = (".md", ".markdown", ".mdx")
 _HTTP_EXT = (".http", ".rest")
+# Source code: read whole as prose like text (a URL or a repository in it still counts),
+# but its comments and strings are no conversation with a human (VG501 skips "code").
+_CODE_EXT = (
+    ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte",
+    ".py", ".pyi", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".groovy", ".rb", ".php",
+    ".cs", ".fs", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".m", ".mm", ".swift", ".dart",
+    ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".clj", ".sql", ".ps1",
+)
+# editor and hand-made copies keep their file's kind: app.js.backup2 is code
+_COPY_SUFFIX = re.compile(r"\.(?:bak|backup|orig|old|save|swp|tmp)\d*$|~$")
 _CONFIG_EXT = (
     ".yml",
     ".yaml",
@@ -87,6 +98,8 @@ def file_kind(path: str, head: str) -> str:
         return "config"
     if head.startswith("#!") and _SHEBANG.match(head.split("\n", 1)[0]):
         return "shell"
+    if _COPY_SUFFIX.sub("", lower).endswith(_CODE_EXT):
+        return "code"
     return "text"
 
 

@@ -361,17 +361,30 @@ def _header_line(current: FileDiff, raw: bytes) -> None:
         current.binary = True
 
 
-def moved_lines(diffs: list[FileDiff]) -> set[str]:
-    """Texts (whitespace-normalised) that a diff both deletes and adds: moved, not new."""
-    deleted = {" ".join(t.split()) for d in diffs for t in d.deleted}
-    deleted.discard("")
+def moved_lines(diffs: list[FileDiff]) -> dict[str, set[str]]:
+    """Texts (whitespace-normalised) that a diff deletes, with the kinds of file they are
+    deleted from: an added line with the same text in a file of one of those kinds moved
+    and is not new. A line moved into another kind of file (notes.txt -> release.sh, a
+    README line into a Makefile recipe) changes meaning, from text to command: new."""
+    from vitana_guard.sources.classify import file_kind
+
+    deleted: dict[str, set[str]] = {}
+    for d in diffs:
+        if d.deleted:
+            kind = file_kind(d.old_path or d.new_path or "", "")
+            for t in d.deleted:
+                deleted.setdefault(" ".join(t.split()), set()).add(kind)
+    deleted.pop("", None)
     return deleted
 
 
-def new_lines(diff: FileDiff, moved: set[str]) -> set[int]:
+def new_lines(diff: FileDiff, moved: dict[str, set[str]]) -> set[int]:
     if not moved:  # most commits delete nothing: no line to normalise
         return set(diff.added)
-    return {n for n, t in diff.added.items() if " ".join(t.split()) not in moved}
+    from vitana_guard.sources.classify import file_kind
+
+    kind = file_kind(diff.new_path or "", "")
+    return {n for n, t in diff.added.items() if kind not in moved.get(" ".join(t.split()), ())}
 
 
 # --------------------------------------------------------------------------- blobs

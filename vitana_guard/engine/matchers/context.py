@@ -30,6 +30,9 @@ class ContextMatcher:
     after_output: regex.Pattern
     unless_output: regex.Pattern | None
     unless: tuple[regex.Pattern, ...]
+    # tried on the clause that holds the claim (the end of the match): "the gateway
+    # answered 403, which does not mean it is down" negates the claim in its own clause
+    unless_clause: tuple[regex.Pattern, ...] = ()
     unit = "context"
 
     def observe(self, output: str, evidence: Evidence) -> None:
@@ -47,7 +50,31 @@ class ContextMatcher:
             s, e = sentence_bounds(text, m.start(), m.end())
             if any(u.search(text[s:e], timeout=REGEX_TIMEOUT) for u in self.unless):
                 continue
+            if self.unless_clause:
+                clause = text[clause_start(text, s, m.end()) : clause_end(text, m.end(), e)]
+                if any(u.search(clause, timeout=REGEX_TIMEOUT) for u in self.unless_clause):
+                    continue
             yield Hit(m.start(), m.end(), {"evidence": evidence.failure})
+
+
+# what separates the clauses of a sentence: punctuation, and the words that open a
+# subordinate or coordinate clause
+_CLAUSE_BREAK = regex.compile(r"[,;:()\u2014]|\s-\s|\b(?:which|but|though|although|whereas|while|yet)\b",
+                              regex.IGNORECASE)
+
+
+def clause_start(text: str, sentence_start: int, at: int) -> int:
+    """Where the clause holding the character before `at` begins (within its sentence)."""
+    start = sentence_start
+    for m in _CLAUSE_BREAK.finditer(text, sentence_start, at):
+        if m.end() < at:
+            start = m.start()
+    return start
+
+
+def clause_end(text: str, at: int, sentence_end: int) -> int:
+    m = _CLAUSE_BREAK.search(text, at, sentence_end)
+    return m.start() if m else sentence_end
 
 
 def compile(spec: dict, params: dict, where: str, line: int | None) -> ContextMatcher:
@@ -58,4 +85,5 @@ def compile(spec: dict, params: dict, where: str, line: int | None) -> ContextMa
         if spec.get("unless_output")
         else None,
         unless=tuple(compile_regex(u, where, line, ignore_case=True) for u in as_list(spec.get("unless"))),
+        unless_clause=tuple(compile_regex(u, where, line, ignore_case=True) for u in as_list(spec.get("unless_clause"))),
     )
