@@ -61,13 +61,26 @@ def parse_call(agent: str, raw: str) -> Call:
         raise BadInput("payload has no session_id")
     record_id = data.get("tool_use_id") or data.get("call_id") or f"hook-{os.urandom(8).hex()}"
     cwd = data.get("cwd") if isinstance(data.get("cwd"), str) else None
-    return Call(agent, session, str(record_id), tool, items_of(tool, tool_input), cwd)
+    items = items_of(tool, tool_input)
+    shell_text = items[0].text if is_shell_tool(tool, tool_input) and items else None
+    return Call(agent, session, str(record_id), tool, items, cwd, tool_input, shell_text)
+
+
+def is_shell_tool(tool: str, args: dict) -> bool:
+    """A shell tool by name, or an MCP tool whose input has a `command` (`mcp__shell__run`):
+    whatever its server calls it, a command it is given is run as shell."""
+    name = tool.lower()
+    base = name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
+    if base in SHELL_TOOLS:
+        return True
+    return name.startswith("mcp__") and ("command" in args or "cmd" in args) and base not in WRITE_TOOLS \
+        and base != "apply_patch"
 
 
 def items_of(tool: str, args: dict) -> list[Item]:
     name = tool.lower()
     base = name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
-    if base in SHELL_TOOLS:
+    if is_shell_tool(tool, args):
         text = _command_text(args.get("command", args.get("cmd")))
         if text is None:
             raise BadInput(f"{tool} call has no command")
@@ -197,7 +210,12 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
     try:
         raw = (stdin or sys.stdin).read()
         call = parse_call(agent, raw)
-        if not call.items:
+        from vitana_guard.hooks import tamper
+
+        tampering = tamper.judge(call.tool, call.tool_input, call.cwd, call.shell_text)
+        if tampering is not None:
+            verdict = Verdict("deny", tampering.reason, ["tamper"])
+        elif not call.items:
             verdict = Verdict("allow", fast=True)
         else:
             from vitana_guard.hooks import core

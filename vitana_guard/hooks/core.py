@@ -41,6 +41,8 @@ class Call:
     tool: str
     items: list[Item]
     cwd: str | None = None
+    tool_input: dict = field(default_factory=dict)
+    shell_text: str | None = None  # the command of a shell tool (MCP tools with a `command` included)
 
 
 @dataclass
