@@ -43,19 +43,11 @@ class Config:
 
 
 def discover(start: str | Path) -> Path | None:
-    here = Path(start).resolve()
-    if here.is_file() or not here.exists():
-        here = here.parent
-    for directory in (here, *here.parents):
-        for name in CONFIG_NAMES:
-            if (directory / name).is_file():
-                return directory / name
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and "[tool.vitana-guard]" in _read(pyproject):
-            return pyproject
-        if (directory / ".git").exists():
-            break  # a config never comes from outside the repository
-    return None
+    """The project config for `start` (see `discovery`: bounded by the repository or
+    the home directory, never another user's file)."""
+    from vitana_guard import discovery
+
+    return discovery.discover(start)
 
 
 def load(path: str | Path | None) -> Config:

@@ -66,28 +66,12 @@ def _rules_dir() -> Path:
 
 
 def discover_config(cwd: str | None) -> Path | None:
-    """Same search as `config.discover`, without importing it (YAML)."""
+    """Same search as `config.discover` (`discovery`, no YAML import)."""
     if not cwd:
         return None
-    here = Path(cwd)
-    try:
-        if not here.is_dir():
-            return None
-    except OSError:  # a name too long for the OS: no directory, so no config either
-        return None
-    for directory in (here, *here.parents):
-        for name in CONFIG_NAMES:
-            if (directory / name).is_file():
-                return directory / name
-        pyproject = directory / "pyproject.toml"
-        try:
-            if pyproject.is_file() and "[tool.vitana-guard]" in pyproject.read_text("utf-8", "replace"):
-                return pyproject
-        except OSError:
-            pass
-        if (directory / ".git").exists():
-            break
-    return None
+    from vitana_guard import discovery
+
+    return discovery.discover(cwd)
 
 
 def cache_key(config: Path | None) -> str:
