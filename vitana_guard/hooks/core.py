@@ -98,9 +98,16 @@ def prefilter_clean(key: str, items: list[Item]) -> bool:
 
     Mirrors the scanner's own keyword prefilter; a missing prefilter file (first run)
     or a pack with an ungated entry says "not known clean"."""
+    from vitana_guard import sealed
+
+    raw = sealed.read(state.cache_home() / f"pack-{key}.prefilter.json", key)
+    if raw is None:  # missing, or not verified: an edited keyword list must not wave calls through
+        return False
     try:
-        data = json.loads((state.cache_home() / f"pack-{key}.prefilter.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
         return False
     if data.get("always") or not isinstance(data.get("keywords"), list):
         return False
@@ -171,29 +178,23 @@ def load_engine(cwd: str | None, key: str | None = None) -> tuple[Engine, str]:
 def _load_or_build(config: Path | None, key: str) -> tuple[list, Engine]:
     import pickle
 
+    from vitana_guard import sealed
+
     cdir = state.cache_home()
     pickled = cdir / f"pack-{key}.pickle"
-    try:
-        with open(pickled, "rb") as f:
-            extra, pack, compiled = pickle.load(f)
-        if all(_digest(Path(p)) == d for p, d in extra):
-            return extra, Engine(pack, compiled)
-    except FileNotFoundError:
-        pass
-    except Exception:  # a stale or corrupt cache entry is rebuilt, never trusted
-        pass
+    payload = sealed.read(pickled, key)  # source hash and HMAC verified before unpickling
+    if payload is not None:
+        try:
+            extra, pack, compiled = pickle.loads(payload)
+            if all(_digest(Path(p)) == d for p, d in extra):
+                return extra, Engine(pack, compiled)
+        except Exception:  # an entry of an older code version is rebuilt, never trusted
+            pass
     engine, extra = _build(config)
-    try:
-        cdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for target, payload in (
-            (pickled, pickle.dumps((extra, engine.pack, engine.compiled), protocol=pickle.HIGHEST_PROTOCOL)),
-            (cdir / f"pack-{key}.prefilter.json", json.dumps(_prefilter(engine.pack, engine.compiled)).encode()),
-        ):
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(payload)
-            os.replace(tmp, target)
-    except OSError:
-        pass  # a read-only cache only costs time
+    # a cache that cannot be written (read-only, not private) only costs time
+    sealed.write(pickled, key, pickle.dumps((extra, engine.pack, engine.compiled), protocol=pickle.HIGHEST_PROTOCOL))
+    sealed.write(cdir / f"pack-{key}.prefilter.json", key,
+                 json.dumps(_prefilter(engine.pack, engine.compiled)).encode())
     return extra, engine
 
 
