@@ -41,11 +41,14 @@ def test_outside_a_repository_stops_at_home(home, tmp_path):
     assert both(work) == {home / ".vitana-guard.yaml"}
 
 
-def test_outside_home_only_the_start_directory(home, tmp_path):
-    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
-    (tmp_path / "elsewhere" / ".vitana-guard.yaml").write_text("select: [VG1]\n")
-    assert both(tmp_path / "elsewhere" / "sub") == {None}
-    assert both(tmp_path / "elsewhere") == {tmp_path / "elsewhere" / ".vitana-guard.yaml"}
+def test_outside_home_stops_below_a_directory_everyone_writes(home, tmp_path):
+    shared = tmp_path / "shared"
+    (shared / "proj" / "sub").mkdir(parents=True)
+    os.chmod(shared, 0o1777)  # like /tmp
+    (shared / ".vitana-guard.yaml").write_text("select: [VG1]\n")
+    assert both(shared / "proj" / "sub") == {None}
+    (shared / "proj" / ".vitana-guard.yaml").write_text("select: [VG2]\n")
+    assert both(shared / "proj" / "sub") == {shared / "proj" / ".vitana-guard.yaml"}
 
 
 def test_another_users_file_is_never_read(home, monkeypatch):

@@ -4,8 +4,8 @@ live hook (import-light: the hook runs on every tool call).
 From the start directory upward, the first `.vitana-guard.yaml` / `.vitana-guard.yml`, or
 `pyproject.toml` holding `[tool.vitana-guard]`, wins. The search never leaves the
 repository (it ends at the directory holding `.git`) and, outside a repository, never
-goes above the home directory (outside the home directory, only the start directory is
-looked at). A file owned by another user (neither this user nor root) is never read: in
+goes above the home directory. Outside both, it stops below the filesystem root and
+below any directory that everyone may write (`/tmp`), where anyone could plant one. A file owned by another user (neither this user nor root) is never read: in
 a shared directory it would let that user choose the rules that judge this user's work.
 """
 from __future__ import annotations
@@ -43,7 +43,19 @@ def search_dirs(start: Path) -> list[Path]:
         pass
     if home in chain:
         return chain[: chain.index(home) + 1]
-    return chain[:1]
+    kept = []
+    for directory in chain:
+        if directory == directory.parent or _world_writable(directory):
+            break
+        kept.append(directory)
+    return kept or chain[:1]
+
+
+def _world_writable(directory: Path) -> bool:
+    try:
+        return bool(os.stat(directory).st_mode & 0o002)
+    except OSError:
+        return True
 
 
 def discover(start: str | os.PathLike) -> Path | None:

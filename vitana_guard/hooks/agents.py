@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 
 from vitana_guard.hooks import AGENTS, state
 from vitana_guard.hooks.core import Call, Item, Verdict
 
-USAGE = "usage: python -m vitana_guard.hooks {claude|gemini|codex} [--fail-open] [--audit-log FILE]"
+USAGE = ("usage: python -m vitana_guard.hooks {claude|gemini|codex} [--post] [--deadline S] [--fail-open] "
+         "[--audit-log FILE]")
 
 SHELL_TOOLS = frozenset({
     "bash", "shell", "run_shell_command", "exec_command", "shell_command", "local_shell", "container.exec",
@@ -172,35 +174,116 @@ def respond(agent: str, verdict: Verdict, out, err) -> int:
     return 0
 
 
-def _options(argv: list[str]) -> tuple[str | None, bool, str | None]:
-    agent, fail_open, audit_log = None, os.environ.get("VITANA_GUARD_FAIL_OPEN", "") in ("1", "true", "yes"), None
+@dataclass
+class Options:
+    agent: str | None = None
+    fail_open: bool = False
+    audit_log: str | None = None
+    post: bool = False  # a post-tool hook: record gateway steps from the call's result
+    deadline: float | None = None  # seconds: deny on our own before the agent's timeout
+
+
+def _options(argv: list[str]) -> Options:
+    o = Options(fail_open=os.environ.get("VITANA_GUARD_FAIL_OPEN", "") in ("1", "true", "yes"))
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--fail-open":
-            fail_open = True
-        elif a == "--audit-log" and i + 1 < len(argv):
+            o.fail_open = True
+        elif a == "--post":
+            o.post = True
+        elif a in ("--audit-log", "--deadline") and i + 1 < len(argv):
             i += 1
-            audit_log = argv[i]
+            if a == "--audit-log":
+                o.audit_log = argv[i]
+            elif not _set_deadline(o, argv[i]):
+                return Options(fail_open=o.fail_open)
         elif a.startswith("--audit-log="):
-            audit_log = a.split("=", 1)[1]
-        elif a in AGENTS and agent is None:
-            agent = a
+            o.audit_log = a.split("=", 1)[1]
+        elif a.startswith("--deadline="):
+            if not _set_deadline(o, a.split("=", 1)[1]):
+                return Options(fail_open=o.fail_open)
+        elif a in AGENTS and o.agent is None:
+            o.agent = a
         else:
-            return None, fail_open, audit_log
+            return Options(fail_open=o.fail_open)
         i += 1
-    return agent, fail_open, audit_log
+    return o
+
+
+def _set_deadline(o: Options, value: str) -> bool:
+    try:
+        o.deadline = float(value)
+    except ValueError:
+        return False
+    return o.deadline > 0
+
+
+class DeadlineExceeded(Exception):
+    pass
+
+
+def _arm(deadline: float | None):
+    """Deny on our own when the evaluation runs past `deadline` seconds: the agent's
+    own timeout would count as a non-blocking hook error and let the call run."""
+    if not deadline:
+        return None
+    import signal
+
+    def expired(_signum, _frame):
+        raise DeadlineExceeded(f"the check did not finish within {deadline:g}s")
+
+    try:
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, deadline)
+    except (ValueError, OSError, AttributeError):  # not the main thread, no SIGALRM
+        return None
+    return previous
+
+
+def _disarm(previous) -> None:
+    if previous is None:
+        return
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    agent, fail_open, audit_log = _options(argv)
-    if agent is None:
+    o = _options(argv)
+    if o.agent is None:
         err.write(USAGE + "\n")
-        agent = "claude"  # still answer in a blocking form: a misconfigured hook must not allow
-        return respond(agent, Verdict("deny", "vitana-guard hook misconfigured: " + USAGE), out, err)
-    return run(agent, fail_open=fail_open, audit_log=audit_log, stdin=stdin, stdout=out, stderr=err)
+        # still answer in a blocking form: a misconfigured hook must not allow
+        return respond("claude", Verdict("deny", "vitana-guard hook misconfigured: " + USAGE), out, err)
+    if o.post:
+        return run_post(o.agent, stdin=stdin, stderr=err)
+    previous = _arm(o.deadline)
+    try:
+        return run(o.agent, fail_open=o.fail_open, audit_log=o.audit_log, stdin=stdin, stdout=out, stderr=err)
+    finally:
+        _disarm(previous)
+
+
+def run_post(agent: str, *, stdin=None, stderr=None) -> int:
+    """Post-tool hook: record the gateway steps the call took, when it reached the
+    canonical gateway and succeeded. Never blocks (the call has run); a failure only
+    means the step is not recorded, so a later step that needs it is denied."""
+    err = stderr or sys.stderr
+    try:
+        raw = (stdin or sys.stdin).read()
+        call = parse_call(agent, raw)
+        data = json.loads(raw)
+        result = next((data[k] for k in ("tool_response", "tool_result", "tool_output", "response") if k in data), None)
+        if call.items:
+            from vitana_guard.hooks import core
+
+            core.record_result(call, result)
+    except Exception as e:  # noqa: BLE001 - nothing to block any more; say why nothing was recorded
+        err.write(f"vitana-guard: post-tool hook could not record this call's result: {e}\n")
+    return 0
 
 
 def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, stdin=None, stdout=None,
@@ -210,6 +293,8 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
     try:
         raw = (stdin or sys.stdin).read()
         call = parse_call(agent, raw)
+        if call.cwd is not None and not _is_dir(call.cwd):
+            raise BadInput(f"the call's cwd {call.cwd!r} does not exist (deleted?); its config cannot be read")
         from vitana_guard.hooks import tamper
 
         tampering = tamper.judge(call.tool, call.tool_input, call.cwd, call.shell_text)
@@ -237,6 +322,13 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
         return respond(agent, verdict, out, err)
     _audit(audit_log, agent, call, verdict, err)
     return respond(agent, verdict, out, err)
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return os.path.isdir(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _audit(path, agent, call, verdict, err, error: str | None = None) -> None:

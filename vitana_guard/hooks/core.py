@@ -228,12 +228,17 @@ def fast_verdict(call: Call) -> tuple[Verdict | None, str]:
     return None, key
 
 
+# VG602 (deploy never verified) needs what comes after the call: a hook cannot judge it.
+NOT_JUDGED_LIVE = frozenset({"VG602"})
+
+
 def evaluate(call: Call, key: str | None = None) -> Verdict:
     engine, _ = load_engine(call.cwd, key)
     from vitana_guard.engine.scan import DocumentScanner
     from vitana_guard.model import Actor, Channel, Origin, Segment, Severity, Status
 
     pack = engine.pack
+    _check_depth(call)
     scanner = DocumentScanner(pack, engine.compiled, no_ignore=True)
     sid = call.session
 
@@ -243,6 +248,8 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
 
     gated = any(k in item.text for item in call.items if item.channel != "file"
                 for k in pack.params.get("control_plane_prefixes", ()))
+    # steps recorded from results by the post-tool hook (record_result): only calls that
+    # reached the canonical gateway and succeeded
     past = state.load_steps(sid) if gated else []
     for i, step in enumerate(past):
         channel = Channel.REQUEST if step.get("channel") == "request" else Channel.COMMAND
@@ -250,7 +257,6 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
         scanner.feed([Segment(step["text"], channel, agent_origin(f"<hook:{rid}>", rid, step.get("tool")))])
 
     rid = call.record_id
-    stored: list[dict] = []
     for item in call.items:
         if item.channel == "file":
             from dataclasses import replace
@@ -262,23 +268,138 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
             continue
         channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
         scanner.feed([Segment(item.text, channel, agent_origin("<hook>", rid, call.tool))])
-        session = scanner._sessions.get(sid)  # engine has no public accessor yet (see report)
-        names = [s.name for s in session.steps if s.segment.origin.record_id == rid] if session else []
-        new_names = names[sum(len(s["names"]) for s in stored):]
-        if new_names:
-            stored.append({"names": new_names, "channel": item.channel, "text": item.text, "tool": call.tool})
-    findings, _notices = scanner.finish()
-    mine = [f for f in findings if f.record_id == rid and not f.suppressed]
+    findings, notices = scanner.finish()
+    failed = [n for n in notices if n.level == "error"]
+    if failed:
+        # a rule that could not be applied (a regex timeout, unreadable input) is no pass
+        return Verdict("deny", "vitana-guard could not check this call completely and fails closed: "
+                       + "; ".join(n.message for n in failed[:3]), ["incomplete"])
+    mine = [f for f in findings if f.record_id == rid and not f.suppressed and f.rule_id not in NOT_JUDGED_LIVE]
     errors = [f for f in mine if f.severity is Severity.ERROR]
     shown = errors or mine
     if not shown:
-        verdict = Verdict("allow")
+        return Verdict("allow")
+    return Verdict("deny" if errors else "warn", _reason(pack, shown, bool(errors)), sorted({f.rule_id for f in mine}))
+
+
+def _check_depth(call: Call) -> None:
+    """Text nested deeper than the shell reader follows is opaque to it: deny rather
+    than judge what it could see. The count of nesting openers bounds the depth."""
+    from vitana_guard.normalize.shell import MAX_DEPTH
+
+    for item in call.items:
+        if item.channel != "command":
+            continue
+        text = item.text
+        openers = text.count("$(") + text.count("`") // 2 + text.count("<(") + text.count("eval") \
+            + text.count("-c")
+        if openers >= MAX_DEPTH:
+            raise DepthLimit(f"the command nests {openers} substitutions, evals or nested shells; "
+                             f"the guard reads {MAX_DEPTH} levels")
+
+
+class DepthLimit(Exception):
+    pass
+
+
+# -- results (post-tool hook) ---------------------------------------------------------
+
+_FAILURE_MARKERS = ("curl: (", "could not resolve host", "connection refused", "failed to connect",
+                    "operation timed out", "connection timed out", "ssl certificate problem")
+
+
+def succeeded(result) -> bool:
+    """Whether a tool result shows the call ran and the server answered with success.
+    Unknown (no result, empty output) is not success: a step is recorded on evidence."""
+    import re
+
+    if result is None:
+        return False
+    texts: list[str] = []
+    if isinstance(result, dict):
+        if result.get("is_error") or result.get("isError") or result.get("interrupted") or result.get("error"):
+            return False
+        for k in ("exit_code", "exitCode", "returncode", "code"):
+            if isinstance(result.get(k), int) and result[k] != 0:
+                return False
+        for k in ("stdout", "output", "llmContent", "returnDisplay", "content", "result", "stderr"):
+            v = result.get(k)
+            if isinstance(v, str):
+                texts.append(v)
+            elif isinstance(v, list):
+                texts += [json.dumps(x) if not isinstance(x, str) else x for x in v]
+    elif isinstance(result, str):
+        texts.append(result)
     else:
-        verdict = Verdict("deny" if errors else "warn", _reason(pack, shown, bool(errors)),
-                          sorted({f.rule_id for f in mine}))
-    if verdict.decision != "deny" and stored:
-        state.append_steps(sid, stored)
-    return verdict
+        return False
+    text = "\n".join(texts)
+    lowered = text.lower()
+    if not text.strip() or any(m in lowered for m in _FAILURE_MARKERS):
+        return False
+    m = re.search(r"exit code:?\s*(-?\d+)", lowered)
+    if m and m.group(1) != "0":
+        return False
+    status = re.findall(r"\bhttp/[\d.]+\s+(\d{3})", lowered)
+    if status and not status[-1].startswith("2"):
+        return False
+    if re.search(r'"(?:ok|success)"\s*:\s*false|"error"\s*:\s*(?!null)', lowered):
+        return False
+    return bool(status) or "{" in text  # an HTTP 2xx status line, or a JSON answer with no error
+
+
+def record_result(call: Call, result) -> list[dict]:
+    """Record the gateway steps of a call that ran, when it succeeded and each step's
+    request went to the canonical gateway (scheme and host, no userinfo). Returns them."""
+    if not succeeded(result):
+        return []
+    engine, _ = load_engine(call.cwd)
+    from urllib.parse import urlsplit
+
+    from vitana_guard.engine.scan import DocumentScanner
+    from vitana_guard.model import Actor, Channel, Origin, Segment, Status
+
+    pack = engine.pack
+    canonical = urlsplit(str(pack.params.get("gateway_url", "")))
+    scanner = DocumentScanner(pack, engine.compiled, no_ignore=True)
+    rid = call.record_id
+    for item in call.items:
+        if item.channel == "file":
+            continue
+        channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
+        origin = Origin(path="<hook>", kind=call.agent, record_id=rid, session=call.session, actor=Actor.AGENT,
+                        status=Status.EXECUTED, tool=call.tool)
+        scanner.feed([Segment(item.text, channel, origin)])
+    session = scanner._sessions.get(call.session)  # engine has no public accessor yet
+    stored = []
+    for step in session.steps if session else []:
+        request = step.request
+        if not _reaches(request.url, canonical):
+            continue
+        text = f"{request.method} {request.url}"
+        text += "".join(f"\n{k}: {v}" for k, v in request.headers)
+        if request.body:
+            text += "\n\n" + request.body
+        stored.append({"names": [step.name], "channel": "request", "text": text, "tool": call.tool})
+    scanner.finish()
+    if stored:
+        state.append_steps(call.session, stored)
+    return stored
+
+
+def _reaches(url: str, canonical) -> bool:
+    import re
+    from urllib.parse import urlsplit
+
+    m = re.match(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", url)
+    if m and os.environ.get(m.group(1)):
+        url = os.environ[m.group(1)] + url[m.end():]  # the agent's environment, which its shell inherits
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return (parts.scheme == canonical.scheme and parts.hostname == canonical.hostname and parts.username is None
+            and parts.password is None and port in (None, 443 if parts.scheme == "https" else 80))
 
 
 def _reason(pack, findings, blocking: bool) -> str:
