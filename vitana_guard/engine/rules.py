@@ -38,6 +38,9 @@ class Entry:
     channels: frozenset[Channel]
     actors: frozenset[str] | None  # actor names; "none" = text with no actor (files)
     kinds: frozenset[str] | None
+    # `mentions: false`: in a command, only what its commands would reach is matched
+    # (normalize/mentions.py), not the words of echo, grep, commit messages and the like
+    calls_only: bool = False
 
     @property
     def ungated(self) -> bool:
@@ -348,6 +351,7 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
                 channels=entry_channels,
                 actors=frozenset(spec["actors"]) if "actors" in spec else None,
                 kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
+                calls_only=spec.get("mentions") is False,
             )
         )
     examples = []

@@ -43,7 +43,6 @@ _MOVERS = frozenset({"mv"})
 _COPIERS = frozenset({"cp", "install", "ln", "rsync", "scp"})  # the last operand is written
 _WRITERS = frozenset({"tee", "truncate", "chmod", "chown", "chgrp", "chattr", "setfacl", "touch"})
 _IN_PLACE = frozenset({"sed", "gsed", "perl", "ruby"})  # with -i
-_REDIRECT_WORD = re.compile(r"""(?:"[^"]*"|'[^']*'|[^\s;|&()<>])+""")
 
 
 @dataclass(frozen=True)
@@ -309,36 +308,6 @@ def _option_value(args: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _redirect_targets(span: str) -> list[str]:
-    """The words written to by `>`, `>>`, `>|`, `&>` and `&>>` in one command's text
-    (outside quotes: `echo "a > b"` writes nothing)."""
-    out = []
-    i, n, quote = 0, len(span), ""
-    while i < n:
-        c = span[i]
-        if quote:
-            if c == quote:
-                quote = ""
-            elif c == "\\" and quote == '"':
-                i += 1
-            i += 1
-            continue
-        if c in "'\"":
-            quote = c
-        elif c == "\\":
-            i += 1
-        elif c == ">" and (i == 0 or span[i - 1] != "<"):
-            j = i + 1
-            dup = j < n and span[j] == "&"
-            if j < n and span[j] in ">|&":
-                j += 1
-            while j < n and span[j] in " \t":
-                j += 1
-            w = _REDIRECT_WORD.match(span, j)
-            if w:
-                word = w.group(0)
-                if not (dup and (word.isdigit() or word == "-")):  # `>&2`: a descriptor
-                    out.append(word.replace('"', "").replace("'", ""))
-                i = w.end()
-                continue
-        i += 1
-    return out
+    from vitana_guard.normalize.mentions import redirect_targets
+
+    return redirect_targets(span)
