@@ -19,7 +19,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from vitana_guard.hooks import AGENTS, state
+from vitana_guard.hooks import AGENTS, edited, state
 from vitana_guard.hooks.core import Call, Item, Verdict
 
 USAGE = ("usage: python -m vitana_guard.hooks {claude|gemini|codex} [--post] [--deadline S] [--fail-open] "
@@ -63,7 +63,7 @@ def parse_call(agent: str, raw: str) -> Call:
         raise BadInput("payload has no session_id")
     record_id = data.get("tool_use_id") or data.get("call_id") or f"hook-{os.urandom(8).hex()}"
     cwd = data.get("cwd") if isinstance(data.get("cwd"), str) else None
-    items = items_of(tool, tool_input)
+    items = items_of(tool, tool_input, cwd)
     shell_text = items[0].text if is_shell_tool(tool, tool_input) and items else None
     return Call(agent, session, str(record_id), tool, items, cwd, tool_input, shell_text)
 
@@ -79,7 +79,7 @@ def is_shell_tool(tool: str, args: dict) -> bool:
         and base != "apply_patch"
 
 
-def items_of(tool: str, args: dict) -> list[Item]:
+def items_of(tool: str, args: dict, cwd: str | None = None) -> list[Item]:
     name = tool.lower()
     base = name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
     if is_shell_tool(tool, args):
@@ -93,11 +93,16 @@ def items_of(tool: str, args: dict) -> list[Item]:
         edits = args.get("edits") or []
         if not isinstance(edits, list):
             raise BadInput(f"{tool} call's edits is not a list")
+        if isinstance(path, str) and path and base in ("edit", "multiedit", "replace") and (cwd or os.path.isabs(path)):
+            result = edited.apply_edits(path, cwd or "/", args, edits)
+            if result is not None:
+                text, lines = result
+                return [Item("file", text, path, lines)]
         texts += [e.get("new_string") for e in edits if isinstance(e, dict)]
         texts = [t for t in texts if isinstance(t, str) and t]
         return [Item("file", t, str(path) if path else None) for t in texts]
-    if base == "apply_patch":  # Codex: added lines per file of the patch
-        return _patch_items(args.get("input") or args.get("patch") or _command_text(args.get("command")) or "")
+    if base == "apply_patch":  # Codex: each file as the patch leaves it
+        return _patch_items(args.get("input") or args.get("patch") or _command_text(args.get("command")) or "", cwd)
     if base in FETCH_TOOLS or isinstance(args.get("url"), str):
         url = args.get("url")
         urls = [url] if isinstance(url, str) else _urls(str(args.get("prompt") or ""))
@@ -135,19 +140,17 @@ def _http_text(method: str, url: str, args: dict) -> str:
     return text
 
 
-def _patch_items(patch: str) -> list[Item]:
+def _patch_items(patch: str, cwd: str | None = None) -> list[Item]:
     items: list[Item] = []
-    path, lines = None, []
-    for line in str(patch).split("\n"):  # lines end at "\n" only, as the tool applies them
-        line = line.removesuffix("\r")
-        if line.startswith(("*** Add File: ", "*** Update File: ")):
-            if path and lines:
-                items.append(Item("file", "\n".join(lines) + "\n", path))
-            path, lines = line.split(": ", 1)[1].strip(), []
-        elif line.startswith("+") and path:
-            lines.append(line[1:])
-    if path and lines:
-        items.append(Item("file", "\n".join(lines) + "\n", path))
+    for path, kind, lines in edited.patch_files(str(patch)):
+        if kind == "update" and (cwd or os.path.isabs(path)):
+            result = edited.apply_hunks(path, cwd or "/", lines)
+            if result is not None:
+                items.append(Item("file", result[0], path, result[1]))
+                continue
+        added = [line[1:] for line in lines if line.startswith("+")]
+        if added:
+            items.append(Item("file", "\n".join(added) + "\n", path))
     return items
 
 

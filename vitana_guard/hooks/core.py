@@ -31,6 +31,8 @@ class Item:
     channel: str  # "command" | "request" | "file"
     text: str
     path: str | None = None  # file written (channel "file")
+    # for a file an edit produces: the 1-based lines the edit wrote (None: the whole file)
+    lines: frozenset[int] | None = None
 
 
 @dataclass
@@ -257,18 +259,27 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
         scanner.feed([Segment(step["text"], channel, agent_origin(f"<hook:{rid}>", rid, step.get("tool")))])
 
     rid = call.record_id
+    file_findings: list = []
+    file_notices: list = []
     for item in call.items:
         if item.channel == "file":
+            # the file as the call leaves it, judged as `scan` would; for an edit, only what
+            # lands on the lines it wrote (the rest of the file was there before)
             from dataclasses import replace
 
             from vitana_guard.sources import classify
 
+            own = DocumentScanner(pack, engine.compiled, no_ignore=True, focus=item.lines)
             for seg in classify.segments(item.path or "<written>", item.text):
-                scanner.feed([replace(seg, origin=replace(seg.origin, record_id=rid, session=sid, tool=call.tool))])
+                own.feed([replace(seg, origin=replace(seg.origin, record_id=rid, session=sid, tool=call.tool))])
+            found, notes = own.finish()
+            file_findings += [f for f in found if item.lines is None or f.line in item.lines]
+            file_notices += notes
             continue
         channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
         scanner.feed([Segment(item.text, channel, agent_origin("<hook>", rid, call.tool))])
     findings, notices = scanner.finish()
+    findings, notices = findings + file_findings, notices + file_notices
     failed = [n for n in notices if n.level == "error"]
     if failed:
         # a rule that could not be applied (a regex timeout, unreadable input) is no pass
