@@ -301,6 +301,17 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
         from vitana_guard.hooks import tamper
 
         tampering = tamper.judge(call.tool, call.tool_input, call.cwd, call.shell_text)
+        if tampering is None and call.shell_text is not None:
+            # what the command runs from disk (Makefile, package.json, scripts) is judged too
+            from vitana_guard.hooks import ondisk
+
+            try:
+                found = ondisk.scripts(call.shell_text, call.cwd)
+            except ondisk.OnDiskError as e:
+                raise BadInput(f"cannot check what this command runs from disk: {e}") from None
+            call.items += [Item("command", script) for _, script in found if script.strip()]
+            for what, script in found:
+                tampering = tampering or tamper.judge_shell(script, call.cwd)
         if tampering is not None:
             verdict = Verdict("deny", tampering.reason, ["tamper"])
         elif not call.items:
