@@ -325,7 +325,9 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
     except BaseException as e:  # noqa: BLE001 - fail closed on everything, SystemExit included
         if isinstance(e, KeyboardInterrupt):
             raise
-        what = str(e) if isinstance(e, BadInput) else f"internal error: {type(e).__name__}: {e}"
+        # refusals that say what the guard could not do are given as they are
+        plain = isinstance(e, BadInput) or type(e).__name__ in ("DepthLimit", "DeadlineExceeded", "OnDiskError")
+        what = str(e) if plain else f"internal error: {type(e).__name__}: {e}"
         if fail_open:
             err.write(f"vitana-guard: hook error ({what}); --fail-open: allowing the call\n")
             _audit(audit_log, agent, call, Verdict("allow", what), err, error=what)

@@ -64,7 +64,7 @@ def default_command(agent: str, post: bool = False) -> str:
     """The fast path: this interpreter running `-m vitana_guard.hooks`, isolated (no click,
     no PATH lookup, nothing imported from the cwd)."""
     tail = " --post" if post else f" --deadline {DEADLINE_S}"
-    return f"{shlex.quote(sys.executable)} {isolation_flags()} -m vitana_guard.hooks {agent}{tail}"
+    return f"{shlex.quote(sys.executable)} {isolation_flags()} -m vitana_guard.hooks {agent} --no-server{tail}"
 
 
 def settings_path(agent: str, user: bool, root: str | Path = ".") -> Path:
