@@ -1,8 +1,10 @@
 """The agent-independent core of the hooks: a cached rule pack, a keyword prefilter
-that answers clean calls without importing the engine, and the evaluation of one
-pending tool call (replaying the session's earlier gateway steps first).
+that answers clean calls without importing the engine, the evaluation of one pending
+tool call (replaying the session's earlier gateway steps first), and the recording of
+the steps a call took, from its result (post-tool hook).
 
-Cache: `$XDG_CACHE_HOME/vitana-guard/pack-<key>.pickle` (+ `.prefilter.json`). The key
+Cache: `$XDG_CACHE_HOME/vitana-guard/pack-<key>.pickle` (+ `.prefilter.json`), both
+sealed (`vitana_guard.sealed`: the key and an HMAC are verified before reading). The key
 is a sha256 over the bytes of every rule file of the shipped pack, the project config
 file found from the call's `cwd` (path and bytes) and the installation's code
 (`client.installation_id`: interpreter, package path, every source file's size and
