@@ -29,9 +29,13 @@ def cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "s"))
     monkeypatch.delenv("VITANA_GUARD_NO_CACHE", raising=False)
+    from vitana_guard.hooks import core
+
     cache._in_memory.clear()
+    core._in_memory.clear()  # an engine an earlier test loaded would skip the cache files
     yield tmp_path / "c" / "vitana-guard"
     cache._in_memory.clear()
+    core._in_memory.clear()
 
 
 def test_planted_pickle_is_never_loaded(cache_home, tmp_path):
