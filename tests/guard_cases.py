@@ -174,6 +174,9 @@ CASES: list[Case] = [
     deny("dot-slash-file", "./tools/ship.sh", "VG101"),
     deny("source-file", "source tools/ship.sh", "VG101"),
     deny("script-running-make", "./tools/release-all.sh", "VG101"),
+    deny("cd-then-script", "cd tools && ./ship.sh", "VG101"),
+    deny("cd-then-make", "cd services/api && make release", "VG101"),
+    allow("cd-then-make-test", "cd services/api && make test"),
     # -- nesting past the reader's depth ----------------------------------------------
     deny("nested-101-substitutions", "echo " + "$(" * 101 + "gcloud run deploy web" + ")" * 101, "fail-closed"),
     deny("nested-101-evals", "eval " * 101 + "'gcloud run deploy web'", "fail-closed"),
@@ -192,6 +195,7 @@ CASES: list[Case] = [
     deny("tamper-cp-over-settings", "cp empty.json .claude/settings.json", "tamper"),
     deny("tamper-rm-agent-dir", "rm -rf .claude", "tamper"),
     deny("tamper-rm-project", "rm -rf ../proj", "tamper"),
+    deny("tamper-cd-then-rm", "cd src && rm -f ../.vitana-guard.yaml", "tamper"),
     deny("tamper-rm-cache", "rm -rf ~/.cache/vitana-guard", "tamper"),
     deny("tamper-rm-state", "rm -rf $HOME/.local/state/vitana-guard", "tamper"),
     deny("tamper-uninstall-hook", "vitana-guard hook uninstall claude --user", "tamper"),
@@ -403,6 +407,7 @@ PROJECT_FILES = {
     "tools/ship.sh": "#!/bin/bash\nset -e\ngcloud run deploy from-ship-sh --source .\n",
     "tools/release-all.sh": "#!/bin/bash\nmake release\n",
     "tools/reset.sh": "#!/bin/bash\nrm -f .vitana-guard.yaml\n",
+    "services/api/Makefile": "test:\n\t@echo api tests pass\nrelease:\n\tgcloud run deploy from-api-make\n",
     "Makefile": "test:\n\t@echo tests pass\n\nrelease:\n\tgcloud run deploy from-make --source .\n\n"
                 "ship: release\n\t@echo shipped\n",
     "package.json": '{\n  "scripts": {\n    "test": "echo jest",\n    "build": "echo tsc",\n'

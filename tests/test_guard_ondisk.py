@@ -93,3 +93,14 @@ def test_bounds(project):
     code, reason = decide("bash big.sh", project)
     assert code == 2 and "larger than the guard reads" in reason
     os.remove(project / "big.sh")
+
+
+def test_cd_before_the_command_is_followed(project):
+    (project / "svc").mkdir()
+    (project / "svc" / "Makefile").write_text("release:\n\tgcloud run deploy svc\ntest:\n\t@true\n")
+    assert decide("cd svc && make release", project)[0] == 2
+    assert decide("cd svc && make test", project)[0] == 0
+    code, reason = decide("cd tools && ./publish.sh", project)
+    assert code == 2 and "VG103" in reason
+    code, reason = decide("cd svc && rm ../.vitana-guard.yaml", project)
+    assert code == 2 and "disable or weaken the guard" in reason

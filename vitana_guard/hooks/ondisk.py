@@ -71,33 +71,56 @@ def _read(path: str) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def with_cwds(commands, cwd: str):
+    """Each command with the directories it may run in: the call's cwd, and the one the
+    `cd`s before it lead to (read flat, as the shell reader reads: a `cd` in a subshell or
+    a branch is taken too, so both are judged)."""
+    here = cwd
+    for cmd in commands:
+        values = [w.value for w in cmd.argv]
+        if values and values[0] in ("cd", "pushd"):
+            operands = [v for v in values[1:] if v is not None and not v.startswith("-")]
+            if len(values) > 1 and (values[1] is None or (operands and "$" in operands[0])):
+                here = None  # unknown from here on
+            elif operands and here is not None:
+                here = os.path.normpath(os.path.join(here, os.path.expanduser(operands[0])))
+            elif not operands and here is not None:
+                here = os.path.expanduser("~")
+        yield cmd, [cwd] + ([here] if here is not None and here != cwd else [])
+
+
 def _direct(text: str, cwd: str) -> list[tuple[str, str, str]]:
     from vitana_guard.normalize import shell
 
     out: list[tuple[str, str, str]] = []
-    for cmd in shell.parse(text):
-        values = [w.value for w in cmd.argv]
-        if not values or values[0] is None:
-            continue
-        program = values[0].rsplit("/", 1)[-1]
-        args = values[1:]
-        if program in ("make", "gmake"):
-            out += _make(args, cwd)
-        elif program in ("npm", "pnpm", "yarn"):
-            out += _package(program, args, cwd)
-        elif program in _SHELLS or program in ("source", "."):
-            operands = [a for a in args if a is not None]
-            if program in _SHELLS:
-                if any(a == "-c" or (a.startswith("-") and not a.startswith("--") and "c" in a[1:]) for a in operands):
-                    continue  # `bash -c '...'`: the shell reader follows it
-                if any(a == "-n" or a == "--noexec" for a in operands):
-                    continue  # a syntax check runs nothing
-                operands = [a for a in operands if not a.startswith("-")]
-            if operands:
-                out += _script(operands[0], cwd)
-        elif "/" in values[0]:
-            out += _script(values[0], cwd)
+    for cmd, dirs in with_cwds(shell.parse(text), cwd):
+        for where in dirs:
+            out += _direct_one(cmd, where)
     return out
+
+
+def _direct_one(cmd, cwd: str) -> list[tuple[str, str, str]]:
+    values = [w.value for w in cmd.argv]
+    if not values or values[0] is None:
+        return []
+    program = values[0].rsplit("/", 1)[-1]
+    args = values[1:]
+    if program in ("make", "gmake"):
+        return _make(args, cwd)
+    if program in ("npm", "pnpm", "yarn"):
+        return _package(program, args, cwd)
+    if program in _SHELLS or program in ("source", "."):
+        operands = [a for a in args if a is not None]
+        if program in _SHELLS:
+            if any(a == "-c" or (a.startswith("-") and not a.startswith("--") and "c" in a[1:]) for a in operands):
+                return []  # `bash -c '...'`: the shell reader follows it
+            if any(a == "-n" or a == "--noexec" for a in operands):
+                return []  # a syntax check runs nothing
+            operands = [a for a in operands if not a.startswith("-")]
+        return _script(operands[0], cwd) if operands else []
+    if "/" in values[0]:
+        return _script(values[0], cwd)
+    return []
 
 
 def _script(name: str, cwd: str) -> list[tuple[str, str, str]]:

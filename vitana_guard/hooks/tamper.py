@@ -239,10 +239,13 @@ def _judge_patch(patch: str, cwd: str | None) -> Tamper | None:
 def judge_shell(text: str, cwd: str | None) -> Tamper | None:
     from vitana_guard.normalize import shell
 
-    for cmd in shell.parse(text):
-        found = _judge_command(cmd, text, cwd)
-        if found:
-            return found
+    from vitana_guard.hooks.ondisk import with_cwds
+
+    for cmd, dirs in with_cwds(shell.parse(text), cwd or ""):
+        for where in dirs:  # the call's cwd, and where the `cd`s before the command lead
+            found = _judge_command(cmd, text, where or cwd)
+            if found:
+                return found
     return None
 
 
