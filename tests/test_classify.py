@@ -553,3 +553,34 @@ def test_workflow_block_bounds_from_yaml():
     assert [s.text for s in segs if s.channel == C] == ["echo 1\n\ngcloud run deploy a"]
     assert_at(segs, text, "gcloud run deploy a", C)
     assert_at(segs, text, "name: after", P)
+
+
+# -- workflow steps that release through an action -------------------------------------
+
+
+def _commands(path, text):
+    from vitana_guard.model import Channel
+    from vitana_guard.sources import classify as _classify
+
+    return [(s.line, s.text) for s in _classify.segments(path, text) if s.channel is Channel.COMMAND]
+
+
+def test_workflow_action_steps_are_commands():
+    text = ("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - uses: google-github-actions/deploy-cloudrun@v2\n        with: {service: api}\n"
+            "      - uses: docker/build-push-action@v6\n        with:\n          push: true\n"
+            "      - uses: docker/build-push-action@v6\n        with:\n          push: false\n"
+            "      - uses: docker/build-push-action@v6\n")
+    assert _commands(".github/workflows/a.yml", text) == [
+        (6, "uses: google-github-actions/deploy-cloudrun@v2"),
+        (8, "uses: docker/build-push-action@v6 (push: true)"),
+    ]
+
+
+def test_workflow_fragment_that_is_not_yaml_still_shows_action_steps():
+    fragment = ("      - name: ship\n        uses: google-github-actions/deploy-cloudrun@v2\n"
+                "      - uses: docker/build-push-action@v5\n        with:\n          push: ${{ true }}\n  bad: [\n")
+    assert [t for _, t in _commands(".github/workflows/a.yml", fragment)] == [
+        "uses: google-github-actions/deploy-cloudrun@v2",
+        "uses: docker/build-push-action@v5 (push: true)",
+    ]

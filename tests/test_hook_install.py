@@ -54,11 +54,14 @@ def test_install_keeps_the_file_as_written_and_only_adds_lines(project: Path, tm
     assert len(ours(settings)) == 1
     # what the person wrote is still there byte for byte (1.0, 2.50, 1e3, the one-line
     # lists, the blank line, the tabs): our group is only spliced in after the last one
+    # (and the post-tool hook, which records gateway steps, as a new member after it)
     cut = HAND_WRITTEN.index("5.0}]}") + len("5.0}]}")
     assert after.startswith(HAND_WRITTEN[:cut] + ",\n\t\t\t{\n")
-    assert after.endswith("\n\t\t\t}" + HAND_WRITTEN[cut:])
-    added = after[cut + 2 : len(after) - len(HAND_WRITTEN[cut:])].splitlines()
-    assert all(line.startswith("\t\t\t") for line in added), added
+    tail = "\n\t}\n}\n"
+    assert HAND_WRITTEN.endswith("\n\t\t]" + tail) and after.endswith("\n\t\t]" + tail)
+    added = after[cut + 2 : len(after) - len(tail)].splitlines()
+    assert all(line.startswith("\t\t") for line in added), added
+    assert '\t\t"PostToolUse": [' in added
     # uninstall gives the very bytes back
     assert hook(project, "uninstall", "claude", home=tmp_path).returncode == 0
     assert settings.read_text() == HAND_WRITTEN

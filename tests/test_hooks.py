@@ -174,17 +174,29 @@ def test_click_entry_point_same_contract(env):
     assert (r.returncode, r.stdout) == (0, "")
 
 
+OK_RESULT = {"stdout": '{"ok": true}', "stderr": "", "interrupted": False}
+
+
+def ran(env, payload, result=OK_RESULT):
+    """The pre hook; when it allows, the call 'runs' and the post hook sees `result`."""
+    r = hook(env, "claude", payload)
+    if r.returncode == 0:
+        post = hook(env, "claude", {**payload, "hook_event_name": "PostToolUse", "tool_response": result}, "--post")
+        assert post.returncode == 0, post.stderr
+    return r
+
+
 def test_deploy_before_safe_merge_denied_vg601(env):
     s = "flow-" + uuid.uuid4().hex
-    assert hook(env, "claude", claude(CREATE_PR, s)).returncode == 0
-    reason = claude_deny(hook(env, "claude", claude(DEPLOY, s)))
+    assert ran(env, claude(CREATE_PR, s)).returncode == 0
+    reason = claude_deny(ran(env, claude(DEPLOY, s)))
     assert "VG601" in reason
     # the denied deploy was not recorded; after safe-merge the deploy goes through
-    assert hook(env, "claude", claude(SAFE_MERGE, s)).returncode == 0
-    r = hook(env, "claude", claude(DEPLOY, s))
+    assert ran(env, claude(SAFE_MERGE, s)).returncode == 0
+    r = ran(env, claude(DEPLOY, s))
     assert r.returncode == 0 and "VG601" not in r.stdout
     # other sessions are independent: a deploy-only session is not out of order
-    assert hook(env, "claude", claude(DEPLOY, "other-" + s)).returncode == 0
+    assert ran(env, claude(DEPLOY, "other-" + s)).returncode == 0
     state = Path(env["XDG_STATE_HOME"]) / "vitana-guard" / "sessions"
     docs = [json.loads(p.read_text()) for p in state.glob("*.json")]
     steps = {tuple(n for st in d["steps"] for n in st["names"]) for d in docs}
@@ -194,7 +206,7 @@ def test_deploy_before_safe_merge_denied_vg601(env):
 
 def test_state_never_in_repo(env, tmp_path):
     s = "where-" + uuid.uuid4().hex
-    hook(env, "claude", claude(CREATE_PR, s))
+    ran(env, claude(CREATE_PR, s))
     assert list((Path(env["XDG_STATE_HOME"]) / "vitana-guard" / "sessions").glob("*.json"))
 
 
@@ -243,12 +255,13 @@ def test_malformed_payload_is_bad_input_not_an_internal_error(env, stdin, why):
     assert why in reason and "internal error" not in reason
 
 
-def test_cwd_too_long_for_the_os_is_no_config(env):
-    """A cwd no directory can have (ENAMETOOLONG) was an internal error that denied every call."""
+def test_cwd_too_long_for_the_os_is_denied_with_a_reason(env):
+    """A cwd no directory can have (ENAMETOOLONG) is a cwd that does not exist: its config
+    cannot be read, so the call is denied, with that reason (not as an internal error)."""
     payload = claude("ls -la")
     payload["cwd"] = "/" + "x" * 5000
-    r = hook(env, "claude", payload)
-    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    reason = claude_deny(hook(env, "claude", payload))
+    assert "does not exist" in reason and "internal error" not in reason
 
 def test_fail_open_allows_garbage(env):
     r = hook(env, "claude", "garbage", "--fail-open")
@@ -305,9 +318,9 @@ def test_concurrent_hooks_keep_state_valid(env):
     procs = []
     for i in range(10):
         cmd = CREATE_PR if i % 2 == 0 else HEALTH
-        p = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "claude"], stdin=subprocess.PIPE,
+        p = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "claude", "--post"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        procs.append((p, json.dumps(claude(cmd, s))))
+        procs.append((p, json.dumps({**claude(cmd, s), "tool_response": OK_RESULT})))
     for p, data in procs:
         p.stdin.write(data)
         p.stdin.close()
@@ -350,10 +363,13 @@ def test_install_uninstall_roundtrip(plain_env, tmp_path, agent, rel, event):
     assert r.returncode == 0, r.stderr
     data = json.loads(settings.read_text())
     assert list(data) == list(OTHER)  # key order kept
-    assert data["hooks"]["PostToolUse"] == OTHER["hooks"]["PostToolUse"]
+    post_event = {"PreToolUse": "PostToolUse", "BeforeTool": "AfterTool"}[event]
+    assert data["hooks"]["PostToolUse"][0] == OTHER["hooks"]["PostToolUse"][0]
     ours = [g for g in data["hooks"][event] if "vitana_guard.hooks" in g["hooks"][0]["command"]]
     assert len(ours) == 1 and ours[0]["hooks"][0]["type"] == "command"
-    assert ours[0]["hooks"][0]["timeout"] == (10000 if agent == "gemini" else 10)
+    assert ours[0]["hooks"][0]["timeout"] == (30000 if agent == "gemini" else 30)
+    post = [g for g in data["hooks"][post_event] if "vitana_guard.hooks" in g["hooks"][0]["command"]]
+    assert len(post) == 1 and post[0]["hooks"][0]["command"].endswith(" --post")
     if event == "PreToolUse":
         assert data["hooks"]["PreToolUse"][0] == OTHER["hooks"]["PreToolUse"][0]
     assert (tmp_path / (rel + ".bak")).read_text() == original
@@ -372,7 +388,9 @@ def test_install_user_scope_and_fresh_file(plain_env, tmp_path):
     assert r.returncode == 0
     data = json.loads((Path(plain_env["HOME"]) / ".claude" / "settings.json").read_text())
     (group,) = data["hooks"]["PreToolUse"]
-    assert group["matcher"] == "Bash|WebFetch|Write|Edit|MultiEdit"
+    assert group["matcher"] == "Bash|WebFetch|Write|Edit|MultiEdit|NotebookEdit|mcp__.*"
+    (post,) = data["hooks"]["PostToolUse"]
+    assert post["matcher"] == "Bash|WebFetch|mcp__.*"
     assert not (tmp_path / ".claude").exists()
 
 
@@ -403,7 +421,8 @@ def test_uninstall_keeps_shared_group(plain_env, tmp_path):
     settings.parent.mkdir()
     both = {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
         {"type": "command", "command": "my-linter"},
-        {"type": "command", "command": "vitana-guard hook claude", "timeout": 10}]}]}}
+        {"type": "command", "command": "vitana-guard hook claude", "timeout": 10}]}],
+        "PostToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "vitana-guard hook claude --post"}]}]}}
     settings.write_text(json.dumps(both))
     assert cli(plain_env, tmp_path, "install", "claude").returncode == 0
     assert settings.read_text() == json.dumps(both)  # already installed: not rewritten

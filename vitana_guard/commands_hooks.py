@@ -27,11 +27,15 @@ def _agent_command(agent: str):
     @click.option("--fail-open", is_flag=True, envvar="VITANA_GUARD_FAIL_OPEN",
                   help="Allow the call when the hook itself fails (default: deny).")
     @click.option("--audit-log", type=click.Path(dir_okay=False), help="Append decisions to FILE.")
-    def run(fail_open, audit_log):
+    @click.option("--post", is_flag=True, help="Post-tool hook: record the gateway steps of a call that succeeded.")
+    @click.option("--deadline", type=float, help="Deny on our own after this many seconds.")
+    def run(fail_open, audit_log, post, deadline):
         # reached in-process only: the `vitana-guard` entry point hands `hook AGENT` to the server first
-        from vitana_guard.hooks.agents import run as run_hook
+        from vitana_guard.hooks.agents import main as run_hook
 
-        sys.exit(run_hook(agent, fail_open=fail_open, audit_log=audit_log))
+        argv = [agent] + (["--fail-open"] if fail_open else []) + (["--audit-log", audit_log] if audit_log else [])
+        argv += (["--post"] if post else []) + (["--deadline", str(deadline)] if deadline else [])
+        sys.exit(run_hook(argv))
 
     return run
 
@@ -102,12 +106,30 @@ def _project_root() -> str:
 
 
 @hook.command("install")
-@click.argument("agent", type=AGENT_CHOICE)
+@click.argument("agent", type=click.Choice((*AGENTS, "all")))
 @_scope_options
-@click.option("--command", "command", help="Hook command to install [default: this python -m vitana_guard.hooks AGENT].")
-def install_cmd(agent, scope, dry_run, command):
-    """Merge the hook into AGENT's settings (idempotent, keeps other hooks, backs up to .bak)."""
-    _apply(agent, scope, dry_run, remove=False, command=command)
+@click.option("--command", "command", help="Hook command to install [default: this python -I -m vitana_guard.hooks AGENT].")
+@click.option("--managed", is_flag=True,
+              help="System-wide, enforced: root-owned hook and pack, agents' managed settings (run as root).")
+@click.option("--root", "root", type=click.Path(file_okay=False), default="/", show_default=True,
+              help="With --managed: write the system tree under DIR (image builds, tests).")
+def install_cmd(agent, scope, dry_run, command, managed, root):
+    """Merge the pre- and post-tool hooks into AGENT's settings (idempotent, keeps other
+    hooks, backs up to .bak). --managed writes the system-wide managed settings instead."""
+    agents = list(AGENTS) if agent == "all" else [agent]
+    if managed:
+        from vitana_guard.hooks import managed as managedmod
+        from vitana_guard.hooks.install import SettingsError
+
+        try:
+            for path in managedmod.install_managed(agents, root):
+                click.echo(f"{path}: written", err=True)
+        except (managedmod.ManagedError, SettingsError, OSError) as e:
+            click.echo(f"vitana-guard: error: {e}", err=True)
+            sys.exit(2)
+        return
+    for name in agents:
+        _apply(name, scope, dry_run, remove=False, command=command)
 
 
 @hook.command("uninstall")

@@ -47,33 +47,12 @@ class Config:
 
 
 def discover(start: str | Path) -> Path | None:
-    try:
-        here = Path(start).resolve()
-    except (OSError, RuntimeError):  # a symlink loop: the scan reports it; look up from where it was named
-        here = Path(os.path.abspath(start))
-    try:
-        if here.is_file() or not here.exists():
-            here = here.parent
-    except OSError:  # in a directory we may not read: the scan reports the path; look up from its parent
-        here = here.parent
-    for directory in (here, *here.parents):
-        for name in CONFIG_NAMES:
-            if _is_file(directory / name):
-                return directory / name
-        pyproject = directory / "pyproject.toml"
-        if _is_file(pyproject) and "[tool.vitana-guard]" in _read(pyproject):
-            return pyproject
-        if os.path.lexists(directory / ".git"):
-            break  # a config never comes from outside the repository
-    return None
+    """The project config for `start` (see `discovery`: bounded by the repository or
+    the home directory, never another user's file)."""
+    from vitana_guard import discovery
 
+    return discovery.discover(start)
 
-def _is_file(path: Path) -> bool:
-    """`path.is_file()`, False in a directory we may not read (Path.is_file raises there)."""
-    try:
-        return path.is_file()
-    except OSError:
-        return False
 
 
 def load(path: str | Path | None) -> Config:

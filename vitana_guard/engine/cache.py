@@ -4,8 +4,9 @@ Loading the pack parses YAML, validates it against the schema and renders the
 templates: ~150 ms, more than the whole scan of a staged change. The compiled pack
 is pickled under the user's cache directory, keyed by everything it is made of
 (the rule files' bytes, the parameters, the schema, the tool version), so editing a
-rule or a parameter makes a new entry and a stale one is never used. The cache is
-written atomically and a corrupt or unreadable entry is rebuilt, never trusted.
+rule or a parameter makes a new entry and a stale one is never used. Entries are
+sealed (`sealed`): the content hash they were compiled from and an HMAC are checked
+on every load, before anything is unpickled; one that fails is rebuilt, never trusted.
 """
 from __future__ import annotations
 
@@ -78,26 +79,24 @@ def load_pack_cached(
 
 
 def _load_or_build(key: str, build) -> RulePack:
+    from vitana_guard import sealed
+
     path = cache_dir() / f"pack-{key}.pickle"
-    try:
-        with open(path, "rb") as f:
-            pack = pickle.load(f)
-        if isinstance(pack, RulePack):
-            os.utime(path)  # recently used: kept by _prune
-            return pack
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - a corrupt entry is rebuilt
-        pass
+    payload = sealed.read(path, key)  # verified before anything is unpickled
+    if payload is not None:
+        try:
+            pack = pickle.loads(payload)
+            if isinstance(pack, RulePack):
+                os.utime(path)  # recently used: kept by _prune
+                return pack
+        except Exception:  # noqa: BLE001 - an entry of an older code version is rebuilt
+            pass
     pack = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-        _prune(path.parent)
-    except OSError:
-        pass  # a read-only cache only costs time
+    if sealed.write(path, key, pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL)):
+        try:
+            _prune(path.parent)
+        except OSError:
+            pass  # a read-only cache only costs time
     return pack
 
 

@@ -39,6 +39,9 @@ class Entry:
     actors: frozenset[str] | None  # actor names; "none" = text with no actor (files)
     kinds: frozenset[str] | None
     not_kinds: frozenset[str] = frozenset()  # kinds it never applies to (VG501: source code)
+    # `mentions: false`: in a command, only what its commands would reach is matched
+    # (normalize/mentions.py), not the words of echo, grep, commit messages and the like
+    calls_only: bool = False
 
     @property
     def ungated(self) -> bool:
@@ -352,6 +355,7 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
                 actors=frozenset(spec["actors"]) if "actors" in spec else None,
                 kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
                 not_kinds=frozenset(spec.get("not_kinds", ())),
+                calls_only=spec.get("mentions") is False,
             )
         )
     examples = []

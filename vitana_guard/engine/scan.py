@@ -24,7 +24,7 @@ from vitana_guard.engine.matchers.context import Evidence
 from vitana_guard.engine.params import render_template
 from vitana_guard.engine.rules import Entry, Rule, RulePack
 from vitana_guard.model import Actor, Channel, Command, Finding, Notice, Request, Segment, Status, Suppression
-from vitana_guard.normalize import http, shell
+from vitana_guard.normalize import http, mentions, shell
 
 _DIRECTIVE = regex.compile(r"vitana-guard:\s*ignore(?:\[([A-Za-z0-9, ]*)\])?[ \t]*([^\n]*)")
 _SNIPPET_MAX = 200
@@ -253,10 +253,16 @@ class DocumentScanner:
             present = self.compiled.finder.present(text, lowered)
         taken: list[tuple[str, int, int]] = []
 
+        calls: str | None = None  # the text without mentions, made when an entry needs it
         for rule, entry, gate in self._applicable(self.compiled.gated_text[seg.channel], seg):
             if gate is None or not present.isdisjoint(gate):
+                subject = text
+                if entry.calls_only and seg.channel is Channel.COMMAND:
+                    if calls is None:
+                        calls = mentions.calls_text(text)
+                    subject = calls
                 try:
-                    for hit in entry.matcher.match(text):
+                    for hit in entry.matcher.match(subject):
                         self._report(rule, seg, hit, taken, session)
                 except TimeoutError:
                     self._timed_out(rule, seg)

@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 
-from vitana_guard.hooks import AGENTS, state
+from vitana_guard.hooks import AGENTS, edited, state
 from vitana_guard.hooks.core import Call, Item, Verdict
 
-USAGE = "usage: python -m vitana_guard.hooks {claude|gemini|codex} [--fail-open] [--audit-log FILE]"
+USAGE = ("usage: python -m vitana_guard.hooks {claude|gemini|codex} [--post] [--deadline S] [--fail-open] "
+         "[--audit-log FILE]")
 
 SHELL_TOOLS = frozenset({
     "bash", "shell", "run_shell_command", "exec_command", "shell_command", "local_shell", "container.exec",
@@ -61,13 +63,26 @@ def parse_call(agent: str, raw: str) -> Call:
         raise BadInput("payload has no session_id")
     record_id = data.get("tool_use_id") or data.get("call_id") or f"hook-{os.urandom(8).hex()}"
     cwd = data.get("cwd") if isinstance(data.get("cwd"), str) else None
-    return Call(agent, session, str(record_id), tool, items_of(tool, tool_input), cwd)
+    items = items_of(tool, tool_input, cwd)
+    shell_text = items[0].text if is_shell_tool(tool, tool_input) and items else None
+    return Call(agent, session, str(record_id), tool, items, cwd, tool_input, shell_text)
 
 
-def items_of(tool: str, args: dict) -> list[Item]:
+def is_shell_tool(tool: str, args: dict) -> bool:
+    """A shell tool by name, or an MCP tool whose input has a `command` (`mcp__shell__run`):
+    whatever its server calls it, a command it is given is run as shell."""
     name = tool.lower()
     base = name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
     if base in SHELL_TOOLS:
+        return True
+    return name.startswith("mcp__") and ("command" in args or "cmd" in args) and base not in WRITE_TOOLS \
+        and base != "apply_patch"
+
+
+def items_of(tool: str, args: dict, cwd: str | None = None) -> list[Item]:
+    name = tool.lower()
+    base = name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
+    if is_shell_tool(tool, args):
         text = _command_text(args.get("command", args.get("cmd")))
         if text is None:
             raise BadInput(f"{tool} call has no command")
@@ -78,11 +93,16 @@ def items_of(tool: str, args: dict) -> list[Item]:
         edits = args.get("edits") or []
         if not isinstance(edits, list):
             raise BadInput(f"{tool} call's edits is not a list")
+        if isinstance(path, str) and path and base in ("edit", "multiedit", "replace") and (cwd or os.path.isabs(path)):
+            result = edited.apply_edits(path, cwd or "/", args, edits)
+            if result is not None:
+                text, lines = result
+                return [Item("file", text, path, lines)]
         texts += [e.get("new_string") for e in edits if isinstance(e, dict)]
         texts = [t for t in texts if isinstance(t, str) and t]
         return [Item("file", t, str(path) if path else None) for t in texts]
-    if base == "apply_patch":  # Codex: added lines per file of the patch
-        return _patch_items(args.get("input") or args.get("patch") or _command_text(args.get("command")) or "")
+    if base == "apply_patch":  # Codex: each file as the patch leaves it
+        return _patch_items(args.get("input") or args.get("patch") or _command_text(args.get("command")) or "", cwd)
     if base in FETCH_TOOLS or isinstance(args.get("url"), str):
         url = args.get("url")
         urls = [url] if isinstance(url, str) else _urls(str(args.get("prompt") or ""))
@@ -120,19 +140,17 @@ def _http_text(method: str, url: str, args: dict) -> str:
     return text
 
 
-def _patch_items(patch: str) -> list[Item]:
+def _patch_items(patch: str, cwd: str | None = None) -> list[Item]:
     items: list[Item] = []
-    path, lines = None, []
-    for line in str(patch).split("\n"):  # lines end at "\n" only, as the tool applies them
-        line = line.removesuffix("\r")
-        if line.startswith(("*** Add File: ", "*** Update File: ")):
-            if path and lines:
-                items.append(Item("file", "\n".join(lines) + "\n", path))
-            path, lines = line.split(": ", 1)[1].strip(), []
-        elif line.startswith("+") and path:
-            lines.append(line[1:])
-    if path and lines:
-        items.append(Item("file", "\n".join(lines) + "\n", path))
+    for path, kind, lines in edited.patch_files(str(patch)):
+        if kind == "update" and (cwd or os.path.isabs(path)):
+            result = edited.apply_hunks(path, cwd or "/", lines)
+            if result is not None:
+                items.append(Item("file", result[0], path, result[1]))
+                continue
+        added = [line[1:] for line in lines if line.startswith("+")]
+        if added:
+            items.append(Item("file", "\n".join(added) + "\n", path))
     return items
 
 
@@ -159,35 +177,116 @@ def respond(agent: str, verdict: Verdict, out, err) -> int:
     return 0
 
 
-def _options(argv: list[str]) -> tuple[str | None, bool, str | None]:
-    agent, fail_open, audit_log = None, os.environ.get("VITANA_GUARD_FAIL_OPEN", "") in ("1", "true", "yes"), None
+@dataclass
+class Options:
+    agent: str | None = None
+    fail_open: bool = False
+    audit_log: str | None = None
+    post: bool = False  # a post-tool hook: record gateway steps from the call's result
+    deadline: float | None = None  # seconds: deny on our own before the agent's timeout
+
+
+def _options(argv: list[str]) -> Options:
+    o = Options(fail_open=os.environ.get("VITANA_GUARD_FAIL_OPEN", "") in ("1", "true", "yes"))
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--fail-open":
-            fail_open = True
-        elif a == "--audit-log" and i + 1 < len(argv):
+            o.fail_open = True
+        elif a == "--post":
+            o.post = True
+        elif a in ("--audit-log", "--deadline") and i + 1 < len(argv):
             i += 1
-            audit_log = argv[i]
+            if a == "--audit-log":
+                o.audit_log = argv[i]
+            elif not _set_deadline(o, argv[i]):
+                return Options(fail_open=o.fail_open)
         elif a.startswith("--audit-log="):
-            audit_log = a.split("=", 1)[1]
-        elif a in AGENTS and agent is None:
-            agent = a
+            o.audit_log = a.split("=", 1)[1]
+        elif a.startswith("--deadline="):
+            if not _set_deadline(o, a.split("=", 1)[1]):
+                return Options(fail_open=o.fail_open)
+        elif a in AGENTS and o.agent is None:
+            o.agent = a
         else:
-            return None, fail_open, audit_log
+            return Options(fail_open=o.fail_open)
         i += 1
-    return agent, fail_open, audit_log
+    return o
+
+
+def _set_deadline(o: Options, value: str) -> bool:
+    try:
+        o.deadline = float(value)
+    except ValueError:
+        return False
+    return o.deadline > 0
+
+
+class DeadlineExceeded(Exception):
+    pass
+
+
+def _arm(deadline: float | None):
+    """Deny on our own when the evaluation runs past `deadline` seconds: the agent's
+    own timeout would count as a non-blocking hook error and let the call run."""
+    if not deadline:
+        return None
+    import signal
+
+    def expired(_signum, _frame):
+        raise DeadlineExceeded(f"the check did not finish within {deadline:g}s")
+
+    try:
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, deadline)
+    except (ValueError, OSError, AttributeError):  # not the main thread, no SIGALRM
+        return None
+    return previous
+
+
+def _disarm(previous) -> None:
+    if previous is None:
+        return
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    agent, fail_open, audit_log = _options(argv)
-    if agent is None:
+    o = _options(argv)
+    if o.agent is None:
         err.write(USAGE + "\n")
-        agent = "claude"  # still answer in a blocking form: a misconfigured hook must not allow
-        return respond(agent, Verdict("deny", "vitana-guard hook misconfigured: " + USAGE), out, err)
-    return run(agent, fail_open=fail_open, audit_log=audit_log, stdin=stdin, stdout=out, stderr=err)
+        # still answer in a blocking form: a misconfigured hook must not allow
+        return respond("claude", Verdict("deny", "vitana-guard hook misconfigured: " + USAGE), out, err)
+    if o.post:
+        return run_post(o.agent, stdin=stdin, stderr=err)
+    previous = _arm(o.deadline)
+    try:
+        return run(o.agent, fail_open=o.fail_open, audit_log=o.audit_log, stdin=stdin, stdout=out, stderr=err)
+    finally:
+        _disarm(previous)
+
+
+def run_post(agent: str, *, stdin=None, stderr=None) -> int:
+    """Post-tool hook: record the gateway steps the call took, when it reached the
+    canonical gateway and succeeded. Never blocks (the call has run); a failure only
+    means the step is not recorded, so a later step that needs it is denied."""
+    err = stderr or sys.stderr
+    try:
+        raw = (stdin or sys.stdin).read()
+        call = parse_call(agent, raw)
+        data = json.loads(raw)
+        result = next((data[k] for k in ("tool_response", "tool_result", "tool_output", "response") if k in data), None)
+        if call.items:
+            from vitana_guard.hooks import core
+
+            core.record_result(call, result)
+    except Exception as e:  # noqa: BLE001 - nothing to block any more; say why nothing was recorded
+        err.write(f"vitana-guard: post-tool hook could not record this call's result: {e}\n")
+    return 0
 
 
 def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, stdin=None, stdout=None,
@@ -197,7 +296,25 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
     try:
         raw = (stdin or sys.stdin).read()
         call = parse_call(agent, raw)
-        if not call.items:
+        if call.cwd is not None and not _is_dir(call.cwd):
+            raise BadInput(f"the call's cwd {call.cwd!r} does not exist (deleted?); its config cannot be read")
+        from vitana_guard.hooks import tamper
+
+        tampering = tamper.judge(call.tool, call.tool_input, call.cwd, call.shell_text)
+        if tampering is None and call.shell_text is not None:
+            # what the command runs from disk (Makefile, package.json, scripts) is judged too
+            from vitana_guard.hooks import ondisk
+
+            try:
+                found = ondisk.scripts(call.shell_text, call.cwd)
+            except ondisk.OnDiskError as e:
+                raise BadInput(f"cannot check what this command runs from disk: {e}") from None
+            call.items += [Item("command", script) for _, script in found if script.strip()]
+            for what, script in found:
+                tampering = tampering or tamper.judge_shell(script, call.cwd)
+        if tampering is not None:
+            verdict = Verdict("deny", tampering.reason, ["tamper"])
+        elif not call.items:
             verdict = Verdict("allow", fast=True)
         else:
             from vitana_guard.hooks import core
@@ -208,7 +325,9 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
     except BaseException as e:  # noqa: BLE001 - fail closed on everything, SystemExit included
         if isinstance(e, KeyboardInterrupt):
             raise
-        what = str(e) if isinstance(e, BadInput) else f"internal error: {type(e).__name__}: {e}"
+        # refusals that say what the guard could not do are given as they are
+        plain = isinstance(e, BadInput) or type(e).__name__ in ("DepthLimit", "DeadlineExceeded", "OnDiskError")
+        what = str(e) if plain else f"internal error: {type(e).__name__}: {e}"
         if fail_open:
             err.write(f"vitana-guard: hook error ({what}); --fail-open: allowing the call\n")
             _audit(audit_log, agent, call, Verdict("allow", what), err, error=what)
@@ -219,6 +338,13 @@ def run(agent: str, *, fail_open: bool = False, audit_log: str | None = None, st
         return respond(agent, verdict, out, err)
     _audit(audit_log, agent, call, verdict, err)
     return respond(agent, verdict, out, err)
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return os.path.isdir(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _audit(path, agent, call, verdict, err, error: str | None = None) -> None:

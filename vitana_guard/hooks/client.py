@@ -235,7 +235,7 @@ def start_server() -> None:
     sys.stderr.flush()
     try:
         null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        argv = [sys.executable, "-m", "vitana_guard.hooks", "serve"]
+        argv = [sys.executable, "-I", "-m", "vitana_guard.hooks", "serve"]  # -I: nothing from the cwd
         idle = os.environ.get("VITANA_GUARD_SERVER_IDLE", "")
         if idle.isdigit():
             argv += ["--idle", idle]
@@ -280,6 +280,12 @@ def main(argv: list[str]) -> int:
         return server.main(argv[1:])
     if argv[:1] in (["stop"], ["status"]):
         return control(argv[0])
+    if "--no-server" in argv:
+        # the installed hooks: a process of the same user could listen on the server's
+        # socket and answer "allow"; evaluated here, in a fresh isolated interpreter
+        from vitana_guard.hooks import agents
+
+        return agents.main([a for a in argv if a != "--no-server"])
     code = run_in_server("hook", argv)
     if code is None:
         from vitana_guard.hooks import agents

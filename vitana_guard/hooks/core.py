@@ -1,8 +1,10 @@
 """The agent-independent core of the hooks: a cached rule pack, a keyword prefilter
-that answers clean calls without importing the engine, and the evaluation of one
-pending tool call (replaying the session's earlier gateway steps first).
+that answers clean calls without importing the engine, the evaluation of one pending
+tool call (replaying the session's earlier gateway steps first), and the recording of
+the steps a call took, from its result (post-tool hook).
 
-Cache: `$XDG_CACHE_HOME/vitana-guard/pack-<key>.pickle` (+ `.prefilter.json`). The key
+Cache: `$XDG_CACHE_HOME/vitana-guard/pack-<key>.pickle` (+ `.prefilter.json`), both
+sealed (`vitana_guard.sealed`: the key and an HMAC are verified before reading). The key
 is a sha256 over the bytes of every rule file of the shipped pack, the project config
 file found from the call's `cwd` (path and bytes) and the installation's code
 (`client.installation_id`: interpreter, package path, every source file's size and
@@ -31,6 +33,8 @@ class Item:
     channel: str  # "command" | "request" | "file"
     text: str
     path: str | None = None  # file written (channel "file")
+    # for a file an edit produces: the 1-based lines the edit wrote (None: the whole file)
+    lines: frozenset[int] | None = None
 
 
 @dataclass
@@ -41,6 +45,8 @@ class Call:
     tool: str
     items: list[Item]
     cwd: str | None = None
+    tool_input: dict = field(default_factory=dict)
+    shell_text: str | None = None  # the command of a shell tool (MCP tools with a `command` included)
 
 
 @dataclass
@@ -64,28 +70,12 @@ def _rules_dir() -> Path:
 
 
 def discover_config(cwd: str | None) -> Path | None:
-    """Same search as `config.discover`, without importing it (YAML)."""
+    """Same search as `config.discover` (`discovery`, no YAML import)."""
     if not cwd:
         return None
-    here = Path(cwd)
-    try:
-        if not here.is_dir():
-            return None
-    except OSError:  # a name too long for the OS: no directory, so no config either
-        return None
-    for directory in (here, *here.parents):
-        for name in CONFIG_NAMES:
-            if (directory / name).is_file():
-                return directory / name
-        pyproject = directory / "pyproject.toml"
-        try:
-            if pyproject.is_file() and "[tool.vitana-guard]" in pyproject.read_text("utf-8", "replace"):
-                return pyproject
-        except OSError:
-            pass
-        if (directory / ".git").exists():
-            break
-    return None
+    from vitana_guard import discovery
+
+    return discovery.discover(cwd)
 
 
 def cache_key(config: Path | None) -> str:
@@ -112,9 +102,16 @@ def prefilter_clean(key: str, items: list[Item]) -> bool:
 
     Mirrors the scanner's own keyword prefilter; a missing prefilter file (first run)
     or a pack with an ungated entry says "not known clean"."""
+    from vitana_guard import sealed
+
+    raw = sealed.read(state.cache_home() / f"pack-{key}.prefilter.json", key)
+    if raw is None:  # missing, or not verified: an edited keyword list must not wave calls through
+        return False
     try:
-        data = json.loads((state.cache_home() / f"pack-{key}.prefilter.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
         return False
     if data.get("always") or not isinstance(data.get("keywords"), list):
         return False
@@ -185,29 +182,23 @@ def load_engine(cwd: str | None, key: str | None = None) -> tuple[Engine, str]:
 def _load_or_build(config: Path | None, key: str) -> tuple[list, Engine]:
     import pickle
 
+    from vitana_guard import sealed
+
     cdir = state.cache_home()
     pickled = cdir / f"pack-{key}.pickle"
-    try:
-        with open(pickled, "rb") as f:
-            extra, pack, compiled = pickle.load(f)
-        if all(_digest(Path(p)) == d for p, d in extra):
-            return extra, Engine(pack, compiled)
-    except FileNotFoundError:
-        pass
-    except Exception:  # a stale or corrupt cache entry is rebuilt, never trusted
-        pass
+    payload = sealed.read(pickled, key)  # source hash and HMAC verified before unpickling
+    if payload is not None:
+        try:
+            extra, pack, compiled = pickle.loads(payload)
+            if all(_digest(Path(p)) == d for p, d in extra):
+                return extra, Engine(pack, compiled)
+        except Exception:  # an entry of an older code version is rebuilt, never trusted
+            pass
     engine, extra = _build(config)
-    try:
-        cdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for target, payload in (
-            (pickled, pickle.dumps((extra, engine.pack, engine.compiled), protocol=pickle.HIGHEST_PROTOCOL)),
-            (cdir / f"pack-{key}.prefilter.json", json.dumps(_prefilter(engine.pack, engine.compiled)).encode()),
-        ):
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(payload)
-            os.replace(tmp, target)
-    except OSError:
-        pass  # a read-only cache only costs time
+    # a cache that cannot be written (read-only, not private) only costs time
+    sealed.write(pickled, key, pickle.dumps((extra, engine.pack, engine.compiled), protocol=pickle.HIGHEST_PROTOCOL))
+    sealed.write(cdir / f"pack-{key}.prefilter.json", key,
+                 json.dumps(_prefilter(engine.pack, engine.compiled)).encode())
     return extra, engine
 
 
@@ -241,12 +232,17 @@ def fast_verdict(call: Call) -> tuple[Verdict | None, str]:
     return None, key
 
 
+# VG602 (deploy never verified) needs what comes after the call: a hook cannot judge it.
+NOT_JUDGED_LIVE = frozenset({"VG602"})
+
+
 def evaluate(call: Call, key: str | None = None) -> Verdict:
     engine, _ = load_engine(call.cwd, key)
     from vitana_guard.engine.scan import DocumentScanner
     from vitana_guard.model import Actor, Channel, Origin, Segment, Severity, Status
 
     pack = engine.pack
+    _check_depth(call)
     scanner = DocumentScanner(pack, engine.compiled, no_ignore=True)
     sid = call.session
 
@@ -256,6 +252,8 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
 
     gated = any(k in item.text for item in call.items if item.channel != "file"
                 for k in pack.params.get("control_plane_prefixes", ()))
+    # steps recorded from results by the post-tool hook (record_result): only calls that
+    # reached the canonical gateway and succeeded
     past = state.load_steps(sid) if gated else []
     for i, step in enumerate(past):
         channel = Channel.REQUEST if step.get("channel") == "request" else Channel.COMMAND
@@ -263,35 +261,158 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
         scanner.feed([Segment(step["text"], channel, agent_origin(f"<hook:{rid}>", rid, step.get("tool")))])
 
     rid = call.record_id
-    stored: list[dict] = []
+    file_findings: list = []
+    file_notices: list = []
     for item in call.items:
         if item.channel == "file":
+            # the file as the call leaves it, judged as `scan` would; for an edit, only what
+            # lands on the lines it wrote (the rest of the file was there before)
             from dataclasses import replace
 
             from vitana_guard.sources import classify
 
+            own = DocumentScanner(pack, engine.compiled, no_ignore=True, focus=item.lines)
             for seg in classify.segments(item.path or "<written>", item.text):
-                scanner.feed([replace(seg, origin=replace(seg.origin, record_id=rid, session=sid, tool=call.tool))])
+                own.feed([replace(seg, origin=replace(seg.origin, record_id=rid, session=sid, tool=call.tool))])
+            found, notes = own.finish()
+            file_findings += [f for f in found if item.lines is None or f.line in item.lines]
+            file_notices += notes
             continue
         channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
         scanner.feed([Segment(item.text, channel, agent_origin("<hook>", rid, call.tool))])
-        session = scanner._sessions.get(sid)  # engine has no public accessor yet (see report)
-        names = [s.name for s in session.steps if s.segment.origin.record_id == rid] if session else []
-        new_names = names[sum(len(s["names"]) for s in stored):]
-        if new_names:
-            stored.append({"names": new_names, "channel": item.channel, "text": item.text, "tool": call.tool})
-    findings, _notices = scanner.finish()
-    mine = [f for f in findings if f.record_id == rid and not f.suppressed]
+    findings, notices = scanner.finish()
+    findings, notices = findings + file_findings, notices + file_notices
+    failed = [n for n in notices if n.level == "error"]
+    if failed:
+        # a rule that could not be applied (a regex timeout, unreadable input) is no pass
+        return Verdict("deny", "vitana-guard could not check this call completely and fails closed: "
+                       + "; ".join(n.message for n in failed[:3]), ["incomplete"])
+    mine = [f for f in findings if f.record_id == rid and not f.suppressed and f.rule_id not in NOT_JUDGED_LIVE]
     errors = [f for f in mine if f.severity is Severity.ERROR]
     shown = errors or mine
     if not shown:
-        verdict = Verdict("allow")
+        return Verdict("allow")
+    return Verdict("deny" if errors else "warn", _reason(pack, shown, bool(errors)), sorted({f.rule_id for f in mine}))
+
+
+def _check_depth(call: Call) -> None:
+    """Text nested deeper than the shell reader follows is opaque to it: deny rather
+    than judge what it could see. The count of nesting openers bounds the depth."""
+    from vitana_guard.normalize.shell import MAX_DEPTH
+
+    for item in call.items:
+        if item.channel != "command":
+            continue
+        text = item.text
+        openers = text.count("$(") + text.count("`") // 2 + text.count("<(") + text.count("eval") \
+            + text.count("-c")
+        if openers >= MAX_DEPTH:
+            raise DepthLimit(f"the command nests {openers} substitutions, evals or nested shells; "
+                             f"the guard reads {MAX_DEPTH} levels")
+
+
+class DepthLimit(Exception):
+    pass
+
+
+# -- results (post-tool hook) ---------------------------------------------------------
+
+_FAILURE_MARKERS = ("curl: (", "could not resolve host", "connection refused", "failed to connect",
+                    "operation timed out", "connection timed out", "ssl certificate problem")
+
+
+def succeeded(result) -> bool:
+    """Whether a tool result shows the call ran and the server answered with success.
+    Unknown (no result, empty output) is not success: a step is recorded on evidence."""
+    import re
+
+    if result is None:
+        return False
+    texts: list[str] = []
+    if isinstance(result, dict):
+        if result.get("is_error") or result.get("isError") or result.get("interrupted") or result.get("error"):
+            return False
+        for k in ("exit_code", "exitCode", "returncode", "code"):
+            if isinstance(result.get(k), int) and result[k] != 0:
+                return False
+        for k in ("stdout", "output", "llmContent", "returnDisplay", "content", "result", "stderr"):
+            v = result.get(k)
+            if isinstance(v, str):
+                texts.append(v)
+            elif isinstance(v, list):
+                texts += [json.dumps(x) if not isinstance(x, str) else x for x in v]
+    elif isinstance(result, str):
+        texts.append(result)
     else:
-        verdict = Verdict("deny" if errors else "warn", _reason(pack, shown, bool(errors)),
-                          sorted({f.rule_id for f in mine}))
-    if verdict.decision != "deny" and stored:
-        state.append_steps(sid, stored)
-    return verdict
+        return False
+    text = "\n".join(texts)
+    lowered = text.lower()
+    if not text.strip() or any(m in lowered for m in _FAILURE_MARKERS):
+        return False
+    m = re.search(r"exit code:?\s*(-?\d+)", lowered)
+    if m and m.group(1) != "0":
+        return False
+    status = re.findall(r"\bhttp/[\d.]+\s+(\d{3})", lowered)
+    if status and not status[-1].startswith("2"):
+        return False
+    if re.search(r'"(?:ok|success)"\s*:\s*false|"error"\s*:\s*(?!null)', lowered):
+        return False
+    return bool(status) or "{" in text  # an HTTP 2xx status line, or a JSON answer with no error
+
+
+def record_result(call: Call, result) -> list[dict]:
+    """Record the gateway steps of a call that ran, when it succeeded and each step's
+    request went to the canonical gateway (scheme and host, no userinfo). Returns them."""
+    if not succeeded(result):
+        return []
+    engine, _ = load_engine(call.cwd)
+    from urllib.parse import urlsplit
+
+    from vitana_guard.engine.scan import DocumentScanner
+    from vitana_guard.model import Actor, Channel, Origin, Segment, Status
+
+    pack = engine.pack
+    canonical = urlsplit(str(pack.params.get("gateway_url", "")))
+    scanner = DocumentScanner(pack, engine.compiled, no_ignore=True)
+    rid = call.record_id
+    for item in call.items:
+        if item.channel == "file":
+            continue
+        channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
+        origin = Origin(path="<hook>", kind=call.agent, record_id=rid, session=call.session, actor=Actor.AGENT,
+                        status=Status.EXECUTED, tool=call.tool)
+        scanner.feed([Segment(item.text, channel, origin)])
+    session = scanner._sessions.get(call.session)  # engine has no public accessor yet
+    stored = []
+    for step in session.steps if session else []:
+        request = step.request
+        if not _reaches(request.url, canonical):
+            continue
+        text = f"{request.method} {request.url}"
+        text += "".join(f"\n{k}: {v}" for k, v in request.headers)
+        if request.body:
+            text += "\n\n" + request.body
+        stored.append({"names": [step.name], "channel": "request", "text": text, "tool": call.tool})
+    scanner.finish()
+    if stored:
+        state.append_steps(call.session, stored)
+    return stored
+
+
+def _reaches(url: str, canonical) -> bool:
+    import re
+    from urllib.parse import urlsplit
+
+    m = re.match(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", url)
+    if m and os.environ.get(m.group(1)):
+        url = os.environ[m.group(1)] + url[m.end():]  # the agent's environment, which its shell inherits
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return (parts.scheme == canonical.scheme and parts.hostname == canonical.hostname and parts.username is None
+            and parts.password is None and port in (None, 443 if parts.scheme == "https" else 80))
 
 
 def _reason(pack, findings, blocking: bool) -> str:

@@ -20,15 +20,29 @@ from pathlib import Path
 
 from vitana_guard.hooks import jsonedit
 
-MARKERS = ("vitana_guard.hooks", "vitana-guard hook")
+MARKERS = ("vitana_guard.hooks", "vitana-guard hook", "vitana-guard-hook")
+
+# How long an agent waits for the hook, and how long the guard gives itself: it denies
+# on its own at DEADLINE seconds, well before the agent gives up on it (a hook that
+# times out is a non-blocking error for the agents: the call would run).
+TIMEOUT_S = 30
+DEADLINE_S = 20
 
 SPECS = {
-    # agent: (project file, user file, event key, matcher, timeout)
-    "claude": (".claude/settings.json", "~/.claude/settings.json", "PreToolUse", "Bash|WebFetch|Write|Edit|MultiEdit", 10),
-    "gemini": (".gemini/settings.json", "~/.gemini/settings.json", "BeforeTool",
-               "run_shell_command|web_fetch|write_file|replace", 10000),  # ms
-    "codex": (".codex/hooks.json", "~/.codex/hooks.json", "PreToolUse",
-              "Bash|shell|exec_command|apply_patch|WebFetch|Write|Edit", 10),
+    # agent: (project file, user file, pre event, post event, matcher, timeout)
+    # matchers take MCP tools too: one whose input has a `command` is judged as shell
+    "claude": (".claude/settings.json", "~/.claude/settings.json", "PreToolUse", "PostToolUse",
+               "Bash|WebFetch|Write|Edit|MultiEdit|NotebookEdit|mcp__.*", TIMEOUT_S),
+    "gemini": (".gemini/settings.json", "~/.gemini/settings.json", "BeforeTool", "AfterTool",
+               "run_shell_command|web_fetch|write_file|replace|mcp_.*|.*__.*", TIMEOUT_S * 1000),  # ms
+    "codex": (".codex/hooks.json", "~/.codex/hooks.json", "PreToolUse", "PostToolUse",
+              "Bash|shell|exec_command|shell_command|apply_patch|WebFetch|Write|Edit|mcp__.*", TIMEOUT_S),
+}
+# the post hook records gateway steps from results: only tools that can reach the gateway
+POST_MATCHERS = {
+    "claude": "Bash|WebFetch|mcp__.*",
+    "gemini": "run_shell_command|web_fetch|mcp_.*|.*__.*",
+    "codex": "Bash|shell|exec_command|shell_command|WebFetch|mcp__.*",
 }
 
 
@@ -36,9 +50,26 @@ class SettingsError(Exception):
     pass
 
 
-def default_command(agent: str) -> str:
-    """The fast path: this interpreter running `-m vitana_guard.hooks` (no click, no PATH lookup)."""
-    return f"{shlex.quote(sys.executable)} -m vitana_guard.hooks {agent}"
+def isolation_flags() -> str:
+    """`-I`: the hook never imports from the agent's cwd (`-m` would put it first on
+    sys.path: a `json.py` in the project would run inside the guard) nor reads PYTHON*
+    variables. A package installed in the user site needs that site: `-E -P -s` is
+    not possible then, so `-E -P` (no env, no cwd on sys.path)."""
+    import site
+
+    try:
+        user_site = site.getusersitepackages()
+    except Exception:  # noqa: BLE001 - no user site: isolated mode loses nothing
+        user_site = ""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return "-E -P" if user_site and here.startswith(user_site) else "-I"
+
+
+def default_command(agent: str, post: bool = False) -> str:
+    """The fast path: this interpreter running `-m vitana_guard.hooks`, isolated (no click,
+    no PATH lookup, nothing imported from the cwd)."""
+    tail = " --post" if post else f" --deadline {DEADLINE_S}"
+    return f"{shlex.quote(sys.executable)} {isolation_flags()} -m vitana_guard.hooks {agent} --no-server{tail}"
 
 
 def settings_path(agent: str, user: bool, root: str | Path = ".") -> Path:
@@ -84,38 +115,50 @@ def _dump(data: dict, original: str | None) -> str:
 
 
 def _edited(original: str | None, data: dict, new: dict, agent: str, remove: bool) -> str:
-    """The settings text with only our entry added or taken out, everything else as the
+    """The settings text with only our entries added or taken out, everything else as the
     person wrote it (number spellings, one-line lists, spacing); a full dump when the
     text cannot be edited in place to exactly `new` (duplicate keys, say)."""
     if not original or not original.strip():
         return _dump(new, original)
     try:
-        text = _splice_remove(original, agent) if remove else _splice_add(original, new, agent)
+        text = _splice_remove(original, agent) if remove else _splice_add(original, data, new, agent)
         if json.loads(text) == new:
             return text
-    except (jsonedit.EditError, ValueError, KeyError, IndexError):
+    except (jsonedit.EditError, ValueError, KeyError, IndexError, AttributeError):
         pass
     return _dump(new, original)
 
 
-def _splice_add(text: str, new: dict, agent: str) -> str:
-    event = SPECS[agent][2]
-    group = new["hooks"][event][-1]  # with_hook appends ours last
+def _splice_add(text: str, data: dict, new: dict, agent: str) -> str:
     unit = _indent(text) if "\n" in text.strip() else None  # a one-line file stays on one line
-    top = jsonedit.locate(text)
-    hooks = top.get("hooks")
-    if hooks is None:
-        return jsonedit.add_member(text, top, "hooks", {event: [group]}, unit)
-    groups = hooks.get(event)
-    if groups is None:
-        return jsonedit.add_member(text, hooks, event, [group], unit)
-    return jsonedit.append_item(text, groups, group, unit)
+    for event in events(agent):
+        if installed(data, agent, event):
+            continue
+        group = new["hooks"][event][-1]  # with_hook appends ours last
+        top = jsonedit.locate(text)  # positions found afresh after each edit
+        hooks = top.get("hooks")
+        if hooks is None:
+            text = jsonedit.add_member(text, top, "hooks", {event: [group]}, unit)
+            continue
+        groups = hooks.get(event)
+        if groups is None:
+            text = jsonedit.add_member(text, hooks, event, [group], unit)
+        else:
+            text = jsonedit.append_item(text, groups, group, unit)
+    return text
 
 
 def _splice_remove(text: str, agent: str) -> str:
-    event = SPECS[agent][2]
+    for event in events(agent):
+        text = _splice_remove_event(text, agent, event)
+    return text
+
+
+def _splice_remove_event(text: str, agent: str, event: str) -> str:
     while True:  # one removal at a time, positions found afresh after each
         data = json.loads(text)
+        if event not in (data.get("hooks") or {}):
+            return text
         top = jsonedit.locate(text)
         groups_node = top.get("hooks").get(event)
         groups = data["hooks"][event]
@@ -139,28 +182,50 @@ def _splice_remove(text: str, agent: str) -> str:
     return text
 
 
-def installed(data: dict, agent: str) -> bool:
-    event = SPECS[agent][2]
+def events(agent: str) -> tuple[str, str]:
+    return SPECS[agent][2], SPECS[agent][3]
+
+
+def installed(data: dict, agent: str, event: str | None = None) -> bool:
+    event = event or SPECS[agent][2]
     groups = (data.get("hooks") or {}).get(event) or []
     return any(_is_ours(h) for g in groups if isinstance(g, dict) for h in g.get("hooks") or [])
 
 
-def with_hook(data: dict, agent: str, command: str) -> dict:
-    if installed(data, agent):
+def with_hook(data: dict, agent: str, command: str, post_command: str | None = None) -> dict:
+    """The pre-tool hook and the post-tool hook (which records gateway steps from results)."""
+    _, _, pre, post, matcher, timeout = SPECS[agent]
+    wanted = [(pre, matcher, command), (post, POST_MATCHERS[agent], post_command or _post_of(command, agent))]
+    if all(installed(data, agent, event) for event, _, _ in wanted):
         return data
-    _, _, event, matcher, timeout = SPECS[agent]
     data = json.loads(json.dumps(data))  # deep copy, order kept
     hooks = data.setdefault("hooks", {})
-    groups = hooks.setdefault(event, [])
-    if not isinstance(groups, list):
-        raise SettingsError(f"'hooks.{event}' is not a list; nothing was changed")
-    groups.append({"matcher": matcher, "hooks": [{"type": "command", "command": command, "timeout": timeout}]})
+    for event, event_matcher, event_command in wanted:
+        if installed(data, agent, event):
+            continue
+        groups = hooks.setdefault(event, [])
+        if not isinstance(groups, list):
+            raise SettingsError(f"'hooks.{event}' is not a list; nothing was changed")
+        groups.append({"matcher": event_matcher,
+                       "hooks": [{"type": "command", "command": event_command, "timeout": timeout}]})
     return data
 
 
+def _post_of(command: str, agent: str) -> str:
+    """The post hook's command for a pre hook command: the same program with `--post`."""
+    if command.endswith(f" --deadline {DEADLINE_S}"):
+        command = command[: -len(f" --deadline {DEADLINE_S}")]
+    return command + " --post"
+
+
 def without_hook(data: dict, agent: str) -> dict:
-    event = SPECS[agent][2]
-    if not installed(data, agent):
+    for event in events(agent):
+        data = _without(data, agent, event)
+    return data
+
+
+def _without(data: dict, agent: str, event: str) -> dict:
+    if not installed(data, agent, event):
         return data
     data = json.loads(json.dumps(data))
     groups = data["hooks"][event]

@@ -534,9 +534,15 @@ _NODE_PROPS = re.compile(r"(?:[&!][^\s]*[ \t]+)*")
 
 
 def _do_workflow(t: _Text) -> None:
-    spans = _yaml_run_spans(t.text)
+    actions: list[tuple[int, str]] = []
+    spans = _yaml_run_spans(t.text, actions)
     if spans is None:
         spans = _scan_run_spans(t.text)
+        actions = _scan_action_steps(t.text)
+    # a step that deploys through an action is a command too (VG101/VG103 match the
+    # `uses:` line written in this normal form; rules/vg1-deployment-path.yaml)
+    for offset, text in actions:
+        t.emit(text, Channel.COMMAND, offset, flat=True)
     excluded: list[tuple[int, int]] = []
     for key_col, start, end, style, value in spans:
         rendered = _render_scalar(t, key_col, start, end, style, value)
@@ -546,9 +552,51 @@ def _do_workflow(t: _Text) -> None:
     t.prose_between(excluded)
 
 
-def _yaml_run_spans(text: str):
+# Actions that release: a step `uses:` one of these is a deploy (push: only when the
+# step's `with: push:` is not false; an expression may be true at run time).
+_DEPLOY_ACTIONS = ("google-github-actions/deploy-cloudrun",)
+_PUSH_ACTIONS = ("docker/build-push-action",)
+
+
+def _action_step(uses: str, push) -> str | None:
+    """The normal form of a releasing `uses:` step (what the rules match), or None."""
+    name = uses.split("@", 1)[0].strip().lower()
+    if name in _DEPLOY_ACTIONS:
+        return f"uses: {uses.strip()}"
+    if name in _PUSH_ACTIONS and push is not None and str(push).strip().lower() not in ("false", "no", "off", ""):
+        return f"uses: {uses.strip()} (push: true)"
+    return None
+
+
+def _scan_action_steps(text: str) -> list[tuple[int, str]]:
+    """Fallback when the file is not valid YAML (an edit's fragment): `uses:` lines, and
+    for a push action a `push:` key before the next step."""
+    out = []
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    for i, line in enumerate(lines):
+        m = re.match(r"^([ \t]*(?:-[ \t]+)?)uses:[ \t]*['\"]?([\w./@-]+)", line)
+        if not m:
+            continue
+        push = None
+        for nxt in lines[i + 1:]:
+            if re.match(r"^[ \t]*-[ \t]", nxt) or re.match(r"^[ \t]*(?:uses|run):", nxt):
+                break
+            pm = re.match(r"^[ \t]*push:[ \t]*(.*?)[ \t]*(?:#.*)?$", nxt)
+            if pm:
+                push = pm.group(1).strip("'\"")
+        normal = _action_step(m.group(2), push)
+        if normal:
+            out.append((offsets[i] + m.start(2), normal))
+    return out
+
+
+def _yaml_run_spans(text: str, actions: list | None = None):
     """(key column, value start, value end, style, value) of every `run:` scalar, or
-    None when the text is not YAML."""
+    None when the text is not YAML. Releasing `uses:` steps go to `actions`
+    as (offset, normal form)."""
     import yaml  # workflows only: most files never need it
 
     try:
@@ -564,6 +612,8 @@ def _yaml_run_spans(text: str):
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            if actions is not None:
+                _yaml_action(node, actions)
             for k, v in node.value:
                 if (
                     isinstance(k, yaml.ScalarNode)
@@ -578,6 +628,24 @@ def _yaml_run_spans(text: str):
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return out
+
+
+def _yaml_action(node, actions: list) -> None:
+    import yaml
+
+    keys = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    uses = keys.get("uses")
+    if not isinstance(uses, yaml.ScalarNode) or not isinstance(uses.value, str):
+        return
+    push = None
+    with_ = keys.get("with")
+    if isinstance(with_, yaml.MappingNode):
+        for k, v in with_.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == "push" and isinstance(v, yaml.ScalarNode):
+                push = v.value
+    normal = _action_step(uses.value, push)
+    if normal:
+        actions.append((uses.start_mark.index, normal))
 
 
 _RUN_KEY = re.compile(r"^([ \t]*(?:-[ \t]+)?)run:(?=\s|$)[ \t]*", re.M)

@@ -5,7 +5,9 @@ A command matches when its program (basename of argv[0]) is one of `program`
 its subcommand `words` follow in order (flags anywhere, with their values;
 `optional_words` such as gcloud's `alpha`/`beta` release tracks may sit between),
 and the optional `flags_any`, `arg` and `option` conditions hold. Unknown words
-(`$VAR`, `<PLACEHOLDER>`) never satisfy a literal. `--help` is never a run.
+(`$VAR`, `<PLACEHOLDER>`) never satisfy a literal. `--help` is never a run, nor is
+a command with one of `flags_none` (dry runs: `git push --dry-run`, `bash -n FILE`;
+for a launcher, only its own flags before the script count).
 """
 from __future__ import annotations
 
@@ -90,6 +92,7 @@ class CommandMatcher:
     flags_any: frozenset[str]
     arg: ArgCondition | None
     option: OptionCondition | None
+    flags_none: frozenset[str] = frozenset()
     unit = "command"
 
     def match(self, command: Command) -> Iterator[Hit]:
@@ -103,6 +106,8 @@ class CommandMatcher:
             return
         after = _match_words(argv, self.words, self.optional_words)
         if after is None:
+            return
+        if self.flags_none and self._dry(program, argv):
             return
         if self.flags_any and not any(
             w.value is not None and (w.value in self.flags_any or w.value.split("=", 1)[0] in self.flags_any)
@@ -119,6 +124,23 @@ class CommandMatcher:
             if focus is None:
                 return
         yield Hit(command.start, command.end, {"program": program, "focus": focus.value if focus else ""})
+
+    def _dry(self, program: str, argv: tuple[Word, ...]) -> bool:
+        words = argv[1:]
+        if program not in self.programs and program not in self.launchers:
+            return False  # a script run by its own name: its flags are its own (`./deploy.sh -n`)
+        if program in self.launchers and program not in self.programs:
+            first = next((i for i, w in enumerate(words) if w.value is None or not w.value.startswith("-")), len(words))
+            words = words[:first]  # `bash -n x.sh`, not `bash x.sh -n`
+        for w in words:
+            v = w.value
+            if v is None or not v.startswith("-"):
+                continue
+            if v in self.flags_none or v.split("=", 1)[0] in self.flags_none:
+                return True
+            if not v.startswith("--") and any(f"-{c}" in self.flags_none for c in v[1:]):
+                return True  # a cluster of short flags: `-fn`
+        return False
 
     def program_matches(self, program: str, argv: tuple[Word, ...]) -> bool:
         """Whether a command run as `program` (with `argv`) is one this matcher names
@@ -186,6 +208,7 @@ def compile(spec: dict, params: dict, where: str, line: int | None) -> CommandMa
         words=tuple(spec.get("words", ())),
         optional_words=frozenset(spec.get("optional_words", ())),
         flags_any=frozenset(spec.get("flags_any", ())),
+        flags_none=frozenset(spec.get("flags_none", ())),
         arg=ArgCondition(
             index=arg.get("index"),
             start=arg.get("from", 0),

@@ -1,0 +1,252 @@
+"""The guard as an enforcement point: managed install, flow state from results,
+fail-closed paths, isolation from the cwd."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+import tomllib
+
+import pytest
+
+from vitana_guard.hooks import agents, core, install, managed
+
+GW = "https://gateway-q74ibpv6ia-uc.a.run.app"
+CREATE_PR = (f"curl -s -X POST {GW}/api/v1/github/create-pr -H 'Content-Type: application/json' -d "
+             "'{\"vtid\": \"VTID-0518\", \"base\": \"main\", \"head\": \"claude/fix-issue-7\", "
+             "\"title\": \"fix\", \"body\": \"VTID-0518 fix\"}'")
+MERGE_BODY = "'{\"vtid\": \"VTID-0518\", \"repo\": \"exafyltd/vitana-platform\", \"pr_number\": 7, \"require_checks\": true}'"
+SAFE_MERGE = f"curl -s -X POST {GW}/api/v1/github/safe-merge -d {MERGE_BODY}"
+LOCAL_MERGE = f"curl -X POST http://localhost:9/api/v1/github/safe-merge -d {MERGE_BODY} || true"
+DEPLOY = (f"curl -s -X POST {GW}/api/v1/deploy/service -d '{{\"vtid\": \"VTID-0518\", "
+          "\"service\": \"gateway\", \"environment\": \"dev\"}'")
+OK = {"stdout": '{"ok": true, "pr_number": 7}', "stderr": "", "interrupted": False}
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("VITANA_GUARD_FAIL_OPEN", raising=False)
+
+
+def pre(command: str, session: str = "s", agent: str = "claude", cwd: str = "/", argv=()) -> tuple[int, str, str]:
+    payload = {"session_id": session, "tool_name": "Bash", "tool_input": {"command": command}, "cwd": cwd}
+    out, err = io.StringIO(), io.StringIO()
+    code = agents.main([agent, *argv], io.StringIO(json.dumps(payload)), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def post(command: str, result, session: str = "s", agent: str = "claude") -> int:
+    key = "tool_response"
+    payload = {"session_id": session, "tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/",
+               key: result}
+    return agents.main([agent, "--post"], io.StringIO(json.dumps(payload)), io.StringIO(), io.StringIO())
+
+
+def run(command: str, result=OK, session: str = "s") -> int:
+    """What an agent does: the pre hook decides, the call runs, the post hook sees its result."""
+    code = pre(command, session)[0]
+    if code == 0:
+        post(command, result, session)
+    return code
+
+
+# -- flow state from results -------------------------------------------------------------
+
+
+def test_failed_local_safe_merge_does_not_open_the_deploy():
+    assert run(CREATE_PR) == 0
+    # the control plane on another host is VG201 before it runs; and were it run anyway
+    # (the guard installed mid-session), its result opens nothing
+    code, _, reason = pre(LOCAL_MERGE)
+    assert code == 2 and "VG201" in reason
+    post(LOCAL_MERGE, {"stdout": "", "stderr": "curl: (7) Failed to connect", "interrupted": False})
+    code, _, reason = pre(DEPLOY)
+    assert code == 2 and "VG601" in reason
+
+
+def test_local_safe_merge_that_printed_success_still_does_not_count():
+    assert run(CREATE_PR, session="x") == 0
+    post(LOCAL_MERGE, OK, session="x")  # a fake server on localhost answering ok
+    assert pre(DEPLOY, session="x")[0] == 2
+
+
+def test_canonical_safe_merge_that_succeeded_opens_the_deploy():
+    assert run(CREATE_PR, session="y") == 0
+    assert run(SAFE_MERGE, session="y") == 0
+    assert pre(DEPLOY, session="y")[0] == 0
+
+
+def test_canonical_safe_merge_that_failed_does_not_count():
+    assert run(CREATE_PR, session="z") == 0
+    assert run(SAFE_MERGE, {"stdout": '{"ok": false, "error": "checks failing"}', "stderr": ""}, session="z") == 0
+    assert pre(DEPLOY, session="z")[0] == 2
+    assert run(SAFE_MERGE, {"stdout": "", "stderr": ""}, session="z") == 0  # no answer: no evidence
+    assert pre(DEPLOY, session="z")[0] == 2
+
+
+def test_pre_hook_alone_records_nothing():
+    assert pre(CREATE_PR, session="p")[0] == 0
+    assert pre(SAFE_MERGE, session="p")[0] == 2  # the create-pr never reported a result
+
+
+def test_gemini_after_tool_result_shape():
+    assert run(CREATE_PR, session="g") == 0
+    payload = {"session_id": "g", "tool_name": "run_shell_command", "tool_input": {"command": SAFE_MERGE}, "cwd": "/",
+               "tool_response": {"llmContent": 'Output: {"ok": true}', "returnDisplay": "", "error": None}}
+    assert agents.main(["gemini", "--post"], io.StringIO(json.dumps(payload)), io.StringIO(), io.StringIO()) == 0
+    assert pre(DEPLOY, session="g")[0] == 0
+
+
+def test_vg602_is_not_raised_live():
+    assert run(CREATE_PR, session="v") == 0
+    assert run(SAFE_MERGE, session="v") == 0
+    code, out, err = pre(DEPLOY, session="v")
+    assert code == 0 and "VG602" not in out + err
+
+
+# -- fail closed ---------------------------------------------------------------------------
+
+
+def test_deleted_cwd_denies(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    gone.rmdir()
+    code, out, err = pre("ls", cwd=str(gone))
+    assert code == 2 and "does not exist" in err
+    assert json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+@pytest.mark.parametrize("agent", ["claude", "gemini", "codex"])
+def test_regex_timeout_denies(agent, monkeypatch):
+    from vitana_guard.engine.matchers import url
+
+    def slow(self, text):
+        raise TimeoutError
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(url.UrlMatcher, "match", slow)
+    core._in_memory.clear()
+    code, out, err = pre("curl -s https://gateway-old.a.run.app/x", agent=agent)
+    assert code == 2 and "could not check this call completely" in err
+    body = json.loads(out)
+    assert (body["decision"] if agent == "gemini" else body["hookSpecificOutput"]["permissionDecision"]) == "deny"
+
+
+def test_depth_limit_denies():
+    nested = "echo " + "$(" * 101 + "gcloud run deploy x" + ")" * 101
+    code, _, err = pre(nested)
+    assert code == 2 and "levels" in err
+    evals = "eval " * 101 + "'gcloud run deploy x'"
+    assert pre(evals)[0] == 2
+
+
+def test_unreadable_pack_denies(monkeypatch):
+    def unreadable(_config):
+        raise PermissionError(13, "Permission denied", "vg1-deployment-path.yaml")
+
+    monkeypatch.setattr(core, "cache_key", unreadable)
+    code, _, err = pre("gcloud run services list")
+    assert code == 2 and "Permission denied" in err
+
+
+def test_deadline_denies_before_the_agent_gives_up(monkeypatch):
+    monkeypatch.setattr(core, "fast_verdict", lambda call: (time.sleep(5), None)[1:] + ("k",))
+    started = time.monotonic()
+    code, _, err = pre("gcloud run services list", argv=["--deadline", "0.3"])
+    assert code == 2 and "did not finish within 0.3s" in err
+    assert time.monotonic() - started < 3
+
+
+def test_installed_command_never_imports_from_the_cwd(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    marker = tmp_path / "shadowed"
+    # a stdlib-shadowing module in the project: imported, it would allow everything
+    for name in ("json.py", "shlex.py", "dataclasses.py"):
+        (project / name).write_text(f"import os, sys\nopen({str(marker)!r}, 'w').close()\nos._exit(0)\n")
+    command = install.default_command("claude")
+    assert " -I " in command or " -P " in command
+    payload = json.dumps({"session_id": "iso", "tool_name": "Bash", "tool_input": {"command": "gcloud run deploy x"},
+                          "cwd": str(project)})
+    env = {**os.environ, "VITANA_GUARD_SERVER": "0"}
+    proc = subprocess.run(command, shell=True, input=payload, capture_output=True, text=True, cwd=project, env=env,
+                          timeout=120)
+    assert not marker.exists()
+    assert proc.returncode == 2 and "VG101" in proc.stderr
+
+
+# -- installer ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("agent", ["claude", "gemini", "codex"])
+def test_install_sets_timeout_deadline_post_hook_and_mcp_matcher(agent):
+    pre_event, post_event = install.events(agent)
+    data = install.with_hook({}, agent, install.default_command(agent))
+    (pre_group,) = data["hooks"][pre_event]
+    (post_group,) = data["hooks"][post_event]
+    timeout = pre_group["hooks"][0]["timeout"]
+    seconds = timeout / 1000 if agent == "gemini" else timeout
+    command = pre_group["hooks"][0]["command"]
+    deadline = float(shlex.split(command)[shlex.split(command).index("--deadline") + 1])
+    assert deadline <= seconds - 5  # room to spare
+    assert "--post" in post_group["hooks"][0]["command"]
+    import re
+
+    assert re.fullmatch(pre_group["matcher"], "mcp__shell__run" if agent != "gemini" else "shell__run")
+
+
+def test_managed_install_in_a_temp_root(tmp_path):
+    written = managed.install_managed(["claude", "gemini", "codex"], tmp_path)
+    claude = json.loads((tmp_path / "etc/claude-code/managed-settings.json").read_text())
+    assert claude["allowManagedHooksOnly"] is True
+    assert install.installed(claude, "claude", "PreToolUse") and install.installed(claude, "claude", "PostToolUse")
+    gemini = json.loads((tmp_path / "etc/gemini-cli/settings.json").read_text())
+    assert install.installed(gemini, "gemini", "BeforeTool") and install.installed(gemini, "gemini", "AfterTool")
+    codex = tomllib.loads((tmp_path / "etc/codex/requirements.toml").read_text())
+    assert codex["allow_managed_hooks_only"] is True
+    assert "vitana-guard-hook codex" in codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    script = tmp_path / managed.PREFIX / managed.EXECUTABLE
+    assert script in written
+    for p in [script, *(tmp_path / managed.PREFIX).rglob("*.py"), *(tmp_path / managed.PREFIX).rglob("*.yaml"),
+              tmp_path / "etc/claude-code/managed-settings.json"]:
+        st = p.stat()
+        assert st.st_uid == 0 and not st.st_mode & 0o022, p  # root-owned, nobody else writes
+    assert os.access(script, os.X_OK)
+    # the executable runs the root-owned copy, not the package it was installed from
+    payload = json.dumps({"session_id": "m", "tool_name": "Bash",
+                          "tool_input": {"command": "python -c 'import vitana_guard'; gcloud run deploy api"},
+                          "cwd": str(tmp_path)})
+    proc = subprocess.run([str(script), "claude"], input=payload, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert proc.returncode == 2 and "VG101" in proc.stderr
+    probe = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / managed.PREFIX / 'lib')!r});"
+                            "import vitana_guard, vitana_guard.rules; print(vitana_guard.__file__, vitana_guard.rules.__path__[0])"],
+                           capture_output=True, text=True, timeout=60)
+    assert all(part.startswith(str(tmp_path)) for part in probe.stdout.split()), probe.stdout
+    # idempotent for codex's TOML, and a re-install keeps one entry per event
+    managed.install_managed(["claude", "codex"], tmp_path)
+    claude = json.loads((tmp_path / "etc/claude-code/managed-settings.json").read_text())
+    assert len(claude["hooks"]["PreToolUse"]) == 1
+    assert (tmp_path / "etc/codex/requirements.toml").read_text().count("[[hooks.PreToolUse]]") == 1
+
+
+def test_managed_install_refuses_foreign_codex_hooks(tmp_path):
+    target = tmp_path / "etc/codex/requirements.toml"
+    target.parent.mkdir(parents=True)
+    target.write_text('[[hooks.PreToolUse]]\nmatcher = "x"\n')
+    with pytest.raises(managed.ManagedError):
+        managed.install_managed(["codex"], tmp_path)
+    assert target.read_text() == '[[hooks.PreToolUse]]\nmatcher = "x"\n'
+
+
+def test_managed_cli_needs_root_or_a_root_dir(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "vitana_guard", "hook", "install", "claude", "--managed", "--root",
+                           str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "etc/claude-code/managed-settings.json").is_file()
