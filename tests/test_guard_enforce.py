@@ -196,6 +196,8 @@ def test_install_sets_timeout_deadline_post_hook_and_mcp_matcher(agent):
     deadline = float(shlex.split(command)[shlex.split(command).index("--deadline") + 1])
     assert deadline <= seconds - 5  # room to spare
     assert "--post" in post_group["hooks"][0]["command"]
+    # Claude Code blocks the call itself when the hook cannot answer (onFailure, 2.1.295+)
+    assert pre_group["hooks"][0].get("onFailure") == ("block" if agent == "claude" else None)
     import re
 
     assert re.fullmatch(pre_group["matcher"], "mcp__shell__run" if agent != "gemini" else "shell__run")

@@ -38,6 +38,11 @@ SPECS = {
     "codex": (".codex/hooks.json", "~/.codex/hooks.json", "PreToolUse", "PostToolUse",
               "Bash|shell|exec_command|shell_command|apply_patch|WebFetch|Write|Edit|mcp__.*", TIMEOUT_S),
 }
+# The agent's own switch to block a call when the hook cannot answer (fails to start,
+# times out, exits with another code): Claude Code 2.1.295+ `onFailure: "block"` (older
+# versions ignore the key). Gemini CLI and Codex document none; exit 2 blocks in both, and
+# the guard gives exit 2 on every failure path it can reach.
+BLOCK_ON_FAILURE = {"claude": {"onFailure": "block"}}
 # the post hook records gateway steps from results: only tools that can reach the gateway
 POST_MATCHERS = {
     "claude": "Bash|WebFetch|mcp__.*",
@@ -206,8 +211,10 @@ def with_hook(data: dict, agent: str, command: str, post_command: str | None = N
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise SettingsError(f"'hooks.{event}' is not a list; nothing was changed")
-        groups.append({"matcher": event_matcher,
-                       "hooks": [{"type": "command", "command": event_command, "timeout": timeout}]})
+        entry = {"type": "command", "command": event_command, "timeout": timeout}
+        if event == pre and agent in BLOCK_ON_FAILURE:
+            entry.update(BLOCK_ON_FAILURE[agent])
+        groups.append({"matcher": event_matcher, "hooks": [entry]})
     return data
 
 
