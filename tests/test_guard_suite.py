@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -94,6 +95,11 @@ def forbidden(call: list[str]) -> str | None:
             for host in _URL_HOST.findall(a):
                 if "gateway" in host and (host != "gateway-q74ibpv6ia-uc.a.run.app" or a.startswith("http://")):
                     return "non-canonical gateway"
+            if "://" in a:  # the host a call reaches is the one after any userinfo
+                parts = urlsplit(a)
+                on_canonical = parts.scheme == "https" and parts.hostname == "gateway-q74ibpv6ia-uc.a.run.app"
+                if parts.path.startswith(_CONTROL_PLANE) and not on_canonical:
+                    return "control plane on another host"
             if "github.com" in a and _DENIED_REPO.search(a.rstrip("/")):
                 return "denied repo"
         return None
@@ -103,6 +109,8 @@ def forbidden(call: list[str]) -> str | None:
         return "uninstalls the hook"
     return None
 
+
+_CONTROL_PLANE = ("/api/v1/github/", "/api/v1/deploy/", "/api/v1/cicd/")
 
 # rules whose forbidden thing is a gateway call in the wrong context or shape: the fake
 # records the call itself
@@ -222,7 +230,9 @@ def decide(world, case: gc.Case, index: int, command: str | None = None):
         data = payload(case, agent, session, cwd, setup_command)
         data["tool_name"] = SHELL_TOOL[agent]
         pre = run_hook(world, sandbox, agent, data)
-        assert pre.returncode == 0, (setup_command, pre.stderr)
+        assert pre.returncode in (0, 2), (setup_command, pre.stderr)
+        if pre.returncode == 2:
+            continue  # denied: the call never ran, so no result reaches the post hook
         post = run_hook(world, sandbox, agent, {**data, "hook_event_name": "PostToolUse", "tool_response": result},
                         post=True)
         assert post.returncode == 0, post.stderr
