@@ -1,6 +1,8 @@
 //! `vitana_guard._core`: the engine's Python face. Thin wrappers only; the logic
 //! lives in `vitana_core`, which knows nothing of Python.
 
+mod shell;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};
 
@@ -46,5 +48,6 @@ impl KeywordSet {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<KeywordSet>()?;
+    shell::register(m)?;
     Ok(())
 }

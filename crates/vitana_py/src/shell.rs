@@ -1,0 +1,227 @@
+//! The shell normalizer's Python face: `shell_parse` and the statement functions.
+//!
+//! Python indexes a `str` by code point; the core works on UTF-8 bytes. Offsets are
+//! converted here, both ways. ASCII text (most scripts) needs no conversion: byte
+//! and code-point offsets are the same. A `str` with lone surrogates (which JSON
+//! can carry) is handed over as WTF-8, Python's `surrogatepass` encoding, and the
+//! values come back through the same codec, so nothing is lost.
+
+use std::borrow::Cow;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use vitana_core::normalize::shell;
+
+/// A Python string's bytes and the offset maps between them and its code points.
+struct Text<'a> {
+    bytes: Cow<'a, [u8]>,
+    /// code-point index of each byte offset (len + 1 entries); None for ASCII
+    cp_of_byte: Option<Vec<usize>>,
+    /// byte offset of each code-point index (chars + 1 entries); None for ASCII
+    byte_of_cp: Option<Vec<usize>>,
+    /// whether `bytes` is valid UTF-8 (else WTF-8)
+    utf8: bool,
+}
+
+impl<'a> Text<'a> {
+    fn new(s: &'a Bound<'_, PyString>) -> PyResult<Text<'a>> {
+        let (bytes, utf8): (Cow<'a, [u8]>, bool) = match s.to_str() {
+            Ok(t) => (Cow::Borrowed(t.as_bytes()), true),
+            Err(_) => {
+                let b = s.call_method1("encode", ("utf-8", "surrogatepass"))?;
+                let b = b.cast_into::<PyBytes>()?;
+                (Cow::Owned(b.as_bytes().to_vec()), false)
+            }
+        };
+        let (cp_of_byte, byte_of_cp) = if bytes.is_ascii() {
+            (None, None)
+        } else {
+            let mut cp_of_byte = Vec::with_capacity(bytes.len() + 1);
+            let mut byte_of_cp = Vec::with_capacity(bytes.len() + 1);
+            let mut cp = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                if b & 0xC0 != 0x80 {
+                    if i > 0 {
+                        cp += 1;
+                    }
+                    byte_of_cp.push(i);
+                }
+                // a continuation byte belongs to the character before it
+                cp_of_byte.push(if b & 0xC0 == 0x80 {
+                    cp
+                } else {
+                    byte_of_cp.len() - 1
+                });
+            }
+            let chars = byte_of_cp.len();
+            cp_of_byte.push(chars);
+            byte_of_cp.push(bytes.len());
+            (Some(cp_of_byte), Some(byte_of_cp))
+        };
+        Ok(Text {
+            bytes,
+            cp_of_byte,
+            byte_of_cp,
+            utf8,
+        })
+    }
+
+    fn cp(&self, byte: usize) -> usize {
+        match &self.cp_of_byte {
+            None => byte,
+            Some(map) => map[byte.min(map.len() - 1)],
+        }
+    }
+
+    fn byte(&self, cp: usize) -> usize {
+        match &self.byte_of_cp {
+            None => cp.min(self.bytes.len()),
+            Some(map) => map[cp.min(map.len() - 1)],
+        }
+    }
+
+    fn spans_in(&self, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        spans
+            .iter()
+            .map(|&(s, e)| (self.byte(s), self.byte(e)))
+            .collect()
+    }
+
+    fn spans_out(&self, spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+        spans
+            .into_iter()
+            .map(|(s, e)| (self.cp(s), self.cp(e)))
+            .collect()
+    }
+}
+
+/// A Python `str` from UTF-8 bytes, or from WTF-8 through `surrogatepass`.
+fn string<'py>(py: Python<'py>, b: &[u8], utf8_hint: bool) -> PyResult<Bound<'py, PyString>> {
+    if utf8_hint || b.is_ascii() {
+        if let Ok(s) = std::str::from_utf8(b) {
+            return Ok(PyString::new(py, s));
+        }
+    }
+    match std::str::from_utf8(b) {
+        Ok(s) => Ok(PyString::new(py, s)),
+        Err(_) => PyString::from_encoded_object(
+            &PyBytes::new(py, b),
+            Some(c"utf-8"),
+            Some(c"surrogatepass"),
+        ),
+    }
+}
+
+fn commands<'py>(
+    py: Python<'py>,
+    text: &Text,
+    cmds: Vec<shell::RawCommand>,
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for c in cmds {
+        let argv = PyList::empty(py);
+        for w in c.argv {
+            let raw = string(py, &text.bytes[w.start..w.end], text.utf8)?;
+            let value = match &w.value {
+                Some(v) => string(py, v, text.utf8)?.into_any(),
+                None => py.None().into_bound(py),
+            };
+            argv.append(PyTuple::new(
+                py,
+                [
+                    raw.into_any(),
+                    value,
+                    text.cp(w.start).into_pyobject(py)?.into_any(),
+                    text.cp(w.end).into_pyobject(py)?.into_any(),
+                ],
+            )?)?;
+        }
+        out.append((argv, text.cp(c.start), text.cp(c.end)))?;
+    }
+    Ok(out)
+}
+
+/// Every simple command in `text`: a list of (argv, start, end), each word a tuple
+/// (raw, value or None, start, end); offsets are code-point indices.
+/// `legacy` gives the Python parser's results, without the fixes made since (for
+/// the differential test only).
+#[pyfunction]
+#[pyo3(signature = (text, legacy = false))]
+fn shell_parse<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyString>,
+    legacy: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let t = Text::new(text)?;
+    let cmds = shell::parse_bytes(&t.bytes, shell::Options { legacy });
+    commands(py, &t, cmds)
+}
+
+/// The commands of the given statement spans (sorted), as `shell_parse` gives them.
+#[pyfunction]
+#[pyo3(signature = (text, spans, legacy = false))]
+fn shell_parse_statements<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyString>,
+    spans: Vec<(usize, usize)>,
+    legacy: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let t = Text::new(text)?;
+    let cmds =
+        shell::parse_statements_bytes(&t.bytes, &t.spans_in(&spans), shell::Options { legacy });
+    commands(py, &t, cmds)
+}
+
+/// Spans of the top-level statements of a script, or None where the cheap lexer
+/// cannot split it with certainty.
+#[pyfunction]
+fn shell_statements(text: &Bound<'_, PyString>) -> PyResult<Option<Vec<(usize, usize)>>> {
+    let t = Text::new(text)?;
+    Ok(shell::statements(&t.bytes).map(|s| t.spans_out(s)))
+}
+
+/// The spans of `shell_statements(text)` that hold one of `offsets`.
+#[pyfunction]
+fn shell_statements_at(
+    text: &Bound<'_, PyString>,
+    offsets: Vec<usize>,
+) -> PyResult<Option<Vec<(usize, usize)>>> {
+    let t = Text::new(text)?;
+    let offsets: Vec<usize> = offsets.into_iter().map(|o| t.byte(o)).collect();
+    Ok(shell::statements_at(&t.bytes, &offsets).map(|s| t.spans_out(s)))
+}
+
+/// The lines of `text` (spans, newline included) when all of it is plain commands.
+#[pyfunction]
+fn shell_plain_lines(text: &Bound<'_, PyString>) -> PyResult<Option<Vec<(usize, usize)>>> {
+    let t = Text::new(text)?;
+    Ok(shell::plain_lines(&t.bytes).map(|s| t.spans_out(s)))
+}
+
+/// The offset of every line's start.
+#[pyfunction]
+fn shell_line_starts(text: &Bound<'_, PyString>) -> PyResult<Vec<usize>> {
+    let t = Text::new(text)?;
+    Ok(shell::line_starts(&t.bytes)
+        .into_iter()
+        .map(|o| t.cp(o))
+        .collect())
+}
+
+/// Sorted spans with adjacent ones merged.
+#[pyfunction]
+fn shell_runs(spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    shell::runs(&spans)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("SHELL_MAX_DEPTH", shell::MAX_DEPTH)?;
+    m.add_function(wrap_pyfunction!(shell_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_parse_statements, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_statements, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_statements_at, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_plain_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_line_starts, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_runs, m)?)?;
+    Ok(())
+}
