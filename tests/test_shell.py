@@ -637,7 +637,10 @@ PLAIN_PIECES = [" ", "\t", "\r", "\n", "|", "||", "|&", "&&", "&", ";", ";;", "#
 
 
 def test_plain_commands_are_read_as_the_parser_reads_them():
-    from vitana_guard.normalize import shell
+    # the plain-commands fast path is the Python parser's (now the oracle of
+    # test_shell_parity.py): it must keep reading as that parser does
+    from vitana_guard.normalize import _shell_oracle as shell
+    from vitana_guard.normalize._shell_oracle import _parse_strict, parse
 
     as_words = lambda cmds: [([(w.raw, w.value, w.start, w.end) for w in c.argv], c.start, c.end)  # noqa: E731
                              for c in cmds]
@@ -652,7 +655,7 @@ def test_plain_commands_are_read_as_the_parser_reads_them():
 
 
 def test_plain_commands_leave_syntax_to_the_parser():
-    from vitana_guard.normalize import shell
+    from vitana_guard.normalize import _shell_oracle as shell
 
     out: list = []
     text = "gcloud run services describe gw | jq .s; a && b # c\r\nx=1\n"

@@ -1,4 +1,8 @@
-"""Shell command text -> a flat list of simple commands.
+"""The Python shell parser that `vitana_guard._core` replaced: the oracle of the
+differential test (tests/test_shell_parity.py), and nothing else. Do not import it
+from the engine; `normalize/shell.py` is the parser.
+
+Shell command text -> a flat list of simple commands.
 
 The linter never runs what it reads, so this is a static, best-effort parser of
 POSIX/bash syntax, written for what rules need: *which programs run, with which
