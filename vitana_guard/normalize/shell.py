@@ -1,4 +1,4 @@
-"""Shell command text -> a flat list of simple commands.
+r"""Shell command text -> a flat list of simple commands.
 
 The parser is the native core's (`vitana_guard._core`, crates/vitana_core/src/
 normalize/shell/); this module gives its results as the model's `Command` and
@@ -22,6 +22,25 @@ program that really runs; nested shells are unwrapped for the same reason.
 Words that are not literals (`$VAR`, `$(...)`, backticks, template
 placeholders such as `<PR_NUMBER>` or `{{NAME}}`) get `value=None`: an unknown
 value, which rules must treat as "could be anything".
+
+It reads what bash would run where the text itself says (issue 13's evasions):
+- quoting inside a word is removed (`g"c"loud`, `gc''loud`, `g\cloud`,
+  `$'\x67cloud'` are all `gcloud`);
+- names bound earlier in the same text are expanded: `G=gcloud; $G run deploy`,
+  `CMD="gcloud run deploy"; $CMD x` (split into words, as bash does unquoted),
+  `export`/`readonly`/`local`/`declare` forms, arrays (`"${a[@]}"`), and
+  `${NAME:-word}` takes NAME's value when NAME was set. Assignments count in text
+  order wherever they are (a branch, a loop, a function): over-approximating is
+  the safe side for a guard. A name given an unknown value, `unset` or `read`
+  becomes unknown again. `$(command -v gcloud)`, `$(which gcloud)` and
+  `` `which gcloud` `` give `gcloud`;
+- text fed to a shell is parsed as its script: `sh <<< '...'`,
+  `echo '...' | sh`, `printf '...' | bash`, `cat <<EOF | bash`;
+- where text is left unparsed because nesting goes past `MAX_DEPTH` (101 nested
+  `eval`s or `$(`) or the work budget is spent, a command is emitted whose only
+  word has the value `DEPTH_MARKER` ("\ue001depth", a private-use character no
+  program name holds), spanning that text: what runs there is unknown, and a guard
+  must deny it. One per parse.
 """
 from __future__ import annotations
 
@@ -30,11 +49,15 @@ import gc
 from .. import _core
 from ..model import Command, Word
 
-__all__ = ["MAX_DEPTH", "line_starts", "parse", "parse_statements", "plain_lines", "runs", "statements",
+__all__ = ["DEPTH_MARKER", "MAX_DEPTH", "line_starts", "parse", "parse_statements", "plain_lines", "runs", "statements",
            "statements_at"]
 
 MAX_DEPTH: int = _core.SHELL_MAX_DEPTH
 """Nesting depth (substitutions, nested scripts) parsed; deeper text is opaque."""
+
+DEPTH_MARKER: str = _core.SHELL_DEPTH_MARK
+"""The program of the command emitted where nesting past MAX_DEPTH left text
+unparsed: "\ue001depth". A guard denies it."""
 
 
 def _commands(found: list) -> list[Command]:

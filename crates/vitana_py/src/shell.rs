@@ -216,6 +216,7 @@ fn shell_runs(spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SHELL_MAX_DEPTH", shell::MAX_DEPTH)?;
+    m.add("SHELL_DEPTH_MARK", shell::DEPTH_MARK)?;
     m.add_function(wrap_pyfunction!(shell_parse, m)?)?;
     m.add_function(wrap_pyfunction!(shell_parse_statements, m)?)?;
     m.add_function(wrap_pyfunction!(shell_statements, m)?)?;

@@ -28,6 +28,7 @@
 
 mod lex;
 mod parser;
+mod resolve;
 mod statements;
 
 pub use statements::{line_starts, plain_lines, runs, statements, statements_at};
@@ -37,6 +38,13 @@ use parser::{budget, Cx, Map, Parser};
 
 /// Nesting depth (substitutions, nested scripts) parsed; deeper text is opaque.
 pub const MAX_DEPTH: usize = 100;
+
+/// The value of the one word of the command emitted where text is left unparsed
+/// (nesting past [`MAX_DEPTH`], or the work budget spent): what runs there is not
+/// known, and a guard must deny. U+E001 is a private-use character, which no
+/// program name holds; the command spans the text left unparsed. Emitted once per
+/// parse.
+pub const DEPTH_MARK: &str = "\u{e001}depth";
 
 /// A word as the parser gives it: value bytes (UTF-8, or WTF-8 when the input or a
 /// `$'\uD800'` escape holds a lone surrogate) and its span; the raw text is
@@ -116,6 +124,8 @@ fn parse_run(text: &[u8], s: usize, e: usize, opts: Options, out: &mut Vec<RawCo
         out: std::mem::take(out),
         budget: budget(e - s),
         fixes: !opts.legacy,
+        names: Default::default(),
+        depth_marked: false,
     };
     Parser::new(&text[s..e], s, Map::Linear).parse_list(&mut cx, 0, 0, false);
     *out = cx.out;

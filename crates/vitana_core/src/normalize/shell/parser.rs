@@ -10,7 +10,8 @@ use std::rc::Rc;
 use memchr::memchr;
 
 use super::lex::*;
-use super::{Cmd, Wd, MAX_DEPTH};
+use super::resolve::{array_elements, lookup, split_fields, Expansion, Names};
+use super::{Cmd, Wd, DEPTH_MARK, MAX_DEPTH};
 
 /// Where the characters of a parser's text come from in the original text.
 #[derive(Clone)]
@@ -35,6 +36,9 @@ pub(crate) struct Chunk<'t> {
     /// byte of it stands for the whole source span (an escape, a decoded `$'\x41'`,
     /// an expansion standing as the mark)
     pub mapped: bool,
+    /// an expansion of a bound name that bash splits into several words (an
+    /// unquoted `$CMD`, `"${a[@]}"`): the words, `text` being them joined by spaces
+    pub parts: Option<Vec<Vec<u8>>>,
 }
 
 impl<'t> Chunk<'t> {
@@ -44,6 +48,7 @@ impl<'t> Chunk<'t> {
             off: s,
             size: e - s,
             mapped: true,
+            parts: None,
         }
     }
     fn decoded(bytes: &[u8], off: usize, size: usize) -> Chunk<'t> {
@@ -52,6 +57,7 @@ impl<'t> Chunk<'t> {
             off,
             size,
             mapped: false,
+            parts: None,
         }
     }
     fn mark(off: usize, size: usize) -> Chunk<'t> {
@@ -60,6 +66,7 @@ impl<'t> Chunk<'t> {
             off,
             size,
             mapped: false,
+            parts: None,
         }
     }
 }
@@ -115,6 +122,8 @@ struct FW<'t> {
     chunks: Option<Vec<Chunk<'t>>>,
     quoted: bool,
     assign: bool,
+    /// an array assignment's elements, when all are literals
+    array: Option<Vec<Vec<u8>>>,
 }
 
 /// Builder state for one command list (the top level, or one `$(...)`).
@@ -130,6 +139,20 @@ struct Frame<'t> {
     skip: Skip,
     /// just after `function NAME`: a following `()` is syntax
     fun: bool,
+    /// what the command before `|` writes, for the command after it
+    feed: Option<Feed>,
+    /// the word of a `<<<` here-string of the current command
+    herestring: Option<W>,
+}
+
+/// Text a command writes to a pipe, when it is literal: `echo WORDS`, `printf
+/// FORMAT`, `cat <<EOF`.
+pub(crate) enum Feed {
+    /// words written joined by spaces (`echo`), or one word (`printf` without
+    /// escapes or directives)
+    Words(Vec<W>),
+    /// the heredocs `cat` copies to its output
+    Heredocs(Vec<usize>),
 }
 
 impl<'t> Frame<'t> {
@@ -143,6 +166,8 @@ impl<'t> Frame<'t> {
             case: Vec::new(),
             skip: Skip::No,
             fun: false,
+            feed: None,
+            herestring: None,
         }
     }
 }
@@ -155,6 +180,10 @@ pub(crate) struct Cx {
     pub budget: usize,
     /// the deliberate fixes (see `Options::legacy`) are on
     pub fixes: bool,
+    /// names bound so far (with the fixes on)
+    pub names: Names,
+    /// the depth marker was emitted (once per parse is enough to deny)
+    pub depth_marked: bool,
 }
 
 pub(crate) fn budget(len: usize) -> usize {
@@ -169,6 +198,9 @@ struct Scan<'t> {
     chunks: Option<Vec<Chunk<'t>>>,
     quoted: bool,
     assign: bool,
+    /// the word splits into these words (an unquoted expansion of a bound name)
+    split: Option<Vec<Vec<u8>>>,
+    array: Option<Vec<Vec<u8>>>,
 }
 
 pub(crate) struct Parser<'t> {
@@ -184,6 +216,14 @@ pub(crate) struct Parser<'t> {
     pending: Vec<usize>,
     /// `((` scans failing before this offset are not retried
     arith_fail: usize,
+    /// the command being ended is followed by `|`
+    piping: bool,
+    /// what the command just ended writes to the pipe after it
+    feed_out: Option<Feed>,
+    /// what the command being ended reads from the pipe before it
+    feed_in: Option<Feed>,
+    /// the here-string of the command being ended
+    herestring_in: Option<W>,
 }
 
 impl<'t> Parser<'t> {
@@ -198,6 +238,10 @@ impl<'t> Parser<'t> {
             heredocs: Vec::new(),
             pending: Vec::new(),
             arith_fail: 0,
+            piping: false,
+            feed_out: None,
+            feed_in: None,
+            herestring_in: None,
         }
     }
 
@@ -339,7 +383,15 @@ impl<'t> Parser<'t> {
                     continue;
                 }
                 b'|' => {
+                    let pipe = !(i + 1 < n && text[i + 1] == b'|');
+                    self.piping = pipe && cx.fixes;
                     self.end(cx, &mut f, depth);
+                    self.piping = false;
+                    if pipe {
+                        if let Some(feed) = self.feed_out.take() {
+                            f.feed = Some(feed);
+                        }
+                    }
                     i += if i + 1 < n && (text[i + 1] == b'|' || text[i + 1] == b'&') {
                         2
                     } else {
@@ -387,6 +439,7 @@ impl<'t> Parser<'t> {
                                 chunks: None,
                                 quoted: false,
                                 assign: false,
+                                array: None,
                             });
                             f.end = i + 1;
                             i += 1;
@@ -419,40 +472,56 @@ impl<'t> Parser<'t> {
                     }
                 }
             }
-            let syntax_free = f.skip == Skip::No
-                && f.case.is_empty()
-                && (!f.words.is_empty() || w.quoted || !w.value.as_deref().is_some_and(is_keyword));
-            if syntax_free {
-                if f.start.is_none() {
-                    f.start = Some(i);
-                }
-                f.words.push(FW {
-                    s: i,
-                    e: j,
-                    value: w.value,
-                    chunks: w.chunks,
-                    quoted: w.quoted,
-                    assign: w.assign,
-                });
-                f.end = j;
-                f.fun = false;
-            } else {
-                self.add_word(
-                    &mut f,
-                    FW {
+            if let Some(fields) = w.split {
+                // an unquoted expansion of a bound name: bash splits it into words,
+                // each spanning the expansion as written
+                for field in fields {
+                    let chunk = Chunk::decoded(&field, i, j - i);
+                    let fw = FW {
                         s: i,
                         e: j,
-                        value: w.value,
-                        chunks: w.chunks,
-                        quoted: w.quoted,
-                        assign: w.assign,
-                    },
-                );
+                        value: Some(Cow::Owned(field)),
+                        chunks: Some(vec![chunk]),
+                        quoted: false,
+                        assign: false,
+                        array: None,
+                    };
+                    self.push_word(&mut f, fw);
+                }
+                i = j;
+                continue;
             }
+            let fw = FW {
+                s: i,
+                e: j,
+                value: w.value,
+                chunks: w.chunks,
+                quoted: w.quoted,
+                assign: w.assign,
+                array: w.array,
+            };
+            self.push_word(&mut f, fw);
             i = j;
         }
         self.end(cx, &mut f, depth);
         n
+    }
+
+    fn push_word(&mut self, f: &mut Frame<'t>, w: FW<'t>) {
+        let syntax_free = f.skip == Skip::No
+            && f.case.is_empty()
+            && (!f.words.is_empty() || w.quoted || !w.value.as_deref().is_some_and(is_keyword));
+        if syntax_free {
+            // fast path: not syntax (see add_word)
+            if f.start.is_none() {
+                f.start = Some(w.s);
+            }
+            f.end = w.e;
+            f.fun = false;
+            f.words.push(w);
+        } else {
+            self.add_word(f, w);
+        }
     }
 
     fn open_paren(&mut self, cx: &mut Cx, f: &mut Frame<'t>, i: usize, depth: usize) -> usize {
@@ -543,12 +612,21 @@ impl<'t> Parser<'t> {
         if !f.words.is_empty() {
             let words = std::mem::take(&mut f.words);
             let heredocs = std::mem::take(&mut f.heredocs);
+            if cx.fixes {
+                self.bind(cx, &words);
+                self.feed_in = f.feed.take();
+                self.herestring_in = f.herestring.take();
+            }
+            self.feed_out = None;
             let first = &words[0];
             let v = first.value.as_deref();
             let fast = matches!(self.map, Map::Linear)
                 && self.sink.is_none()
                 && !first.assign
-                && !v.is_some_and(|v| is_special(v) || v.contains(&b'/'));
+                && !v.is_some_and(|v| is_special(v) || v.contains(&b'/'))
+                && !(self.piping
+                    && v.is_some_and(|v| matches!(basename(v), b"echo" | b"printf" | b"cat")))
+                && self.herestring_in.is_none();
             let fstart = f.start.unwrap_or(0);
             if fast {
                 // no wrapper to strip, nothing nested to unwrap
@@ -589,9 +667,56 @@ impl<'t> Parser<'t> {
             }
         } else {
             f.heredocs.clear();
+            f.herestring = None;
         }
+        self.feed_in = None;
+        self.herestring_in = None;
         f.start = None;
         f.fun = false;
+    }
+
+    /// Record the names a command binds (leading assignments; the arguments of
+    /// `export`, `readonly`, `local`, `declare`, `typeset`) and forget those it
+    /// makes unknown (`unset`, `read`, `mapfile`).
+    fn bind(&self, cx: &mut Cx, words: &[FW<'t>]) {
+        let text = self.text;
+        let record = |cx: &mut Cx, w: &FW<'t>| {
+            cx.names
+                .assign(&text[w.s..w.e], w.value.as_deref(), w.array.as_deref());
+        };
+        let mut k = 0;
+        while k < words.len() && words[k].assign {
+            record(cx, &words[k]);
+            k += 1;
+        }
+        let Some(program) = words.get(k).and_then(|w| w.value.as_deref()) else {
+            return;
+        };
+        match program {
+            b"export" | b"readonly" | b"local" | b"declare" | b"typeset" => {
+                for w in &words[k + 1..] {
+                    if w.assign {
+                        record(cx, w);
+                    }
+                }
+            }
+            b"unset" | b"read" | b"readarray" | b"mapfile" => {
+                for w in &words[k + 1..] {
+                    match w.value.as_deref() {
+                        Some(v) if !v.starts_with(b"-") => cx.names.forget(v),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Emit the depth marker for text left unparsed at `s..e` (nesting past
+    /// `MAX_DEPTH`, or the work budget spent): a command whose one word's value is
+    /// [`DEPTH_MARK`], which a guard denies.
+    fn depth_marker(&self, cx: &mut Cx, s: usize, e: usize) {
+        mark_depth(cx, self.s(s), self.e(e.max(s)));
     }
 
     // -- redirections and heredocs --------------------------------------------
@@ -612,9 +737,11 @@ impl<'t> Parser<'t> {
         let rest = &text[i..];
         let mut heredoc = false;
         let mut strip = false;
+        let mut here_string = false;
         let mut j = match text[i] {
             b'<' => {
                 if rest.starts_with(b"<<<") {
+                    here_string = true;
                     i + 3
                 } else if rest.starts_with(b"<<-") {
                     heredoc = true;
@@ -661,7 +788,20 @@ impl<'t> Parser<'t> {
             let k = w.end;
             if k > j {
                 end = k;
-                if heredoc {
+                if here_string && cx.fixes && !fd.as_deref().is_some_and(|fd| fd != b"0") {
+                    // `sh <<< 'text'`: the text is the shell's script
+                    let pieces = match &w.chunks {
+                        None => vec![self.piece(&Chunk::slice(text, j, k))],
+                        Some(chunks) => chunks.iter().map(|c| self.piece(c)).collect(),
+                    };
+                    f.herestring = Some(W {
+                        value: w.value.map(Cow::into_owned),
+                        start: self.s(j),
+                        end: self.e(k),
+                        pieces,
+                        assign: false,
+                    });
+                } else if heredoc {
                     let delim = match &w.chunks {
                         None => text[j..k].to_vec(),
                         Some(chunks) => {
@@ -728,10 +868,14 @@ impl<'t> Parser<'t> {
             }
             if body_end > body && depth < MAX_DEPTH {
                 if self.heredocs[h].script {
-                    self.parse_span(cx, body, body_end, depth + 1);
+                    if !self.parse_span(cx, body, body_end, depth + 1) {
+                        self.depth_marker(cx, body, body_end);
+                    }
                 } else if !self.heredocs[h].quoted {
                     self.body_substitutions(cx, body, body_end, depth);
                 }
+            } else if body_end > body && self.heredocs[h].script {
+                self.depth_marker(cx, body, body_end);
             }
         }
         i
@@ -759,7 +903,7 @@ impl<'t> Parser<'t> {
             }
             match body[i] {
                 b'\\' => i += 2,
-                b'`' => i = p.backtick(cx, i, &mut scratch, depth),
+                b'`' => i = p.backtick(cx, i, &mut scratch, depth).0,
                 _ => i = p.dollar(cx, i, &mut scratch, depth, true).0,
             }
             scratch.clear();
@@ -784,6 +928,8 @@ impl<'t> Parser<'t> {
                     chunks: None,
                     quoted: false,
                     assign: true,
+                    split: None,
+                    array: None,
                 };
             }
             let unknown =
@@ -794,6 +940,8 @@ impl<'t> Parser<'t> {
                 chunks: None,
                 quoted: false,
                 assign: false,
+                split: None,
+                array: None,
             };
         }
         let start = i;
@@ -801,6 +949,7 @@ impl<'t> Parser<'t> {
         let mut literal = true;
         let mut quoted = false;
         let mut assign = false;
+        let mut array = None;
         while i < n {
             let j = run_end(text, i, n, &RUN);
             if j > i {
@@ -845,6 +994,7 @@ impl<'t> Parser<'t> {
                             off: i,
                             size: len + 1,
                             mapped: false,
+                            parts: None,
                         });
                         quoted = true;
                         i += 1 + len;
@@ -867,8 +1017,9 @@ impl<'t> Parser<'t> {
                     }
                 }
                 b'`' => {
-                    i = self.backtick(cx, i, &mut chunks, depth);
-                    literal = false;
+                    let (k, lit) = self.backtick(cx, i, &mut chunks, depth);
+                    i = k;
+                    literal &= lit;
                 }
                 b'<' | b'>' => {
                     if i + 1 < n && text[i + 1] == b'(' {
@@ -893,6 +1044,9 @@ impl<'t> Parser<'t> {
                 b'(' if assign && chunks.len() == 1 && text[i - 1] == b'=' => {
                     // array assignment `a=(1 2)`
                     let j = self.skip_subst(i + 1);
+                    if cx.fixes && j > i + 1 && text[j - 1] == b')' {
+                        array = array_elements(&text[i + 1..j - 1]);
+                    }
                     chunks.push(Chunk::mark(i, j - i));
                     literal = false;
                     i = j;
@@ -907,7 +1061,10 @@ impl<'t> Parser<'t> {
             }
         }
         let mut value = None;
-        if literal {
+        let mut split = None;
+        if literal && chunks.iter().any(|c| c.parts.is_some()) {
+            split = Some(fields(&chunks, quoted));
+        } else if literal {
             let v: Cow<'t, [u8]> = if chunks.len() == 1 {
                 chunks[0].text.clone()
             } else {
@@ -923,6 +1080,8 @@ impl<'t> Parser<'t> {
             chunks: Some(chunks),
             quoted,
             assign,
+            split,
+            array,
         }
     }
 
@@ -959,6 +1118,7 @@ impl<'t> Parser<'t> {
                             off: i,
                             size: 2,
                             mapped: false,
+                            parts: None,
                         });
                         i += 2;
                     } else {
@@ -973,8 +1133,9 @@ impl<'t> Parser<'t> {
                 }
                 _ => {
                     // backtick
-                    i = self.backtick(cx, i, chunks, depth);
-                    literal = false;
+                    let (k, lit) = self.backtick(cx, i, chunks, depth);
+                    i = k;
+                    literal &= lit;
                 }
             }
         }
@@ -1094,8 +1255,21 @@ impl<'t> Parser<'t> {
                 }
             }
             j = self.subst(cx, i + 2, depth);
+            if cx.fixes && j > i + 2 && text[j - 1] == b')' {
+                if let Some(name) = lookup(&text[i + 2..j - 1]) {
+                    // `$(command -v gcloud)`: prints where gcloud is; it runs gcloud
+                    chunks.push(Chunk::decoded(name, i, j - i));
+                    return (j, true);
+                }
+            }
         } else if nxt == b'{' {
             j = self.param(cx, i + 2, depth + 1, dq);
+            if cx.fixes && j > i + 2 && text[j - 1] == b'}' {
+                if let Some(x) = cx.names.expand(&text[i + 2..j - 1]) {
+                    chunks.push(expansion(x, dq, i, j - i));
+                    return (j, true);
+                }
+            }
             if let Some((ws, we)) = defaulted(text, i + 2, j - 1) {
                 // `${NAME:-word}`: the word, when NAME is unset, is the value to judge
                 chunks.push(Chunk {
@@ -1103,6 +1277,7 @@ impl<'t> Parser<'t> {
                     off: i,
                     size: j - i,
                     mapped: false,
+                    parts: None,
                 });
                 return (j, true);
             }
@@ -1114,6 +1289,12 @@ impl<'t> Parser<'t> {
                 }
                 Some(k) => j = k,
             }
+            if cx.fixes {
+                if let Some(x) = cx.names.expand(&text[i + 1..j]) {
+                    chunks.push(expansion(x, dq, i, j - i));
+                    return (j, true);
+                }
+            }
         }
         chunks.push(Chunk::mark(i, j - i));
         (j, false)
@@ -1122,7 +1303,9 @@ impl<'t> Parser<'t> {
     /// Parse a `$(`/`<(`/`>(` body from `i`; return the offset after `)`.
     fn subst(&mut self, cx: &mut Cx, i: usize, depth: usize) -> usize {
         if depth >= MAX_DEPTH {
-            return self.skip_subst(i);
+            let j = self.skip_subst(i);
+            self.depth_marker(cx, i, j);
+            return j;
         }
         self.parse_list(cx, i, depth + 1, true)
     }
@@ -1132,7 +1315,9 @@ impl<'t> Parser<'t> {
         let text = self.text;
         let n = self.n;
         if depth >= MAX_DEPTH {
-            return self.skip_braces(i);
+            let j = self.skip_braces(i);
+            self.depth_marker(cx, i, j);
+            return j;
         }
         let run = if dq { &PARAM_DQ_RUN } else { &PARAM_RUN };
         let mut scratch = Vec::new();
@@ -1160,7 +1345,7 @@ impl<'t> Parser<'t> {
                 }
                 b'"' => i = self.dquote(cx, i + 1, &mut scratch, depth).0,
                 b'$' => i = self.dollar(cx, i, &mut scratch, depth, dq).0,
-                _ => i = self.backtick(cx, i, &mut scratch, depth),
+                _ => i = self.backtick(cx, i, &mut scratch, depth).0,
             }
             scratch.clear();
         }
@@ -1175,7 +1360,7 @@ impl<'t> Parser<'t> {
         i: usize,
         chunks: &mut Vec<Chunk<'t>>,
         depth: usize,
-    ) -> usize {
+    ) -> (usize, bool) {
         let text = self.text;
         let n = self.n;
         let mut j = i + 1;
@@ -1190,10 +1375,26 @@ impl<'t> Parser<'t> {
         }
         let close = j.min(n);
         let end = if close < n { close + 1 } else { n };
-        chunks.push(Chunk::mark(i, end - i));
+        let mut literal = false;
+        match (cx.fixes && close < n && !escaped)
+            .then(|| lookup(&text[i + 1..close]))
+            .flatten()
+        {
+            // `` `which gcloud` ``: prints where gcloud is; it runs gcloud
+            Some(name) => {
+                chunks.push(Chunk::decoded(name, i, end - i));
+                literal = true;
+            }
+            None => chunks.push(Chunk::mark(i, end - i)),
+        }
+        if depth >= MAX_DEPTH && close > i + 1 {
+            self.depth_marker(cx, i, end);
+        }
         if depth < MAX_DEPTH && close > i + 1 {
             if !escaped {
-                self.parse_span(cx, i + 1, close, depth + 1);
+                if !self.parse_span(cx, i + 1, close, depth + 1) {
+                    self.depth_marker(cx, i, end);
+                }
             } else {
                 let mut inner = Vec::new();
                 let mut k = i + 1;
@@ -1211,6 +1412,7 @@ impl<'t> Parser<'t> {
                             off: k,
                             size: 2,
                             mapped: false,
+                            parts: None,
                         }));
                         k += 2;
                     } else {
@@ -1225,10 +1427,15 @@ impl<'t> Parser<'t> {
                     pieces: inner,
                     assign: false,
                 };
-                self.parse_words(cx, std::slice::from_ref(&w), depth + 1, 0, false);
+                if self
+                    .parse_words(cx, std::slice::from_ref(&w), depth + 1, 0, false)
+                    .is_none()
+                {
+                    self.depth_marker(cx, i, end);
+                }
             }
         }
-        end
+        (end, literal)
     }
 
     // -- opaque skips (iterative: used beyond MAX_DEPTH and for arithmetic) -----
@@ -1407,6 +1614,8 @@ impl<'t> Parser<'t> {
         heredocs: &[usize],
         depth: usize,
     ) {
+        let feed = self.feed_in.take();
+        let herestring = self.herestring_in.take();
         if depth == self.sink_depth {
             if let Some(sink) = self.sink.as_mut() {
                 sink.extend(ws);
@@ -1464,6 +1673,7 @@ impl<'t> Parser<'t> {
                 {
                     return;
                 }
+                mark_depth(cx, ws[j].start, ws[j].end);
             }
             i = j;
         }
@@ -1479,32 +1689,52 @@ impl<'t> Parser<'t> {
         match base {
             Some(b) if is_shell(b) => {
                 let (mode, script) = shell_mode(&argv);
-                if mode == Mode::C && depth < MAX_DEPTH {
+                if mode == Mode::C {
                     if let Some(k) = script {
-                        if self
-                            .parse_words(cx, &argv[k..k + 1], depth + 1, 0, false)
-                            .is_some()
+                        if depth < MAX_DEPTH
+                            && self
+                                .parse_words(cx, &argv[k..k + 1], depth + 1, 0, false)
+                                .is_some()
                         {
                             return;
                         }
+                        mark_depth(cx, argv[k].start, argv[k].end);
                     }
                 }
                 if mode == Mode::Stdin {
                     self.mark_script(heredocs);
+                    // `sh <<< 'text'`, `echo 'text' | sh`, `cat <<EOF | bash`
+                    if let Some(h) = &herestring {
+                        self.feed_script(cx, std::slice::from_ref(h), depth);
+                    }
+                    match feed {
+                        Some(Feed::Words(ws)) => self.feed_script(cx, &ws, depth),
+                        Some(Feed::Heredocs(hs)) => self.mark_script(&hs),
+                        None => {}
+                    }
                 }
             }
-            Some(b"eval")
-                if argv.len() > 1
-                    && depth < MAX_DEPTH
+            Some(b"eval") if argv.len() > 1 => {
+                if depth < MAX_DEPTH
                     && self
                         .parse_words(cx, &argv[1..], depth + 1, 0, false)
-                        .is_some() =>
-            {
-                return;
+                        .is_some()
+                {
+                    return;
+                }
+                mark_depth(cx, argv[1].start, argv[argv.len() - 1].end);
             }
             Some(b"ssh") => self.ssh(cx, &argv, heredocs, depth),
             Some(b"find") if depth < MAX_DEPTH => self.find_exec(cx, &argv, depth),
             _ => {}
+        }
+        if self.piping && cx.fixes {
+            self.feed_out = match base {
+                Some(b"echo") => echo_feed(&argv),
+                Some(b"printf") => printf_feed(&argv),
+                Some(b"cat") => cat_feed(&argv, heredocs, herestring),
+                _ => None,
+            };
         }
         cx.out.push(Cmd {
             argv: argv
@@ -1585,7 +1815,9 @@ impl<'t> Parser<'t> {
                     return (ws, n);
                 };
                 let mut words = Vec::new();
-                if depth < MAX_DEPTH && splits < 8 {
+                if depth >= MAX_DEPTH {
+                    mark_depth(cx, ws[holder].start, ws[holder].end);
+                } else if splits < 8 {
                     if let Some(got) =
                         self.parse_words(cx, &ws[holder..holder + 1], depth + 1, skip, true)
                     {
@@ -1626,8 +1858,18 @@ impl<'t> Parser<'t> {
                 self.mark_script(heredocs);
             }
         }
-        if depth < MAX_DEPTH {
-            self.parse_words(cx, remote, depth + 1, 0, false);
+        if depth >= MAX_DEPTH || self.parse_words(cx, remote, depth + 1, 0, false).is_none() {
+            mark_depth(cx, remote[0].start, remote[remote.len() - 1].end);
+        }
+    }
+
+    /// Parse text a shell reads on its input as its script.
+    fn feed_script(&mut self, cx: &mut Cx, ws: &[W], depth: usize) {
+        if ws.is_empty() {
+            return;
+        }
+        if depth >= MAX_DEPTH || self.parse_words(cx, ws, depth + 1, 0, false).is_none() {
+            mark_depth(cx, ws[0].start, ws[ws.len() - 1].end);
         }
     }
 
@@ -1669,6 +1911,182 @@ impl<'t> Parser<'t> {
             }
         }
     }
+}
+
+/// Emit the depth marker (once per parse, with the fixes on) for text at `s..e` of
+/// the original that is left unparsed: nesting past `MAX_DEPTH`, or the work budget
+/// spent. A command whose one word's value is [`DEPTH_MARK`], which a guard denies.
+fn mark_depth(cx: &mut Cx, s: usize, e: usize) {
+    if !cx.fixes || cx.depth_marked {
+        return;
+    }
+    cx.depth_marked = true;
+    let e = e.max(s);
+    cx.out.push(Cmd {
+        argv: vec![Wd {
+            value: Some(DEPTH_MARK.as_bytes().to_vec()),
+            start: s,
+            end: e,
+        }],
+        start: s,
+        end: e,
+    });
+}
+
+/// The split words of a literal word holding expansions that bash splits.
+fn fields(chunks: &[Chunk], quoted: bool) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    let mut started = quoted; // a quoted empty string is a word
+    for c in chunks {
+        match &c.parts {
+            Some(parts) => {
+                for (k, part) in parts.iter().enumerate() {
+                    if k > 0 {
+                        out.push(std::mem::take(&mut current));
+                    }
+                    current.extend_from_slice(part);
+                    started = true;
+                }
+            }
+            None => {
+                current.extend_from_slice(&c.text);
+                started = true;
+            }
+        }
+    }
+    if started || !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The chunk an expansion of a bound name gives, at `off..off + size`.
+fn expansion<'t>(x: Expansion, dq: bool, off: usize, size: usize) -> Chunk<'t> {
+    let parts = match x {
+        Expansion::One(v) if dq => return Chunk::decoded(&v, off, size),
+        Expansion::One(v) => {
+            let parts = split_fields(&v);
+            if parts.len() == 1 && parts[0] == v {
+                return Chunk::decoded(&v, off, size);
+            }
+            parts
+        }
+        Expansion::Many(elements) if dq => elements,
+        Expansion::Many(elements) => elements.iter().flat_map(|e| split_fields(e)).collect(),
+    };
+    let mut chunk = Chunk::decoded(&parts.join(&b' '), off, size);
+    chunk.parts = Some(parts);
+    chunk
+}
+
+/// What `echo WORDS` writes: the words joined by spaces, when all are literals.
+fn echo_feed(argv: &[W]) -> Option<Feed> {
+    let mut k = 1;
+    while k < argv.len() {
+        match argv[k].value.as_deref() {
+            Some([b'-', opts @ ..])
+                if !opts.is_empty() && opts.iter().all(|b| b"neE".contains(b)) =>
+            {
+                if opts.contains(&b'e')
+                    && argv[k + 1..]
+                        .iter()
+                        .any(|w| w.value.as_deref().is_some_and(|v| v.contains(&b'\\')))
+                {
+                    return None; // escapes interpreted: not the words as written
+                }
+                k += 1;
+            }
+            _ => break,
+        }
+    }
+    let words = &argv[k..];
+    (!words.is_empty() && words.iter().all(|w| w.value.is_some()))
+        .then(|| Feed::Words(words.to_vec()))
+}
+
+/// What `printf FORMAT [ARGS]` writes: the format with its escapes decoded and its
+/// `%s` directives filled; positions are those of the format word where it is
+/// written plainly, else the whole of the printf's arguments.
+fn printf_feed(argv: &[W]) -> Option<Feed> {
+    let mut k = 1;
+    if argv.get(k).and_then(|w| w.value.as_deref()) == Some(b"--") {
+        k += 1;
+    }
+    let format = argv.get(k)?;
+    let fmt = format.value.as_deref()?;
+    if fmt.starts_with(b"-") {
+        return None; // `-v NAME`: to a variable
+    }
+    let args = &argv[k + 1..];
+    if !fmt.contains(&b'%') && !fmt.contains(&b'\\') {
+        return Some(Feed::Words(vec![format.clone()]));
+    }
+    let mut out = Vec::new();
+    let mut next = 0;
+    for _round in 0..16 {
+        let mut i = 0;
+        let mut used = false;
+        while i < fmt.len() {
+            match (fmt[i], fmt.get(i + 1)) {
+                (b'\\', Some(&d)) => {
+                    out.extend_from_slice(match d {
+                        b'n' => b"\n",
+                        b't' => b"\t",
+                        b'\\' => b"\\",
+                        _ => &fmt[i..i + 2],
+                    });
+                    i += 2;
+                }
+                (b'%', Some(b'%')) => {
+                    out.push(b'%');
+                    i += 2;
+                }
+                (b'%', Some(_)) => {
+                    // a directive: `%s`, `%b`, `%-10s`...: the next argument
+                    let mut j = i + 1;
+                    while j < fmt.len() && !fmt[j].is_ascii_alphabetic() {
+                        j += 1;
+                    }
+                    if let Some(arg) = args.get(next) {
+                        out.extend_from_slice(arg.value.as_deref().unwrap_or(MARK));
+                    }
+                    next += 1;
+                    used = true;
+                    i = j + 1;
+                }
+                _ => {
+                    out.push(fmt[i]);
+                    i += 1;
+                }
+            }
+        }
+        if !used || next >= args.len() {
+            break;
+        }
+    }
+    let end = args.last().map_or(format.end, |w| w.end);
+    Some(Feed::Words(vec![W {
+        value: None,
+        start: format.start,
+        end,
+        pieces: vec![Piece {
+            text: out,
+            at: At::Whole(format.start, end),
+        }],
+        assign: false,
+    }]))
+}
+
+/// What `cat` with no file writes: its here-document or here-string.
+fn cat_feed(argv: &[W], heredocs: &[usize], herestring: Option<W>) -> Option<Feed> {
+    if !argv[1..].iter().all(|w| w.value.as_deref() == Some(b"-")) {
+        return None;
+    }
+    if let Some(h) = herestring {
+        return Some(Feed::Words(vec![h]));
+    }
+    (!heredocs.is_empty()).then(|| Feed::Heredocs(heredocs.to_vec()))
 }
 
 /// Skip the options of a wrapper from `i`. Returns (index of the first operand,

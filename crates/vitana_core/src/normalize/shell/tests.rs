@@ -248,3 +248,80 @@ fn plain_lines_only_for_plain_commands() {
     assert_eq!(plain_lines(b"a\necho 'b'\n"), None);
     assert_eq!(line_starts(b"a\nbc\n"), [0, 2, 5]);
 }
+
+// -- the deliberate fixes (issue 13's evasions); bash agrees with each (see
+// tests/test_shell.py, which runs them in bash with fake programs on PATH)
+
+fn legacy_values(text: &str) -> Rows {
+    parse_bytes(text.as_bytes(), Options { legacy: true })
+        .into_iter()
+        .map(|c| {
+            c.argv
+                .into_iter()
+                .map(|w| w.value.map(|v| String::from_utf8(v).unwrap()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn names_bound_earlier_are_expanded() {
+    let deploy = rows(&[&["gcloud", "run", "deploy", "x"]]);
+    for text in [
+        "G=gcloud; $G run deploy x",
+        "G=gcloud; \"${G}\" run deploy x",
+        "CMD=\"gcloud run deploy\"; $CMD x",
+        "a=(gcloud run deploy x); \"${a[@]}\"",
+        "G=gcloud; ${G:-echo} run deploy x",
+        "$(command -v gcloud) run deploy x",
+    ] {
+        assert!(values(text).contains(&deploy[0]), "{text}");
+    }
+    assert_eq!(
+        values("export B=main; git push origin $B").last(),
+        rows(&[&["git", "push", "origin", "main"]]).last()
+    );
+    // the Python parser's reading, kept for the differential test
+    assert_eq!(
+        legacy_values("G=gcloud; $G run deploy x"),
+        rows(&[&["?", "run", "deploy", "x"]])
+    );
+}
+
+#[test]
+fn names_bash_does_not_see_stay_unknown() {
+    assert_eq!(values("G=gcloud ${G} x"), rows(&[&["?", "x"]]));
+    assert_eq!(
+        values("G=gcloud; unset G; $G x").last(),
+        rows(&[&["?", "x"]]).last()
+    );
+    assert_eq!(values("CMD='a b'; \"$CMD\" x"), rows(&[&["a b", "x"]]));
+}
+
+#[test]
+fn text_fed_to_a_shell_is_its_script() {
+    let deploy = rows(&[&["gcloud", "run", "deploy", "x"]]);
+    for text in [
+        "sh <<< 'gcloud run deploy x'",
+        "echo 'gcloud run deploy x' | sh",
+        "printf 'gcloud run deploy x\\n' | bash",
+        "cat <<EOF | bash\ngcloud run deploy x\nEOF",
+    ] {
+        assert!(values(text).contains(&deploy[0]), "{text}");
+        assert!(!legacy_values(text).contains(&deploy[0]));
+    }
+    // not fed: a pipe into something else, or a list
+    assert_eq!(values("echo 'gcloud x' | grep g; sh").len(), 3);
+}
+
+#[test]
+fn nesting_past_the_limit_leaves_a_marker() {
+    let text = "eval ".repeat(MAX_DEPTH + 1) + "gcloud run deploy x";
+    let marked = |rows: Rows| {
+        rows.iter()
+            .filter(|c| c[0].as_deref() == Some(DEPTH_MARK))
+            .count()
+    };
+    assert_eq!(marked(values(&text)), 1);
+    assert_eq!(marked(legacy_values(&text)), 0);
+}
