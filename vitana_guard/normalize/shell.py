@@ -60,15 +60,15 @@ DEPTH_MARKER: str = _core.SHELL_DEPTH_MARK
 unparsed: "\ue001depth". A guard denies it."""
 
 
-def _commands(found: list) -> list[Command]:
-    # The records are many small objects and no reference cycles; with the cyclic
-    # collector running, its passes over the growing result cost more than the
-    # parse itself on a large script.
+def _commands(parse_fn, *args) -> list[Command]:
+    """Run a `_core` parse and build the records. The results are many small objects
+    and no reference cycles; with the cyclic collector running, its passes over the
+    growing lists cost more than the parse itself on a large script (x3 on 4 MB)."""
     collecting = gc.isenabled()
     if collecting:
         gc.disable()
     try:
-        return [Command(tuple([Word(*w) for w in argv]), start, end) for argv, start, end in found]
+        return [Command(tuple([Word(*w) for w in argv]), start, end) for argv, start, end in parse_fn(*args)]
     finally:
         if collecting:
             gc.enable()
@@ -81,7 +81,7 @@ def parse(text: str) -> list[Command]:
         return []
     if not isinstance(text, str):
         text = bytes(text).decode("utf-8", "replace")
-    return _commands(_core.shell_parse(text))
+    return _commands(_core.shell_parse, text)
 
 
 _parse_strict = parse  # the core has no safety net to leave out: the tests' name for parse
@@ -90,7 +90,7 @@ _parse_strict = parse  # the core has no safety net to leave out: the tests' nam
 def parse_statements(text: str, spans: list[tuple[int, int]]) -> list[Command]:
     """Commands of the given statement spans (sorted), offsets into `text`.
     Adjacent spans are parsed as one run."""
-    return _commands(_core.shell_parse_statements(text, list(spans)))
+    return _commands(_core.shell_parse_statements, text, list(spans))
 
 
 def statements(text: str) -> list[tuple[int, int]] | None:

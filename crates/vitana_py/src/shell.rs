@@ -123,8 +123,9 @@ fn commands<'py>(
         for w in c.argv {
             let raw = string(py, &text.bytes[w.start..w.end], text.utf8)?;
             let value = match &w.value {
-                Some(v) => string(py, v, text.utf8)?.into_any(),
-                None => py.None().into_bound(py),
+                shell::Value::Raw => raw.clone().into_any(),
+                shell::Value::Text(v) => string(py, v, text.utf8)?.into_any(),
+                shell::Value::Unknown => py.None().into_bound(py),
             };
             argv.append(PyTuple::new(
                 py,

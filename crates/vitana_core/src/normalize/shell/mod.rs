@@ -46,14 +46,36 @@ pub const MAX_DEPTH: usize = 100;
 /// parse.
 pub const DEPTH_MARK: &str = "\u{e001}depth";
 
-/// A word as the parser gives it: value bytes (UTF-8, or WTF-8 when the input or a
-/// `$'\uD800'` escape holds a lone surrogate) and its span; the raw text is
+/// A word's value as the parser gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// not a literal: could be anything
+    Unknown,
+    /// the word as written, `text[start..end]` (most words: no copy is made)
+    Raw,
+    /// bytes after quote removal and decoding: UTF-8, or WTF-8 when the input or a
+    /// `$'\uD800'` escape holds a lone surrogate
+    Text(Vec<u8>),
+}
+
+/// A word as the parser gives it: its value and span; the raw text is
 /// `text[start..end]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawWord {
-    pub value: Option<Vec<u8>>,
+    pub value: Value,
     pub start: usize,
     pub end: usize,
+}
+
+impl RawWord {
+    /// The value's bytes (None: unknown), given the text that was parsed.
+    pub fn value<'a>(&'a self, text: &'a [u8]) -> Option<&'a [u8]> {
+        match &self.value {
+            Value::Unknown => None,
+            Value::Raw => Some(&text[self.start..self.end]),
+            Value::Text(v) => Some(v),
+        }
+    }
 }
 
 /// A simple command as the parser gives it.
@@ -140,7 +162,7 @@ fn to_model(text: &[u8], cmds: Vec<RawCommand>) -> Vec<Command> {
                 .into_iter()
                 .map(|w| Word {
                     raw: string(&text[w.start..w.end]),
-                    value: w.value.as_deref().map(string),
+                    value: w.value(text).map(string),
                     start: w.start,
                     end: w.end,
                 })

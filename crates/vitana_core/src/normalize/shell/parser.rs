@@ -11,7 +11,7 @@ use memchr::memchr;
 
 use super::lex::*;
 use super::resolve::{array_elements, lookup, split_fields, Expansion, Names};
-use super::{Cmd, Wd, DEPTH_MARK, MAX_DEPTH};
+use super::{Cmd, Value, Wd, DEPTH_MARK, MAX_DEPTH};
 
 /// Where the characters of a parser's text come from in the original text.
 #[derive(Clone)]
@@ -610,7 +610,8 @@ impl<'t> Parser<'t> {
     /// End the current simple command and emit it.
     fn end(&mut self, cx: &mut Cx, f: &mut Frame<'t>, depth: usize) {
         if !f.words.is_empty() {
-            let words = std::mem::take(&mut f.words);
+            // drained, not taken: the frame keeps its buffer for the next command
+            let mut words = std::mem::take(&mut f.words);
             let heredocs = std::mem::take(&mut f.heredocs);
             if cx.fixes {
                 self.bind(cx, &words);
@@ -631,10 +632,21 @@ impl<'t> Parser<'t> {
             if fast {
                 // no wrapper to strip, nothing nested to unwrap
                 let b = self.base;
+                let text = self.text;
                 let argv = words
-                    .into_iter()
+                    .drain(..)
                     .map(|w| Wd {
-                        value: w.value.map(Cow::into_owned),
+                        value: match w.value {
+                            None => Value::Unknown,
+                            // the word as written (a plain run): no copy
+                            Some(Cow::Borrowed(v))
+                                if v.len() == w.e - w.s
+                                    && std::ptr::eq(v.as_ptr(), text[w.s..].as_ptr()) =>
+                            {
+                                Value::Raw
+                            }
+                            Some(v) => Value::Text(v.into_owned()),
+                        },
                         start: b + w.s,
                         end: b + w.e,
                     })
@@ -647,7 +659,7 @@ impl<'t> Parser<'t> {
             } else {
                 let text = self.text;
                 let ws = words
-                    .into_iter()
+                    .drain(..)
                     .map(|w| {
                         let pieces = match &w.chunks {
                             None => vec![self.piece(&Chunk::slice(text, w.s, w.e))],
@@ -665,6 +677,7 @@ impl<'t> Parser<'t> {
                 let (cs, ce) = (self.s(fstart), self.e(f.end));
                 self.command(cx, ws, cs, ce, &heredocs, depth);
             }
+            f.words = words;
         } else {
             f.heredocs.clear();
             f.herestring = None;
@@ -1740,7 +1753,7 @@ impl<'t> Parser<'t> {
             argv: argv
                 .into_iter()
                 .map(|w| Wd {
-                    value: w.value,
+                    value: w.value.map_or(Value::Unknown, Value::Text),
                     start: w.start,
                     end: w.end,
                 })
@@ -1924,7 +1937,7 @@ fn mark_depth(cx: &mut Cx, s: usize, e: usize) {
     let e = e.max(s);
     cx.out.push(Cmd {
         argv: vec![Wd {
-            value: Some(DEPTH_MARK.as_bytes().to_vec()),
+            value: Value::Text(DEPTH_MARK.as_bytes().to_vec()),
             start: s,
             end: e,
         }],

@@ -257,8 +257,11 @@ fn legacy_values(text: &str) -> Rows {
         .into_iter()
         .map(|c| {
             c.argv
-                .into_iter()
-                .map(|w| w.value.map(|v| String::from_utf8(v).unwrap()))
+                .iter()
+                .map(|w| {
+                    w.value(text.as_bytes())
+                        .map(|v| String::from_utf8(v.to_vec()).unwrap())
+                })
                 .collect()
         })
         .collect()
