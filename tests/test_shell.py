@@ -731,6 +731,14 @@ EVASIONS = [
     ("printf 'gcloud run deploy x\\n' | bash", ["gcloud", "run", "deploy", "x"]),
     ("printf '%s\\n' 'git push origin main' | env bash", ["git", "push", "origin", "main"]),
     ("cat <<EOF | bash\ngcloud run deploy x\nEOF", ["gcloud", "run", "deploy", "x"]),
+    # literal command strings inside interpreter payloads
+    ("python3 -c \"import os; os.system('gcloud run deploy x')\"", ["gcloud", "run", "deploy", "x"]),
+    ("python3 -c 'import subprocess; subprocess.run([\"gcloud\",\"run\",\"deploy\",\"x\"])'",
+     ["gcloud", "run", "deploy", "x"]),
+    ("node -e \"require('child_process').execSync('gcloud run deploy x')\"", ["gcloud", "run", "deploy", "x"]),
+    ("node -e \"require('child_process').spawnSync('docker', ['push', 'img'])\"", ["docker", "push", "img"]),
+    ("perl -e 'system(\"gh pr merge 7\")'", ["gh", "pr", "merge", "7"]),
+    ("perl -le 'print `git push origin main`'", ["git", "push", "origin", "main"]),
 ]
 
 FAKES = ("gcloud", "gh", "git", "docker")
@@ -785,6 +793,17 @@ def test_names_are_not_taken_where_bash_does_not_see_them(tmp_path):
     assert values('CMD="gcloud run deploy"; "$CMD" x') == [["gcloud run deploy", "x"]]
     for text in ("G=gcloud ${G} run deploy x", 'CMD="gcloud run deploy"; "$CMD" x'):
         assert _bash_runs(text, tmp_path) == []
+
+
+def test_interpreter_payloads_are_judged_only_where_they_run_a_command():
+    assert values("ruby -e 'system \"gcloud run deploy x\"'")[-1] == ["gcloud", "run", "deploy", "x"]
+    # printing, or a script file's own arguments, runs nothing
+    assert values("python3 -c 'print(\"gcloud run deploy x\")'") == [["python3", "-c", 'print("gcloud run deploy x")']]
+    assert len(values("python3 tool.py -c 'os.system(\"gcloud\")'")) == 1
+    assert values("python3 -c 'import os; os.system(cmd)'") == [["python3", "-c", "import os; os.system(cmd)"]]
+    text = "python3 -c \"import os; os.system('ls; gcloud run deploy x')\""
+    cmd = [c for c in parse(text) if c.program == "gcloud"][0]
+    assert [text[w.start:w.end] for w in cmd.argv] == ["gcloud", "run", "deploy", "x"]
 
 
 def test_fed_text_keeps_positions_inside_the_literal():

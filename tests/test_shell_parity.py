@@ -316,6 +316,12 @@ DELIBERATE = [
      "printf's output, escapes decoded, piped into a shell"),
     ("cat <<EOF | bash\ngcloud run deploy x\nEOF", [["cat"], ["bash"], ["gcloud", "run", "deploy", "x"]],
      "a heredoc copied by cat into a shell is its script (the oracle: data)"),
+    ("python3 -c \"import os; os.system('gcloud run deploy x')\"",
+     [["python3", "-c", "import os; os.system('gcloud run deploy x')"], ["gcloud", "run", "deploy", "x"]],
+     "a literal command string passed to os.system in a payload is judged as a command"),
+    ("node -e \"require('child_process').execSync('gh pr merge 3')\"",
+     [["node", "-e", "require('child_process').execSync('gh pr merge 3')"], ["gh", "pr", "merge", "3"]],
+     "the same for child_process in node -e"),
     ("eval " * 101 + "gcloud run deploy x", [["eval", "gcloud", "run", "deploy", "x"], [DEPTH]],
      "nesting past MAX_DEPTH leaves text unparsed: a marker command says so, for the guard to deny"),
 ]

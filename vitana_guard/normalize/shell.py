@@ -36,6 +36,10 @@ It reads what bash would run where the text itself says (issue 13's evasions):
   `` `which gcloud` `` give `gcloud`;
 - text fed to a shell is parsed as its script: `sh <<< '...'`,
   `echo '...' | sh`, `printf '...' | bash`, `cat <<EOF | bash`;
+- literal command strings in interpreter payloads (`python -c`, `node -e`,
+  `perl -e`, `ruby -e`) passed to `os.system`, `subprocess.run([...])`,
+  `child_process.execSync`/`spawn`, `system`, `exec` or backticks are parsed as
+  commands (the code itself is neither run nor parsed as its language);
 - where text is left unparsed because nesting goes past `MAX_DEPTH` (101 nested
   `eval`s or `$(`) or the work budget is spent, a command is emitted whose only
   word has the value `DEPTH_MARKER` ("\ue001depth", a private-use character no

@@ -28,6 +28,7 @@
 
 mod lex;
 mod parser;
+mod payload;
 mod resolve;
 mod statements;
 

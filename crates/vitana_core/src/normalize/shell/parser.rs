@@ -10,6 +10,7 @@ use std::rc::Rc;
 use memchr::memchr;
 
 use super::lex::*;
+use super::payload::{code_options, code_words, commands_in, Lang};
 use super::resolve::{array_elements, lookup, split_fields, Expansion, Names};
 use super::{Cmd, Value, Wd, DEPTH_MARK, MAX_DEPTH};
 
@@ -627,7 +628,8 @@ impl<'t> Parser<'t> {
                 && !v.is_some_and(|v| is_special(v) || v.contains(&b'/'))
                 && !(self.piping
                     && v.is_some_and(|v| matches!(basename(v), b"echo" | b"printf" | b"cat")))
-                && self.herestring_in.is_none();
+                && self.herestring_in.is_none()
+                && !(cx.fixes && v.is_some_and(|v| code_options(basename(v)).is_some()));
             let fstart = f.start.unwrap_or(0);
             if fast {
                 // no wrapper to strip, nothing nested to unwrap
@@ -1741,6 +1743,11 @@ impl<'t> Parser<'t> {
             Some(b"find") if depth < MAX_DEPTH => self.find_exec(cx, &argv, depth),
             _ => {}
         }
+        if cx.fixes {
+            if let Some(lang) = base.and_then(code_options) {
+                self.payloads(cx, &argv, lang, depth);
+            }
+        }
         if self.piping && cx.fixes {
             self.feed_out = match base {
                 Some(b"echo") => echo_feed(&argv),
@@ -1873,6 +1880,52 @@ impl<'t> Parser<'t> {
         }
         if depth >= MAX_DEPTH || self.parse_words(cx, remote, depth + 1, 0, false).is_none() {
             mark_depth(cx, remote[0].start, remote[remote.len() - 1].end);
+        }
+    }
+
+    /// `python -c CODE`, `node -e CODE`, `perl -e CODE`, `ruby -e CODE`: the command
+    /// strings the code passes to `os.system`, `subprocess.run`, `execSync`,
+    /// `system`, backticks... are parsed as scripts, with positions inside the
+    /// literal where it is written as is.
+    fn payloads(&mut self, cx: &mut Cx, argv: &[W], lang: Lang, depth: usize) {
+        let values: Vec<Option<&[u8]>> = argv[1..].iter().map(|w| w.value.as_deref()).collect();
+        for (k, skip) in code_words(lang, &values) {
+            let w = &argv[1 + k];
+            let (text, base, table) = derive(std::slice::from_ref(w));
+            let skip = skip.min(text.len());
+            let table = table.map(|(s, e)| (Rc::<[usize]>::from(s), Rc::<[usize]>::from(e)));
+            for found in commands_in(lang, &text[skip..]) {
+                let (at, start, end) = match (found.span, &table) {
+                    (Some((a, b)), None) => (
+                        At::Linear(base + skip + a),
+                        base + skip + a,
+                        base + skip + b,
+                    ),
+                    (Some((a, b)), Some((s, e))) if b > a => (
+                        At::Table(s.clone(), e.clone(), skip + a),
+                        s[skip + a],
+                        e[skip + b - 1],
+                    ),
+                    _ => (At::Whole(w.start, w.end), w.start, w.end),
+                };
+                let nested = W {
+                    value: None,
+                    start,
+                    end,
+                    pieces: vec![Piece {
+                        text: found.script,
+                        at,
+                    }],
+                    assign: false,
+                };
+                if depth >= MAX_DEPTH
+                    || self
+                        .parse_words(cx, std::slice::from_ref(&nested), depth + 1, 0, false)
+                        .is_none()
+                {
+                    mark_depth(cx, start, end);
+                }
+            }
         }
     }
 
