@@ -7,20 +7,29 @@
 //! values come back through the same codec, so nothing is lost.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use vitana_core::normalize::shell;
 
-/// A Python string's bytes and the offset maps between them and its code points.
+/// A Python string's bytes, and where the last offset conversion left off.
+///
+/// Offsets come and go mostly in order (commands by start, words left to right), so
+/// a conversion counts characters from the last one, forwards or backwards: O(text)
+/// over a whole result, and no table of the text's size.
 struct Text<'a> {
     bytes: Cow<'a, [u8]>,
-    /// code-point index of each byte offset (len + 1 entries); None for ASCII
-    cp_of_byte: Option<Vec<usize>>,
-    /// byte offset of each code-point index (chars + 1 entries); None for ASCII
-    byte_of_cp: Option<Vec<usize>>,
+    ascii: bool,
+    /// (byte offset, code-point index) of the last conversion
+    at: Cell<(usize, usize)>,
     /// whether `bytes` is valid UTF-8 (else WTF-8)
     utf8: bool,
+}
+
+/// Characters in `b`: the bytes that are not UTF-8 continuation bytes.
+fn chars(b: &[u8]) -> usize {
+    b.iter().filter(|&&x| x & 0xC0 != 0x80).count()
 }
 
 impl<'a> Text<'a> {
@@ -33,51 +42,53 @@ impl<'a> Text<'a> {
                 (Cow::Owned(b.as_bytes().to_vec()), false)
             }
         };
-        let (cp_of_byte, byte_of_cp) = if bytes.is_ascii() {
-            (None, None)
-        } else {
-            let mut cp_of_byte = Vec::with_capacity(bytes.len() + 1);
-            let mut byte_of_cp = Vec::with_capacity(bytes.len() + 1);
-            let mut cp = 0;
-            for (i, &b) in bytes.iter().enumerate() {
-                if b & 0xC0 != 0x80 {
-                    if i > 0 {
-                        cp += 1;
-                    }
-                    byte_of_cp.push(i);
-                }
-                // a continuation byte belongs to the character before it
-                cp_of_byte.push(if b & 0xC0 == 0x80 {
-                    cp
-                } else {
-                    byte_of_cp.len() - 1
-                });
-            }
-            let chars = byte_of_cp.len();
-            cp_of_byte.push(chars);
-            byte_of_cp.push(bytes.len());
-            (Some(cp_of_byte), Some(byte_of_cp))
-        };
         Ok(Text {
+            ascii: bytes.is_ascii(),
             bytes,
-            cp_of_byte,
-            byte_of_cp,
+            at: Cell::new((0, 0)),
             utf8,
         })
     }
 
+    /// The code-point index of a byte offset.
     fn cp(&self, byte: usize) -> usize {
-        match &self.cp_of_byte {
-            None => byte,
-            Some(map) => map[byte.min(map.len() - 1)],
+        if self.ascii {
+            return byte;
         }
+        let byte = byte.min(self.bytes.len());
+        let (b0, c0) = self.at.get();
+        let c = if byte >= b0 {
+            c0 + chars(&self.bytes[b0..byte])
+        } else {
+            c0 - chars(&self.bytes[byte..b0])
+        };
+        self.at.set((byte, c));
+        c
     }
 
+    /// The byte offset of a code-point index.
     fn byte(&self, cp: usize) -> usize {
-        match &self.byte_of_cp {
-            None => cp.min(self.bytes.len()),
-            Some(map) => map[cp.min(map.len() - 1)],
+        if self.ascii {
+            return cp.min(self.bytes.len());
         }
+        let (mut b, mut c) = self.at.get();
+        let n = self.bytes.len();
+        while c < cp && b < n {
+            b += 1;
+            while b < n && self.bytes[b] & 0xC0 == 0x80 {
+                b += 1;
+            }
+            c += 1;
+        }
+        while c > cp && b > 0 {
+            b -= 1;
+            while b > 0 && self.bytes[b] & 0xC0 == 0x80 {
+                b -= 1;
+            }
+            c -= 1;
+        }
+        self.at.set((b, c));
+        b
     }
 
     fn spans_in(&self, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
