@@ -61,7 +61,7 @@ MAX_DEPTH: int = _core.SHELL_MAX_DEPTH
 
 DEPTH_MARKER: str = _core.SHELL_DEPTH_MARK
 """The program of the command emitted where nesting past MAX_DEPTH left text
-unparsed: "\ue001depth". A guard denies it."""
+unparsed: "\\ue001depth". A guard denies it."""
 
 
 def _commands(parse_fn, *args) -> list[Command]:

@@ -2,7 +2,9 @@
 //!
 //! A port of the Python parser (kept as `vitana_guard/normalize/_shell_oracle.py`
 //! for the differential test), function by function: where this reads oddly, it
-//! is most likely keeping that parser's exact results.
+//! is most likely keeping that parser's exact results. The fixes made since (names
+//! bound earlier, text fed to a shell, interpreter payloads, the depth marker) all
+//! sit behind `Cx::fixes`, off only for that test (`Options::legacy`).
 
 use std::borrow::Cow;
 use std::rc::Rc;
