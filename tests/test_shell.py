@@ -724,6 +724,8 @@ EVASIONS = [
     ("`which gcloud` run deploy x", ["gcloud", "run", "deploy", "x"]),
     ("G=$(command -v gcloud); $G run deploy x", ["gcloud", "run", "deploy", "x"]),
     ("G=gcloud; bash -c \"$G run deploy x\"", ["gcloud", "run", "deploy", "x"]),
+    ("env G=gcloud bash -c '$G run deploy x'", ["gcloud", "run", "deploy", "x"]),
+    ("G=gcloud sh -c '$G run deploy x'", ["gcloud", "run", "deploy", "x"]),
     # text fed to a shell
     ("sh <<< 'gcloud run deploy x'", ["gcloud", "run", "deploy", "x"]),
     ("echo 'gcloud run deploy x' | sh", ["gcloud", "run", "deploy", "x"]),

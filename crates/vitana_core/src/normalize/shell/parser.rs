@@ -1646,6 +1646,13 @@ impl<'t> Parser<'t> {
         while i < n {
             let w = &ws[i];
             if w.assign || (names_ok && w.value.as_deref().is_some_and(is_name_eq)) {
+                if names_ok && cx.fixes {
+                    // `env G=gcloud bash -c '$G ...'`: the program's environment
+                    // (kept afterwards too: over-approximating is the safe side)
+                    if let Some(v) = w.value.as_deref() {
+                        cx.names.assign(v, Some(v), None);
+                    }
+                }
                 i += 1;
                 continue;
             }
