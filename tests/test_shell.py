@@ -510,6 +510,10 @@ def test_deep_substitution_nesting_finds_the_shallow_commands():
     "a=(" * 10_000,
     "<<EOF\n" * 10_000,
     "cat <<EOF\n" + "$(" * 10_000,
+    # names bound earlier are expanded within the work budget, not without bound
+    "X=ab; " + "X=$X$X; " * 60 + "echo $X",
+    'C="' + "a " * 5_000 + '"; echo ' + "$C " * 2_000,
+    "a=(x y); " + "a+=(${a[@]} ${a[@]}); " * 40 + 'echo "${a[@]}"',
 ])
 def test_pathological_input_completes(text):
     check(text, _parse_strict(text))

@@ -1284,7 +1284,7 @@ impl<'t> Parser<'t> {
         } else if nxt == b'{' {
             j = self.param(cx, i + 2, depth + 1, dq);
             if cx.fixes && j > i + 2 && text[j - 1] == b'}' {
-                if let Some(x) = cx.names.expand(&text[i + 2..j - 1]) {
+                if let Some(x) = expand(cx, &text[i + 2..j - 1]) {
                     chunks.push(expansion(x, dq, i, j - i));
                     return (j, true);
                 }
@@ -1309,7 +1309,7 @@ impl<'t> Parser<'t> {
                 Some(k) => j = k,
             }
             if cx.fixes {
-                if let Some(x) = cx.names.expand(&text[i + 1..j]) {
+                if let Some(x) = expand(cx, &text[i + 1..j]) {
                     chunks.push(expansion(x, dq, i, j - i));
                     return (j, true);
                 }
@@ -1640,6 +1640,23 @@ fn mark_depth(cx: &mut Cx, s: usize, e: usize) {
         start: s,
         end: e,
     });
+}
+
+/// What an expansion of a bound name gives, charged to the work budget: a text
+/// that doubles its names (`X=$X$X` forty times) or expands a long value many
+/// times would otherwise grow without bound. When the budget is spent the
+/// expansion stays unknown, as it was before names were bound.
+fn expand(cx: &mut Cx, body: &[u8]) -> Option<Expansion> {
+    let x = cx.names.expand(body)?;
+    let cost = match &x {
+        Expansion::One(v) => v.len() + 32 * (1 + v.iter().filter(|&&b| b == b' ').count()),
+        Expansion::Many(vs) => vs.iter().map(|v| v.len() + 32).sum(),
+    };
+    if cx.budget < cost {
+        return None;
+    }
+    cx.budget -= cost;
+    Some(x)
 }
 
 /// The split words of a literal word holding expansions that bash splits.

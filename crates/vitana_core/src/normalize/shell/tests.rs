@@ -328,3 +328,16 @@ fn nesting_past_the_limit_leaves_a_marker() {
     assert_eq!(marked(values(&text)), 1);
     assert_eq!(marked(legacy_values(&text)), 0);
 }
+
+#[test]
+fn expansions_stay_within_the_work_budget() {
+    let doubling = "X=ab; ".to_string() + &"X=$X$X; ".repeat(60) + "echo $X";
+    let cmds = parse(&doubling);
+    assert!(cmds.iter().all(|c| c
+        .argv
+        .iter()
+        .all(|w| w.value.as_ref().map_or(0, String::len) < 1 << 20)));
+    let wide = format!("C=\"{}\"; echo {}", "a ".repeat(5_000), "$C ".repeat(2_000));
+    let words: usize = parse(&wide).iter().map(|c| c.argv.len()).sum();
+    assert!(words < 100_000, "{words}");
+}
