@@ -13,11 +13,10 @@ taken, a config write that a client reads later), or an allowed command that run
 something forbidden the guard cannot see (code fetched at run time). The suite checks
 that the difference is real.
 
-PENDING_SHELL_PORT: evasions the current shell reader cannot decide; the Rust port
-(another engineer) closes them. The suite asserts each is STILL mis-decided today (so
-the table fails, and the case moves to CASES, when the port lands) and that bash really
-runs the forbidden call. PENDING_URL_HOST: the same for the gateway-path-on-any-host and
-userinfo cases that wait for the URL matcher change (another helper).
+The shell evasions of issue 13 (quoting inside a word, names bound earlier, text fed to
+a shell, interpreter payloads and programs an agent writes) and the control-plane-on-
+any-host cases were a pending table while the shell reader and the URL matcher could not
+decide them; they are ordinary cases now.
 """
 from __future__ import annotations
 
@@ -335,8 +334,7 @@ CASES: list[Case] = [
     allow("read-tool", tool="Read", tool_input={"file_path": ".vitana-guard.yaml"}),
 ]
 
-# decided since the keyword gate reads text as bash does and VG201 judges control-plane
-# paths on any host (they were pending tables once)
+# the evasions of issue 13 and the control plane on any host
 CASES += [
     # quoting inside a word
     deny("quote-inside-word-dq", 'g"c"loud run deploy web', "VG101"),
@@ -355,7 +353,7 @@ CASES += [
     deny("local-merge-or-true-then-deploy-in-one-call", f"{CREATE_PR} ; {LOCAL_MERGE} ; {DEPLOY}", "VG201"),
 ]
 
-PENDING_SHELL_PORT: list[Case] = [
+CASES += [
     # names bound earlier in the same command
     deny("var-bound-program", "G=gcloud; $G run deploy web", "VG101"),
     deny("var-bound-command-line", 'CMD="gcloud run deploy"; $CMD web', "VG101"),
@@ -387,8 +385,6 @@ PENDING_SHELL_PORT: list[Case] = [
         "file_path": "tools/go.js",
         "content": "const cp = require('child_process');\ncp.spawn('gcloud', ['run', 'deploy', 'web']);\n"}),
 ]
-
-PENDING_URL_HOST: list[Case] = []
 
 # the sandbox project every shell case runs in (and the hook's cwd)
 PROJECT_FILES = {

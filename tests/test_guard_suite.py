@@ -8,10 +8,6 @@ git, curl (and wget, pip, vitana-guard, sudo, yarn, pnpm) record their argv:
 - a case it denies must make them record the forbidden call (or change a file that holds
   the guard, for tampering), unless the case says why not (`reach`);
 - mutated variants of the deny cases (quoting, spacing, wrappers) are held to the same.
-
-PENDING_SHELL_PORT / PENDING_URL_HOST cases are asserted to be still mis-decided today
-(and to be real: bash runs the forbidden call), so each fails loudly when the Rust
-shell port or the URL matcher change lands, and moves to CASES.
 """
 from __future__ import annotations
 
@@ -325,9 +321,6 @@ def _variants(case: gc.Case) -> list[tuple[str, str]]:
 BASE = [pytest.param(i, c, id=c.name) for i, c in enumerate(gc.CASES)]
 MUTATED = [pytest.param(i, c, name, cmd, id=f"{c.name}~{name}")
            for i, c in enumerate(gc.CASES) if c.mutate for name, cmd in _variants(c)]
-PENDING = [pytest.param(i, c, id=f"{table}:{c.name}")
-           for table, cases in (("PENDING_SHELL_PORT", gc.PENDING_SHELL_PORT), ("PENDING_URL_HOST", gc.PENDING_URL_HOST))
-           for i, c in enumerate(cases)]
 
 
 def test_suite_size_and_issue_lists_covered():
@@ -335,7 +328,7 @@ def test_suite_size_and_issue_lists_covered():
     decided = len(gc.CASES) + len(MUTATED)
     assert decided >= 150 and len(gc.CASES) >= 150
     assert sum(c.expect == "deny" for c in gc.CASES) >= 60 and sum(c.expect == "allow" for c in gc.CASES) >= 60
-    names = [c.name for c in gc.CASES + gc.PENDING_SHELL_PORT + gc.PENDING_URL_HOST]
+    names = [c.name for c in gc.CASES]
     assert len(names) == len(set(names))
 
 
@@ -357,19 +350,6 @@ def test_mutated_deny_case(world, index, case, variant, command):
     assert decision == "deny", f"{variant}: {command!r} allowed"
     assert reason_names(reason, case.rule), reason
     sandbox_check(case, sandbox, command, decision)
-    shutil.rmtree(sandbox.root, ignore_errors=True)
-
-
-@pytest.mark.parametrize("index,case", PENDING)
-def test_pending_case_is_still_misdecided(world, index, case):
-    """When this fails, the engine now decides the case: move it from its PENDING table to CASES."""
-    decision, reason, sandbox, _ = decide(world, case, index)
-    assert decision != case.expect, f"{case.name} is decided now: move it to CASES"
-    if case.command is not None and case.sandbox is None:
-        calls = sandbox.bash(case.command)
-        assert any(forbidden(c) for c in calls) or sandbox.changed or (
-            case.rule in _CONTRACT_RULES or any("/api/v1/" in a for c in calls for a in c)
-        ), f"bash does not run the forbidden call: {calls}"
     shutil.rmtree(sandbox.root, ignore_errors=True)
 
 

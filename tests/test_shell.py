@@ -7,7 +7,7 @@ import random
 import pytest
 
 from vitana_guard.model import Command, Word
-from vitana_guard.normalize.shell import MAX_DEPTH, _parse_strict, parse
+from vitana_guard.normalize.shell import DEPTH_MARKER, MAX_DEPTH, _parse_strict, parse
 
 
 def check(text: str, cmds: list[Command]) -> None:
@@ -491,7 +491,10 @@ def test_deep_substitution_nesting_finds_the_shallow_commands():
     cmds = _parse_strict(text)
     assert cmds[-1].values() == ["gcloud", "run", "deploy"]
     assert cmds[0].values() == [None]  # the outer `$(...)` is itself the command
-    assert all(c.program == "echo" for c in cmds[1:-1])
+    inner = [c.program for c in cmds[1:-1]]
+    # past the depth limit, what runs is unknown: one marker command says so
+    assert inner.count(DEPTH_MARKER) == 1
+    assert all(p in ("echo", DEPTH_MARKER) for p in inner)
 
 
 @pytest.mark.parametrize("text", [
@@ -507,6 +510,10 @@ def test_deep_substitution_nesting_finds_the_shallow_commands():
     "a=(" * 10_000,
     "<<EOF\n" * 10_000,
     "cat <<EOF\n" + "$(" * 10_000,
+    # names bound earlier are expanded within the work budget, not without bound
+    "X=ab; " + "X=$X$X; " * 60 + "echo $X",
+    'C="' + "a " * 5_000 + '"; echo ' + "$C " * 2_000,
+    "a=(x y); " + "a+=(${a[@]} ${a[@]}); " * 40 + 'echo "${a[@]}"',
 ])
 def test_pathological_input_completes(text):
     check(text, _parse_strict(text))
@@ -637,7 +644,10 @@ PLAIN_PIECES = [" ", "\t", "\r", "\n", "|", "||", "|&", "&&", "&", ";", ";;", "#
 
 
 def test_plain_commands_are_read_as_the_parser_reads_them():
-    from vitana_guard.normalize import shell
+    # the plain-commands fast path is the Python parser's (now the oracle of
+    # test_shell_parity.py): it must keep reading as that parser does
+    from vitana_guard.normalize import _shell_oracle as shell
+    from vitana_guard.normalize._shell_oracle import _parse_strict, parse
 
     as_words = lambda cmds: [([(w.raw, w.value, w.start, w.end) for w in c.argv], c.start, c.end)  # noqa: E731
                              for c in cmds]
@@ -652,7 +662,7 @@ def test_plain_commands_are_read_as_the_parser_reads_them():
 
 
 def test_plain_commands_leave_syntax_to_the_parser():
-    from vitana_guard.normalize import shell
+    from vitana_guard.normalize import _shell_oracle as shell
 
     out: list = []
     text = "gcloud run services describe gw | jq .s; a && b # c\r\nx=1\n"
@@ -684,3 +694,128 @@ def test_plain_lines_parse_on_their_own_as_together():
     assert split > 300
     assert shell.plain_lines("a | b\n# c sudo\nd && e") == [(0, 6), (6, 15), (15, 21)]
     assert shell.plain_lines("a\nsudo b\n") is None and shell.plain_lines("a\necho 'b'\n") is None
+
+
+# --------------------------------------------------------------------------- evasions (issue 13)
+
+# Each of these runs the forbidden command in bash; the parse must show it. The
+# `bash` check below runs every case with fake programs on PATH that record their
+# argv, so the table cannot drift from what bash does.
+EVASIONS = [
+    # quoting inside a word
+    ('g"c"loud run deploy x', ["gcloud", "run", "deploy", "x"]),
+    ("gc''loud run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("g\\cloud run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("$'\\x67cloud' run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("./dep''loy.sh prod", ["./deploy.sh", "prod"]),
+    ('gh pr mer""ge 12', ["gh", "pr", "merge", "12"]),
+    # names bound earlier in the same text
+    ("G=gcloud; $G run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("G=gcloud; ${G} run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ('G=gcloud\n"$G" run deploy x', ["gcloud", "run", "deploy", "x"]),
+    ('CMD="gcloud run deploy"; $CMD x', ["gcloud", "run", "deploy", "x"]),
+    ("export G=gcloud; $G run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("readonly G=gcloud && $G run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("declare G=gcloud; $G run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("f() { local G=gcloud; $G run deploy x; }; f", ["gcloud", "run", "deploy", "x"]),
+    ('a=(gcloud run deploy x); "${a[@]}"', ["gcloud", "run", "deploy", "x"]),
+    ("a=(gcloud 'run' deploy x); ${a[@]}", ["gcloud", "run", "deploy", "x"]),
+    ("B=main; git push origin $B", ["git", "push", "origin", "main"]),
+    ("G=gcloud; ${G:-echo} run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("if true; then D=docker; fi; $D push img", ["docker", "push", "img"]),
+    ("$(command -v gcloud) run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("$(which gcloud) run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("`which gcloud` run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("G=$(command -v gcloud); $G run deploy x", ["gcloud", "run", "deploy", "x"]),
+    ("G=gcloud; bash -c \"$G run deploy x\"", ["gcloud", "run", "deploy", "x"]),
+    ("env G=gcloud bash -c '$G run deploy x'", ["gcloud", "run", "deploy", "x"]),
+    ("G=gcloud sh -c '$G run deploy x'", ["gcloud", "run", "deploy", "x"]),
+    # text fed to a shell
+    ("sh <<< 'gcloud run deploy x'", ["gcloud", "run", "deploy", "x"]),
+    ("echo 'gcloud run deploy x' | sh", ["gcloud", "run", "deploy", "x"]),
+    ("echo gcloud run deploy x | bash -s", ["gcloud", "run", "deploy", "x"]),
+    ("printf 'gcloud run deploy x\\n' | bash", ["gcloud", "run", "deploy", "x"]),
+    ("printf '%s\\n' 'git push origin main' | env bash", ["git", "push", "origin", "main"]),
+    ("cat <<EOF | bash\ngcloud run deploy x\nEOF", ["gcloud", "run", "deploy", "x"]),
+    # literal command strings inside interpreter payloads
+    ("python3 -c \"import os; os.system('gcloud run deploy x')\"", ["gcloud", "run", "deploy", "x"]),
+    ("python3 -c 'import subprocess; subprocess.run([\"gcloud\",\"run\",\"deploy\",\"x\"])'",
+     ["gcloud", "run", "deploy", "x"]),
+    ("node -e \"require('child_process').execSync('gcloud run deploy x')\"", ["gcloud", "run", "deploy", "x"]),
+    ("node -e \"require('child_process').spawnSync('docker', ['push', 'img'])\"", ["docker", "push", "img"]),
+    ("perl -e 'system(\"gh pr merge 7\")'", ["gh", "pr", "merge", "7"]),
+    ("perl -le 'print `git push origin main`'", ["git", "push", "origin", "main"]),
+]
+
+FAKES = ("gcloud", "gh", "git", "docker")
+
+
+def _bash_runs(text: str, tmp_path) -> list[str]:
+    """What bash runs of the fake programs, each as `name args`."""
+    import os
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    assert bash, "bash is needed to check the evasion table"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp_path / "log"
+    script = f'#!/bin/sh\necho "$(basename "$0") $*" >> {log}\n'
+    for name in FAKES:
+        (bin_dir / name).write_text(script)
+        (bin_dir / name).chmod(0o755)
+    (tmp_path / "deploy.sh").write_text(script)
+    (tmp_path / "deploy.sh").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run([bash, "-c", text], cwd=tmp_path, env=env, capture_output=True, timeout=30, check=False)
+    return log.read_text().splitlines() if os.path.exists(log) else []
+
+
+@table(EVASIONS)
+def test_evasions_read_as_bash_runs_them(text, expected, tmp_path):
+    assert expected in values(text)
+    ran = " ".join([expected[0].rsplit("/", 1)[-1], *expected[1:]])
+    assert ran in _bash_runs(text, tmp_path)
+
+
+@pytest.mark.parametrize("text", [
+    "eval " * 101 + "gcloud run deploy x",
+    "$(" * 101 + "gcloud run deploy x" + ")" * 101,
+    "bash -c '" + "eval " * 120 + "gcloud run deploy x'",
+])
+def test_nesting_past_the_limit_is_marked_for_denial(text, tmp_path):
+    programs_ = [c.program for c in parse(text)]
+    assert programs_.count(DEPTH_MARKER) == 1
+    assert "gcloud run deploy x" in _bash_runs(text, tmp_path)  # bash does run it
+
+
+def test_names_are_not_taken_where_bash_does_not_see_them(tmp_path):
+    # a prefix assignment is not expanded in its own command; `unset` and an
+    # unknown value make the name unknown again; a quoted expansion is one word
+    assert values("G=gcloud ${G} run deploy x") == [[None, "run", "deploy", "x"]]
+    assert values("G=gcloud; unset G; $G run deploy x")[-1] == [None, "run", "deploy", "x"]
+    assert values("G=gcloud; G=$(pick); $G run deploy x")[-1] == [None, "run", "deploy", "x"]
+    assert values('CMD="gcloud run deploy"; "$CMD" x') == [["gcloud run deploy", "x"]]
+    for text in ("G=gcloud ${G} run deploy x", 'CMD="gcloud run deploy"; "$CMD" x'):
+        assert _bash_runs(text, tmp_path) == []
+
+
+def test_interpreter_payloads_are_judged_only_where_they_run_a_command():
+    assert values("ruby -e 'system \"gcloud run deploy x\"'")[-1] == ["gcloud", "run", "deploy", "x"]
+    # printing, or a script file's own arguments, runs nothing
+    assert values("python3 -c 'print(\"gcloud run deploy x\")'") == [["python3", "-c", 'print("gcloud run deploy x")']]
+    assert len(values("python3 tool.py -c 'os.system(\"gcloud\")'")) == 1
+    assert values("python3 -c 'import os; os.system(cmd)'") == [["python3", "-c", "import os; os.system(cmd)"]]
+    text = "python3 -c \"import os; os.system('ls; gcloud run deploy x')\""
+    cmd = [c for c in parse(text) if c.program == "gcloud"][0]
+    assert [text[w.start:w.end] for w in cmd.argv] == ["gcloud", "run", "deploy", "x"]
+
+
+def test_fed_text_keeps_positions_inside_the_literal():
+    text = "echo 'ls; gcloud run deploy x' | sh"
+    cmd = [c for c in parse(text) if c.program == "gcloud"][0]
+    assert [text[w.start:w.end] for w in cmd.argv] == ["gcloud", "run", "deploy", "x"]
+    text = "G=gcloud; $G run deploy x"
+    cmd = parse(text)[-1]
+    assert (cmd.argv[0].raw, cmd.argv[0].start) == ("$G", text.index("$G"))

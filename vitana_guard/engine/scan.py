@@ -369,6 +369,9 @@ class DocumentScanner:
             program = cmd.program
             if program is None:
                 continue
+            if program == shell.DEPTH_MARKER:
+                events.append((None, Hit(cmd.start, cmd.end)))  # see _replay
+                continue
             base = program.rsplit("/", 1)[-1]
             plan = self.compiled.applying.get(("plan", base, eligible))
             if plan is None:
@@ -379,7 +382,9 @@ class DocumentScanner:
     def _replay(self, seg: Segment, events: list[_Event], taken: list, session: _Session | None) -> None:
         """Report hits and timeouts in the order the matchers gave them."""
         for rule, hit in events:
-            if hit is None:
+            if rule is None:
+                self._too_deep(seg, hit)
+            elif hit is None:
                 self._timed_out(rule, seg)
             else:
                 self._report(rule, seg, hit, taken, session)
@@ -545,6 +550,14 @@ class DocumentScanner:
             yield from hits
         except TimeoutError:
             self._timed_out(rule, seg)
+
+    def _too_deep(self, seg: Segment, hit: Hit) -> None:
+        """Shell nested deeper than the reader follows (MAX_DEPTH substitutions or nested
+        scripts) was left unread: an input error, so a scan exits 2 and the guard denies."""
+        line, _ = seg.position(hit.start)
+        self.notices.append(Notice(
+            f"shell nested deeper than {shell.MAX_DEPTH} levels was not read; what it runs is not judged",
+            seg.origin.path, line, level="error"))
 
     def _timed_out(self, rule: Rule, seg: Segment) -> None:
         key = (rule.id, seg.origin.path)

@@ -277,6 +277,10 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
             found, notes = own.finish()
             file_findings += [f for f in found if item.lines is None or f.line in item.lines]
             file_notices += notes
+            # a program the tool writes runs the command strings it hands to os.system,
+            # subprocess, child_process and the like: judged as the commands they are
+            for script in _code_commands(item.path, item.text, item.lines):
+                scanner.feed([Segment(script, Channel.COMMAND, agent_origin("<hook>", rid, call.tool))])
             continue
         channel = Channel.REQUEST if item.channel == "request" else Channel.COMMAND
         scanner.feed([Segment(item.text, channel, agent_origin("<hook>", rid, call.tool))])
@@ -293,6 +297,25 @@ def evaluate(call: Call, key: str | None = None) -> Verdict:
     if not shown:
         return Verdict("allow")
     return Verdict("deny" if errors else "warn", _reason(pack, shown, bool(errors)), sorted({f.rule_id for f in mine}))
+
+
+# source files whose command strings are read: the interpreters the shell reader knows
+_CODE_LANGUAGES = {".py": "python", ".pyw": "python", ".js": "node", ".mjs": "node", ".cjs": "node",
+                   ".ts": "node", ".mts": "node", ".cts": "node", ".pl": "perl", ".pm": "perl", ".rb": "ruby"}
+
+
+def _code_commands(path: str | None, text: str, lines: frozenset[int] | None) -> list[str]:
+    """The command strings a written program runs (on the lines an edit wrote)."""
+    from vitana_guard._core import shell_code_commands
+
+    language = _CODE_LANGUAGES.get(os.path.splitext(path or "")[1].lower())
+    if language is None:
+        return []
+    out = []
+    for script, start, _end in shell_code_commands(language, text) or ():
+        if lines is None or start is None or text.count("\n", 0, start) + 1 in lines:
+            out.append(script)
+    return out
 
 
 def _check_depth(call: Call) -> None:

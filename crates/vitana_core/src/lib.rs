@@ -3,11 +3,12 @@
 //! The Python package (`vitana_guard`) loads and validates the rules, renders their
 //! parameters and writes the reports; it hands this crate plain data and gets plain
 //! records back. Modules follow the pipeline's stages:
-//! `keywords` (the prefilter every segment goes through) and `pattern` (the rule
-//! pack's regexes on the linear-time `regex` crate).
+//! `keywords` (the prefilter every segment goes through), `normalize` (command
+//! text into the records rules judge: `model`).
 
 pub mod keywords;
 pub mod model;
+pub mod normalize;
 pub mod pattern;
 pub mod records;
 pub mod shellview;
