@@ -47,13 +47,16 @@ pub const MAX_DEPTH: usize = 100;
 /// parse.
 pub const DEPTH_MARK: &str = "\u{e001}depth";
 
+/// A command string found in a program's code, and its byte span when written out whole.
+pub type CodeCommand = (String, Option<(usize, usize)>);
+
 /// The command strings a program's source code passes to the calls that run commands
 /// (`os.system`, `subprocess.run([...])`, `child_process.execSync`, `spawn`, `system`,
 /// backticks), for a language named `python`, `node`, `perl` or `ruby` (None for
 /// another): what an agent's tool writes into a script is judged as the commands it
 /// would run. Each comes with its byte span in `code` when the literal is written out
 /// whole (an argv list joined into one script has none).
-pub fn code_commands(language: &str, code: &str) -> Option<Vec<(String, Option<(usize, usize)>)>> {
+pub fn code_commands(language: &str, code: &str) -> Option<Vec<CodeCommand>> {
     let lang = payload::code_options(language.as_bytes())?;
     Some(
         payload::commands_in(lang, code.as_bytes())
