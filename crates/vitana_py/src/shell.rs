@@ -230,11 +230,11 @@ fn shell_runs(spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 /// calls that run commands, as (script, start, end) with code-point offsets, or
 /// (script, None, None) when the command was assembled from an argv list; None for
 /// another language.
+/// (script, start, end) of a command string found in code, offsets in code points.
+type CodeCommandSpan = (String, Option<usize>, Option<usize>);
+
 #[pyfunction]
-fn shell_code_commands(
-    language: &str,
-    code: &str,
-) -> Option<Vec<(String, Option<usize>, Option<usize>)>> {
+fn shell_code_commands(language: &str, code: &str) -> Option<Vec<CodeCommandSpan>> {
     let found = shell::code_commands(language, code)?;
     let ascii = code.is_ascii();
     let cp = |byte: usize| match code.get(..byte) {
