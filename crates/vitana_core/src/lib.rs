@@ -6,8 +6,10 @@
 //! `keywords` (the prefilter every segment goes through) and `pattern` (the rule
 //! pack's regexes on the linear-time `regex` crate).
 
+pub mod gateway;
 pub mod keywords;
 pub mod model;
+pub mod normalize;
 pub mod pattern;
 pub mod records;
 pub mod shellview;
