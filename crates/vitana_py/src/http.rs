@@ -3,6 +3,7 @@
 //! order of model.py's `Request`; its JSON as Python objects, the unknown value as the
 //! `unknown` object the caller passes in (Python's `UNKNOWN` singleton).
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use serde_json::Value;
@@ -24,25 +25,26 @@ fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// A `model.Command` (or any object with its attributes) as a core `Command`.
 fn command_of(cmd: &Bound<'_, PyAny>) -> PyResult<Command> {
+    let py = cmd.py();
     let mut argv = Vec::new();
-    for w in cmd.getattr("argv")?.try_iter()? {
+    for w in cmd.getattr(intern!(py, "argv"))?.try_iter()? {
         let w = w?;
-        let value = w.getattr("value")?;
+        let value = w.getattr(intern!(py, "value"))?;
         argv.push(Word {
-            raw: text_of(&w.getattr("raw")?)?,
+            raw: text_of(&w.getattr(intern!(py, "raw"))?)?,
             value: if value.is_none() {
                 None
             } else {
                 Some(text_of(&value)?)
             },
-            start: w.getattr("start")?.extract()?,
-            end: w.getattr("end")?.extract()?,
+            start: w.getattr(intern!(py, "start"))?.extract()?,
+            end: w.getattr(intern!(py, "end"))?.extract()?,
         });
     }
     Ok(Command {
         argv,
-        start: cmd.getattr("start")?.extract()?,
-        end: cmd.getattr("end")?.extract()?,
+        start: cmd.getattr(intern!(py, "start"))?.extract()?,
+        end: cmd.getattr(intern!(py, "end"))?.extract()?,
     })
 }
 
