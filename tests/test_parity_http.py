@@ -14,8 +14,8 @@ counts). The deliberate differences, which the comparison allows (and no other):
   and an httpie body re-dumped from it writes the float;
 - a number with no finite float form (1e400) reads as UNKNOWN, and NaN / Infinity are
   errors everywhere (Python's json reads them in some positions only);
-- a lone surrogate (`"\\ud800"`) reads as U+FFFD (a Rust string is UTF-8); one in
-  the text handed to the core reads as `?`;
+- a lone surrogate (`"\\ud800"`, or one in the text handed to the core) reads as
+  U+FFFD (a Rust string is UTF-8);
 - fixed: a body that ends where a value is expected (`[`, `{"a":`) is "expected a
   value, found the end of the body"; Python read the end as an opening bracket and
   said "nesting deeper than 500 levels";
@@ -113,8 +113,11 @@ def fixed(py_error: str | None, rs_error: str | None) -> str | None:
 def canon_request(r: Request | None) -> Any:
     if r is None:
         return None
-    body = None if r.body is None else _no_surrogates(r.body)
-    return (r.method, r.url, r.start, r.end, r.headers, body, canon(r.json), r.body_error, r.method_explicit)
+    ns = _no_surrogates
+    body = None if r.body is None else ns(r.body)
+    headers = tuple((ns(k), ns(v)) for k, v in r.headers)
+    error = None if r.body_error is None else ns(r.body_error)
+    return (ns(r.method), ns(r.url), r.start, r.end, headers, body, canon(r.json), error, r.method_explicit)
 
 
 def gateway_view(r: Request | None, mod: Any) -> Any:
@@ -195,6 +198,11 @@ class Diffs:
 # --------------------------------------------------------------------------- the unit tests' inputs
 
 
+# The big body has its own smaller test; the odd httpie indices make the oracle raise
+# or exhaust memory (a deliberate fix, see the module's note).
+UNRECORDED = {"test_json_big_body", "test_httpie_odd_indices_do_not_crash_or_fill_memory"}
+
+
 def _recorded_inputs() -> tuple[list[Command], list[str], list[Any]]:
     """The calls tests/test_http.py makes, recorded by running its tests on the oracle."""
     cmds: list[Command] = []
@@ -221,7 +229,7 @@ def _recorded_inputs() -> tuple[list[Command], list[str], list[Any]]:
     )
     try:
         for name, fn in inspect.getmembers(test_http, inspect.isfunction):
-            if not name.startswith("test_") or name == "test_json_big_body":
+            if not name.startswith("test_") or name in UNRECORDED:
                 continue
             cases: list[dict[str, Any]] = [{}]
             for mark in getattr(fn, "pytestmark", []):
@@ -256,6 +264,16 @@ def test_parity_on_the_unit_tests_inputs():
     for body in bodies:
         d.json(body)
     d.assert_none()
+
+
+def test_parity_with_lone_surrogates():
+    # JSON-decoded transcripts can hand Python text with lone surrogates
+    d = Diffs()
+    d.block("POST https://h/api/v1/github/create-pr\n\n{\"title\": \"a\udc80b\", \"n\": 1}\n\nGET /x\udc80y\n")
+    d.json('{"t": "\\ud800", "u": "\udfff"}')
+    d.text("curl -d '{\"a\": \"\ud800\"}' https://h/api/\udc00 && curl -X POST $GW/api/v1/deploy/service")
+    d.assert_none()
+    assert d.checked >= 4
 
 
 def test_parity_on_the_big_body():
