@@ -705,3 +705,17 @@ def test_unknown_singleton():
     assert copy.copy(UNKNOWN) is UNKNOWN and copy.deepcopy({"a": UNKNOWN})["a"] is UNKNOWN
     assert pickle.loads(pickle.dumps(UNKNOWN)) is UNKNOWN
     assert type(UNKNOWN)() is UNKNOWN
+
+
+# --------------------------------------------------------------------------- fixed in the Rust port
+
+
+@pytest.mark.parametrize("text, where", [("[", "line 1 column 2"), ('{"vtid": ', "line 1 column 10"), ("[1, [", "line 1 column 6")])
+def test_json_body_ending_where_a_value_is_expected(text, where):
+    # the Python parser read the end as an opening bracket and said "nesting deeper than 500"
+    assert parse_json_lenient(text) == (None, f"{where}: expected a value, found the end of the body")
+
+
+def test_httpie_odd_indices_do_not_crash_or_fill_memory():
+    r = req(f"http POST {GW}/api/x 'a[²]=1' 'b[99999999999]=2' 'c[1]=3'")
+    assert r.json == {"a": {"²": "1"}, "b": ["2"], "c": [None, "3"]}

@@ -1,10 +1,11 @@
 """What a reconstructed request is to the policy: which control-plane endpoint
 (or step of the standard flow) it calls. Driven entirely by the `endpoints` and
-`control_plane_prefixes` parameters."""
+`control_plane_prefixes` parameters. Run by the Rust core
+(crates/vitana_core/src/gateway.rs); the Python original is the oracle of
+tests/test_parity_http.py (`_oracle_gateway.py`)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+from vitana_guard import _core
 from vitana_guard.model import Request
 
 UNKNOWN_ENDPOINT = "unknown"
@@ -15,31 +16,17 @@ def path_of(url: str, prefixes: list[str]) -> str | None:
 
     Works on URLs whose origin is a variable or placeholder (`$GATEWAY_URL/api/...`).
     """
-    for prefix in prefixes:
-        i = url.find(prefix)
-        if i >= 0:
-            path = url[i:].split("?", 1)[0].split("#", 1)[0]
-            return path.rstrip("/") or "/"
-    return None
+    return _core.gateway_path_of(url, list(prefixes))
 
 
 def endpoint_of(request: Request, params: dict) -> str | None:
-    path = path_of(request.url, params["control_plane_prefixes"])
-    if path is None:
-        return None
-    for name, spec in params["endpoints"].items():
-        if path == spec["path"]:
-            return name
-    return UNKNOWN_ENDPOINT
+    """The name of the endpoint `request` calls, UNKNOWN_ENDPOINT for another
+    control-plane path, None outside the control plane."""
+    endpoints = [(name, spec["path"]) for name, spec in params["endpoints"].items()]
+    return _core.gateway_endpoint_of(request.url, list(params["control_plane_prefixes"]), endpoints)
 
 
 def is_feature_check(request: Request, params: dict) -> bool:
-    """A GET on the canonical gateway outside the control plane (§3 step 5)."""
-    if request.method != "GET":
-        return False
-    gateway = urlsplit(params["gateway_url"])
-    try:
-        url = urlsplit(request.url if "://" in request.url else "https://" + request.url)
-        return url.hostname == gateway.hostname and url.path.startswith("/api/")
-    except ValueError:  # not a URL urllib can read (a stray "["): not the gateway
-        return False
+    """A GET on the canonical gateway outside the control plane (§3 step 5).
+    A URL Python's urllib would refuse (a stray "[") is not the gateway."""
+    return _core.gateway_is_feature_check(request.method, request.url, params["gateway_url"])

@@ -6,6 +6,7 @@
 //! `keywords` (the prefilter every segment goes through), `normalize` (command
 //! text into the records rules judge: `model`).
 
+pub mod gateway;
 pub mod keywords;
 pub mod model;
 pub mod normalize;

@@ -150,23 +150,25 @@ pub enum Item {
     Notice(Notice),
 }
 
-/// One word of a simple command.
+/// One shell word after quote removal, with its span in the segment text.
+///
+/// `value` is None when the word is not a literal (it holds `$VAR`, `$(...)`, a glob
+/// or a template placeholder such as `<PR_NUMBER>`): an unknown value. `raw` is the
+/// word as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
-    /// the word as written: `text[start..end]`
     pub raw: String,
-    /// the word after quote removal and decoding; `None` when it holds an
-    /// expansion whose value is unknown (`$VAR`, `$(...)`, a template placeholder)
     pub value: Option<String>,
     pub start: usize,
     pub end: usize,
 }
 
-/// A simple command: the program that runs and its arguments, wrappers stripped.
+/// One simple command: argv after prefixes (`sudo`, `env X=1`, `VAR=x`, ...) are
+/// stripped. `start`/`end` span the whole simple command in the segment text
+/// (including the stripped prefixes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
     pub argv: Vec<Word>,
-    /// the span of the whole command as written, wrappers and redirections included
     pub start: usize,
     pub end: usize,
 }
@@ -176,4 +178,43 @@ impl Command {
     pub fn values(&self) -> Vec<Option<&str>> {
         self.argv.iter().map(|w| w.value.as_deref()).collect()
     }
+
+    /// The program's literal name, when it has one.
+    pub fn program(&self) -> Option<&str> {
+        self.argv.first().and_then(|w| w.value.as_deref())
+    }
+}
+
+/// The text of the JSON string that stands for an unknown value (a placeholder, `$VAR`,
+/// a body read from a file). serde_json has no variant of its own for it; this string
+/// is the one Python's `_dump_unknown` uses as its marker, so the two read alike.
+pub const UNKNOWN_MARK: &str = "\u{E000}unknown\u{E000}";
+
+/// The unknown value as a JSON value (see `UNKNOWN_MARK`).
+pub fn unknown_value() -> serde_json::Value {
+    serde_json::Value::String(UNKNOWN_MARK.to_string())
+}
+
+/// Whether a JSON value is the unknown value.
+pub fn is_unknown(value: &serde_json::Value) -> bool {
+    matches!(value, serde_json::Value::String(s) if s == UNKNOWN_MARK)
+}
+
+/// An HTTP request rebuilt from what issues it (mirrors model.py's `Request`).
+///
+/// `json` is the parsed body (placeholders read as the unknown value), None when there
+/// is no body; `body_error` says why a body present is not JSON. `start`/`end` are in
+/// the offsets of what it was read from: a `Command`'s own, or bytes of a block's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub start: usize,
+    pub end: usize,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub json: Option<serde_json::Value>,
+    pub body_error: Option<String>,
+    /// false when the method was inferred (curl's default GET, or POST for data)
+    pub method_explicit: bool,
 }

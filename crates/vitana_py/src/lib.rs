@@ -1,6 +1,7 @@
 //! `vitana_guard._core`: the engine's Python face. Thin wrappers only; the logic
 //! lives in `vitana_core`, which knows nothing of Python.
 
+mod http;
 mod shell;
 
 use pyo3::prelude::*;
@@ -124,5 +125,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RecordFilter>()?;
     m.add_class::<Regex>()?;
     shell::register(m)?;
+    http::register(m)?;
     Ok(())
 }

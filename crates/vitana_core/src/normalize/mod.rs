@@ -1,3 +1,5 @@
-//! Command text turned into what rules judge: shell text into simple commands.
+//! Normalize: turn what a segment holds into what it does (shell text into simple
+//! commands, HTTP requests).
 
+pub mod http;
 pub mod shell;
