@@ -1,6 +1,8 @@
 //! `vitana_guard._core`: the engine's Python face. Thin wrappers only; the logic
 //! lives in `vitana_core`, which knows nothing of Python.
 
+mod git;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};
 
@@ -121,5 +123,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KeywordSet>()?;
     m.add_class::<RecordFilter>()?;
     m.add_class::<Regex>()?;
+    git::register(m)?;
     Ok(())
 }
