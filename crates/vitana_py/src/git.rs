@@ -195,7 +195,9 @@ impl LogReader {
     #[pyo3(signature = (nonce, skim=None))]
     fn new(nonce: &str, skim: Option<Bound<'_, PyAny>>) -> PyResult<Self> {
         if nonce.is_empty() || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(PyValueError::new_err("the nonce must be ASCII letters and digits"));
+            return Err(PyValueError::new_err(
+                "the nonce must be ASCII letters and digits",
+            ));
         }
         Ok(LogReader {
             inner: core::LogReader::new(nonce),

@@ -117,7 +117,9 @@ impl<F: FnMut(&[u8]) -> bool> Skim for SkimRules<F> {
     }
 
     fn may_matter(&mut self, hunks: &[u8]) -> bool {
-        self.keywords.as_ref().map_or(true, |k| k.any_in_bytes(hunks))
+        self.keywords
+            .as_ref()
+            .map_or(true, |k| k.any_in_bytes(hunks))
     }
 }
 
@@ -652,7 +654,10 @@ fn plain_header(head: &[u8]) -> Option<FileDiff> {
     let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
     let hex = |s: &[u8]| !s.is_empty() && s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     let mut l = line(&mut rest)?;
-    for (word, k) in [(&b"new file mode "[..], "new"), (b"deleted file mode ", "deleted")] {
+    for (word, k) in [
+        (&b"new file mode "[..], "new"),
+        (b"deleted file mode ", "deleted"),
+    ] {
         if let Some(m) = l.strip_prefix(word) {
             if !digits(m) {
                 return None;

@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn object_ids_are_gits() {
         assert_eq!(object_id(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
-        assert_eq!(object_id(b"hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            object_id(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
     }
 
     #[test]
@@ -89,13 +92,19 @@ mod tests {
     fn hunks_put_back_the_old_lines() {
         // new: zero one three four ; old: one two three
         let hunks = vec![(0, 1, vec![]), (2, 0, vec![&b"two\n"[..]]), (3, 1, vec![])];
-        assert_eq!(older(b"zero\none\nthree\nfour\n", &hunks), b"one\ntwo\nthree\n");
+        assert_eq!(
+            older(b"zero\none\nthree\nfour\n", &hunks),
+            b"one\ntwo\nthree\n"
+        );
     }
 
     #[test]
     fn out_of_range_hunks_slice_as_python_does() {
         assert_eq!(older(b"a\n", &[(5, 2, vec![&b"x\n"[..]])]), b"a\nx\n");
-        assert_eq!(older(b"a\nb\n", &[(-1, 1, vec![&b"x\n"[..]])]), b"a\nx\nb\n");
+        assert_eq!(
+            older(b"a\nb\n", &[(-1, 1, vec![&b"x\n"[..]])]),
+            b"a\nx\nb\n"
+        );
         assert_eq!(held_size(b"a\nb"), 3 + 82);
     }
 }
