@@ -251,10 +251,8 @@ fn read_git_patch<'py>(
 /// hunks.
 #[pyfunction]
 fn read_hunks<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
-    let mut d = core::FileDiff {
-        unread: data.to_vec(),
-        ..Default::default()
-    };
+    let mut d = core::FileDiff::default();
+    d.unread = data.to_vec();
     core::hunks_of(&mut d);
     hunk_list(py, &d.hunks)
 }

@@ -53,11 +53,19 @@ pub struct FileDiff {
     /// a skimmed diff's hunks as git wrote them (not for a skipped path): read only if
     /// an older version is rebuilt across it ([`hunks_of`])
     pub unread: Vec<u8>,
+    /// `added` no longer ascends (a malformed patch): a number may be read twice
+    unordered: bool,
 }
 
 impl FileDiff {
     fn add(&mut self, line: i64, text: String) {
-        // a malformed patch may number a line twice: keep the dict's semantics
+        if !self.unordered {
+            match self.added.last() {
+                Some(&(last, _)) if line <= last => self.unordered = true,
+                _ => return self.added.push((line, text)),
+            }
+        }
+        // a number read twice keeps its first place and its last text (a Python dict)
         if let Some(slot) = self.added.iter_mut().rev().find(|(n, _)| *n == line) {
             slot.1 = text;
         } else {
