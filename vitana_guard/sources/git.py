@@ -4,17 +4,18 @@ Everything goes through the `git` CLI (the same binary the user runs, so partial
 alternates and replace refs behave as they do for them):
 
 - `parse_patch` reads a unified diff (`git diff -U0`, `git log -p` or any patch file)
-  with the core's reader (crates/vitana_core/src/read/git.rs), counting hunk lines, so a removed line that reads `--- x` is not taken for a header.
-  It cuts the lines itself, at "\n" only, as git counts them (a lone "\r" stays inside
-  its line).
+  with the core's reader (crates/vitana_core/src/read/git.rs), counting hunk lines, so
+  a removed line that reads `--- x` is not taken for a header. It cuts the lines at
+  "\n" only, as git counts them (a lone "\r" stays inside its line). This module
+  chooses and runs the git plumbing; the core parses what git prints.
 - `BlobReader` is one long-lived `git cat-file --batch` process for every blob a run needs.
 - `walk_history` streams one `git log -p -U0 --first-parent` process and yields one
   `CommitDiff` per commit as it arrives (patches are never all held in memory). When
   git stops at a missing object (partial or shallow clone: `git log -p` exits 128 at
   the first one) the walk resumes past that commit and reports it as skipped. Its
-  output is cut into commits and file diffs as bytes; a file diff whose hunks cannot
-  matter (`Skim`: no keyword, or a file history skips) is summarised, not parsed line
-  by line.
+  output goes to the core's `LogReader` as the pipe hands it over, cut into commits
+  and file diffs as bytes; a file diff whose hunks cannot matter (`Skim`: no keyword,
+  or a file history skips) is summarised, not parsed line by line.
 - `walk_commits` diffs a given list of commits the same way (`git log --no-walk --stdin`):
   `history --jobs` hands each worker a part of the first-parent chain.
 """
