@@ -12,6 +12,7 @@ from pathlib import Path
 import test_git
 from test_git import _history_result, _varied_history, commit, g, write
 
+from vitana_guard.sources import _oracle_git
 from vitana_guard.sources import git as gitsrc
 
 repo = test_git.repo  # the fixture: a new git repository per test
@@ -25,8 +26,8 @@ def log_output(repo: Path) -> bytes:
 def patches(output: bytes) -> list[bytes]:
     """Each commit's patch, after its message."""
     out = []
-    for chunk in gitsrc._commit_chunks(io.BytesIO(output)):
-        end = gitsrc._MESSAGE_END.search(chunk)
+    for chunk in _oracle_git._commit_chunks(io.BytesIO(output)):
+        end = _oracle_git._MESSAGE_END.search(chunk)
         assert end is not None
         out.append(chunk[end.end():])
     return out
@@ -79,7 +80,7 @@ def test_commits_are_cut_the_same_whatever_pieces_git_writes(repo: Path):
     odd_history(repo)
     _varied_history(repo)
     output = log_output(repo)
-    whole = list(gitsrc._read_commits(gitsrc._commit_chunks(io.BytesIO(output))))
+    whole = list(gitsrc._read_stream(io.BytesIO(output)))
 
     class Trickle(io.BytesIO):
         """A pipe that hands over 1 to 23 bytes at a time."""
@@ -92,7 +93,7 @@ def test_commits_are_cut_the_same_whatever_pieces_git_writes(repo: Path):
             return super().read1(self.rnd.randint(1, 23))
 
     for seed in range(3):
-        pieces = list(gitsrc._read_commits(gitsrc._commit_chunks(Trickle(output, seed))))
+        pieces = list(gitsrc._read_stream(Trickle(output, seed)))
         assert [asdict(c) for c in pieces] == [asdict(c) for c in whole]
     assert len(whole) == int(g(repo, "rev-list", "--count", "--first-parent", "HEAD"))
 
@@ -102,12 +103,13 @@ def test_plain_headers_read_as_the_parser_reads_them(repo: Path):
     _varied_history(repo)
     seen = 0
     for patch in patches(log_output(repo)):
-        assert [asdict(d) for d in gitsrc._files(patch, 0, None)] == parsed(patch)
+        assert [asdict(d) for d in gitsrc.read_git_patch(patch)] == parsed(patch)
         seen += patch.count(b"\ndiff --git ")
     assert seen > 40
-    # the shortcut took the common headers and left the rest to the parser
+    # the shortcut took the common headers and left the rest to the parser (the history
+    # holds both kinds: the oracle's matcher of plain headers tells them apart)
     headers = [p for patch in patches(log_output(repo)) for p in patch.split(b"\ndiff --git ")[1:]]
-    plain = [h for h in headers if gitsrc._plain_header(b"diff --git " + h[: h.find(b"\n@@") + 1]) is not None]
+    plain = [h for h in headers if _oracle_git._plain_header(b"diff --git " + h[: h.find(b"\n@@") + 1]) is not None]
     assert 0 < len(plain) < len(headers)
 
 
@@ -116,11 +118,11 @@ def test_summarised_file_diffs_keep_what_history_needs(repo: Path):
     _varied_history(repo)
     summarised = 0
     for patch in patches(log_output(repo)):
-        full = list(gitsrc._files(patch, 0, None))
-        assert [asdict(d) for d in gitsrc._files(patch, 0, Skim(True))] == [asdict(d) for d in full]
-        skipped = [d.new_path for d in gitsrc._files(patch, 0, Skim(True, ("docs/",))) if d.summarised]
+        full = gitsrc.read_git_patch(patch)
+        assert [asdict(d) for d in gitsrc.read_git_patch(patch, Skim(True))] == [asdict(d) for d in full]
+        skipped = [d.new_path for d in gitsrc.read_git_patch(patch, Skim(True, ("docs/",))) if d.summarised]
         assert skipped == [d.new_path for d in full if d.added and d.new_path.startswith("docs/")]
-        for short, d in zip(gitsrc._files(patch, 0, Skim(False)), full, strict=True):
+        for short, d in zip(gitsrc.read_git_patch(patch, Skim(False)), full, strict=True):
             if not d.hunks:  # nothing to summarise: binary, mode-only, empty
                 assert asdict(short) == asdict(d)
                 continue
@@ -165,16 +167,18 @@ def test_history_reports_the_same_with_summaries(repo: Path, monkeypatch):
         for name, body in files.items():
             write(repo, name, "\n".join(body) + "\n")
         commit(repo, f"c{n}")
-    calls: list[bool] = []
-    may_matter = commands_git._Run.may_matter
+    calls: list[bool] = []  # for each file diff with hunks: whether it was summarised
+    walk_history = gitsrc.walk_history
 
-    def counted(run, hunks: bytes) -> bool:
-        calls.append(may_matter(run, hunks))
-        return calls[-1]
+    def counted(*args, **kwargs):
+        for c in walk_history(*args, **kwargs):
+            calls.extend(d.summarised or not d.hunks for d in c.files if d.hunks or d.summarised or d.unread)
+            yield c
 
-    monkeypatch.setattr(commands_git._Run, "may_matter", counted)
+    monkeypatch.setattr(gitsrc, "walk_history", counted)
     with_summaries = test_git._comparable(_history_result(repo, monkeypatch, 1))
-    monkeypatch.setattr(commands_git._Run, "may_matter", lambda run, hunks: True)
+    # the reader tests hunks on the keywords the run gives as data: None, every hunk matters
+    monkeypatch.setattr(commands_git._Run, "skim_keywords", None)
     monkeypatch.setattr(commands_git._Run, "skips", lambda run, path: False)
     assert with_summaries == test_git._comparable(_history_result(repo, monkeypatch, 1))
     assert with_summaries[0] and True in calls and False in calls

@@ -102,6 +102,12 @@ class _Run:
         not a keyword test that sees each line on its own."""
         return not self._keywords_per_line or self.compiled.finder.any_in(hunks)
 
+    @property
+    def skim_keywords(self) -> tuple[str, ...] | None:
+        """may_matter as data, for the core's reader: the keywords it tests the hunks on
+        itself (the finder's), or None when every hunk may matter."""
+        return self.compiled.finder.keywords if self._keywords_per_line else None
+
     def scan(self, segments, focus: frozenset[int] | None = None, period=None) -> tuple[list[Finding], list[Notice]]:
         from vitana_guard.engine.scan import DocumentScanner
 
@@ -411,6 +417,8 @@ class _SkippedFiles:
     """diff's skim (sources/git.Skim): only the hunks of files it skips go unread. Unlike
     history, diff has no keyword prefilter: a line added inside an existing statement
     reports the statement whatever the line holds."""
+
+    skim_keywords = None  # every hunk may matter: no keyword test
 
     def __init__(self, run: _Run):
         self.skips = run.skips

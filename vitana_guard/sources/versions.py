@@ -8,13 +8,16 @@ older versions are rebuilt from the patches between them. Contents are keyed by 
 id, and every rebuilt version is checked against its id (git hashes
 `blob <size>\\0<content>`) before it is scanned: a patch that does not rebuild exactly
 costs one read, never a wrong scan.
+
+The plan and the store are here; cutting lines, splicing hunks and hashing are the
+core's (crates/vitana_core/src/read/versions.rs). Versions are held as their bytes.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Sequence
 
+from vitana_guard import _core
 from vitana_guard.sources.git import BlobReader, FileDiff, hunks_of
 
 # memory for versions kept between batches; beyond it the oldest are read again
@@ -24,9 +27,10 @@ _LINE_OVERHEAD = 41  # bytes a line costs beside its content (a bytes object, a 
 
 def object_id(data: bytes, length: int = 40) -> str:
     """The id git gives a blob with this content (SHA-1, or SHA-256 for 64-digit ids)."""
-    digest = hashlib.sha1 if length == 40 else hashlib.sha256
-    # an object name, not a security check (FIPS builds refuse SHA-1 otherwise)
-    return digest(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    if length == 40:
+        return _core.object_id(data)
+    # an object name, not a security check (FIPS builds refuse it otherwise)
+    return hashlib.sha256(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _rebuildable(d: FileDiff) -> bool:
@@ -35,17 +39,10 @@ def _rebuildable(d: FileDiff) -> bool:
             and bool(d.hunks or d.unread))
 
 
-def _lines(data: bytes) -> list[bytes]:
-    """Lines as git counts them, each ended by "\n" only (bytes.splitlines would also cut
-    at a lone "\r" and put every later hunk out of place)."""
-    return io.BytesIO(data).readlines()
-
-
-def _older(lines: list[bytes], d: FileDiff) -> list[bytes]:
-    """The parent's version of a file from the commit's (changed in place)."""
-    for start, count, old in reversed(hunks_of(d)):  # from the end: earlier indexes stay valid
-        lines[start : start + count] = old
-    return lines
+def _older(content: bytes, d: FileDiff) -> bytes:
+    """The parent's version of a file from the commit's (lines end at "\n" only: a lone
+    "\r" stays inside its line)."""
+    return _core.older(content, hunks_of(d))
 
 
 class Versions:
@@ -53,7 +50,7 @@ class Versions:
 
     def __init__(self, blobs: BlobReader, budget: int = _BUDGET):
         self._blobs = blobs
-        self._lines: dict[str, list[bytes]] = {}  # object id -> its content's lines
+        self._lines: dict[str, bytes] = {}  # object id -> its content
         self._size: dict[str, int] = {}
         self._held = 0
         self._budget = budget
@@ -70,18 +67,16 @@ class Versions:
         self.read += len(misses)
         out: dict[int, bytes | None] = {}
         for i, d in enumerate(diffs):
-            lines = self._take(d.new_blob) if d.new_blob else None
+            content = self._take(d.new_blob) if d.new_blob else None
             if d.is_deleted:
-                lines = []
+                content = b""
             if i in fetched:
-                data = fetched[i]
-                lines = _lines(data) if data is not None else None
-                out[id(d)] = data
+                content = out[id(d)] = fetched[i]
             elif id(d) in wanted:
-                lines, out[id(d)] = self._verified(d, lines)
-            if lines is not None and _rebuildable(d):
+                content, out[id(d)] = self._verified(d, content)
+            if content is not None and _rebuildable(d):
                 assert d.old_blob is not None
-                self._keep(d.old_blob, _older(lines, d))
+                self._keep(d.old_blob, _older(content, d))
         self._trim()
         return out
 
@@ -100,28 +95,26 @@ class Versions:
                 have.add(d.old_blob)  # type: ignore[arg-type]
         return misses
 
-    def _verified(self, d: FileDiff, lines: list[bytes] | None) -> tuple[list[bytes] | None, bytes | None]:
+    def _verified(self, d: FileDiff, data: bytes | None) -> tuple[bytes | None, bytes | None]:
         if not d.new_blob:
             return None, None
-        if lines is not None:
-            data = b"".join(lines)
-            if object_id(data, len(d.new_blob)) == d.new_blob:
-                self.rebuilt += 1
-                return lines, data
+        if data is not None and object_id(data, len(d.new_blob)) == d.new_blob:
+            self.rebuilt += 1
+            return data, data
         data = self._blobs.read(d.new_blob)
         self.read += 1
-        return (_lines(data) if data is not None else None), data
+        return data, data
 
-    def _take(self, oid: str) -> list[bytes] | None:
+    def _take(self, oid: str) -> bytes | None:
         lines = self._lines.pop(oid, None)
         if lines is not None:
             self._held -= self._size.pop(oid)
         return lines
 
-    def _keep(self, oid: str, lines: list[bytes]) -> None:
+    def _keep(self, oid: str, content: bytes) -> None:
         self._take(oid)
-        size = sum(map(len, lines)) + _LINE_OVERHEAD * len(lines)
-        self._lines[oid] = lines
+        size = _core.held_size(content)  # its bytes and _LINE_OVERHEAD a line
+        self._lines[oid] = content
         self._size[oid] = size
         self._held += size
 

@@ -11,5 +11,6 @@ pub mod keywords;
 pub mod model;
 pub mod normalize;
 pub mod pattern;
+pub mod read;
 pub mod records;
 pub mod shellview;

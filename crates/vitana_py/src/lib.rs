@@ -1,6 +1,7 @@
 //! `vitana_guard._core`: the engine's Python face. Thin wrappers only; the logic
 //! lives in `vitana_core`, which knows nothing of Python.
 
+mod git;
 mod http;
 mod shell;
 
@@ -126,5 +127,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Regex>()?;
     shell::register(m)?;
     http::register(m)?;
+    git::register(m)?;
     Ok(())
 }

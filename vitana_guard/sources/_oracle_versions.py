@@ -1,0 +1,137 @@
+"""ORACLE ONLY: the Python rebuilding of file versions that crates/vitana_core/src/read/versions.rs
+replaced, kept for tests/test_parity_git.py. Nothing else imports it.
+
+The content of the file versions a history scan needs, mostly without asking git.
+
+`history` reads `git log -p -U0` newest first. Each file diff says how the commit's
+version of a file differs from its parent's, so the parent's version is the commit's
+version with each hunk's new lines put back to its old ones. A file's content is
+therefore read from `git cat-file` once, for the newest version the scan needs, and
+older versions are rebuilt from the patches between them. Contents are keyed by object
+id, and every rebuilt version is checked against its id (git hashes
+`blob <size>\\0<content>`) before it is scanned: a patch that does not rebuild exactly
+costs one read, never a wrong scan.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+
+from vitana_guard.sources._oracle_git import BlobReader, FileDiff, hunks_of
+
+# memory for versions kept between batches; beyond it the oldest are read again
+_BUDGET = 64 << 20
+_LINE_OVERHEAD = 41  # bytes a line costs beside its content (a bytes object, a list slot)
+
+
+def object_id(data: bytes, length: int = 40) -> str:
+    """The id git gives a blob with this content (SHA-1, or SHA-256 for 64-digit ids)."""
+    digest = hashlib.sha1 if length == 40 else hashlib.sha256
+    # an object name, not a security check (FIPS builds refuse SHA-1 otherwise)
+    return digest(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _rebuildable(d: FileDiff) -> bool:
+    """Whether the parent's version follows from this diff and the commit's version."""
+    return (not d.binary and bool(d.old_blob and d.old_blob.strip("0")) and d.new_mode != "160000"
+            and bool(d.hunks or d.unread))
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Lines as git counts them, each ended by "\n" only (bytes.splitlines would also cut
+    at a lone "\r" and put every later hunk out of place)."""
+    return io.BytesIO(data).readlines()
+
+
+def _older(lines: list[bytes], d: FileDiff) -> list[bytes]:
+    """The parent's version of a file from the commit's (changed in place)."""
+    for start, count, old in reversed(hunks_of(d)):  # from the end: earlier indexes stay valid
+        lines[start : start + count] = old
+    return lines
+
+
+class Versions:
+    """New-side contents of the file diffs of a history, asked for newest first."""
+
+    def __init__(self, blobs: BlobReader, budget: int = _BUDGET):
+        self._blobs = blobs
+        self._lines: dict[str, list[bytes]] = {}  # object id -> its content's lines
+        self._size: dict[str, int] = {}
+        self._held = 0
+        self._budget = budget
+        self.read = 0  # contents read from git
+        self.rebuilt = 0  # contents rebuilt from patches (and verified)
+
+    def contents(self, diffs: Sequence[FileDiff], wanted: set[int]) -> dict[int, bytes | None]:
+        """The new content of each diff whose id() is in `wanted`, None for a missing
+        object. `diffs` are every file diff of a run of commits, newest first: those not
+        wanted carry the older versions along."""
+        misses = self._plan(diffs, wanted)
+        names = [diffs[i].new_blob or "" for i in misses]
+        fetched = dict(zip(misses, self._blobs.read_many(names)))
+        self.read += len(misses)
+        out: dict[int, bytes | None] = {}
+        for i, d in enumerate(diffs):
+            lines = self._take(d.new_blob) if d.new_blob else None
+            if d.is_deleted:
+                lines = []
+            if i in fetched:
+                data = fetched[i]
+                lines = _lines(data) if data is not None else None
+                out[id(d)] = data
+            elif id(d) in wanted:
+                lines, out[id(d)] = self._verified(d, lines)
+            if lines is not None and _rebuildable(d):
+                assert d.old_blob is not None
+                self._keep(d.old_blob, _older(lines, d))
+        self._trim()
+        return out
+
+    def _plan(self, diffs: Sequence[FileDiff], wanted: set[int]) -> list[int]:
+        """Indexes of the wanted diffs whose content no newer version rebuilds: the same
+        walk as `contents`, on object ids only."""
+        have = set(self._lines)
+        misses = []
+        for i, d in enumerate(diffs):
+            known = d.is_deleted or d.new_blob in have
+            have.discard(d.new_blob)  # type: ignore[arg-type]
+            if not known and id(d) in wanted:
+                misses.append(i)
+                known = True
+            if known and _rebuildable(d):
+                have.add(d.old_blob)  # type: ignore[arg-type]
+        return misses
+
+    def _verified(self, d: FileDiff, lines: list[bytes] | None) -> tuple[list[bytes] | None, bytes | None]:
+        if not d.new_blob:
+            return None, None
+        if lines is not None:
+            data = b"".join(lines)
+            if object_id(data, len(d.new_blob)) == d.new_blob:
+                self.rebuilt += 1
+                return lines, data
+        data = self._blobs.read(d.new_blob)
+        self.read += 1
+        return (_lines(data) if data is not None else None), data
+
+    def _take(self, oid: str) -> list[bytes] | None:
+        lines = self._lines.pop(oid, None)
+        if lines is not None:
+            self._held -= self._size.pop(oid)
+        return lines
+
+    def _keep(self, oid: str, lines: list[bytes]) -> None:
+        self._take(oid)
+        size = sum(map(len, lines)) + _LINE_OVERHEAD * len(lines)
+        self._lines[oid] = lines
+        self._size[oid] = size
+        self._held += size
+
+    def _trim(self) -> None:
+        """Drops the versions kept longest once over budget (between batches, so that a
+        batch's plan holds)."""
+        for oid in list(self._lines) if self._held > self._budget else ():
+            if self._held <= self._budget:
+                break
+            self._take(oid)
