@@ -23,7 +23,7 @@ const SIZE_LIMIT: usize = 64 << 20;
 
 impl Pattern {
     pub fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> Result<Pattern, String> {
-        RegexBuilder::new(pattern)
+        RegexBuilder::new(&python_spelling(pattern))
             .multi_line(multi_line)
             .case_insensitive(ignore_case)
             .size_limit(SIZE_LIMIT)
@@ -51,6 +51,44 @@ impl Pattern {
             .map(|m| (counter.at(m.start()), counter.at(m.end())))
             .collect()
     }
+}
+
+/// The pattern with Python's spelling of end-of-text, `\Z`, in the regex crate's
+/// (`\z`: both match only at the very end, unlike `$`). Escapes are read in pairs, so an
+/// escaped backslash before a `Z` stays as written; inside a character class nothing
+/// changes.
+fn python_spelling(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains("\\Z") {
+        return std::borrow::Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next();
+                match next {
+                    Some('Z') if !in_class => out.push_str("\\z"),
+                    Some(n) => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                    None => out.push('\\'),
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Turns ascending byte offsets of a text into code-point offsets in one forward walk.
@@ -114,6 +152,15 @@ mod tests {
         let p = Pattern::new("deploy", true, true).unwrap();
         assert_eq!(p.find_all("é→ deploy, ü deploy"), [(3, 9), (13, 19)]);
         assert_eq!(p.search("ééé deploy"), Some((4, 10)));
+    }
+
+    #[test]
+    fn pythons_end_of_text_is_read() {
+        let p = Pattern::new(r"\Auses: x(?:@\S*)?\Z", false, true).unwrap();
+        assert!(p.is_match("uses: x@v2"));
+        assert!(!p.is_match("uses: x@v2\nmore"));
+        // an escaped backslash before Z is a backslash and a Z
+        assert!(Pattern::new(r"a\\Z", false, true).unwrap().is_match("a\\Z"));
     }
 
     #[test]
