@@ -9,5 +9,6 @@
 pub mod keywords;
 pub mod model;
 pub mod pattern;
+pub mod read;
 pub mod records;
 pub mod shellview;

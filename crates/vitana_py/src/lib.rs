@@ -4,6 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};
 
+mod transcripts;
+
 /// A compiled keyword set: which of its keywords occur in a text.
 #[pyclass(frozen, module = "vitana_guard._core")]
 struct KeywordSet {
@@ -121,5 +123,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KeywordSet>()?;
     m.add_class::<RecordFilter>()?;
     m.add_class::<Regex>()?;
+    transcripts::register(m)?;
     Ok(())
 }
