@@ -32,6 +32,8 @@ pub struct Loaded {
 /// Parse `raw` (bytes of a record); never panics.
 pub fn loads(raw: &[u8]) -> Loaded {
     match serde_json::from_slice::<Value>(raw) {
+        // serde_json reads the integer `-0` as the float -0.0; Python as the int 0
+        Ok(_) if has_minus_zero_int(raw) => second_chance(raw),
         Ok(v) => Loaded {
             value: Some(v),
             error: None,
@@ -39,6 +41,12 @@ pub fn loads(raw: &[u8]) -> Loaded {
         },
         Err(_) => second_chance(raw),
     }
+}
+
+/// Whether `raw` may hold the integer `-0` (a `-0` not followed by a digit, `.`, `e`).
+fn has_minus_zero_int(raw: &[u8]) -> bool {
+    memchr::memmem::find_iter(raw, b"-0")
+        .any(|i| !matches!(raw.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')))
 }
 
 /// Parse a string (a tool call's `arguments`).
@@ -683,6 +691,12 @@ mod tests {
             "Unterminated string starting at: line 1 column 7 (char 6)"
         );
         assert_eq!(error_of("{} x"), "Extra data: line 1 column 4 (char 3)");
+    }
+
+    #[test]
+    fn minus_zero_is_an_int() {
+        let v = loads(b"[-0, -0.0, \"-0\"]").value.unwrap();
+        assert_eq!(dumps(&v, false), "[0, -0.0, \"-0\"]");
     }
 
     #[test]
