@@ -212,3 +212,30 @@ def test_difference_7_non_string_leaf_uuid_is_no_record_id(tmp_path):
     (py,) = oracle.read(str(path), "s.jsonl", "claude")
     (rs,) = rust.read(str(path), "s.jsonl", "claude")
     assert py.origin.record_id == 7 and rs.origin.record_id is None
+
+
+def test_mutated_records_are_reported_the_same(tmp_path):
+    """Broken JSON in every way one edit can break it: the same Notices, word for word
+    (CPython's error messages and positions, and orjson's for depth and bad UTF-8)."""
+    rng = random.Random(15)
+    base = json.dumps({"role": "user", "content": "d\u00e9ploy \u2603 \U0001f600", "n": [1, -2.5e3, True, None],
+                       "o": {"k": "v\\\"x"}}, ensure_ascii=False).encode()
+    alphabet = [b"{", b"}", b"[", b"]", b'"', b",", b":", b"\\", b"u", b"0", b"-", b".", b"e", b" ", b"\n", b"\t", b"x",
+                b"\x01", b"\xff", b"\xe2\x98", b"N", b"I", b"t", b"n", b"\\ud83d", b"\\u12"]
+    lines = []
+    for _ in range(3000):
+        raw = bytearray(base)
+        for _ in range(rng.randrange(1, 4)):
+            i = rng.randrange(len(raw) + 1)
+            op = rng.random()
+            if op < 0.4 and raw:
+                del raw[i:i + rng.randrange(1, 4)]
+            elif op < 0.8:
+                raw[i:i] = rng.choice(alphabet)
+            else:
+                raw[i:i + 1] = rng.choice(alphabet)
+        lines.append(bytes(raw).replace(b"\n", b" "))
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert assert_same(str(path), "m.jsonl", "openai", None) > 1000
+    assert_same(str(path), "m.jsonl", "openai", KEYWORDS)

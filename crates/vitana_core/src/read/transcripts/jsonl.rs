@@ -15,7 +15,6 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::LazyLock;
 
-use indexmap::IndexMap;
 use memchr::{memchr, memchr_iter, memmem, memrchr};
 use regex::bytes::Regex as BytesRegex;
 use serde_json::{Map, Value};
@@ -114,6 +113,12 @@ struct Blocks {
     lines_before: u64,
     carry: Vec<u8>,
     first: bool,
+    /// the block being read and its picked lines still to parse: (line, start, end); parsed
+    /// one at a time, so that memory holds one block and one record
+    block: Vec<u8>,
+    picked: VecDeque<(u64, usize, usize)>,
+    /// a spare buffer for the next read (blocks are swapped, not reallocated)
+    spare: Vec<u8>,
 }
 
 impl Records {
@@ -137,6 +142,9 @@ impl Records {
                 lines_before: 0,
                 carry: Vec::new(),
                 first: true,
+                block: Vec::new(),
+                picked: VecDeque::new(),
+                spare: Vec::new(),
             })),
         };
         Records {
@@ -155,7 +163,20 @@ impl Records {
             Source::Lines { reader, line, buf } => {
                 next_line(reader, line, buf, path, fmt, max, &mut self.out)
             }
-            Source::Blocks(b) => b.next_block(path, fmt, max, &mut self.out),
+            Source::Blocks(b) => {
+                if let Some((line, start, end)) = b.picked.pop_front() {
+                    let raw = &b.block[start..end];
+                    if end - start > max {
+                        self.out
+                            .push_back(oversize(fmt, path, line, end - start, max));
+                    } else {
+                        parse_line(raw, line, true, path, fmt, &mut self.out);
+                    }
+                    Ok(true)
+                } else {
+                    b.next_block(path, fmt, max, &mut self.out)
+                }
+            }
         };
         match r {
             Ok(true) => {}
@@ -259,10 +280,11 @@ fn next_line(
     Ok(true)
 }
 
-fn read_up_to(file: &mut File, n: usize) -> std::io::Result<Vec<u8>> {
-    let mut chunk = Vec::with_capacity(n.min(BLOCK_BYTES));
-    file.by_ref().take(n as u64).read_to_end(&mut chunk)?;
-    Ok(chunk)
+/// Append up to `n` bytes of `file` to `buf`; how many were read.
+fn read_into(file: &mut File, buf: &mut Vec<u8>, n: usize) -> std::io::Result<usize> {
+    let before = buf.len();
+    file.by_ref().take(n as u64).read_to_end(buf)?;
+    Ok(buf.len() - before)
 }
 
 impl Blocks {
@@ -275,10 +297,12 @@ impl Blocks {
         out: &mut VecDeque<Rec>,
     ) -> std::io::Result<bool> {
         loop {
-            let chunk = read_up_to(&mut self.file, BLOCK_BYTES)?;
-            let mut data = std::mem::take(&mut self.carry);
-            data.extend_from_slice(&chunk);
-            if chunk.is_empty() {
+            let mut data = std::mem::take(&mut self.spare);
+            data.clear();
+            data.extend_from_slice(&self.carry);
+            self.carry.clear();
+            let got = read_into(&mut self.file, &mut data, BLOCK_BYTES)?;
+            if got == 0 {
                 if !data.is_empty() && !bytes_isspace(&data) {
                     // a last line without its newline
                     parse_line(&data, self.lines_before + 1, false, path, fmt, out);
@@ -319,7 +343,7 @@ impl Blocks {
                 self.carry = data;
                 continue;
             };
-            self.carry = data[cut + 1..].to_vec();
+            self.carry.extend_from_slice(&data[cut + 1..]);
             data.truncate(cut + 1);
             let mut block = data;
             if self.first && block.starts_with(BOM) {
@@ -342,13 +366,12 @@ impl Blocks {
                 line += memchr_iter(b'\n', &block[pos..start]).count() as u64;
                 pos = start;
                 let end = start + memchr(b'\n', &block[start..]).unwrap_or(block.len() - start);
-                if end - start > max {
-                    out.push_back(oversize(fmt, path, line + 1, end - start, max));
-                } else if end > start && !bytes_isspace(&block[start..end]) {
-                    parse_line(&block[start..end], line + 1, true, path, fmt, out);
+                if end - start > max || (end > start && !bytes_isspace(&block[start..end])) {
+                    self.picked.push_back((line + 1, start, end));
                 }
             }
             self.lines_before = line + memchr_iter(b'\n', &block[pos..]).count() as u64;
+            self.spare = std::mem::replace(&mut self.block, block);
             return Ok(true);
         }
     }
@@ -378,10 +401,13 @@ const ANSWER_WINDOW: i64 = 2 << 20;
 const RUNNING_WINDOW: i64 = 64 << 20;
 
 /// Ids of picked calls whose result has not been seen yet, each with the bytes of log after
-/// its call still to search (results follow their calls within a few records).
+/// its call still to search (results follow their calls within a few records), and the order
+/// it was first wanted in (the oldest is forgotten first).
 pub struct Wanted {
     keys: &'static [&'static [u8]],
-    ids: IndexMap<Vec<u8>, i64>,
+    /// id -> (bytes left to search, order of arrival)
+    ids: HashMap<Vec<u8>, (i64, u64)>,
+    arrivals: u64,
 }
 
 fn is_ascii_ws(b: u8) -> bool {
@@ -419,23 +445,41 @@ impl Wanted {
     pub fn new(keys: &'static [&'static [u8]]) -> Wanted {
         Wanted {
             keys,
-            ids: IndexMap::new(),
+            ids: HashMap::new(),
+            arrivals: 0,
         }
     }
 
     /// Remember the call ids on the picked lines; {id: offset of its line} for this block.
     fn note_calls(&mut self, block: &[u8], starts: &[usize]) -> HashMap<Vec<u8>, usize> {
         let mut origin = HashMap::new();
+        if self.keys.is_empty() {
+            return origin; // nothing would ever be looked for
+        }
         for &start in starts {
             let end = memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
             for c in CALL_ID.captures_iter(&block[start..end]) {
-                let key = c.get(1).unwrap().as_bytes().to_vec();
-                origin.entry(key.clone()).or_insert(start);
-                self.ids.insert(key, ANSWER_WINDOW);
+                let key = c.get(1).unwrap().as_bytes();
+                if !origin.contains_key(key) {
+                    origin.insert(key.to_vec(), start);
+                }
+                match self.ids.get_mut(key) {
+                    Some(v) => v.0 = ANSWER_WINDOW, // keeps its place in the order
+                    None => {
+                        self.arrivals += 1;
+                        self.ids
+                            .insert(key.to_vec(), (ANSWER_WINDOW, self.arrivals));
+                    }
+                }
             }
         }
-        while self.ids.len() > MAX_WANTED {
-            self.ids.shift_remove_index(0);
+        if self.ids.len() > MAX_WANTED {
+            let mut order: Vec<(u64, Vec<u8>)> =
+                self.ids.iter().map(|(k, v)| (v.1, k.clone())).collect();
+            order.sort_unstable();
+            for (_, k) in order.into_iter().take(self.ids.len() - MAX_WANTED) {
+                self.ids.remove(&k);
+            }
         }
         origin
     }
@@ -451,7 +495,7 @@ impl Wanted {
         let mut spans: Vec<(usize, usize)> = self
             .ids
             .iter()
-            .map(|(k, &left)| (at(k), size.min(at(k) + left.max(0) as usize)))
+            .map(|(k, &(left, _))| (at(k), size.min(at(k) + left.max(0) as usize)))
             .collect();
         spans.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -479,10 +523,10 @@ impl Wanted {
                                 let end = memchr(b'\n', &block[pos..]).map_or(size, |i| pos + i);
                                 if memmem::find(&block[start..end], STILL_RUNNING).is_some() {
                                     if let Some(v) = self.ids.get_mut(ident) {
-                                        *v = RUNNING_WINDOW; // the exit code comes later
+                                        v.0 = RUNNING_WINDOW; // the exit code comes later
                                     }
                                 } else {
-                                    self.ids.shift_remove(ident);
+                                    self.ids.remove(ident);
                                 }
                             }
                         }
@@ -492,14 +536,15 @@ impl Wanted {
             }
         }
         // what is left to search after this block
-        let ids = std::mem::take(&mut self.ids);
-        self.ids = ids
-            .into_iter()
-            .filter_map(|(k, n)| {
-                let used = (size - at(&k)) as i64;
-                (n > used).then_some((k, n - used))
-            })
-            .collect();
+        self.ids.retain(|k, v| {
+            let used = (size - origin.get(k.as_slice()).copied().unwrap_or(0)) as i64;
+            if v.0 > used {
+                v.0 -= used;
+                true
+            } else {
+                false
+            }
+        });
         found
     }
 }

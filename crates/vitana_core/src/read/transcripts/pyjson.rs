@@ -44,9 +44,17 @@ pub fn loads(raw: &[u8]) -> Loaded {
 }
 
 /// Whether `raw` may hold the integer `-0` (a `-0` not followed by a digit, `.`, `e`).
+/// (A `-0` must follow `:`, `[`, `,` or whitespace to be a number; one inside a string only
+/// costs the slower parse.)
 fn has_minus_zero_int(raw: &[u8]) -> bool {
-    memchr::memmem::find_iter(raw, b"-0")
-        .any(|i| !matches!(raw.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')))
+    memchr::memmem::find_iter(raw, b"-0").any(|i| {
+        !matches!(raw.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E'))
+            && (i == 0
+                || matches!(
+                    raw[i - 1],
+                    b':' | b'[' | b',' | b' ' | b'\t' | b'\n' | b'\r'
+                ))
+    })
 }
 
 /// Parse a string (a tool call's `arguments`).
