@@ -239,3 +239,13 @@ def test_mutated_records_are_reported_the_same(tmp_path):
     path.write_bytes(b"\n".join(lines) + b"\n")
     assert assert_same(str(path), "m.jsonl", "openai", None) > 1000
     assert_same(str(path), "m.jsonl", "openai", KEYWORDS)
+
+
+@pytest.mark.parametrize("fmt", [None, "claude", "codex", "gemini", "openai", "text", "nonsense"])
+def test_unreadable_paths_are_reported_the_same(tmp_path, fmt):
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "binary.bin").write_bytes(b"\x00\x01\x02 not a transcript")
+    for name in ("missing.jsonl", ".", "empty.jsonl", "binary.bin"):
+        path = str(tmp_path / name)
+        assert_same(path, name, fmt, None)
+        assert_same(path, name, fmt, KEYWORDS)
