@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use regex::Regex;
 use regex_automata::{meta, Anchored, Input};
 use serde_json::Value;
@@ -567,7 +567,7 @@ impl Ordered {
 
     pub fn resolve(&mut self, call_id: Option<&str>, status: Status, out: &mut Vec<Item>) {
         let Some(call_id) = call_id else { return };
-        let Some(entries) = self.pending.shift_remove(call_id) else {
+        let Some(entries) = self.pending.swap_remove(call_id) else {
             return;
         };
         if entries.is_empty() {
@@ -606,7 +606,7 @@ impl Ordered {
 
     fn resolve_unknown(&mut self, call_id: &str) {
         let status = self.provisional.remove(call_id).unwrap_or(Status::Unknown);
-        if let Some(seqs) = self.pending.shift_remove(call_id) {
+        if let Some(seqs) = self.pending.swap_remove(call_id) {
             self.settle(&seqs, status);
         }
     }
@@ -669,28 +669,38 @@ fn py_str_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// A set that forgets its oldest members beyond `limit` (dedup keys in huge files).
 pub struct BoundedSet {
-    set: IndexSet<String>,
+    set: std::collections::HashSet<String>,
+    /// members in the order they came, to forget the oldest in O(1)
+    order: VecDeque<String>,
     limit: usize,
 }
 
 impl Default for BoundedSet {
     fn default() -> Self {
-        BoundedSet {
-            set: IndexSet::new(),
-            limit: 100_000,
-        }
+        BoundedSet::with_limit(100_000)
     }
 }
 
 impl BoundedSet {
+    pub fn with_limit(limit: usize) -> BoundedSet {
+        BoundedSet {
+            set: Default::default(),
+            order: VecDeque::new(),
+            limit,
+        }
+    }
+
     /// Add; false if it was already there.
     pub fn add(&mut self, key: &str) -> bool {
         if self.set.contains(key) {
             return false;
         }
         self.set.insert(key.to_string());
-        if self.set.len() > self.limit {
-            self.set.shift_remove_index(0);
+        self.order.push_back(key.to_string());
+        if self.order.len() > self.limit {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
         }
         true
     }
@@ -995,6 +1005,14 @@ mod tests {
             Item::Segment(s) => assert_eq!(s.origin.status, Some(Status::Failed)),
             _ => panic!("a segment first"),
         }
+    }
+
+    #[test]
+    fn bounded_set_forgets_the_oldest() {
+        let mut s = BoundedSet::with_limit(2);
+        assert!(s.add("a") && s.add("b") && !s.add("a"));
+        assert!(s.add("c")); // forgets "a"
+        assert!(s.add("a") && !s.add("c"));
     }
 
     #[test]
