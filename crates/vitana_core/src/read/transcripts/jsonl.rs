@@ -279,6 +279,8 @@ fn next_line(
 /// Append up to `n` bytes of `file` to `buf`; how many were read.
 fn read_into(file: &mut File, buf: &mut Vec<u8>, n: usize) -> std::io::Result<usize> {
     let before = buf.len();
+    // room for the whole read (and read_to_end's probe), so the buffer is not doubled
+    buf.reserve(n + 64);
     file.by_ref().take(n as u64).read_to_end(buf)?;
     Ok(buf.len() - before)
 }
