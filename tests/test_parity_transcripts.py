@@ -137,14 +137,24 @@ def test_dense_sessions_read_the_same(tmp_path):
             assert assert_same(str(path), path.name, "claude", keywords) > 0
 
 
+# where logs live: names and folders the readers and detection look at
+PLACES = ["{name}", ".claude/projects/-srv-app/5b0e9c3a-77d1-4f0e-9a21-6c4d2e8f1a30.jsonl",
+          ".claude/projects/-srv-app/5b0e9c3a-77d1-4f0e-9a21-6c4d2e8f1a30/subagents/agent-a1b2.jsonl",
+          "proj/agent-7f3e.jsonl", ".codex/sessions/2026/11/04/rollout-2026-11-04T09-00-00-x.jsonl",
+          ".gemini/tmp/ab12/chats/session-2026-11-04T09-00-c0ffee12.jsonl",
+          ".gemini/tmp/ab12/chats/parent-session/child.jsonl", "logs/ci.log", "notes.txt"]
+
+
 @pytest.mark.parametrize("kind", sorted(transcript_shapes.FORMATS))
 def test_generated_sessions_read_the_same(tmp_path, kind):
     for seed in range(300):
         rng = random.Random(f"{kind}-{seed}")
         name, data = transcript_shapes.generate(kind, rng)
-        path = tmp_path / f"{seed}-{name}"
+        place = rng.choice(PLACES).format(name=name)
+        path = tmp_path / str(seed) / place
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        _all_ways(str(path), name)
+        _all_ways(str(path), place if rng.random() < 0.8 else str(path))
 
 
 def test_generated_huge_lines_and_deep_records_read_the_same(tmp_path):
