@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use super::value::{Map, Value};
 use regex::Regex;
-use serde_json::Value;
 
 use super::common::{
     assistant_text, content_text, get, get_str, make, notice, tool_payloads, Base, BoundedSet,
@@ -323,7 +323,7 @@ impl Claude {
         let owned;
         let content: &Vec<Value> = match get(msg, "content") {
             Some(Value::String(s)) => {
-                owned = vec![serde_json::json!({"type": "text", "text": s})];
+                owned = vec![text_block(s)];
                 &owned
             }
             Some(Value::Array(a)) => a,
@@ -398,7 +398,7 @@ impl Claude {
             let owned_block;
             let block = match block {
                 Value::String(s) => {
-                    owned_block = serde_json::json!({"type": "text", "text": s});
+                    owned_block = text_block(s);
                     &owned_block
                 }
                 Value::Object(_) => block,
@@ -464,6 +464,14 @@ impl Claude {
             }
         }
     }
+}
+
+/// `{"type": "text", "text": s}`: a string content read as a text block.
+fn text_block(s: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), Value::String("text".into()));
+    m.insert("text".into(), Value::String(s.to_string()));
+    Value::Object(m)
 }
 
 fn user_text(text: &str) -> Vec<(Channel, Actor, String)> {

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use super::value::Value;
 use regex::Regex;
-use serde_json::Value;
 
 use super::common::{
     argv_to_command, assistant_text, content_text, get, get_str, make, notice, salvage_command,

@@ -5,10 +5,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
 
+use super::value::Value;
 use indexmap::IndexMap;
 use regex::Regex;
 use regex_automata::{meta, Anchored, Input};
-use serde_json::Value;
 
 use super::pyjson::{self, blank, dumps, lstrip, strip};
 use crate::model::{Actor, Channel, Item, Notice, NoticeLevel, Origin, Segment, Status};
@@ -236,7 +236,7 @@ pub fn http_text(
     };
     let mut text = format!("{m} {url}");
     if let Some(Value::Object(h)) = headers {
-        for (k, v) in h {
+        for (k, v) in h.iter() {
             text.push('\n');
             text.push_str(k);
             text.push_str(": ");

@@ -8,7 +8,7 @@ use super::jsonl::{head_objects, lstrip_head};
 use super::{claude, codex, gemini, openai, plain};
 
 /// A format's test of one head record.
-type Sniff = fn(&serde_json::Value) -> bool;
+type Sniff = fn(&super::value::Value) -> bool;
 
 pub const FORMATS: [&str; 5] = ["claude", "codex", "gemini", "openai", "text"];
 pub const HEAD_BYTES: usize = 64 * 1024;

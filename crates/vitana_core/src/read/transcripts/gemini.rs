@@ -9,9 +9,9 @@
 
 use std::sync::LazyLock;
 
+use super::value::{Map, Value};
 use indexmap::IndexMap;
 use regex::Regex;
-use serde_json::{Map, Value};
 
 use super::common::{
     assistant_text, content_text, get, get_str, make, notice, tool_payloads, Base, UnknownTypes,
@@ -111,7 +111,7 @@ fn result_output(result: Option<&Value>) -> String {
 /// The replay of a JSONL chat.
 pub struct Gemini {
     path: String,
-    meta: Map<String, Value>,
+    meta: Map,
     messages: IndexMap<String, (u64, Value)>,
     unknown: UnknownTypes,
 }
@@ -217,7 +217,7 @@ impl Gemini {
 }
 
 /// A sub-agent's chat (`chats/<parent-session>/<session>.jsonl`, or metadata saying so).
-fn is_subagent(display_path: &str, meta: &Map<String, Value>) -> bool {
+fn is_subagent(display_path: &str, meta: &Map) -> bool {
     if meta.get("kind") == Some(&Value::String("subagent".into()))
         || matches!(meta.get("parentSessionId"), Some(Value::String(_)))
     {

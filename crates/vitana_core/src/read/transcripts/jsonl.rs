@@ -14,8 +14,8 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 
+use super::value::{Map, Value};
 use memchr::{memchr, memchr_iter, memmem, memrchr};
-use serde_json::{Map, Value};
 
 use super::common::notice;
 use super::pyjson::{self, bytes_isspace, loads};
@@ -851,7 +851,7 @@ pub fn os_error(e: &std::io::Error) -> String {
 /// What a document walk yields.
 pub enum DocItem {
     /// the scalar top-level members of an object document
-    Meta(Map<String, Value>),
+    Meta(Map),
     /// an element of the array: value, line, start, end
     Item(Value, u64, usize, usize),
     Notice(Notice),

@@ -14,12 +14,13 @@ pub mod jsonl;
 pub mod openai;
 pub mod plain;
 pub mod pyjson;
+pub mod value;
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 
-use serde_json::Value;
+use value::Value;
 
 use crate::model::{Item, Notice};
 use crate::records::RecordFilter;

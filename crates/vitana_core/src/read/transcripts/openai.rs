@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use super::value::{Map, Value};
 
 use super::common::{
     assistant_text, content_text, get, get_str, make, notice, salvage_command, tool_payloads, Base,
@@ -185,7 +185,11 @@ impl OpenAi {
                 _ => vec![],
             };
             if let Some(fc @ Value::Object(_)) = get(m, "function_call") {
-                calls.push(serde_json::json!({"id": null, "function": fc})); // legacy single call
+                // legacy single call
+                let mut legacy = Map::new();
+                legacy.insert("id".into(), Value::Null);
+                legacy.insert("function".into(), fc.clone());
+                calls.push(Value::Object(legacy));
             }
             let n_calls = calls.len();
             for (j, call) in calls.iter().enumerate() {

@@ -12,7 +12,7 @@
 //! - a lone surrogate escape (`"\ud800"`) reads as U+FFFD;
 //! - an integer beyond 64 bits reads as the nearest f64.
 
-use serde_json::{Map, Number, Value};
+use super::value::{Map, Number, Value};
 
 /// The deepest nesting accepted (orjson's limit, which the Python readers hit first).
 pub const MAX_DEPTH: usize = 1024;
@@ -76,15 +76,13 @@ fn second_chance(raw: &[u8]) -> Loaded {
             .spawn(move || parse_chars(&owned))
             .ok()
             .and_then(|h| h.join().ok())
-            .unwrap_or_else(|| {
-                (
-                    Err(PyError {
-                        msg: "nested",
-                        pos: 0,
-                    }),
-                    true,
-                )
-            })
+            .unwrap_or((
+                Err(PyError {
+                    msg: "nested",
+                    pos: 0,
+                }),
+                true,
+            ))
     } else {
         parse_chars(&chars)
     };
