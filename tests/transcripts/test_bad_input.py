@@ -63,17 +63,17 @@ def test_twenty_mb_record(tmp_path):
     assert len(segs(got, "command")[0].text) == 20 * 1024 * 1024 + 5
 
 
-def test_oversized_record_skipped_with_notice(tmp_path, monkeypatch):
-    from vitana_guard.transcripts import _jsonl
+@pytest.mark.parametrize("keywords", [None, ["bash"]])
+def test_oversized_record_skipped_with_notice(tmp_path, keywords):
+    from vitana_guard.transcripts.prefilter import Prefilter
 
-    monkeypatch.setattr(_jsonl, "MAX_RECORD_BYTES", 1000)
     data = (CLAUDE_TOOL % ("u1", "t1", "y" * 5000)).encode() + b"\n" + good(2)
     p = tmp_path / "t.jsonl"
     p.write_bytes(data)
-    with open(p, "rb") as f:
-        got = list(_jsonl.iter_records(f, "t.jsonl", "claude", max_bytes=1000))
+    prefilter = Prefilter(keywords) if keywords else None
+    got = list(read(str(p), "t.jsonl", "claude", prefilter=prefilter, max_record_bytes=1000))
     assert isinstance(got[0], Notice) and got[0].line == 1 and "limit" in got[0].message
-    assert [line for line, _ in got[1:]] == [2, 3]
+    assert [s.line for s in got[1:] if isinstance(s, Segment)] == [2, 3]
 
 
 @pytest.mark.parametrize("fmt", ["claude", "codex", "gemini", "openai"])
@@ -90,11 +90,10 @@ def test_deep_nesting_jsonl(tmp_path, fmt):
     assert len(ns) == 1 and "deep" in ns[0].message and ns[0].level == "error"
 
 
-def test_deep_nesting_stdlib_fallback():
-    from vitana_guard.transcripts import _jsonl
-
-    value, error, _ = _jsonl.loads("[" * 100000 + "]" * 100000)
-    assert value is None and "deep" in error
+def test_deep_nesting_stdlib_fallback(tmp_path):
+    got = run(tmp_path, "openai", b"[" * 100000 + b"]" * 100000 + b"\n")
+    (n,) = notices(got)
+    assert "deep" in n.message and n.line == 1
 
 
 def test_deep_nesting_in_pretty_document(tmp_path):

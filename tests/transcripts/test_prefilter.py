@@ -1,10 +1,10 @@
-"""The raw-bytes prefilter: which records get parsed, alone and split over processes."""
+"""The raw-bytes prefilter: which records get parsed, whatever the jobs asked for."""
 from __future__ import annotations
 
 import json
 
 from vitana_guard.model import Notice, Segment
-from vitana_guard.transcripts import _jsonl, read
+from vitana_guard.transcripts import read
 from vitana_guard.transcripts.prefilter import Prefilter
 
 KEYWORDS = ["gcloud", "deploy.sh", "gateway"]
@@ -45,11 +45,10 @@ def test_prefilter_keeps_keywords_escapes_and_broken_records(tmp_path):
     assert len(commands(filtered)) < len(commands(full)) / 10  # the npm tests were never parsed
 
 
-def test_ranges_in_worker_processes_give_the_same_stream(tmp_path, monkeypatch):
+def test_jobs_give_the_same_stream(tmp_path):
     path = tmp_path / "s.jsonl"
     write_session(path)
     one = list(read(str(path), "s.jsonl", "claude", prefilter=Prefilter(KEYWORDS)))
-    monkeypatch.setattr(_jsonl, "PARALLEL_MIN_BYTES", 1)  # split even this small file
     two = list(read(str(path), "s.jsonl", "claude", prefilter=Prefilter(KEYWORDS, jobs=2)))
     assert commands(two) == commands(one)
     assert [(n.line, n.message) for n in two if isinstance(n, Notice)] == [

@@ -1,79 +1,31 @@
 """Agent-transcript readers: one transcript file -> an ordered stream of Segments and Notices.
 
-Each format module has the same small protocol: `NAME`, `sniff(head: bytes) -> bool` and
-`read(path, display_path) -> Iterator[Segment | Notice]`. Readers stream (JSONL is read a
-line at a time in binary mode) and never raise: what they cannot read becomes a Notice.
+The readers are the core's (crates/vitana_core/src/read/transcripts, `_core.TranscriptReader`):
+JSONL is streamed in blocks of whole lines, and with a prefilter only the lines holding a
+keyword (plus the results of the calls on them) are parsed. They never raise: what they
+cannot read becomes a Notice. Formats: claude, codex, gemini, openai, text (plain `$ cmd`
+logs). The Python readers they were ported from are kept in `_oracle/` for the parity test.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
-from ..model import Notice, Segment
-from . import _jsonl, claude, codex, gemini, openai, plain
-from ._common import guarded
+from .. import _core
+from ..model import Actor, Channel, Notice, Origin, Segment, Status
 
 FORMATS = ("claude", "codex", "gemini", "openai", "text")
 HEAD_BYTES = 64 * 1024
 
-_READERS = {
-    "claude": claude.read,
-    "codex": codex.read,
-    "gemini": gemini.read,
-    "openai": openai.read,
-    "text": plain.read,
-}
-# content sniffing order: the most specific envelopes first
-_SNIFF_ORDER = (codex, gemini, claude, openai)
-
-
-def _document_format(head: bytes) -> str | None:
-    """A JSON document (pretty-printed, or one line longer than the head)."""
-    s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if s[:1] == b"[":
-        return "openai" if re.match(rb'\[\s*\{', s) and b'"role"' in s else None
-    if s[:1] != b"{":
-        return None
-    if b'"projectHash"' in s or (b'"messages"' in s and re.search(rb'"type"\s*:\s*"(?:gemini|user)"', s)):
-        return "gemini"
-    if b'"messages"' in s and b'"role"' in s:
-        return "openai"
-    if b'"items"' in s and b'"session"' in s:
-        return "codex"
-    return None
-
-
-def _path_format(path: str, head: bytes) -> str | None:
-    p = path.replace("\\", "/")
-    name = p.rsplit("/", 1)[-1]
-    if "/.claude/projects/" in p and name.endswith(".jsonl"):
-        return "claude"
-    if name.startswith("rollout-") and name.endswith(".jsonl") and ("/sessions/" in p or "/archived_sessions/" in p or "/.codex/" in p):
-        return "codex"
-    if "/.gemini/tmp/" in p and "/chats/" in p and name.endswith((".json", ".jsonl")):
-        return "gemini"
-    if name.endswith((".log", ".txt")) and plain.has_prompt(head):
-        return "text"
-    return None
+_CHANNELS = {c.value: c for c in Channel}
+_ACTORS = {a.value: a for a in Actor}
+_STATUSES = {s.value: s for s in Status}
 
 
 def detect(path: str, head: bytes) -> str | None:
     """The transcript format of a file from its first bytes (~64 KB), then its path.
 
     None: not a transcript."""
-    try:
-        records = _jsonl.head_objects(head)  # parsed once, offered to each format
-        for mod in _SNIFF_ORDER:
-            if any(mod.sniff_record(obj) for obj in records):
-                return mod.NAME
-        fmt = _document_format(head)
-        if fmt:
-            return fmt
-        if plain.sniff(head):
-            return "text"
-        return _path_format(path, head)
-    except Exception:  # noqa: BLE001 - detection must not fail a scan
-        return None
+    return _core.detect_transcript(path, bytes(head))
 
 
 def forced_format_problem(path: str, display_path: str, fmt: str) -> Notice | None:
@@ -93,32 +45,28 @@ def forced_format_problem(path: str, display_path: str, fmt: str) -> Notice | No
                   f"use --transcript-format {looks}, or leave the format to detection", display_path)
 
 
-def read(path: str, display_path: str, fmt: str | None = None, prefilter: Any = None) -> Iterator[Segment | Notice]:
+def read(
+    path: str, display_path: str, fmt: str | None = None, prefilter: Any = None, *, max_record_bytes: int | None = None
+) -> Iterator[Segment | Notice]:
     """Segments and Notices of one transcript file, in file order. Never raises.
 
-    `prefilter` (a prefilter.Prefilter) lets JSONL readers skip records that hold
-    none of the rules' keywords; pretty-printed documents and plain logs ignore it.
+    `prefilter` (a prefilter.Prefilter) lets JSONL readers skip records that hold none of
+    the rules' keywords; pretty-printed documents and plain logs ignore it.
+    `max_record_bytes` caps one JSONL record (64 MiB by default).
     """
-    if fmt is None:
-        try:
-            with open(path, "rb") as f:
-                head = f.read(HEAD_BYTES)
-        except OSError as exc:
-            yield Notice(f"cannot read transcript: {exc.strerror or exc}", display_path)
-            return
-        fmt = detect(path, head)
-        if fmt is None:
-            yield Notice("not a recognised agent transcript (claude, codex, gemini, openai, text)", display_path)
-            return
-    reader = _READERS.get(fmt)
-    if reader is None:
-        yield Notice(f"unknown transcript format {fmt!r} (known: {', '.join(FORMATS)})", display_path)
-        return
-    stream = reader(path, display_path, prefilter) if prefilter is not None and fmt in _FILTERABLE else reader(path, display_path)
-    yield from guarded(stream, fmt, display_path)
-
-
-_FILTERABLE = ("claude", "codex", "gemini", "openai")
+    keywords = list(prefilter.keywords) if prefilter is not None else None
+    reader = _core.TranscriptReader(path, display_path, fmt, keywords, max_record_bytes)
+    channels, actors, statuses = _CHANNELS, _ACTORS, _STATUSES
+    for t in reader:
+        if t[0] == "s":
+            (_, text, channel, opath, kind, record_id, record_index, session, actor, status, tool, via,
+             line, column, indent, flat) = t
+            origin = Origin(opath, kind, record_id, record_index, session,
+                            actors[actor] if actor is not None else None,
+                            statuses[status] if status is not None else None, None, tool, via)
+            yield Segment(text, channels[channel], origin, line, column, indent, flat)
+        else:
+            yield Notice(t[1], t[2], t[3], t[4])
 
 
 __all__ = ["FORMATS", "detect", "forced_format_problem", "read"]

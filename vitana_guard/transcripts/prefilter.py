@@ -25,7 +25,9 @@ class Prefilter:
 
     def __init__(self, keywords: list[str], jobs: int = 1):
         self.keywords = sorted({k.lower() for k in keywords if k})
-        self.jobs = jobs  # processes that may share one big file (see _jsonl._iter_filtered)
+        # processes that may share one big file: only the Python oracle (transcripts/_oracle) splits
+        # one; the core reads a file in one pass
+        self.jobs = jobs
         self._filter = RecordFilter(self.keywords)
 
     def __reduce__(self):

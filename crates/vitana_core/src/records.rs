@@ -50,6 +50,11 @@ impl RecordFilter {
     /// Offsets of the starts of the lines of `block` to parse, ascending.
     pub fn candidates(&self, block: &[u8]) -> Vec<usize> {
         let raw = self.raw_candidates(block);
+        // every line picked already (a keyword-dense log): the shell view cannot add one
+        let lines = memchr_iter(b'\n', block).count() + usize::from(!block.ends_with(b"\n"));
+        if raw.len() >= lines {
+            return raw;
+        }
         let Some(view) = shell_view(block) else {
             return raw;
         };
@@ -181,6 +186,13 @@ mod tests {
         let block = "{\"a\": \"ls\"}\n{\"c\": \"g'\\\"'cloud run\"}\n{\"b\": \"x\"}\n";
         assert_eq!(lines_of(&f, block), ["{\"c\": \"g'\\\"'cloud run\"}"]);
         assert!(f.any_hit(b"{\"c\": \"g''cloud\"}"));
+    }
+
+    #[test]
+    fn every_line_picked_is_every_line() {
+        let f = RecordFilter::new(&["deploy"]);
+        let block = "{\"a\": \"deploy\"}\n{\"b\": \"g''cloud deploy\"}\n";
+        assert_eq!(f.candidates(block.as_bytes()), [0, 16]);
     }
 
     #[test]

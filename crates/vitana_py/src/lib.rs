@@ -8,6 +8,8 @@ mod shell;
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};
 
+mod transcripts;
+
 /// A compiled keyword set: which of its keywords occur in a text.
 #[pyclass(frozen, module = "vitana_guard._core")]
 struct KeywordSet {
@@ -128,5 +130,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shell::register(m)?;
     http::register(m)?;
     git::register(m)?;
+    transcripts::register(m)?;
     Ok(())
 }

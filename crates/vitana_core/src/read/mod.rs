@@ -1,2 +1,3 @@
 pub mod git;
+pub mod transcripts;
 pub mod versions;

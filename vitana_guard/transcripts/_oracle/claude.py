@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 from typing import Any, Iterator
 
-from ..model import Actor, Channel, Notice, Segment, Status
+from ...model import Actor, Channel, Notice, Segment, Status
 from . import _jsonl
 from ._common import BoundedSet, Ordered, UnknownTypes, assistant_text, content_text, make, tool_payloads
 

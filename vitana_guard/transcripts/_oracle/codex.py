@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..model import Actor, Channel, Notice, Segment, Status
+from ...model import Actor, Channel, Notice, Segment, Status
 from . import _jsonl
 from ._common import (
     CODE_KEYS,

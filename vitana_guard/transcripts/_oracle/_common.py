@@ -10,7 +10,7 @@ from collections import OrderedDict, deque
 from dataclasses import replace
 from typing import Any, Iterable
 
-from ..model import Actor, Channel, Notice, Origin, Segment, Status
+from ...model import Actor, Channel, Notice, Origin, Segment, Status
 
 # tool names (lower case; MCP `mcp__server__name` is matched on `name`) that run a shell command
 SHELL_TOOLS = frozenset(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..model import Actor, Channel, Notice, Segment, Status
+from ...model import Actor, Channel, Notice, Segment, Status
 from . import _jsonl
 from ._common import UnknownTypes, assistant_text, content_text, make, tool_payloads
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterator
 
-from ..model import Actor, Channel, Notice, Segment, Status
+from ...model import Actor, Channel, Notice, Segment, Status
 from . import _jsonl
 from ._common import Ordered, assistant_text, content_text, make, salvage_command, tool_payloads, SHELL_TOOLS
 

@@ -18,7 +18,7 @@ import os
 import re
 from typing import Any, BinaryIO, Iterator
 
-from ..model import Notice
+from ...model import Notice
 
 try:  # orjson is much faster; the stdlib is the fallback (and the second chance, below)
     import orjson

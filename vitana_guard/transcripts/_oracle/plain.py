@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..model import Actor, Channel, Notice, Segment, Status
+from ...model import Actor, Channel, Notice, Segment, Status
 from ._common import make
 
 NAME = "text"
