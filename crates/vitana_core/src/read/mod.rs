@@ -1,2 +1,3 @@
+pub mod files;
 pub mod git;
 pub mod versions;
