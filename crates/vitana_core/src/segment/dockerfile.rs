@@ -282,7 +282,9 @@ fn run(
         for c in chunk.iter_mut().take(hi).skip(lo) {
             *c = ' ';
         }
-        if hi > lo {
+        // comment lines after the instruction's last line (at the end of the file) lie
+        // outside the command: Python raised IndexError there; they stay prose only
+        if hi > lo && hi <= chunk.len() {
             chunk[hi - 1] = '\\';
         }
     }
