@@ -154,6 +154,10 @@ pub(super) fn segments(t: &mut Text<'_>) {
             parts.push(j);
         }
         let last = *parts.last().unwrap_or(&i);
+        // comment lines after the last line of the instruction (it continued into the
+        // end of the file) are not part of it: the loop reads them as comments next
+        // (Python raised IndexError here)
+        blanked.retain(|&b| b < last);
         let end = lines[last].1;
         let m = instruction(line);
         let instr = m
@@ -282,8 +286,6 @@ fn run(
         for c in chunk.iter_mut().take(hi).skip(lo) {
             *c = ' ';
         }
-        // comment lines after the instruction's last line (at the end of the file) lie
-        // outside the command: Python raised IndexError there; they stay prose only
         if hi > lo && hi <= chunk.len() {
             chunk[hi - 1] = '\\';
         }

@@ -25,16 +25,31 @@ pub(super) fn segments(t: &mut Text<'_>) {
         t.emit(text, Channel::Prose, 0);
         return;
     };
+    // a script with an escape JSON does not allow makes the file no JSON (npm refuses
+    // it): all prose, as any text that is not JSON (Python raised ValueError here)
+    let mut decoded: Vec<Option<String>> = Vec::with_capacity(scripts.len());
     for &(s, e) in &scripts {
         let inner = &t.t[s + 1..(e - 1).max(s + 1)];
         if inner.contains(&'\\') {
-            // Python decodes with json.loads, which raises on what it cannot decode;
-            // here such a script is left out (see the parity test's differences)
-            if let Some(value) = json_string(&string(&t.t[s..e])) {
-                t.emit_flat(value, Channel::Command, s + 1, 0, true);
+            match json_string(&string(&t.t[s..e])) {
+                Some(value) => decoded.push(Some(value)),
+                None => {
+                    t.emit(text, Channel::Prose, 0);
+                    return;
+                }
             }
         } else {
-            t.emit(string(inner), Channel::Command, s + 1);
+            decoded.push(None);
+        }
+    }
+    for (&(s, e), value) in scripts.iter().zip(decoded) {
+        match value {
+            Some(v) => t.emit_flat(v, Channel::Command, s + 1, 0, true),
+            None => t.emit(
+                string(&t.t[s + 1..(e - 1).max(s + 1)]),
+                Channel::Command,
+                s + 1,
+            ),
         }
     }
     t.prose_between(&scripts);
