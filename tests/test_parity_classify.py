@@ -317,3 +317,23 @@ def test_read_bytes_limit_and_errors(tmp_path):
         p = tmp_path / name
         entry = files.FileEntry(str(p), name, 7)
         assert files.read_bytes(entry, max_bytes=limit) == oracle_files.read_bytes(entry, max_bytes=limit)
+
+
+def test_workflow_yaml_composer_finds_what_pyyaml_finds():
+    # classify composes with libyaml where it agrees with PyYAML (no tab, no BOM) and
+    # with PyYAML otherwise: the run spans and releasing steps must be PyYAML's
+    r = random.Random("yaml-composer")
+    texts = [_gen_workflow(r) for _ in range(10000)] + [
+        "a: \x85b\n", 'jobs:\n  - run: "\\u00e9 \\x41"\n', "k: \u2028\n", "steps:\r  - run: a\r",
+        "- run: |\n  a\u2029b\n", "\ufeffsteps:\n  - run: x\n", "steps:\n  - run: \t x\n",
+        "- run: &r echo\n- run: *r\n", "a: [\n", "- run: 'é''x'\n  uses: docker/build-push-action@v6\n  with: {push: yes}\n",
+    ]
+    problems = []
+    for text in texts:
+        want_actions: list = []
+        got_actions: list = []
+        want = oracle._yaml_run_spans(text, want_actions)
+        got = classify._yaml_run_spans(text, got_actions)
+        if (want, want_actions) != (got, got_actions):
+            problems.append((text, want, got))
+    assert problems[:3] == []

@@ -91,10 +91,22 @@ def _yaml_run_spans(text: str, actions: list | None = None):
     as (offset, normal form)."""
     import yaml  # workflows only: most files never need it
 
-    try:
-        docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError:
-        return None
+    docs = None
+    # libyaml composes 15-20x faster than pure-Python PyYAML, with the same marks and
+    # nodes, except: it does not count a byte-order mark, and it accepts some tabs
+    # PyYAML refuses (`key: \t value`). Text holding either, or that libyaml refuses,
+    # goes to PyYAML, whose answer is the reference (tests/test_parity_classify.py).
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if c_loader is not None and "\t" not in text and "\ufeff" not in text:
+        try:
+            docs = list(yaml.compose_all(text, Loader=c_loader))
+        except yaml.YAMLError:
+            docs = None
+    if docs is None:
+        try:
+            docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            return None
     out = []
     seen: set[int] = set()
     stack = [d for d in docs if d is not None]
@@ -114,7 +126,8 @@ def _yaml_run_spans(text: str, actions: list | None = None):
                     and id(v) not in seen
                 ):
                     seen.add(id(v))
-                    out.append((k.start_mark.column, v.start_mark.index, v.end_mark.index, v.style, v.value))
+                    # libyaml names the plain style '' where PyYAML says None
+                    out.append((k.start_mark.column, v.start_mark.index, v.end_mark.index, v.style or None, v.value))
                 else:
                     stack.append(v)
         elif isinstance(node, yaml.SequenceNode):
