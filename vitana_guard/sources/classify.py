@@ -35,6 +35,9 @@ KINDS = (
 )
 
 _CHANNELS = {c.value: c for c in Channel}
+# kinds the core cuts into segments; the others are one segment (http a request)
+_STRUCTURED = frozenset({"shell", "makefile", "dockerfile", "workflow", "package-json", "markdown"})
+_WHOLE = {"http": Channel.REQUEST}
 
 
 def file_kind(path: str, head: str) -> str:
@@ -46,8 +49,12 @@ def segments(display_path: str, text: str, kind: str | None = None) -> Iterator[
     """The segments of one file's text, in file order."""
     if kind is None:
         kind = _core.file_kind(display_path, text[:256])
-    yaml_spans = _workflow_yaml(text) if kind == "workflow" else None
     origin = Origin(path=display_path, kind=kind)
+    whole = _WHOLE.get(kind, Channel.PROSE if kind not in _STRUCTURED else None)
+    if whole is not None:
+        # read whole: the text itself is the segment (not copied through the core)
+        return iter([] if not text or text.isspace() else [Segment(text, whole, origin, 1, 1, 0, False)])
+    yaml_spans = _workflow_yaml(text) if kind == "workflow" else None
     return iter(
         [
             Segment(seg_text, _CHANNELS[channel], origin, line, column, indent, flat)

@@ -239,7 +239,16 @@ fn emit(t: &mut Text<'_>, content: &[(usize, &[char])], channel: Channel, width:
     if a == b {
         return;
     }
-    let text: Vec<String> = content[a..b].iter().map(|(_, c)| string(c)).collect();
+    let text: Vec<String> = content[a..b]
+        .iter()
+        .map(|&(off, c)| {
+            if c.is_empty() {
+                String::new()
+            } else {
+                t.slice(off, off + c.len())
+            }
+        })
+        .collect();
     let (line, column) = t.pos(content[a].0);
     t.push(text.join("\n"), channel, line, column, width as u64);
 }

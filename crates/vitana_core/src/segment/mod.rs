@@ -117,6 +117,9 @@ pub(crate) fn string(s: &[char]) -> String {
 /// A file's text with its line starts, to turn offsets into segments.
 pub(crate) struct Text<'a> {
     pub t: &'a [char],
+    /// the text as given, when it is ASCII (offsets are then byte offsets too): slices
+    /// are copied from it rather than re-encoded from `t`
+    ascii: Option<&'a str>,
     pub origin: Origin,
     pub out: Vec<Segment>,
     /// [start, end] of the pending prose run
@@ -125,7 +128,7 @@ pub(crate) struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
-    fn new(t: &'a [char], origin: Origin) -> Text<'a> {
+    fn new(src: &'a str, t: &'a [char], origin: Origin) -> Text<'a> {
         let mut starts = vec![0];
         starts.extend(
             t.iter()
@@ -135,10 +138,19 @@ impl<'a> Text<'a> {
         );
         Text {
             t,
+            ascii: src.is_ascii().then_some(src),
             origin,
             out: Vec::new(),
             prose: None,
             starts,
+        }
+    }
+
+    /// The characters [a, b) as a String.
+    pub fn slice(&self, a: usize, b: usize) -> String {
+        match self.ascii {
+            Some(src) => src[a..b].to_string(),
+            None => string(&self.t[a..b]),
         }
     }
 
@@ -213,7 +225,7 @@ impl<'a> Text<'a> {
             end -= 1;
         }
         if start < end {
-            self.emit(string(&t[start..end]), channel, start);
+            self.emit(self.slice(start, end), channel, start);
         }
     }
 
@@ -298,7 +310,7 @@ pub fn segments(
         }];
     }
     let chars: Vec<char> = text.chars().collect();
-    let mut t = Text::new(&chars, origin);
+    let mut t = Text::new(text, &chars, origin);
     match kind.as_str() {
         "shell" => shell::segments(&mut t),
         "makefile" => makefile::segments(&mut t),
