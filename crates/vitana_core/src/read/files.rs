@@ -11,6 +11,7 @@ use std::path::Path;
 use memchr::{memchr, memchr_iter};
 
 use crate::model::{Notice, NoticeLevel};
+use crate::records::RecordFilter;
 
 pub const MAX_BYTES: u64 = 50 * (1 << 20);
 pub const BINARY_MESSAGE: &str = "binary file skipped";
@@ -218,6 +219,14 @@ pub fn decode(path: &str, display: &str, data: &[u8]) -> (Option<String>, Option
     }
 }
 
+/// The file-level keyword gate: whether a file's bytes can hold anything a rule looks
+/// for, so are worth classifying. A file with no keyword of any rule (nor a JSON escape
+/// that could spell one, nor a shell spelling of one) has nothing to find; UTF-16 text
+/// is not searched as bytes, so it always passes.
+pub fn worth_classifying(data: &[u8], filter: &RecordFilter) -> bool {
+    is_utf16(data) || filter.any_hit(data)
+}
+
 /// `read_bytes` then `decode`.
 pub fn read_text(
     path: &Path,
@@ -245,6 +254,14 @@ mod tests {
         assert!(n.is_none());
         assert!(shell_runs_it("x", b"#!/usr/bin/env bash\n\necho\0"));
         assert!(!shell_runs_it("x.sh", b"#!/bin/sh\0\n"));
+    }
+
+    #[test]
+    fn keyword_gate() {
+        let filter = RecordFilter::new(&["gcloud"]);
+        assert!(worth_classifying(b"run gcloud deploy", &filter));
+        assert!(!worth_classifying(b"nothing here", &filter));
+        assert!(worth_classifying(b"\xff\xfeg\x00", &filter));
     }
 
     #[test]

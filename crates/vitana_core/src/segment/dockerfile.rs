@@ -252,8 +252,7 @@ fn run(
             }
         }
     }
-    let (l0, e0) = lines[parts[0]];
-    let _ = l0;
+    let e0 = lines[parts[0]].1;
     let first_line_rest = &text[start.min(e0)..e0];
     if docs.len() == 1
         && parts[0] == parts[parts.len() - 1]

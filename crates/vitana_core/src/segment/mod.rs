@@ -328,3 +328,78 @@ pub(crate) fn continued(line: &[char]) -> bool {
     let k = s.len() - rstrip_ch(s, '\\').len();
     k % 2 == 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::segments;
+    use crate::model::Channel;
+
+    /// (channel, text, line, column, indent, flat) of each segment.
+    fn segs(path: &str, text: &str) -> Vec<(Channel, String, u64, u64, u64, bool)> {
+        segments(path, text, None, None)
+            .into_iter()
+            .map(|s| (s.channel, s.text, s.line, s.column, s.indent, s.flat))
+            .collect()
+    }
+
+    #[test]
+    fn markdown_fences_by_language() {
+        let got = segs(
+            "a.md",
+            "Run it:\n\n```bash\ngcloud run deploy\n```\n\n```console\n$ ls\nout\n```\n",
+        );
+        assert_eq!(
+            got,
+            vec![
+                (Channel::Prose, "Run it:".into(), 1, 1, 0, false),
+                (Channel::Command, "gcloud run deploy".into(), 4, 1, 0, false),
+                (Channel::Command, "ls".into(), 8, 3, 0, false),
+                (Channel::Output, "out".into(), 9, 1, 0, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn makefile_recipes_and_dockerfile_runs_are_commands() {
+        let got = segs(
+            "Makefile",
+            "X = 1\nship:\n\t@gcloud run deploy api \\\n\t  --quiet\n",
+        );
+        assert_eq!(
+            got[1],
+            (
+                Channel::Command,
+                "gcloud run deploy api \\\n\t  --quiet".into(),
+                3,
+                3,
+                0,
+                false
+            )
+        );
+        let got = segs("Dockerfile", "FROM a\nRUN [\"sh\", \"-c\", \"echo hi\"]\n");
+        assert_eq!(
+            got[1],
+            (Channel::Command, "sh -c 'echo hi'".into(), 2, 5, 0, true)
+        );
+    }
+
+    #[test]
+    fn package_json_scripts_and_workflow_blocks() {
+        let got = segs(
+            "package.json",
+            "{\"scripts\": {\"d\": \"gcloud \\\"x\\\"\"}}",
+        );
+        assert_eq!(
+            got[1],
+            (Channel::Command, "gcloud \"x\"".into(), 1, 20, 0, true)
+        );
+        let got = segs(
+            ".github/workflows/a.yml",
+            "steps:\n  - run: |\n      echo a\n      echo b\n",
+        );
+        assert_eq!(
+            got[1],
+            (Channel::Command, "echo a\necho b".into(), 3, 7, 6, false)
+        );
+    }
+}

@@ -522,8 +522,7 @@ fn render_block(
             indent as u64,
         );
     }
-    let (last_off, last_end) = lines[lines.len() - 1];
-    let _ = last_off;
+    let last_end = lines[lines.len() - 1].1;
     (start, first_off.max(last_end))
 }
 
