@@ -584,3 +584,22 @@ def test_workflow_fragment_that_is_not_yaml_still_shows_action_steps():
         "uses: google-github-actions/deploy-cloudrun@v2",
         "uses: docker/build-push-action@v5 (push: true)",
     ]
+
+
+# -- inputs the Python classifier crashed on (issue 12 port) ------------------------------
+
+
+def test_dockerfile_continuing_into_trailing_comments_does_not_crash():
+    text = "FROM alpine\nRUN apk add --no-cache jq \\\n# pinned later\n"
+    segs = [(s.channel, s.text, s.line) for s in segments("Dockerfile", text)]
+    assert segs == [
+        (Channel.PROSE, "FROM alpine", 1),
+        (Channel.COMMAND, "apk add --no-cache jq \\", 2),
+        (Channel.PROSE, "# pinned later", 3),
+    ]
+
+
+def test_package_json_with_an_escape_json_refuses_is_prose():
+    text = '{"scripts": {"ship": "deploy \\q now", "up": "gcloud run deploy api"}}\n'
+    segs = list(segments("package.json", text))
+    assert [(s.channel, s.text) for s in segs] == [(Channel.PROSE, text)]

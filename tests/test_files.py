@@ -289,23 +289,26 @@ def test_read_text_50mb_single_line(tmp_path):
 
 
 @pytest.mark.parametrize("size, limit", [(0, 5), (4, 5), (5, 5), (6, 5), (100, 5)])
-def test_read_up_to_reads_what_read_limit_reads(tmp_path, size, limit):
-    from vitana_guard.sources.files import _read_up_to
+def test_read_bytes_reads_the_whole_file_up_to_the_limit(tmp_path, size, limit):
+    from vitana_guard.sources.files import read_bytes
 
     path = tmp_path / "f"
     path.write_bytes(bytes(range(size)))
-    with open(path, "rb") as f:
-        assert _read_up_to(f, limit) == bytes(range(size))[:limit]
+    data, notice = read_bytes(entry_for(path), max_bytes=limit)
+    if size <= limit:
+        assert (data, notice) == (bytes(range(size)), None)
+    else:
+        assert data is None and notice.level == "error"
+        assert notice.message == f"file too large ({size} bytes, limit {limit}); not scanned"
 
 
-def test_read_up_to_follows_a_file_that_grew_after_its_size_was_read(tmp_path, monkeypatch):
-    from vitana_guard.sources import files as files_module
+def test_read_bytes_follows_a_file_that_grew_after_it_was_listed(tmp_path):
+    from vitana_guard.sources.files import FileEntry, read_bytes
 
     path = tmp_path / "f"
     path.write_bytes(b"x" * 10)
-    # fstat says 3 bytes: the file grew to 10 between fstat and read
-    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((0,) * 6 + (3,) + (0,) * 3))
-    with open(path, "rb") as f:
-        assert files_module._read_up_to(f, 8) == b"x" * 8
-    with open(path, "rb") as f:
-        assert files_module._read_up_to(f, 50) == b"x" * 10
+    # listed at 3 bytes: the file grew to 10 before it was read
+    stale = FileEntry(str(path), "f", 3)
+    assert read_bytes(stale, max_bytes=50) == (b"x" * 10, None)
+    data, notice = read_bytes(stale, max_bytes=8)
+    assert data is None and "(10 bytes, limit 8)" in notice.message

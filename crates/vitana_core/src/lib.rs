@@ -13,4 +13,5 @@ pub mod normalize;
 pub mod pattern;
 pub mod read;
 pub mod records;
+pub mod segment;
 pub mod shellview;

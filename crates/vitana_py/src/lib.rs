@@ -3,6 +3,7 @@
 
 mod git;
 mod http;
+mod segment;
 mod shell;
 
 use pyo3::prelude::*;
@@ -131,5 +132,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http::register(m)?;
     git::register(m)?;
     transcripts::register(m)?;
+    segment::register(m)?;
     Ok(())
 }

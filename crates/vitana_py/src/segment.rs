@@ -1,0 +1,137 @@
+//! Bindings of file reading (`vitana_core::read::files`) and classification into
+//! segments (`vitana_core::segment`). The core counts positions in code points, as
+//! Python does, so nothing is converted; a segment comes back as a tuple in the field
+//! order of model.py's `Segment` (without its origin, which is the same for all).
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use vitana_core::model::{Notice, NoticeLevel};
+use vitana_core::read::files;
+use vitana_core::segment::{self, RunSpan, WorkflowYaml};
+
+/// A Python str as Rust text; a lone surrogate becomes U+FFFD, one for one, so
+/// positions still hold.
+fn text_of(s: &Bound<'_, PyString>) -> PyResult<String> {
+    match s.to_str() {
+        Ok(t) => Ok(t.to_string()),
+        Err(_) => {
+            let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
+            let units: Vec<u16> = bytes
+                .extract::<&[u8]>()?
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                .collect();
+            Ok(String::from_utf16_lossy(&units))
+        }
+    }
+}
+
+/// The kind of a file from its path and first characters.
+#[pyfunction]
+fn file_kind(path: &Bound<'_, PyString>, head: &Bound<'_, PyString>) -> PyResult<&'static str> {
+    Ok(segment::file_kind(&text_of(path)?, &text_of(head)?))
+}
+
+type SegmentTuple = (String, &'static str, u64, u64, u64, bool);
+type YamlSpans = (
+    Vec<(usize, usize, usize, Option<char>, Option<String>)>,
+    Vec<(usize, String)>,
+);
+
+/// The segments of a file of `kind` as [(text, channel, line, column, indent, flat)].
+/// `yaml`: a workflow's `run:` scalars and releasing steps as Python's YAML
+/// composer found them; None when it is not YAML (found line by line).
+#[pyfunction]
+#[pyo3(signature = (path, text, kind, yaml=None))]
+fn classify_segments(
+    py: Python<'_>,
+    path: &Bound<'_, PyString>,
+    text: &Bound<'_, PyString>,
+    kind: &str,
+    yaml: Option<YamlSpans>,
+) -> PyResult<Vec<SegmentTuple>> {
+    let path = text_of(path)?;
+    let text = text_of(text)?;
+    let yaml = yaml.map(|(spans, actions)| WorkflowYaml {
+        spans: spans
+            .into_iter()
+            .map(|(key_col, start, end, style, value)| RunSpan {
+                key_col,
+                start,
+                end,
+                style,
+                value,
+            })
+            .collect(),
+        actions,
+    });
+    let segs = py.detach(|| segment::segments(&path, &text, Some(kind), yaml.as_ref()));
+    Ok(segs
+        .into_iter()
+        .map(|s| {
+            (
+                s.text,
+                s.channel.as_str(),
+                s.line,
+                s.column,
+                s.indent,
+                s.flat,
+            )
+        })
+        .collect())
+}
+
+type NoticeTuple = (String, Option<String>, Option<u64>, &'static str);
+
+fn notice_tuple(n: Notice) -> NoticeTuple {
+    let level = match n.level {
+        NoticeLevel::Error => "error",
+        NoticeLevel::Note => "note",
+    };
+    (n.message, n.path, n.line, level)
+}
+
+/// A file's bytes, or None and the notice (message, path, line, level) saying why.
+#[pyfunction]
+fn read_file_bytes(
+    py: Python<'_>,
+    path: PathBuf,
+    display: String,
+    max_bytes: u64,
+    size: u64,
+) -> (Option<std::borrow::Cow<'static, [u8]>>, Option<NoticeTuple>) {
+    match py.detach(|| files::read_bytes(&path, &display, max_bytes, size)) {
+        Ok(data) => (Some(data.into()), None),
+        Err(n) => (None, Some(notice_tuple(n))),
+    }
+}
+
+/// Text from a file's bytes, or None; and the notice, if any.
+#[pyfunction]
+fn decode_file(
+    py: Python<'_>,
+    path: &Bound<'_, PyString>,
+    display: String,
+    data: &[u8],
+) -> PyResult<(Option<String>, Option<NoticeTuple>)> {
+    let path = text_of(path)?;
+    let (text, notice) = py.detach(|| files::decode(&path, &display, data));
+    Ok((text, notice.map(notice_tuple)))
+}
+
+/// Whether a file holding NUL bytes is still a shell script a shell runs.
+#[pyfunction]
+fn shell_runs_it(path: &Bound<'_, PyString>, data: &[u8]) -> PyResult<bool> {
+    Ok(files::shell_runs_it(&text_of(path)?, data))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(file_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(classify_segments, m)?)?;
+    m.add_function(wrap_pyfunction!(read_file_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_file, m)?)?;
+    m.add_function(wrap_pyfunction!(shell_runs_it, m)?)?;
+    Ok(())
+}
