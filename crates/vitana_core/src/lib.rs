@@ -8,9 +8,13 @@
 
 pub mod gateway;
 pub mod keywords;
+pub mod matchers;
 pub mod model;
 pub mod normalize;
+pub mod pack;
 pub mod pattern;
 pub mod read;
 pub mod records;
+pub mod scan;
+pub mod session;
 pub mod shellview;
