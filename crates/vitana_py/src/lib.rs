@@ -3,6 +3,7 @@
 
 mod git;
 mod http;
+mod scan;
 mod shell;
 
 use pyo3::prelude::*;
@@ -128,5 +129,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shell::register(m)?;
     http::register(m)?;
     git::register(m)?;
+    scan::register(m)?;
     Ok(())
 }

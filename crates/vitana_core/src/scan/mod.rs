@@ -90,8 +90,8 @@ pub struct SegmentResult {
 type Event = (Option<usize>, Option<Hit>);
 
 /// Scans one document's segments; `finish` judges the sessions' sequences.
-pub struct DocumentScanner<'p> {
-    compiled: &'p Compiled,
+pub struct DocumentScanner {
+    compiled: Arc<Compiled>,
     /// lines whose findings matter (a diff's added lines); None = every line
     focus: Option<Vec<u64>>,
     sessions: Vec<(String, Session)>,
@@ -102,8 +102,8 @@ pub struct DocumentScanner<'p> {
     seq: usize,
 }
 
-impl<'p> DocumentScanner<'p> {
-    pub fn new(compiled: &'p Compiled, focus: Option<Vec<u64>>) -> Self {
+impl DocumentScanner {
+    pub fn new(compiled: Arc<Compiled>, focus: Option<Vec<u64>>) -> Self {
         DocumentScanner {
             compiled,
             focus,
@@ -129,7 +129,7 @@ impl<'p> DocumentScanner<'p> {
         if self.focus.is_some() && !self.touches_focus(seg) {
             return out;
         }
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let (present, hidden) = if seg.channel == Channel::Command {
             c.keywords.present_shell(text)
         } else {
@@ -181,9 +181,9 @@ impl<'p> DocumentScanner<'p> {
         out
     }
 
-    /// Judges every session's steps; the findings point at the step segments.
-    pub fn finish(&mut self, ext: &mut dyn External) -> (Vec<Found>, Vec<ScanNotice>) {
-        let _ = ext;
+    /// Judges every session's steps; the findings point at the step segments (each
+    /// comes with its segment's text).
+    pub fn finish(&mut self) -> (Vec<(Found, Arc<str>)>, Vec<ScanNotice>) {
         let mut found = Vec::new();
         let mut notices = Vec::new();
         let sessions = std::mem::take(&mut self.sessions);
@@ -192,8 +192,9 @@ impl<'p> DocumentScanner<'p> {
                 continue;
             }
             let names: Vec<&str> = session.steps.iter().map(|s| s.name.as_str()).collect();
-            for &e in &self.compiled.sequence {
-                let entry = &self.compiled.pack.entries[e];
+            let c = Arc::clone(&self.compiled);
+            for &e in &c.sequence {
+                let entry = &c.pack.entries[e];
                 let Matcher::Sequence(m) = &entry.matcher else {
                     continue;
                 };
@@ -207,15 +208,16 @@ impl<'p> DocumentScanner<'p> {
                         continue;
                     }
                     *self.counts.entry(rule).or_insert(0) += 1;
-                    found.push(Found {
+                    let f = Found {
                         rule,
                         segment: step.segment,
                         start: hit.start,
                         end: hit.end,
                         variables: hit.variables,
                         token: None,
-                        approved: session.approved && self.compiled.covered(rule),
-                    });
+                        approved: session.approved && c.covered(rule),
+                    };
+                    found.push((f, Arc::clone(&step.text)));
                 }
             }
         }
@@ -252,7 +254,7 @@ impl<'p> DocumentScanner<'p> {
         channel: Channel,
         ext: &mut dyn External,
     ) -> Vec<usize> {
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let mut out = Vec::new();
         for &e in list {
             let entry = &c.pack.entries[e];
@@ -393,7 +395,7 @@ impl<'p> DocumentScanner<'p> {
         cx: &mut Cx<'_, '_>,
         ext: &mut dyn External,
     ) {
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let seg = cx.seg;
         let text = seg.text.as_str();
         let name = self.sessions[s].0.clone();
@@ -459,7 +461,7 @@ impl<'p> DocumentScanner<'p> {
         if requests.is_empty() {
             return;
         }
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let entries = match entries {
             Some(e) => e,
             None => self.in_play(&c.request, cx.seg, Channel::Request, present, ext),
@@ -514,20 +516,21 @@ impl<'p> DocumentScanner<'p> {
     }
 
     fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>, ext: &mut dyn External) -> bool {
-        for &e in &self.compiled.validators {
+        let c = Arc::clone(&self.compiled);
+        for &e in &c.validators {
             let o = ext.request(e, cx.seg, request);
             if !o.hits.is_empty() {
                 return true;
             }
             if o.timed_out {
-                self.timed_out(self.compiled.pack.entries[e].rule, cx.seg, cx.out);
+                self.timed_out(c.pack.entries[e].rule, cx.seg, cx.out);
             }
         }
         false
     }
 
     fn step_name(&self, request: &Request) -> Option<String> {
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         match crate::gateway::endpoint_of(request, &c.prefixes, &c.endpoints) {
             Some("health") => Some("verify".into()),
             None => {

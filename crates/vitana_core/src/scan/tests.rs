@@ -23,7 +23,7 @@ impl External for NoExternal {
     }
 }
 
-fn compiled() -> Compiled {
+fn compiled() -> Arc<Compiled> {
     let json = r#"{"format": 1,
       "params": {"approval_pattern": "(?i)\\bCTO\\b[^\\n]{0,50}?\\bapprov\\w*", "approval_negation": "(?i)\\bnot approv",
                  "approval_covers": ["VG1"], "control_plane_prefixes": ["/api/v1/"],
@@ -43,7 +43,7 @@ fn compiled() -> Compiled {
          "channels": ["prose"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false},
         {"rule": 2, "kind": "require", "spec": {"regex": "VTID-\\d+"},
          "channels": ["meta"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false}]}"#;
-    Compiled::new(Pack::from_json(json).unwrap()).unwrap()
+    Arc::new(Compiled::new(Pack::from_json(json).unwrap()).unwrap())
 }
 
 fn seg(text: &str, channel: Channel, path: &str) -> Segment {
@@ -65,7 +65,7 @@ fn seg(text: &str, channel: Channel, path: &str) -> Segment {
 #[test]
 fn commands_are_gated_on_what_they_run() {
     let c = compiled();
-    let mut s = DocumentScanner::new(&c, None);
+    let mut s = DocumentScanner::new(c.clone(), None);
     let r = s.scan_segment(
         &seg(
             "echo hi\ng''cloud run deploy api\n",
@@ -87,7 +87,7 @@ fn commands_are_gated_on_what_they_run() {
 #[test]
 fn paths_choose_rules_and_require_fires_on_absence() {
     let c = compiled();
-    let mut s = DocumentScanner::new(&c, None);
+    let mut s = DocumentScanner::new(c.clone(), None);
     assert_eq!(
         s.scan_segment(
             &seg("So please click it", Channel::Prose, "a.txt"),
@@ -118,7 +118,7 @@ fn paths_choose_rules_and_require_fires_on_absence() {
 #[test]
 fn findings_past_the_cap_become_one_notice() {
     let c = compiled();
-    let mut s = DocumentScanner::new(&c, None);
+    let mut s = DocumentScanner::new(c.clone(), None);
     let text = "please click\n".repeat(MAX_FINDINGS_PER_RULE + 5);
     let r = s.scan_segment(&seg(&text, Channel::Prose, "a.txt"), &mut NoExternal);
     assert_eq!(r.found.len(), MAX_FINDINGS_PER_RULE);
@@ -129,7 +129,7 @@ fn findings_past_the_cap_become_one_notice() {
 #[test]
 fn a_humans_approval_covers_later_findings_of_its_session() {
     let c = compiled();
-    let mut s = DocumentScanner::new(&c, None);
+    let mut s = DocumentScanner::new(c.clone(), None);
     let mut user = seg("The CTO approved the fallback.", Channel::User, "t.jsonl");
     user.origin.session = Some("s1".into());
     user.origin.actor = Some(Actor::Human);

@@ -3,6 +3,8 @@
 //! the commands they run, tried against the command entries that may match their
 //! program, and the HTTP requests those commands make.
 
+use std::sync::Arc;
+
 use memchr::memchr_iter;
 
 use super::{is_step_source, Cx, DocumentScanner, Event, External};
@@ -91,7 +93,7 @@ impl Lowered {
     }
 }
 
-impl<'p> DocumentScanner<'p> {
+impl DocumentScanner {
     /// `_scan_commands`: parse the shell only when a rule still wants it.
     pub(super) fn scan_commands(
         &mut self,
@@ -100,7 +102,7 @@ impl<'p> DocumentScanner<'p> {
         cx: &mut Cx<'_, '_>,
         ext: &mut dyn External,
     ) {
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let seg = cx.seg;
         let eligible = self.in_play(&c.command, seg, seg.channel, present, ext);
         let request_entries = self.in_play(&c.request, seg, Channel::Request, present, ext);
@@ -210,7 +212,7 @@ impl<'p> DocumentScanner<'p> {
         if eligible.is_empty() {
             return events;
         }
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         for cmd in commands {
             let Some(program) = cmd.program() else {
                 continue;
@@ -235,7 +237,7 @@ impl<'p> DocumentScanner<'p> {
 
     /// `_plan`: the eligible command entries that may match a command run as `base`.
     fn plan(&self, base: &str, eligible: &[usize]) -> Vec<usize> {
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let mut plan: Vec<usize> = c
             .command_index
             .get(base)
@@ -309,7 +311,7 @@ impl<'p> DocumentScanner<'p> {
     /// `_statement_keywords`: one of which a statement must hold to be parsed; None when
     /// a command rule in play has none.
     fn statement_keywords(&self, eligible: &[usize], wants_requests: bool) -> Option<Vec<String>> {
-        let c = self.compiled;
+        let c = Arc::clone(&self.compiled);
         let mut words: Vec<String> = Vec::new();
         let mut all_have = true;
         for &e in &c.command {
