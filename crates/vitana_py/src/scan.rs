@@ -253,6 +253,9 @@ fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
     })
 }
 
+/// An external text matcher's answer: (start, end, token) in code points, timed out.
+type TextHits = (Vec<(usize, usize, Option<usize>)>, bool);
+
 /// The Python object that runs what the core does not: `on_path(rule, path)`,
 /// `text(entry)`, `request(entry, method, url, body, json_text, body_error, headers)`,
 /// `observe(entry, session)`, `context(entry, session)`. Text hits are (start, end,
@@ -278,7 +281,7 @@ impl PyExternal<'_, '_> {
         }
     }
 
-    fn hits(&mut self, value: Option<(Vec<(usize, usize, Option<usize>)>, bool)>) -> Outcome {
+    fn hits(&mut self, value: Option<TextHits>) -> Outcome {
         let Some((hits, timed_out)) = value else {
             return Outcome::default();
         };
