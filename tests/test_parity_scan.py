@@ -193,3 +193,33 @@ def test_the_core_runs_what_it_can():
             if e in set(c.core.external_entries())}
     assert ("VG101", "command") not in left
     assert {kind for _, kind in left} <= {"pattern", "url", "payload"}
+
+
+MENTION_PIECES = [
+    "rg old-gateway.run.app", "grep -r 'https://old.run.app' .", "echo https://x-gateway.run.app",
+    "echo GATEWAY=https://old.run.app >> .env", "printf '%s' https://a.run.app | tee .env.local",
+    "sed -i 's|old.run.app|new.run.app|' .env", "sed -i -e 's#a.run.app#b.run.app#' config.env",
+    "sed 's/x.run.app/y.run.app/' notes.md", "git commit -m 'move off https://old.run.app'",
+    "git push https://old.run.app/repo.git", "gh pr create --title 'x.run.app' --body=\"see y.run.app\"",
+    "gh api --repo acme/legacy", "curl https://old-gateway.run.app/api", 'echo "$(curl https://z.run.app)"',
+    "cat <<EOF > .npmrc\nregistry=https://old.run.app\nEOF", "echo héllo wörld https://é.run.app",
+    "cp template .env", "dd if=x of=.env", "echo a > b >&2", "echo 'a > .env'", "awk '{print}' f",
+    "jq .url data.json", "x=$(echo https://q.run.app)", "ls \\\n  -la", "echo \"unterminated",
+]
+
+
+def test_calls_text_agrees_with_python():
+    from vitana_guard import _core
+    from vitana_guard.normalize import mentions
+
+    rng = random.Random(99)
+    texts = list(MENTION_PIECES)
+    for _ in range(3000):
+        sep = rng.choice(["\n", " && ", "; ", " | "])
+        texts.append(sep.join(rng.choice(MENTION_PIECES) for _ in range(rng.randint(1, 6))))
+    changed = 0
+    for text in texts:
+        want = mentions.calls_text(text)
+        assert _core.mentions_calls_text(text) == want, text
+        changed += want != text
+    assert changed > 1000

@@ -28,7 +28,6 @@ from vitana_guard.engine.matchers.context import Evidence
 from vitana_guard.engine.params import render_template
 from vitana_guard.engine.rules import Entry, Rule, RulePack
 from vitana_guard.model import Channel, Finding, Notice, Request, Segment, Suppression
-from vitana_guard.normalize import mentions
 from vitana_guard.normalize.http import UNKNOWN
 
 _DIRECTIVE = regex.compile(r"vitana-guard:\s*ignore(?:\[([A-Za-z0-9, ]*)\])?[ \t]*([^\n]*)")
@@ -275,7 +274,6 @@ class _External:
         self.segment: Segment | None = None
         self.tokens: list[dict] = []
         self._evidence: dict[tuple[str, int], Evidence] = {}
-        self._calls: tuple[Segment | None, str] = (None, "")
 
     def on_path(self, rule: int, path: str) -> bool:
         return on_path(self.entries_rule(rule), path)
@@ -283,15 +281,11 @@ class _External:
     def entries_rule(self, rule: int) -> Rule:
         return next(r for i, r, _ in self.entries if i == rule)
 
-    def text(self, e: int) -> tuple[list, bool]:
-        seg = self.segment
+    def text(self, e: int, subject: str | None) -> tuple[list, bool]:
+        """`subject`: the core's calls text of the segment (`mentions: false`), or None."""
         entry = self.entries[e][2]
-        subject = seg.text
-        if entry.calls_only and seg.channel is Channel.COMMAND:
-            if self._calls[0] is not seg:
-                self._calls = (seg, mentions.calls_text(seg.text))
-            subject = self._calls[1]
-        return self._hits(lambda: entry.matcher.match(subject))
+        text = self.segment.text if subject is None else subject
+        return self._hits(lambda: entry.matcher.match(text))
 
     def request(self, e: int, fields: tuple) -> tuple[list, bool]:
         request = Request(*fields)

@@ -9,6 +9,7 @@
 pub mod gateway;
 pub mod keywords;
 pub mod matchers;
+pub mod mentions;
 pub mod model;
 pub mod normalize;
 pub mod pack;

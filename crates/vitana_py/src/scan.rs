@@ -257,7 +257,7 @@ fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
 type TextHits = (Vec<(usize, usize, Option<usize>)>, bool);
 
 /// The Python object that runs what the core does not: `on_path(rule, path)`,
-/// `text(entry)`, `request(entry, method, url, body, json_text, body_error, headers)`,
+/// `text(entry, subject)` (subject: None for the segment's text, else its calls text), `request(entry, method, url, body, json_text, body_error, headers)`,
 /// `observe(entry, session)`, `context(entry, session)`. Text hits are (start, end,
 /// token) in code points of the segment being scanned; a request's are tokens. The
 /// first Python error stops the asking and is raised when the segment is done.
@@ -308,8 +308,11 @@ impl scan::External for PyExternal<'_, '_> {
         .unwrap_or(false)
     }
 
-    fn text(&mut self, entry: usize, _seg: &Segment) -> Outcome {
-        let v = self.call(|o| o.call_method1(intern!(o.py(), "text"), (entry,))?.extract());
+    fn text(&mut self, entry: usize, _seg: &Segment, subject: Option<&str>) -> Outcome {
+        let v = self.call(|o| {
+            o.call_method1(intern!(o.py(), "text"), (entry, subject))?
+                .extract()
+        });
         self.hits(v)
     }
 
@@ -355,7 +358,16 @@ impl scan::External for PyExternal<'_, '_> {
     }
 }
 
+/// The text with the words of commands that only mention things blanked (see
+/// `vitana_core::mentions`): the same characters, so code-point offsets hold.
+#[pyfunction]
+fn mentions_calls_text(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = text_of(text)?;
+    Ok(py.detach(|| vitana_core::mentions::calls_text(&text)))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(mentions_calls_text, m)?)?;
     m.add_class::<Scanner>()?;
     m.add_class::<DocumentScan>()?;
     Ok(())

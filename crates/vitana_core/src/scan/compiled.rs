@@ -20,7 +20,7 @@ pub struct Compiled {
     /// per entry: the keywords (indexes in `keyword_list`) one of which a segment must
     /// hold for it to run; None: not gated
     pub gates: Vec<Option<Vec<usize>>>,
-    /// per entry: run by the external matcher
+    /// per entry: run by the external matcher (a `Matcher::Python`)
     pub external: Vec<bool>,
     /// text entries per channel (see `channel_index`)
     pub text: [Vec<usize>; 6],
@@ -114,7 +114,7 @@ impl Compiled {
             let rule = &pack.rules[entry.rule];
             let unit = entry.matcher.unit(&entry.kind);
             let python = matches!(entry.matcher, Matcher::Python(_));
-            c.external.push(python || entry.calls_only);
+            c.external.push(python);
             let gated = !rule.keywords.is_empty() && unit != "session" && entry.kind != "require";
             c.gates.push(gated.then(|| {
                 rule.keywords

@@ -38,8 +38,10 @@ pub struct Outcome {
 pub trait External {
     /// Whether rule `rule`'s `paths` take in `path`.
     fn on_path(&mut self, rule: usize, path: &str) -> bool;
-    /// Entry `entry` on the segment's text (its calls text for `mentions: false`).
-    fn text(&mut self, entry: usize, seg: &Segment) -> Outcome;
+    /// Entry `entry` on the segment's text, or on `subject` (its calls text, for
+    /// `mentions: false`: the same characters, mentions blanked); hits are byte spans
+    /// of the segment's text.
+    fn text(&mut self, entry: usize, seg: &Segment, subject: Option<&str>) -> Outcome;
     /// Entry `entry` on a request of the segment; the hits' spans are ignored (a
     /// request matcher reports the whole request).
     fn request(&mut self, entry: usize, seg: &Segment, request: &Request) -> Outcome;
@@ -145,20 +147,40 @@ impl DocumentScanner {
         };
         let text_entries =
             self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel, ext);
+        // the text without mentions (`mentions: false`), made when an entry needs it
+        let mut calls: Option<String> = None;
         for e in text_entries {
             if !c.passes(e, &present) {
                 continue;
             }
             let entry = &c.pack.entries[e];
             let rule = entry.rule;
+            let on_calls = entry.calls_only && seg.channel == Channel::Command;
+            if on_calls && calls.is_none() {
+                calls = Some(crate::mentions::calls_text(text));
+            }
+            let subject = if on_calls { calls.as_deref() } else { None };
             let (hits, timed_out) = match (&entry.matcher, c.external[e]) {
                 (_, true) => {
-                    let o = ext.text(e, seg);
+                    let o = ext.text(e, seg, subject);
                     (o.hits, o.timed_out)
                 }
-                (Matcher::Pattern(m), _) => (m.matches(text), false),
-                (Matcher::Require(m), _) => (m.matches(text), false),
-                _ => (Vec::new(), false),
+                (matcher, _) => {
+                    let on = subject.unwrap_or(text);
+                    let mut hits = match matcher {
+                        Matcher::Pattern(m) => m.matches(on),
+                        Matcher::Require(m) => m.matches(on),
+                        _ => Vec::new(),
+                    };
+                    if on.len() != text.len() {
+                        // a blanked character was wider than its space: back to the text's bytes
+                        for hit in &mut hits {
+                            hit.start = same_char(on, text, hit.start);
+                            hit.end = same_char(on, text, hit.end);
+                        }
+                    }
+                    (hits, false)
+                }
             };
             for hit in hits {
                 self.report(rule, hit, &mut cx);
@@ -554,6 +576,13 @@ struct Cx<'a, 'o> {
 
 fn is_step_source(seg: &Segment) -> bool {
     seg.origin.actor == Some(Actor::Agent) && seg.origin.status.is_some_and(|s| s.ran())
+}
+
+/// The byte offset in `to` of the character at byte offset `at` of `from` (two texts
+/// of the same characters' count).
+fn same_char(from: &str, to: &str, at: usize) -> usize {
+    let n = from.get(..at).map_or(0, |p| p.chars().count());
+    to.char_indices().nth(n).map_or(to.len(), |(i, _)| i)
 }
 
 /// The source line of byte offset `at` of a segment.

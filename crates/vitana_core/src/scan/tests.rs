@@ -9,7 +9,7 @@ impl External for NoExternal {
     fn on_path(&mut self, _: usize, path: &str) -> bool {
         !path.ends_with(".md")
     }
-    fn text(&mut self, _: usize, _: &Segment) -> Outcome {
+    fn text(&mut self, _: usize, _: &Segment, _: Option<&str>) -> Outcome {
         unreachable!("no external entries")
     }
     fn request(&mut self, _: usize, _: &Segment, _: &Request) -> Outcome {
