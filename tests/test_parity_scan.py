@@ -223,3 +223,26 @@ def test_calls_text_agrees_with_python():
         assert _core.mentions_calls_text(text) == want, text
         changed += want != text
     assert changed > 1000
+
+
+URL_PIECES = [
+    "https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy", "https://old-gateway.run.app/x", "gw-7.run.app",
+    "https://gateway-<hash>-uc.a.run.app", "https://vitana-gateway-<hash>-uc.a.run.app/", "${GATEWAY_URL}/api/v1/cicd",
+    "${GW:-https://gateway-x.run.app}", "https://{GATEWAY}/api/v1/", "https://gateway-xxx.a.run.app",
+    "https://gateway.example/api/v1/deploy", "https://gateway-q74ibpv6ia-uc.a.run.app@evil.example/api",
+    "<code>https://gateway-old.run.app</code>", "https://gateway\\.corp\\.io/x", "wss://gateway.live/socket",
+    "HTTPS://GATEWAY-OLD.RUN.APP/X", "https://[::1]:8080/api/v1/x", "http://gateway:3000/api/v1/tasks",
+    "gateway-…-uc.a.run.app", "https://gw.run.app${PATH}", "xhttps://glued.example", "(https://gateway-p.run.app).",
+    "https://gateway-$ID.run.app/api", "https://gateway-é.run.app/ü", "`https://gateway-q.run.app`,",
+    "curl -s", "echo", "rg", "please", "the", "\n", "\n\n", ". ", "'", '"', "<", "{", "$",
+]
+
+
+def test_generated_urls():
+    rng = random.Random(2026)
+    found = 0
+    for n in range(400):
+        text = " ".join(rng.choice(URL_PIECES) for _ in range(rng.randint(1, 30)))
+        for name in (f"u/{n}.md", f"u/{n}.sh"):
+            found += assert_same(list(classify.segments(name, text + "\n")), f"urls {name}: {text!r}")
+    assert found > 200

@@ -9,6 +9,7 @@ pub mod glob;
 pub mod pattern;
 pub mod require;
 pub mod sequence;
+pub mod url;
 
 use serde_json::Value;
 
@@ -43,6 +44,7 @@ pub enum Matcher {
     Context(Box<context::ContextMatcher>),
     Command(Box<command::CommandMatcher>),
     Sequence(sequence::SequenceMatcher),
+    Url(Box<url::UrlMatcher>),
     /// run by the Python matcher of the entry (the reason, for `rules show` and tests)
     Python(String),
 }
@@ -69,7 +71,8 @@ pub fn compile(kind: &str, spec: &Value, _params: &Value) -> Result<Matcher, Str
         "context" => Matcher::Context(Box::new(context::ContextMatcher::compile(spec)?)),
         "command" => Matcher::Command(Box::new(command::CommandMatcher::compile(spec)?)),
         "sequence" => Matcher::Sequence(sequence::SequenceMatcher::compile(spec)?),
-        "url" | "payload" => Matcher::Python(format!("the {kind} matcher runs in Python")),
+        "url" => Matcher::Url(Box::new(url::UrlMatcher::compile(spec)?)),
+        "payload" => Matcher::Python(format!("the {kind} matcher runs in Python")),
         other => return Err(format!("unknown matcher kind '{other}'")),
     })
 }

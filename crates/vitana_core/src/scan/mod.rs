@@ -170,6 +170,7 @@ impl DocumentScanner {
                     let mut hits = match matcher {
                         Matcher::Pattern(m) => m.matches(on),
                         Matcher::Require(m) => m.matches(on),
+                        Matcher::Url(m) => m.matches(on),
                         _ => Vec::new(),
                     };
                     if on.len() != text.len() {
