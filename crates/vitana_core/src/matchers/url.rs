@@ -78,8 +78,8 @@ fn chars_back(text: &str, at: usize, n: usize) -> usize {
 /// `_URL_PLACEHOLDER.match(text, at)`'s end: `<(?!TAGS)[^<>\s]{1,64}>` or a brace form.
 fn placeholder_end(text: &str, at: usize) -> Option<usize> {
     let rest = &text[at..];
-    if rest.starts_with('<') {
-        if tag().is_match(&rest[1..]) {
+    if let Some(after) = rest.strip_prefix('<') {
+        if tag().is_match(after) {
             return None;
         }
         return angle_placeholder().find(rest).map(|m| at + m.end());
