@@ -59,6 +59,10 @@ def both(items: list, selection: scan.Selection = ALL, focus: frozenset[int] | N
     old.feed(items)
     new = scan.DocumentScanner(PACK, c, focus=focus)
     new.feed(items)
+    # the gateway steps of each session (the live guard records them)
+    sessions = {i.origin.session for i in items if not isinstance(i, Notice) and i.origin.session}
+    for session in sorted(sessions):
+        assert new.steps(session) == old.steps(session), session
     return report(*old.finish()), report(*new.finish())
 
 

@@ -123,6 +123,10 @@ class DocumentScanner:
         elif seg.channel is Channel.REQUEST:
             self._scan_requests(seg, present, http.requests_from_http_block(text), taken, session)
 
+    def steps(self, session: str) -> list[tuple[str, Request]]:
+        s = self._sessions.get(session)
+        return [(step.name, step.request) for step in s.steps] if s else []
+
     def finish(self) -> tuple[list[Finding], list[Notice]]:
         for session in self._sessions.values():
             self._judge_sequence(session)

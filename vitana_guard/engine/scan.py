@@ -246,6 +246,11 @@ class DocumentScanner:
             self.findings.append(self._finding(seg, f))
         self.notices += [Notice(m, p, line, level=level) for m, p, line, level in notices]
 
+    def steps(self, session: str) -> list[tuple[str, Request]]:
+        """The gateway steps (name, request) a session took so far, in order (before
+        `finish`): what the live guard records of a call that ran."""
+        return [(name, Request(*fields)) for name, fields in self._doc.steps(session)]
+
     def finish(self) -> tuple[list[Finding], list[Notice]]:
         found, notices = self._doc.finish()
         for f in found:

@@ -405,17 +405,15 @@ def record_result(call: Call, result) -> list[dict]:
         origin = Origin(path="<hook>", kind=call.agent, record_id=rid, session=call.session, actor=Actor.AGENT,
                         status=Status.EXECUTED, tool=call.tool)
         scanner.feed([Segment(item.text, channel, origin)])
-    session = scanner._sessions.get(call.session)  # engine has no public accessor yet
     stored = []
-    for step in session.steps if session else []:
-        request = step.request
+    for name, request in scanner.steps(call.session):
         if not _reaches(request.url, canonical):
             continue
         text = f"{request.method} {request.url}"
         text += "".join(f"\n{k}: {v}" for k, v in request.headers)
         if request.body:
             text += "\n\n" + request.body
-        stored.append({"names": [step.name], "channel": "request", "text": text, "tool": call.tool})
+        stored.append({"names": [name], "channel": "request", "text": text, "tool": call.tool})
     scanner.finish()
     if stored:
         state.append_steps(call.session, stored)

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::matchers::context::Evidence;
+use crate::model::Request;
 
 /// One gateway call of the standard flow (create-pr, safe-merge, deploy, verify).
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct Step {
     /// the request's byte span in that text
     pub start: usize,
     pub end: usize,
+    /// the call itself (the live guard records it)
+    pub request: Request,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -99,6 +99,20 @@ impl DocumentScan {
         ))
     }
 
+    /// The gateway steps of a session so far: (name, `Request` fields) each, the
+    /// request's offsets in code points of its segment's text.
+    fn steps<'py>(&self, py: Python<'py>, session: &str) -> PyResult<Bound<'py, PyList>> {
+        let unknown = self.external.bind(py).getattr(intern!(py, "unknown"))?;
+        let out = PyList::empty(py);
+        for step in self.inner.steps(session) {
+            let offsets = Offsets::new(&step.text);
+            let cp = |b: usize| offsets.cp(b);
+            let fields = crate::http::request_to_py(py, &step.request, &unknown, &cp)?;
+            out.append((step.name.as_str(), fields))?;
+        }
+        Ok(out)
+    }
+
     fn finish<'py>(
         &mut self,
         py: Python<'py>,

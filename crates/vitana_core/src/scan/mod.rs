@@ -204,6 +204,13 @@ impl DocumentScanner {
         out
     }
 
+    /// The gateway steps of a session so far (before `finish`).
+    pub fn steps(&self, session: &str) -> &[Step] {
+        self.session_index
+            .get(session)
+            .map_or(&[], |&i| self.sessions[i].1.steps.as_slice())
+    }
+
     /// Judges every session's steps; the findings point at the step segments (each
     /// comes with its segment's text).
     pub fn finish(&mut self) -> (Vec<(Found, Arc<str>)>, Vec<ScanNotice>) {
@@ -505,6 +512,7 @@ impl DocumentScanner {
                                 line: cx.seg.line,
                                 start: request.start,
                                 end: request.end,
+                                request: request.clone(),
                             });
                             cx.out.step = true;
                         }
