@@ -292,15 +292,20 @@ class _External:
         text = self.segment.text if subject is None else subject
         return self._hits(lambda: entry.matcher.match(text))
 
-    def request(self, e: int, fields: tuple) -> tuple[list, bool]:
+    def requests(self, entries: list[int], fields: tuple) -> list[tuple[list, bool]]:
+        """Each entry's (tokens of its hits, timed out) on one request."""
         request = Request(*fields)
-        out: list = []
-        try:
-            for hit in self.entries[e][2].matcher.match(request):
-                out.append(self._token(hit))
-        except TimeoutError:
-            return out, True
-        return out, False
+        answers = []
+        for e in entries:
+            out: list = []
+            try:
+                for hit in self.entries[e][2].matcher.match(request):
+                    out.append(self._token(hit))
+            except TimeoutError:
+                answers.append((out, True))
+                continue
+            answers.append((out, False))
+        return answers
 
     def observe(self, e: int, session: str) -> bool:
         evidence = self._evidence.setdefault((session, e), Evidence())

@@ -271,7 +271,7 @@ fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
 type TextHits = (Vec<(usize, usize, Option<usize>)>, bool);
 
 /// The Python object that runs what the core does not: `on_path(rule, path)`,
-/// `text(entry, subject)` (subject: None for the segment's text, else its calls text), `request(entry, method, url, body, json_text, body_error, headers)`,
+/// `text(entry, subject)` (subject: None for the segment's text, else its calls text), `requests(entries, request_fields)` (one (tokens, timed out) per entry),
 /// `observe(entry, session)`, `context(entry, session)`. Text hits are (start, end,
 /// token) in code points of the segment being scanned; a request's are tokens. The
 /// first Python error stops the asking and is raised when the segment is done.
@@ -330,18 +330,21 @@ impl scan::External for PyExternal<'_, '_> {
         self.hits(v)
     }
 
-    fn request(&mut self, entry: usize, _seg: &Segment, r: &Request) -> Outcome {
-        let v: Option<(Vec<Option<usize>>, bool)> = self.call(|o| {
+    fn requests(&mut self, entries: &[usize], _seg: &Segment, r: &Request) -> Vec<Outcome> {
+        let v: Option<Vec<(Vec<Option<usize>>, bool)>> = self.call(|o| {
             let py = o.py();
             let unknown = o.getattr(intern!(py, "unknown"))?;
             let same = |b: usize| b;
             let fields = crate::http::request_to_py(py, r, &unknown, &same)?;
-            o.call_method1(intern!(py, "request"), (entry, fields))?
+            o.call_method1(intern!(py, "requests"), (entries.to_vec(), fields))?
                 .extract()
         });
-        match v {
-            None => Outcome::default(),
-            Some((tokens, timed_out)) => Outcome {
+        let Some(answers) = v else {
+            return vec![Outcome::default(); entries.len()];
+        };
+        let mut out: Vec<Outcome> = answers
+            .into_iter()
+            .map(|(tokens, timed_out)| Outcome {
                 hits: tokens
                     .into_iter()
                     .map(|token| {
@@ -351,8 +354,10 @@ impl scan::External for PyExternal<'_, '_> {
                     })
                     .collect(),
                 timed_out,
-            },
-        }
+            })
+            .collect();
+        out.resize(entries.len(), Outcome::default());
+        out
     }
 
     fn observe(&mut self, entry: usize, session: &str, _seg: &Segment) -> bool {

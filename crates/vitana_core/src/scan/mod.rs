@@ -42,9 +42,10 @@ pub trait External {
     /// `mentions: false`: the same characters, mentions blanked); hits are byte spans
     /// of the segment's text.
     fn text(&mut self, entry: usize, seg: &Segment, subject: Option<&str>) -> Outcome;
-    /// Entry `entry` on a request of the segment; the hits' spans are ignored (a
-    /// request matcher reports the whole request).
-    fn request(&mut self, entry: usize, seg: &Segment, request: &Request) -> Outcome;
+    /// Entries `entries` on a request of the segment, one outcome each, in order; the
+    /// hits' spans are ignored (a request matcher reports the whole request). Asked
+    /// once per request and list: the Python side builds the request once.
+    fn requests(&mut self, entries: &[usize], seg: &Segment, request: &Request) -> Vec<Outcome>;
     /// A context entry shown a tool's output (its evidence is the external's).
     fn observe(&mut self, entry: usize, session: &str, seg: &Segment) -> bool;
     /// A context entry on the segment's text, with the session's evidence.
@@ -532,9 +533,12 @@ impl DocumentScanner {
         events: &mut Vec<Event>,
         by: usize,
     ) {
-        for &e in entries {
+        if entries.is_empty() {
+            return;
+        }
+        let outcomes = ext.requests(entries, seg, request);
+        for (&e, o) in entries.iter().zip(outcomes) {
             let rule = self.compiled.pack.entries[e].rule;
-            let o = ext.request(e, seg, request);
             for mut hit in o.hits {
                 hit.start = request.start + by;
                 hit.end = request.end + by;
@@ -548,8 +552,13 @@ impl DocumentScanner {
 
     fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>, ext: &mut dyn External) -> bool {
         let c = Arc::clone(&self.compiled);
-        for &e in &c.validators {
-            let o = ext.request(e, cx.seg, request);
+        if c.validators.is_empty() {
+            return false;
+        }
+        // every validator is asked; the first that fires decides (those after it have
+        // no say, and their timeouts are not reported: as when asked one by one)
+        let outcomes = ext.requests(&c.validators, cx.seg, request);
+        for (&e, o) in c.validators.iter().zip(outcomes) {
             if !o.hits.is_empty() {
                 return true;
             }

@@ -12,8 +12,8 @@ impl External for NoExternal {
     fn text(&mut self, _: usize, _: &Segment, _: Option<&str>) -> Outcome {
         unreachable!("no external entries")
     }
-    fn request(&mut self, _: usize, _: &Segment, _: &Request) -> Outcome {
-        Outcome::default()
+    fn requests(&mut self, entries: &[usize], _: &Segment, _: &Request) -> Vec<Outcome> {
+        vec![Outcome::default(); entries.len()]
     }
     fn observe(&mut self, _: usize, _: &str, _: &Segment) -> bool {
         false
