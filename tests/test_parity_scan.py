@@ -159,6 +159,7 @@ SHELL_PIECES = [
     "kubectl apply -f x.yaml", "# a comment about deploy", "cat <<EOF\ngcloud run deploy z\nEOF",
     "for i in 1 2; do gcloud run deploy s$i; done", "x=$(gcloud run deploy q)", "echo 'VTID-0518'",
     "terraform apply -auto-approve", "firebase deploy --only hosting", "npm run deploy", "ls -la",
+    "echo " + "$(" * 120 + "gcloud run deploy deep" + ")" * 120,  # past the reader's depth: a notice
 ]
 
 

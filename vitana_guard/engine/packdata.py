@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vitana_guard.engine.matchers import patterns_of
+from vitana_guard.engine.matchers import REGEX_TIMEOUT, patterns_of
 from vitana_guard.engine.rules import Entry, RulePack
 
 FORMAT = 1  # bumped when the data's shape changes (the core refuses another)
@@ -35,7 +35,9 @@ def pack_data(pack: RulePack, chooses: Any) -> dict[str, Any]:
         })
         for entry in rule.entries:
             entries.append(_entry_data(index, entry))
-    return {"format": FORMAT, "params": pack.params, "rules": rules, "entries": entries}
+    # the regex timeout of the entries Python runs, as the core's notices name it
+    return {"format": FORMAT, "params": pack.params, "regex_timeout": str(REGEX_TIMEOUT), "rules": rules,
+            "entries": entries}
 
 
 def _entry_data(rule: int, entry: Entry) -> dict[str, Any]:

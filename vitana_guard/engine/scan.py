@@ -276,15 +276,14 @@ class _External:
 
     def __init__(self, compiled: _Compiled):
         self.entries = compiled.entries
+        self._rules = {i: rule for i, rule, _ in compiled.entries}
         self.segment: Segment | None = None
         self.tokens: list[dict] = []
         self._evidence: dict[tuple[str, int], Evidence] = {}
 
     def on_path(self, rule: int, path: str) -> bool:
-        return on_path(self.entries_rule(rule), path)
-
-    def entries_rule(self, rule: int) -> Rule:
-        return next(r for i, r, _ in self.entries if i == rule)
+        """Whether the rule's `paths` take in `path` (the core asks once per rule and path)."""
+        return on_path(self._rules[rule], path)
 
     def text(self, e: int, subject: str | None) -> tuple[list, bool]:
         """`subject`: the core's calls text of the segment (`mentions: false`), or None."""

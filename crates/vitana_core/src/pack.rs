@@ -70,6 +70,8 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct Pack {
     pub params: Value,
+    /// how the Python side's regex timeout reads in a notice ("0.25")
+    pub regex_timeout: String,
     pub rules: Vec<Rule>,
     pub entries: Vec<Entry>,
 }
@@ -103,8 +105,14 @@ impl Pack {
             .enumerate()
             .map(|(i, e)| entry(e, rules.len(), &params).map_err(|e| format!("entries[{i}]: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let regex_timeout = data
+            .get("regex_timeout")
+            .and_then(Value::as_str)
+            .unwrap_or("0.25")
+            .to_owned();
         Ok(Pack {
             params,
+            regex_timeout,
             rules,
             entries,
         })

@@ -155,36 +155,47 @@ fn notices_to_py<'py>(py: Python<'py>, notices: &[ScanNotice]) -> PyResult<Bound
     Ok(out)
 }
 
-/// Byte offsets of a text to code points and back (identity for ASCII).
+/// Byte offsets of a text to code points and back (identity for ASCII). The table of
+/// a non-ASCII text is made on the first conversion: most segments need none.
 struct Offsets<'t> {
     text: &'t str,
-    /// byte offset of every character, then the text's length (None: ASCII)
-    starts: Option<Vec<usize>>,
+    ascii: bool,
+    /// byte offset of every character, then the text's length
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'t> Offsets<'t> {
     fn new(text: &'t str) -> Self {
-        let starts = (!text.is_ascii()).then(|| {
-            text.char_indices()
+        Offsets {
+            text,
+            ascii: text.is_ascii(),
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            self.text
+                .char_indices()
                 .map(|(i, _)| i)
-                .chain(std::iter::once(text.len()))
+                .chain(std::iter::once(self.text.len()))
                 .collect()
-        });
-        Offsets { text, starts }
+        })
     }
 
     fn cp(&self, byte: usize) -> usize {
-        match &self.starts {
-            None => byte.min(self.text.len()),
-            Some(s) => s.partition_point(|&b| b < byte),
+        if self.ascii {
+            return byte.min(self.text.len());
         }
+        self.starts().partition_point(|&b| b < byte)
     }
 
     fn byte(&self, cp: usize) -> usize {
-        match &self.starts {
-            None => cp.min(self.text.len()),
-            Some(s) => s[cp.min(s.len() - 1)],
+        if self.ascii {
+            return cp.min(self.text.len());
         }
+        let s = self.starts();
+        s[cp.min(s.len() - 1)]
     }
 }
 

@@ -98,14 +98,11 @@ impl Compiled {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned(),
-            regex_timeout: params
-                .get("__regex_timeout")
-                .and_then(Value::as_str)
-                .unwrap_or("0.25")
-                .to_owned(),
+            regex_timeout: pack.regex_timeout.clone(),
             keyword_list: Vec::new(),
             pack: Pack {
                 params: Value::Null,
+                regex_timeout: String::new(),
                 rules: Vec::new(),
                 entries: Vec::new(),
             },

@@ -103,6 +103,9 @@ pub struct DocumentScanner {
     paths: HashMap<(usize, String), bool>,
     counts: HashMap<usize, usize>,
     seq: usize,
+    /// entries of a list that apply, by (list, channel, actor), for `fits_for`'s (kind, path)
+    fits: HashMap<(usize, Channel, Option<Actor>), Vec<usize>>,
+    fits_for: (String, String),
 }
 
 impl DocumentScanner {
@@ -116,6 +119,8 @@ impl DocumentScanner {
             paths: HashMap::new(),
             counts: HashMap::new(),
             seq: 0,
+            fits: HashMap::new(),
+            fits_for: (String::new(), String::new()),
         }
     }
 
@@ -285,6 +290,16 @@ impl DocumentScanner {
         channel: Channel,
         ext: &mut dyn External,
     ) -> Vec<usize> {
+        // the same for most segments of a document: worked out once per list, channel
+        // and actor while the kind and path stay the same
+        if self.fits_for.0 != seg.origin.kind || self.fits_for.1 != seg.origin.path {
+            self.fits.clear();
+            self.fits_for = (seg.origin.kind.clone(), seg.origin.path.clone());
+        }
+        let key = (list.as_ptr() as usize, channel, seg.origin.actor);
+        if let Some(fit) = self.fits.get(&key) {
+            return fit.clone();
+        }
         let c = Arc::clone(&self.compiled);
         let mut out = Vec::new();
         for &e in list {
@@ -296,6 +311,7 @@ impl DocumentScanner {
                 out.push(e);
             }
         }
+        self.fits.insert(key, out.clone());
         out
     }
 
