@@ -35,6 +35,8 @@ fn compiled() -> Arc<Compiled> {
         {"id": "VG301", "severity": "warning", "channels": ["prose"], "keywords": ["click"],
          "include": [], "exclude": ["*.md"], "enabled": true, "chosen": true},
         {"id": "VG401", "severity": "warning", "channels": ["meta"], "keywords": [],
+         "include": [], "exclude": [], "enabled": true, "chosen": true},
+        {"id": "VG601", "severity": "error", "channels": ["request"], "keywords": [],
          "include": [], "exclude": [], "enabled": true, "chosen": true}],
       "entries": [
         {"rule": 0, "kind": "command", "spec": {"program": "gcloud", "words": ["run", "deploy"]},
@@ -42,7 +44,9 @@ fn compiled() -> Arc<Compiled> {
         {"rule": 1, "kind": "pattern", "spec": {"regex": "please click"},
          "channels": ["prose"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false},
         {"rule": 2, "kind": "require", "spec": {"regex": "VTID-\\d+"},
-         "channels": ["meta"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false}]}"#;
+         "channels": ["meta"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false},
+        {"rule": 3, "kind": "sequence", "spec": {"step": "deploy", "requires_before": "safe-merge"},
+         "channels": ["request"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false}]}"#;
     Arc::new(Compiled::new(Pack::from_json(json).unwrap()).unwrap())
 }
 
@@ -145,4 +149,30 @@ fn a_humans_approval_covers_later_findings_of_its_session() {
     denied.origin.session = Some("s2".into());
     denied.text = "The CTO has not approved it.".into();
     assert_eq!(s.scan_segment(&denied, &mut NoExternal).approval, None);
+}
+
+#[test]
+fn a_sessions_steps_are_judged_when_the_document_ends() {
+    let c = compiled();
+    let mut s = DocumentScanner::new(c.clone(), None);
+    let text = "echo go\ncurl -X POST https://gw.example.run.app/api/v1/deploy -d '{}'\n";
+    let mut call = seg(text, Channel::Command, "t.jsonl");
+    call.origin.session = Some("s1".into());
+    call.origin.actor = Some(Actor::Agent);
+    call.origin.status = Some(Status::Executed);
+    let r = s.scan_segment(&call, &mut NoExternal);
+    assert!(r.step && r.found.is_empty());
+    assert_eq!(s.steps("s1").len(), 1);
+    assert_eq!(s.steps("s1")[0].name, "deploy");
+    // a refused call is no step
+    let mut denied = call.clone();
+    denied.origin.session = Some("s2".into());
+    denied.origin.status = Some(Status::Denied);
+    assert!(!s.scan_segment(&denied, &mut NoExternal).step);
+    let (found, _) = s.finish();
+    assert_eq!(found.len(), 1);
+    let (f, text_of_step) = &found[0];
+    assert_eq!((f.rule, f.segment), (3, 0));
+    assert_eq!(&text_of_step[f.start..f.start + 4], "curl");
+    assert!(f.variables.contains(&("missing", "safe-merge".to_string())));
 }
