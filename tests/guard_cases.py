@@ -355,6 +355,8 @@ CASES += [
 
 CASES += [
     # names bound earlier in the same command
+    deny("name-completed-by-a-bound-word", 'G=gc; ${G}loud run dep""loy web', "VG101"),
+    deny("names-composed-no-keyword-in-text", "A=gcl; B=oud; C=depl; D=oy; $A$B run $C$D web", "VG101"),
     deny("var-bound-program", "G=gcloud; $G run deploy web", "VG101"),
     deny("var-bound-command-line", 'CMD="gcloud run deploy"; $CMD web', "VG101"),
     deny("braced-var-bound", "GCLOUD=gcloud; ${GCLOUD} run deploy web", "VG101"),

@@ -124,15 +124,18 @@ def test_deleted_cwd_denies(tmp_path):
 
 @pytest.mark.parametrize("agent", ["claude", "gemini", "codex"])
 def test_regex_timeout_denies(agent, monkeypatch):
-    from vitana_guard.engine.matchers import url
+    # a matcher the core leaves to Python (the payload checks of a gateway call) runs out
+    # of time: the call was not checked completely
+    from vitana_guard.engine.matchers import payload
 
-    def slow(self, text):
+    def slow(self, request):
         raise TimeoutError
         yield  # pragma: no cover
 
-    monkeypatch.setattr(url.UrlMatcher, "match", slow)
+    monkeypatch.setattr(payload.PayloadMatcher, "match", slow)
     core._in_memory.clear()
-    code, out, err = pre("curl -s https://gateway-old.a.run.app/x", agent=agent)
+    code, out, err = pre("curl -s -X POST https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy/service "
+                         "-H 'Content-Type: application/json' -d '{\"service\": \"gateway\"}'", agent=agent)
     assert code == 2 and "could not check this call completely" in err
     body = json.loads(out)
     assert (body["decision"] if agent == "gemini" else body["hookSpecificOutput"]["permissionDecision"]) == "deny"

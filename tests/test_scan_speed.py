@@ -56,6 +56,7 @@ def long_script(first_line: str) -> str:
 
 @pytest.mark.parametrize("first_line", ["#!/bin/bash", "# İstanbul: lower() makes this line longer"])
 def test_statement_selection_finds_what_parsing_everything_finds(first_line, monkeypatch):
+    from vitana_guard.engine import _oracle_scan as oracle
     from vitana_guard.engine import scan as scan_module
     from vitana_guard.engine.rules import load_pack
     from vitana_guard.normalize import shell
@@ -63,19 +64,19 @@ def test_statement_selection_finds_what_parsing_everything_finds(first_line, mon
 
     pack = load_pack()
     text = long_script(first_line)
-    assert len(text) > scan_module._WHOLE_PARSE_BELOW and shell.statements(text) is not None
+    assert len(text) > oracle._WHOLE_PARSE_BELOW and shell.statements(text) is not None
 
-    def found() -> list[tuple]:
-        findings, _ = scan_module.scan_segments(pack, classify.segments("run.sh", text))
+    def found(module) -> list[tuple]:
+        findings, _ = module.scan_segments(pack, classify.segments("run.sh", text))
         return [(f.rule_id, f.line, f.column, f.end_line, f.end_column) for f in findings]
 
-    selected = found()
+    selected = found(scan_module)  # the core parses the statements that hold a keyword
     lines = text.split("\n")
     assert {f[1] for f in selected} == {
         n + 1 for n, line in enumerate(lines) if any(w in line for w in ("deploy gateway", "push", "gw", "submit"))
     }
-    monkeypatch.setattr(scan_module, "_WHOLE_PARSE_BELOW", 10**9)  # parse the script whole
-    assert found() == selected
+    monkeypatch.setattr(oracle, "_WHOLE_PARSE_BELOW", 10**9)  # the Python engine parses it whole
+    assert found(oracle) == selected
 
 
 def test_repeated_runs_are_reported_where_each_one_is(monkeypatch):
@@ -100,8 +101,12 @@ def test_repeated_runs_are_reported_where_each_one_is(monkeypatch):
     lines = text.split("\n")
     assert [f[1:4] for f in first] == [(n + 1, 3, 3 + len(bad.split("  #")[0].strip())) for n, line in
                                        enumerate(lines) if line == bad]
+    from vitana_guard.engine import _oracle_scan as oracle
+
     monkeypatch.setattr(scan_module._RunCache, "get", lambda self, key: None)  # nothing remembered
-    assert found("c.sh") == first
+    scanner = oracle.DocumentScanner(pack, compiled)  # the Python engine, which remembers runs
+    scanner.feed(classify.segments("c.sh", text))
+    assert [(f.rule_id, f.line, f.column, f.end_column, f.snippet) for f in scanner.finish()[0]] == first
 
 
 def test_run_cache_is_bounded_and_not_pickled():
@@ -121,16 +126,22 @@ def test_compiled_pack_pickles_without_its_caches():
     from vitana_guard.engine.rules import load_pack
     from vitana_guard.sources import classify
 
+    from vitana_guard.engine import _oracle_scan as oracle
+
     compiled = scan_module.compile_pack(load_pack(), scan_module.Selection())
-    scanner = scan_module.DocumentScanner(load_pack(), compiled)
+    scanner = oracle.DocumentScanner(load_pack(), compiled)  # the Python engine fills the caches
     scanner.feed(classify.segments("a.sh", "gcloud run deploy gw\n" * 200))
     assert scanner.finish()[0] and compiled.applying and compiled.runs._outcomes
     copy = pickle.loads(pickle.dumps(compiled))
     assert copy.applying == {} and copy.runs._outcomes == {} and copy.keywords == compiled.keywords
+    scanner = scan_module.DocumentScanner(load_pack(), copy)  # the core's pack comes back from its data
+    scanner.feed(classify.segments("a.sh", "gcloud run deploy gw\n" * 2))
+    assert len(scanner.finish()[0]) == 2
 
 
 def test_a_run_that_timed_out_is_matched_again_next_time(monkeypatch):
-    from vitana_guard.engine import scan as scan_module
+    """(The Python engine's run cache; the core's command regexes cannot time out.)"""
+    from vitana_guard.engine import _oracle_scan as scan_module
     from vitana_guard.engine.matchers.command import CommandMatcher
     from vitana_guard.engine.rules import load_pack
     from vitana_guard.sources import classify

@@ -34,9 +34,33 @@ def cache_dir() -> Path:
     return Path(base) / "vitana-guard"
 
 
+_CODE_IDENTITY: str | None = None
+
+
+def _code_identity() -> str:
+    """The size and modification time of the code that builds and reads a compiled pack
+    (the engine's modules, the native core): an upgrade or a rebuild under the same version
+    number must not load a pack pickled by other code."""
+    global _CODE_IDENTITY
+    if _CODE_IDENTITY is None:
+        from vitana_guard import _core
+
+        engine = Path(__file__).resolve().parent
+        paths = [Path(_core.__file__), *sorted(engine.glob("*.py")), *sorted((engine / "matchers").glob("*.py"))]
+        parts = []
+        for path in paths:
+            try:
+                st = path.stat()
+                parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append(f"{path.name}:?")
+        _CODE_IDENTITY = "|".join(parts)
+    return _CODE_IDENTITY
+
+
 def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None, *extra: Any) -> str | None:
     """Digest of every input of the compiled pack, or None if one cannot be read."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(__version__.encode() + b"\0" + _code_identity().encode())
     schema = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
     try:
         files = sorted(builtin_rules_dir().glob("*.yaml")) + [schema]

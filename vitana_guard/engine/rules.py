@@ -42,6 +42,10 @@ class Entry:
     # `mentions: false`: in a command, only what its commands would reach is matched
     # (normalize/mentions.py), not the words of echo, grep, commit messages and the like
     calls_only: bool = False
+    # the matcher's kind and its spec as rendered with the parameters: what the core
+    # compiles (engine/packdata.py); not part of equality (a dict is not hashable)
+    kind: str = field(default="", compare=False)
+    spec: Any = field(default=None, compare=False)
 
     @property
     def ungated(self) -> bool:
@@ -356,6 +360,8 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
                 kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
                 not_kinds=frozenset(spec.get("not_kinds", ())),
                 calls_only=spec.get("mentions") is False,
+                kind=kind,
+                spec=spec[kind],
             )
         )
     examples = []

@@ -115,12 +115,15 @@ def prefilter_clean(key: str, items: list[Item]) -> bool:
         return False
     if data.get("always") or not isinstance(data.get("keywords"), list):
         return False
-    keywords = data["keywords"]
+    from vitana_guard._core import KeywordSet
+
+    # what a command runs, not only how it is spelled: `g''cloud`, `G=gc; ${G}loud` (the
+    # core reads the text as bash does, see KeywordSet.present_shell)
+    finder = KeywordSet([str(k) for k in data["keywords"]])
     for item in items:
-        lowered = item.text.lower()
-        if any(k in lowered for k in keywords):
+        if finder.present_shell(item.text)[0]:
             return False
-        if item.path and any(k in item.path.lower() for k in keywords):
+        if item.path and finder.present(item.path):
             return False
     return True
 
@@ -405,17 +408,15 @@ def record_result(call: Call, result) -> list[dict]:
         origin = Origin(path="<hook>", kind=call.agent, record_id=rid, session=call.session, actor=Actor.AGENT,
                         status=Status.EXECUTED, tool=call.tool)
         scanner.feed([Segment(item.text, channel, origin)])
-    session = scanner._sessions.get(call.session)  # engine has no public accessor yet
     stored = []
-    for step in session.steps if session else []:
-        request = step.request
+    for name, request in scanner.steps(call.session):
         if not _reaches(request.url, canonical):
             continue
         text = f"{request.method} {request.url}"
         text += "".join(f"\n{k}: {v}" for k, v in request.headers)
         if request.body:
             text += "\n\n" + request.body
-        stored.append({"names": [step.name], "channel": "request", "text": text, "tool": call.tool})
+        stored.append({"names": [name], "channel": "request", "text": text, "tool": call.tool})
     scanner.finish()
     if stored:
         state.append_steps(call.session, stored)

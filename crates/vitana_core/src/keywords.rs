@@ -88,20 +88,31 @@ impl KeywordSet {
             .collect()
     }
 
-    /// The keywords present in `text` or in its shell view (quotes removed, escapes
-    /// decoded: see `shellview`), and whether the view added any: then the text spells
-    /// a keyword in pieces, and only parsing all of it tells what runs.
+    /// The keywords of what a command text runs: present in the text, in its shell
+    /// view (quotes removed, escapes decoded: see `shellview`), or in the words of its
+    /// commands as the shell reader resolves them (names bound earlier in the text,
+    /// `G=gc; ${G}loud` runs gcloud). The flag says whether the raw text lacks some of
+    /// them: then it spells a keyword in pieces, and only parsing all of it tells what runs.
     pub fn present_shell(&self, text: &str) -> (Vec<usize>, bool) {
         let raw = self.present(text);
-        let Some(view) = shell_view(text.as_bytes()) else {
-            return (raw, false);
-        };
-        let view = String::from_utf8_lossy(&view);
-        let mut all = self.present(&view);
-        let hidden = all.iter().any(|i| !raw.contains(i));
-        all.extend(raw);
+        let mut all = raw.clone();
+        if let Some(view) = shell_view(text.as_bytes()) {
+            all.extend(self.present(&String::from_utf8_lossy(&view)));
+        }
+        if text.contains('$') && text.contains('=') {
+            let mut words = String::new();
+            for command in crate::normalize::shell::parse(text) {
+                for word in command.argv.iter().filter_map(|w| w.value.as_deref()) {
+                    words.push_str(word);
+                    words.push(' ');
+                }
+                words.push('\n');
+            }
+            all.extend(self.present(&words));
+        }
         all.sort_unstable();
         all.dedup();
+        let hidden = all.len() > raw.len();
         (all, hidden)
     }
 
@@ -206,6 +217,11 @@ mod tests {
         );
         assert_eq!(set.present_shell("ls"), (vec![], false));
         assert!(set.any_in_bytes(b"$'\\x67cloud' run"));
+        // a program named through names bound earlier in the text
+        assert_eq!(
+            set.present_shell("G=gc; ${G}loud run dep\"\"loy x"),
+            (vec![0, 1], true)
+        );
     }
 
     #[test]

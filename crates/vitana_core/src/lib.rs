@@ -8,10 +8,15 @@
 
 pub mod gateway;
 pub mod keywords;
+pub mod matchers;
+pub mod mentions;
 pub mod model;
 pub mod normalize;
+pub mod pack;
 pub mod pattern;
 pub mod read;
 pub mod records;
+pub mod scan;
 pub mod segment;
+pub mod session;
 pub mod shellview;

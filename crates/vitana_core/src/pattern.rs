@@ -39,6 +39,11 @@ impl Pattern {
         Some((counter.at(m.start()), counter.at(m.end())))
     }
 
+    /// The compiled regex, for callers that work in byte offsets (the matchers).
+    pub fn regex(&self) -> &Regex {
+        &self.regex
+    }
+
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
     }

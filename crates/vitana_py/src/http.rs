@@ -103,7 +103,7 @@ fn char_offsets(text: &str) -> impl Fn(usize) -> usize + '_ {
 }
 
 /// A request as the tuple of model.py's `Request` fields, in order.
-fn request_to_py<'py>(
+pub(crate) fn request_to_py<'py>(
     py: Python<'py>,
     r: &Request,
     unknown: &Bound<'py, PyAny>,

@@ -3,6 +3,7 @@
 
 mod git;
 mod http;
+mod scan;
 mod segment;
 mod shell;
 
@@ -133,5 +134,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     git::register(m)?;
     transcripts::register(m)?;
     segment::register(m)?;
+    scan::register(m)?;
     Ok(())
 }

@@ -1,0 +1,518 @@
+//! `url`: URLs whose host is a candidate (`host_contains`, `host_regex`) and whose
+//! origin (scheme + host) is not in `allow` (port of `matchers/url.py`). Bare Cloud
+//! Run hosts count as URLs. Placeholders (`<hash>`, `{GATEWAY_URL}`, `${HOST}`, `$VAR`,
+//! `...`, `*`, `xxx`) stand for values not yet known: a host holding one is a finding
+//! only when no allowed host could fill it in. `ignore_hosts` are never a gateway;
+//! `paths` takes URLs by their path (the control plane) whatever their host; a URL with
+//! userinfo naming an allowed host is judged by its real host.
+//!
+//! The Python regexes' look-arounds are written out as code here (the `regex` crate
+//! has none); each function says which pattern it stands for.
+
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
+use serde_json::Value;
+
+use super::glob::globs_regex;
+use super::{regex as rule_regex, Hit};
+use crate::pack::strings;
+use crate::pattern::Pattern;
+
+fn re(pattern: &str) -> Regex {
+    RegexBuilder::new(pattern).build().expect("a fixed regex")
+}
+
+macro_rules! fixed {
+    ($name:ident, $pattern:expr) => {
+        fn $name() -> &'static Regex {
+            static RE: OnceLock<Regex> = OnceLock::new();
+            RE.get_or_init(|| re($pattern))
+        }
+    };
+}
+
+// `\.` goes on: a URL in a regex literal (`https://gateway\.corp\.io`) is read whole
+fixed!(url_tail, r#"\A(?:[^\s'"<>`\\)\]{}|,;]|\\\.)+"#);
+// `<code>`, `</span>` and the like are markup around a URL, not placeholders in it
+fixed!(
+    tag,
+    r"\A(?:/|(?:a|b|i|u|s|p|br|em|strong|span|code|tt|kbd|pre|li|td|th|div|sub|sup|small|mark)\b)"
+);
+fixed!(angle_placeholder, r"\A<[^<>\s]{1,64}>");
+fixed!(
+    brace_placeholder,
+    r"\A(?:\{\{[^{}\n]{1,64}\}\}|\{[^{}\s]{1,64}\})"
+);
+fixed!(run_app, r"(?i)\.run\.app");
+fixed!(scheme, r"(?i)\A(?:https?|wss?)\z");
+// the host placeholders but `x{3,}` (see `host_placeholders`)
+fixed!(
+    host_placeholder,
+    r"(?i)<[^<>]{0,64}>|\{\{?[^{}]{0,64}\}\}?|\$\{[^{}]{0,64}\}|\$\w{1,64}|\.\.\.|…|\*"
+);
+// one token of `_HOST_HEAD` but the `<...>` placeholder (see `host_head_start`)
+fixed!(
+    head_token,
+    r"\A(?:[A-Za-z0-9.*-]|\{\{?[^{}\s]{1,64}\}\}?|\$\{[^{}\s]{1,64}\}|\$\w)"
+);
+
+/// Python's `str.isalnum() or c in "_.-"`.
+fn is_host_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
+fn char_before(text: &str, at: usize) -> Option<char> {
+    text[..at].chars().next_back()
+}
+
+/// The byte offset `n` characters before `at` (or 0).
+fn chars_back(text: &str, at: usize, n: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// `_URL_PLACEHOLDER.match(text, at)`'s end: `<(?!TAGS)[^<>\s]{1,64}>` or a brace form.
+fn placeholder_end(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    if let Some(after) = rest.strip_prefix('<') {
+        if tag().is_match(after) {
+            return None;
+        }
+        return angle_placeholder().find(rest).map(|m| at + m.end());
+    }
+    brace_placeholder().find(rest).map(|m| at + m.end())
+}
+
+/// `_grow`: the end of a URL whose rest starts at `at`.
+fn grow(text: &str, mut at: usize) -> usize {
+    loop {
+        let next = url_tail()
+            .find(&text[at..])
+            .map(|m| at + m.end())
+            .or_else(|| placeholder_end(text, at));
+        match next {
+            Some(end) if end > at => at = end,
+            _ => return at,
+        }
+    }
+}
+
+/// `_url_may_start`: a scheme starts a URL unless glued to a word; after `:-` it does.
+fn url_may_start(text: &str, at: usize) -> bool {
+    if at == 0 || !char_before(text, at).is_some_and(is_host_char) {
+        return true;
+    }
+    let two = &text[chars_back(text, at, 2)..at];
+    matches!(two, ":-" | ":=" | ":+" | ":?")
+}
+
+/// `_SCHEME.search(text, max(0, i - 5), i)`'s start: the leftmost scheme ending at `i`.
+fn scheme_start(text: &str, i: usize) -> Option<usize> {
+    let from = chars_back(text, i, 5);
+    text[from..i]
+        .char_indices()
+        .map(|(k, _)| from + k)
+        .find(|&p| scheme().is_match(&text[p..i]))
+}
+
+/// `_HOST_HEAD.search(text, max(0, i - 253), i)`'s start: the leftmost position from
+/// which the text up to `i` is all host characters and placeholders.
+fn host_head_start(text: &str, i: usize) -> Option<usize> {
+    let from = chars_back(text, i, 253);
+    let starts: Vec<usize> = text[from..i]
+        .char_indices()
+        .map(|(k, _)| from + k)
+        .collect();
+    // reach[k]: text[starts[k]..i] splits into tokens (none: the end itself)
+    let mut reach = vec![false; starts.len() + 1];
+    let index_of = |b: usize| {
+        starts
+            .binary_search(&b)
+            .ok()
+            .or((b == i).then_some(starts.len()))
+    };
+    reach[starts.len()] = true;
+    for k in (0..starts.len()).rev() {
+        let p = starts[k];
+        let window = &text[p..i];
+        let mut ends: Vec<usize> = Vec::new();
+        if let Some(m) = head_token().find(window) {
+            ends.push(p + m.end());
+        }
+        // `\{\{?...\}\}?` may also end one brace short
+        if let Some(m) = brace_short().find(window) {
+            ends.push(p + m.end());
+        }
+        if window.starts_with('<') && !tag().is_match(&window[1..]) {
+            if let Some(m) = angle_placeholder().find(window) {
+                ends.push(p + m.end());
+            }
+        }
+        reach[k] = ends
+            .into_iter()
+            .any(|e| index_of(e).is_some_and(|j| reach[j]));
+    }
+    (0..starts.len()).find(|&k| reach[k]).map(|k| starts[k])
+}
+
+fixed!(brace_short, r"\A\{\{?[^{}\s]{1,64}\}");
+
+/// Every URL in `text`: (start, end, url) in byte offsets, in order of position.
+pub fn find_urls(text: &str) -> Vec<(usize, usize, String)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut i = text.find("://");
+    while let Some(at) = i {
+        if let Some(s) = scheme_start(text, at).filter(|&s| url_may_start(text, s)) {
+            let end = grow(text, at + 3);
+            if end > at + 3 {
+                spans.push((s, end));
+                i = text[end..].find("://").map(|k| end + k);
+                continue;
+            }
+        }
+        i = text[at + 3..].find("://").map(|k| at + 3 + k);
+    }
+    let scheme_spans = spans.clone();
+    for m in run_app().find_iter(text) {
+        let i = m.start();
+        let k = scheme_spans.partition_point(|&(s, _)| s <= i);
+        if k > 0 && scheme_spans[k - 1].0 <= i && i < scheme_spans[k - 1].1 {
+            continue;
+        }
+        let mut start = host_head_start(text, i).unwrap_or(i);
+        if start == 0 || !char_before(text, start).is_some_and(is_host_char) {
+            while start < i && matches!(text.as_bytes()[start], b'-' | b'.') {
+                start += 1; // `${X:-host.run.app}`: the `-` is shell's
+            }
+            spans.push((start, grow(text, i).max(m.end())));
+        }
+    }
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    for (start, end) in spans {
+        let next = text[end..].chars().next();
+        if matches!(next, Some('{' | '$'))
+            || (next == Some('<') && !tag().is_match(&text[end + 1..]))
+        {
+            continue; // the URL goes on with a placeholder it could not be read through
+        }
+        let mut url = text[start..end].trim_end_matches(':');
+        if url.ends_with('.') && !url.ends_with("...") {
+            url = url.trim_end_matches('.');
+        }
+        if url.starts_with('.') {
+            continue;
+        }
+        out.push((start, start + url.len(), url.to_owned()));
+    }
+    out
+}
+
+/// A URL's parts, as `url.parse` gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    pub scheme: String,
+    pub host: String,
+    pub userinfo: String,
+    pub path: String,
+}
+
+pub fn parse(url: &str) -> Url {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let cut = ['/', '?', '#']
+        .iter()
+        .filter_map(|&c| rest.find(c))
+        .min()
+        .unwrap_or(rest.len());
+    let authority = rest[..cut].replace("\\.", ".");
+    let path = rest[cut..].to_owned();
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(k) => (authority[..k].to_owned(), &authority[k + 1..]),
+        None => (String::new(), authority.as_str()),
+    };
+    let host = if let Some(inner) = hostport.strip_prefix('[') {
+        inner.split(']').next().unwrap_or("")
+    } else if let Some(k) = hostport.rfind(':') {
+        &hostport[..k]
+    } else {
+        hostport
+    };
+    let lowered = host.to_lowercase();
+    let host = if host.ends_with("...") {
+        lowered
+    } else {
+        lowered.trim_end_matches('.').to_owned()
+    };
+    Url {
+        scheme: scheme.to_lowercase(),
+        host,
+        userinfo,
+        path,
+    }
+}
+
+/// The spans of `_HOST_PLACEHOLDER` in `host`, in order (`x{3,16}` only as a whole
+/// part of a label: `(?<![a-z0-9])x{3,16}(?![a-z0-9])`).
+fn host_placeholders(host: &str) -> Vec<(usize, usize)> {
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    // the runs of x that stand alone
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let b = host.as_bytes();
+    let mut k = 0;
+    while k < b.len() {
+        if b[k] == b'x' || b[k] == b'X' {
+            let s = k;
+            while k < b.len() && (b[k] == b'x' || b[k] == b'X') {
+                k += 1;
+            }
+            let before = char_before(host, s).is_some_and(alnum);
+            let after = host[k..].chars().next().is_some_and(alnum);
+            if (3..=16).contains(&(k - s)) && !before && !after {
+                runs.push((s, k));
+            }
+        } else {
+            k += 1;
+        }
+    }
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut r = 0;
+    while pos <= host.len() {
+        let a = host_placeholder()
+            .find_at(host, pos)
+            .map(|m| (m.start(), m.end()));
+        while r < runs.len() && runs[r].0 < pos {
+            r += 1;
+        }
+        let x = runs.get(r).copied();
+        let next = match (a, x) {
+            (Some(a), Some(x)) => Some(if x.0 < a.0 { x } else { a }),
+            (a, x) => a.or(x),
+        };
+        let Some((s, e)) = next else { break };
+        out.push((s, e));
+        pos = if e > s { e } else { e + 1 };
+    }
+    out
+}
+
+fn templated(host: &str) -> bool {
+    !host_placeholders(host).is_empty()
+}
+
+/// `_HOST_PLACEHOLDER.split(host)`: the fixed pieces around the placeholders.
+fn fixed_pieces(host: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut last = 0;
+    for (s, e) in host_placeholders(host) {
+        pieces.push(&host[last..s]);
+        last = e;
+    }
+    pieces.push(&host[last..]);
+    pieces
+}
+
+/// A templated host as a full-match pattern: fixed text literal, placeholders any text.
+fn host_pattern(host: &str) -> Option<Regex> {
+    let body: Vec<String> = fixed_pieces(host)
+        .iter()
+        .map(|p| regex::escape(p))
+        .collect();
+    RegexBuilder::new(&format!(r"\A(?:{})\z", body.join(".*")))
+        .case_insensitive(true)
+        .dot_matches_new_line(true)
+        .build()
+        .ok()
+}
+
+#[derive(Debug, Clone)]
+pub struct UrlMatcher {
+    host_contains: Vec<String>,
+    host_regex: Option<Pattern>,
+    allow: Vec<(String, String)>,
+    allow_hosts: Vec<String>,
+    ignore_hosts: Option<Regex>,
+    paths: Vec<String>,
+}
+
+impl UrlMatcher {
+    pub fn compile(spec: &Value) -> Result<UrlMatcher, String> {
+        let allowed: Vec<Url> = strings(spec, "allow")?.iter().map(|u| parse(u)).collect();
+        let ignore: Vec<String> = strings(spec, "ignore_hosts")?
+            .iter()
+            .map(|g| g.to_lowercase())
+            .collect();
+        Ok(UrlMatcher {
+            host_contains: strings(spec, "host_contains")?
+                .iter()
+                .map(|c| c.to_lowercase())
+                .collect(),
+            host_regex: rule_regex(spec, "host_regex", true)?,
+            allow: allowed
+                .iter()
+                .map(|u| (u.scheme.clone(), u.host.clone()))
+                .collect(),
+            allow_hosts: allowed.into_iter().map(|u| u.host).collect(),
+            ignore_hosts: if ignore.is_empty() {
+                None
+            } else {
+                Some(globs_regex(&ignore, false)?)
+            },
+            paths: strings(spec, "paths")?,
+        })
+    }
+
+    pub fn matches(&self, text: &str) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for (start, end, url) in find_urls(text) {
+            if self.judge(&url) {
+                let mut hit = Hit::new(start, end);
+                hit.variables.push(("host", parse(&url).host));
+                hit.variables.push(("url", url));
+                hits.push(hit);
+            }
+        }
+        hits
+    }
+
+    fn judge(&self, url: &str) -> bool {
+        let u = parse(url);
+        if u.host.is_empty() {
+            return false;
+        }
+        if !u.userinfo.is_empty()
+            && self.names_allowed_or_candidate(&u.userinfo.to_lowercase())
+            && !self.allowed(&u)
+        {
+            return true; // `https://<canonical>@elsewhere/`: its real host decides
+        }
+        let is_templated = templated(&u.host);
+        if !self.paths.is_empty() {
+            if !self.paths.iter().any(|p| u.path.contains(p.as_str())) {
+                return false;
+            }
+        } else {
+            let fixed = if is_templated {
+                fixed_pieces(&u.host).concat()
+            } else {
+                u.host.clone()
+            };
+            if !self.candidate(&fixed) {
+                return false;
+            }
+            if self
+                .ignore_hosts
+                .as_ref()
+                .is_some_and(|g| g.is_match(&u.host))
+            {
+                return false;
+            }
+        }
+        if is_templated {
+            return !self.could_be_allowed(&u);
+        }
+        !self.allowed(&u)
+    }
+
+    fn allowed(&self, u: &Url) -> bool {
+        if u.scheme.is_empty() {
+            self.allow_hosts.contains(&u.host)
+        } else {
+            self.allow
+                .iter()
+                .any(|(s, h)| *s == u.scheme && *h == u.host)
+        }
+    }
+
+    fn candidate(&self, host: &str) -> bool {
+        self.host_contains.iter().any(|c| host.contains(c.as_str()))
+            || self.host_regex.as_ref().is_some_and(|r| r.is_match(host))
+    }
+
+    fn names_allowed_or_candidate(&self, userinfo: &str) -> bool {
+        self.allow_hosts
+            .iter()
+            .any(|h| !h.is_empty() && userinfo.contains(h.as_str()))
+            || self.candidate(userinfo)
+    }
+
+    fn could_be_allowed(&self, u: &Url) -> bool {
+        let Some(pattern) = host_pattern(&u.host) else {
+            return false;
+        };
+        if u.scheme.is_empty() {
+            self.allow_hosts.iter().any(|h| pattern.is_match(h))
+        } else {
+            self.allow
+                .iter()
+                .any(|(s, h)| *s == u.scheme && pattern.is_match(h))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn urls(text: &str) -> Vec<String> {
+        find_urls(text).into_iter().map(|u| u.2).collect()
+    }
+
+    #[test]
+    fn finds_urls_and_bare_cloud_run_hosts() {
+        assert_eq!(
+            urls("see https://a.example.com/x, and gw-1.run.app."),
+            ["https://a.example.com/x", "gw-1.run.app"]
+        );
+        assert_eq!(urls("xhttps://glued.example"), Vec::<String>::new());
+        assert_eq!(urls("${U:-https://d.run.app}"), ["https://d.run.app"]);
+        assert_eq!(
+            urls("<code>https://c.run.app</code>"),
+            ["https://c.run.app"]
+        );
+        assert_eq!(
+            urls("https://gw-<hash>-uc.a.run.app/x"),
+            ["https://gw-<hash>-uc.a.run.app/x"]
+        );
+        assert_eq!(
+            urls("https://gw.run.app${PATH}"),
+            ["https://gw.run.app${PATH}"]
+        );
+        assert!(urls("x https://a.b/{y").is_empty()); // goes on with what it cannot read
+    }
+
+    #[test]
+    fn placeholders_in_hosts() {
+        assert!(templated("gateway-xxx.a.run.app"));
+        assert!(!templated("gatewayxxx.a.run.app"));
+        assert!(templated("gateway-<id>.run.app") && templated("$gw") && templated("a...b"));
+        assert_eq!(
+            fixed_pieces("gw-<id>-uc.a.run.app"),
+            ["gw-", "-uc.a.run.app"]
+        );
+    }
+
+    #[test]
+    fn judges_hosts_against_the_allowed_origin() {
+        let m = UrlMatcher::compile(&json!({"host_contains": ["gateway"],
+            "allow": "https://gateway-abc-uc.a.run.app", "ignore_hosts": ["*.example"]}))
+        .unwrap();
+        let found = |t: &str| m.matches(t).len();
+        assert_eq!(found("curl https://gateway-abc-uc.a.run.app/x"), 0);
+        assert_eq!(found("curl https://old-gateway.run.app/x"), 1);
+        assert_eq!(found("curl https://gateway.example/x"), 0);
+        assert_eq!(found("curl https://gateway-<ID>-uc.a.run.app/x"), 0);
+        assert_eq!(found("curl https://vitana-gateway-<hash>-uc.a.run.app/"), 1);
+        assert_eq!(found("https://gateway-abc-uc.a.run.app@evil.example/"), 1);
+        let hit = &m.matches("https://old-gateway.run.app/x")[0];
+        assert_eq!(
+            hit.variables[0],
+            ("host", "old-gateway.run.app".to_string())
+        );
+    }
+}

@@ -1,0 +1,643 @@
+//! The per-document scan (port of `engine/scan.py`'s `DocumentScanner`): each
+//! segment goes through the keyword prefilter, the rule entries of its channel run on
+//! the units they take (its text, the commands its shell runs, the HTTP requests those
+//! make), and transcript sessions collect gateway steps, tool-output evidence and a
+//! human's fallback approval; sequence rules are judged when the document ends.
+//!
+//! Hits come back as [`Found`] records (rule, segment, byte span, variables); the
+//! Python side renders messages and builds its Findings from them. Entries the core
+//! does not run (a regex needing backtracking, a kind not ported, `mentions: false`)
+//! are asked of an [`External`] matcher, in their place in the order, so the findings
+//! and their order are the Python engine's.
+
+mod compiled;
+mod units;
+
+pub use compiled::Compiled;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::matchers::{Hit, Matcher};
+use crate::model::{Actor, Channel, Request, Segment};
+use crate::session::{Session, Step};
+
+/// A document with more findings of one rule than this is pathological (a generated
+/// dump): the rest are summarised in one notice.
+pub const MAX_FINDINGS_PER_RULE: usize = 1000;
+
+/// What an external matcher gave: hits (byte spans of the segment text; `token` set
+/// when it keeps the hit's variables itself) and whether it ran out of time after them.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub hits: Vec<Hit>,
+    pub timed_out: bool,
+}
+
+/// The matchers of the entries the core does not run, and the rules' path globs.
+pub trait External {
+    /// Whether rule `rule`'s `paths` take in `path`.
+    fn on_path(&mut self, rule: usize, path: &str) -> bool;
+    /// Entry `entry` on the segment's text, or on `subject` (its calls text, for
+    /// `mentions: false`: the same characters, mentions blanked); hits are byte spans
+    /// of the segment's text.
+    fn text(&mut self, entry: usize, seg: &Segment, subject: Option<&str>) -> Outcome;
+    /// Entries `entries` on a request of the segment, one outcome each, in order; the
+    /// hits' spans are ignored (a request matcher reports the whole request). Asked
+    /// once per request and list: the Python side builds the request once.
+    fn requests(&mut self, entries: &[usize], seg: &Segment, request: &Request) -> Vec<Outcome>;
+    /// A context entry shown a tool's output (its evidence is the external's).
+    fn observe(&mut self, entry: usize, session: &str, seg: &Segment) -> bool;
+    /// A context entry on the segment's text, with the session's evidence.
+    fn context(&mut self, entry: usize, session: &str, seg: &Segment) -> Outcome;
+}
+
+/// A finding before its message is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// index of the rule in the pack
+    pub rule: usize,
+    /// the segment's number in the document (in the order fed)
+    pub segment: usize,
+    pub start: usize,
+    pub end: usize,
+    pub variables: Vec<(&'static str, String)>,
+    /// the external matcher's own record of the hit's variables
+    pub token: Option<usize>,
+    /// the session's fallback approval covers it
+    pub approved: bool,
+}
+
+/// A notice of the scan (path: the segment's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanNotice {
+    pub message: String,
+    pub path: String,
+    pub line: u64,
+    /// "error" or "note"
+    pub level: &'static str,
+}
+
+/// What one segment gave.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentResult {
+    pub found: Vec<Found>,
+    pub notices: Vec<ScanNotice>,
+    /// byte offset of a human's fallback approval in this segment (its session's first)
+    pub approval: Option<usize>,
+    /// the segment holds a gateway step: a finding at the document's end may point at it
+    pub step: bool,
+}
+
+/// A matcher's hit for a rule, or a timeout (None), or the depth marker (rule None).
+type Event = (Option<usize>, Option<Hit>);
+
+/// Scans one document's segments; `finish` judges the sessions' sequences.
+pub struct DocumentScanner {
+    compiled: Arc<Compiled>,
+    /// lines whose findings matter (a diff's added lines); None = every line
+    focus: Option<Vec<u64>>,
+    sessions: Vec<(String, Session)>,
+    session_index: HashMap<String, usize>,
+    timeouts: std::collections::HashSet<(usize, String)>,
+    paths: HashMap<(usize, String), bool>,
+    counts: HashMap<usize, usize>,
+    seq: usize,
+    /// entries of a list that apply, by (list, channel, actor), for `fits_for`'s (kind, path)
+    fits: HashMap<(usize, Channel, Option<Actor>), Vec<usize>>,
+    fits_for: (String, String),
+}
+
+impl DocumentScanner {
+    pub fn new(compiled: Arc<Compiled>, focus: Option<Vec<u64>>) -> Self {
+        DocumentScanner {
+            compiled,
+            focus,
+            sessions: Vec::new(),
+            session_index: HashMap::new(),
+            timeouts: Default::default(),
+            paths: HashMap::new(),
+            counts: HashMap::new(),
+            seq: 0,
+            fits: HashMap::new(),
+            fits_for: (String::new(), String::new()),
+        }
+    }
+
+    /// Scans one segment (numbered in the order fed, from 0).
+    pub fn scan_segment(&mut self, seg: &Segment, ext: &mut dyn External) -> SegmentResult {
+        let number = self.seq;
+        self.seq += 1;
+        let mut out = SegmentResult::default();
+        let text = seg.text.as_str();
+        if text.is_empty() {
+            return out;
+        }
+        let session = seg.origin.session.as_ref().map(|name| self.session(name));
+        if self.focus.is_some() && !self.touches_focus(seg) {
+            return out;
+        }
+        let c = Arc::clone(&self.compiled);
+        let (present, hidden) = if seg.channel == Channel::Command {
+            c.keywords.present_shell(text)
+        } else {
+            (c.keywords.present(text), false)
+        };
+        let present = c.present_mask(&present);
+        let mut cx = Cx {
+            seg,
+            number,
+            session,
+            taken: Vec::new(),
+            out: &mut out,
+        };
+        let text_entries =
+            self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel, ext);
+        // the text without mentions (`mentions: false`), made when an entry needs it
+        let mut calls: Option<String> = None;
+        for e in text_entries {
+            if !c.passes(e, &present) {
+                continue;
+            }
+            let entry = &c.pack.entries[e];
+            let rule = entry.rule;
+            let on_calls = entry.calls_only && seg.channel == Channel::Command;
+            if on_calls && calls.is_none() {
+                calls = Some(crate::mentions::calls_text(text));
+            }
+            let subject = if on_calls { calls.as_deref() } else { None };
+            let (hits, timed_out) = match (&entry.matcher, c.external[e]) {
+                (_, true) => {
+                    let o = ext.text(e, seg, subject);
+                    (o.hits, o.timed_out)
+                }
+                (matcher, _) => {
+                    let on = subject.unwrap_or(text);
+                    let mut hits = match matcher {
+                        Matcher::Pattern(m) => m.matches(on),
+                        Matcher::Require(m) => m.matches(on),
+                        Matcher::Url(m) => m.matches(on),
+                        _ => Vec::new(),
+                    };
+                    if on.len() != text.len() {
+                        // a blanked character was wider than its space: back to the text's bytes
+                        for hit in &mut hits {
+                            hit.start = same_char(on, text, hit.start);
+                            hit.end = same_char(on, text, hit.end);
+                        }
+                    }
+                    (hits, false)
+                }
+            };
+            for hit in hits {
+                self.report(rule, hit, &mut cx);
+            }
+            if timed_out {
+                self.timed_out(rule, seg, cx.out);
+            }
+        }
+        if let Some(s) = session {
+            self.session_text(s, &present, &mut cx, ext);
+        }
+        match seg.channel {
+            Channel::Command => self.scan_commands(&present, hidden, &mut cx, ext),
+            Channel::Request => {
+                let requests = crate::normalize::http::requests_from_http_block(text);
+                self.scan_requests(&present, requests, None, &mut cx, ext);
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The gateway steps of a session so far (before `finish`).
+    pub fn steps(&self, session: &str) -> &[Step] {
+        self.session_index
+            .get(session)
+            .map_or(&[], |&i| self.sessions[i].1.steps.as_slice())
+    }
+
+    /// Judges every session's steps; the findings point at the step segments (each
+    /// comes with its segment's text).
+    pub fn finish(&mut self) -> (Vec<(Found, Arc<str>)>, Vec<ScanNotice>) {
+        let mut found = Vec::new();
+        let mut notices = Vec::new();
+        let sessions = std::mem::take(&mut self.sessions);
+        for (_, session) in &sessions {
+            if session.steps.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = session.steps.iter().map(|s| s.name.as_str()).collect();
+            let c = Arc::clone(&self.compiled);
+            for &e in &c.sequence {
+                let entry = &c.pack.entries[e];
+                let Matcher::Sequence(m) = &entry.matcher else {
+                    continue;
+                };
+                for i in m.judge(&names) {
+                    let step: &Step = &session.steps[i];
+                    let mut hit = Hit::new(step.start, step.end);
+                    hit.variables.push(("step", step.name.clone()));
+                    hit.variables.push(("missing", m.missing()));
+                    let rule = entry.rule;
+                    if self.capped(rule, &step.path, step.line, &mut notices) {
+                        continue;
+                    }
+                    *self.counts.entry(rule).or_insert(0) += 1;
+                    let f = Found {
+                        rule,
+                        segment: step.segment,
+                        start: hit.start,
+                        end: hit.end,
+                        variables: hit.variables,
+                        token: None,
+                        approved: session.approved && c.covered(rule),
+                    };
+                    found.push((f, Arc::clone(&step.text)));
+                }
+            }
+        }
+        self.session_index.clear();
+        (found, notices)
+    }
+
+    fn session(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.session_index.get(name) {
+            return i;
+        }
+        self.sessions.push((name.to_owned(), Session::default()));
+        self.session_index
+            .insert(name.to_owned(), self.sessions.len() - 1);
+        self.sessions.len() - 1
+    }
+
+    fn touches_focus(&self, seg: &Segment) -> bool {
+        let last = if seg.flat {
+            seg.line
+        } else {
+            seg.line + memchr::memchr_iter(b'\n', seg.text.as_bytes()).count() as u64
+        };
+        self.focus
+            .as_ref()
+            .is_some_and(|f| f.iter().any(|&l| seg.line <= l && l <= last))
+    }
+
+    /// The entries of `list` that apply to the segment's actor, kind and path, for `channel`.
+    fn applicable(
+        &mut self,
+        list: &[usize],
+        seg: &Segment,
+        channel: Channel,
+        ext: &mut dyn External,
+    ) -> Vec<usize> {
+        // the same for most segments of a document: worked out once per list, channel
+        // and actor while the kind and path stay the same
+        if self.fits_for.0 != seg.origin.kind || self.fits_for.1 != seg.origin.path {
+            self.fits.clear();
+            self.fits_for = (seg.origin.kind.clone(), seg.origin.path.clone());
+        }
+        let key = (list.as_ptr() as usize, channel, seg.origin.actor);
+        if let Some(fit) = self.fits.get(&key) {
+            return fit.clone();
+        }
+        let c = Arc::clone(&self.compiled);
+        let mut out = Vec::new();
+        for &e in list {
+            let entry = &c.pack.entries[e];
+            if !entry.applies(channel, seg.origin.actor, &seg.origin.kind) {
+                continue;
+            }
+            if self.on_path(entry.rule, &seg.origin.path, ext) {
+                out.push(e);
+            }
+        }
+        self.fits.insert(key, out.clone());
+        out
+    }
+
+    fn on_path(&mut self, rule: usize, path: &str, ext: &mut dyn External) -> bool {
+        let r = &self.compiled.pack.rules[rule];
+        if r.include.is_empty() && r.exclude.is_empty() {
+            return true;
+        }
+        let key = (rule, path.to_owned());
+        if let Some(&ok) = self.paths.get(&key) {
+            return ok;
+        }
+        let ok = ext.on_path(rule, path);
+        self.paths.insert(key, ok);
+        ok
+    }
+
+    fn in_play(
+        &mut self,
+        list: &[usize],
+        seg: &Segment,
+        channel: Channel,
+        present: &[bool],
+        ext: &mut dyn External,
+    ) -> Vec<usize> {
+        let mut v = self.applicable(list, seg, channel, ext);
+        v.retain(|&e| self.compiled.passes(e, present));
+        v
+    }
+
+    /// `_report`: the cap per rule, then one finding per span and rule in a segment.
+    fn report(&mut self, rule: usize, hit: Hit, cx: &mut Cx<'_, '_>) {
+        if self.capped(rule, &cx.seg.origin.path, cx.seg.line, &mut cx.out.notices) {
+            return;
+        }
+        if cx
+            .taken
+            .iter()
+            .any(|&(r, s, e)| r == rule && hit.start < e && s < hit.end)
+        {
+            return; // the same violation through another entry of the rule
+        }
+        cx.taken.push((rule, hit.start, hit.end));
+        *self.counts.entry(rule).or_insert(0) += 1;
+        let approved = cx.session.is_some_and(|s| self.sessions[s].1.approved);
+        cx.out.found.push(Found {
+            rule,
+            segment: cx.number,
+            start: hit.start,
+            end: hit.end,
+            variables: hit.variables,
+            token: hit.token,
+            approved: approved && self.compiled.covered(rule),
+        });
+    }
+
+    /// Whether `rule` is past the cap (the first time, with a notice at `path:line`).
+    fn capped(
+        &mut self,
+        rule: usize,
+        path: &str,
+        line: u64,
+        notices: &mut Vec<ScanNotice>,
+    ) -> bool {
+        let count = self.counts.entry(rule).or_insert(0);
+        if *count < MAX_FINDINGS_PER_RULE {
+            return false;
+        }
+        if *count == MAX_FINDINGS_PER_RULE {
+            *count += 1;
+            notices.push(ScanNotice {
+                message: format!(
+                    "{}: more than {MAX_FINDINGS_PER_RULE} findings in this document; the rest are not reported",
+                    self.compiled.pack.rules[rule].id
+                ),
+                path: path.to_owned(),
+                line,
+                level: "note",
+            });
+        }
+        true
+    }
+
+    fn timed_out(&mut self, rule: usize, seg: &Segment, out: &mut SegmentResult) {
+        let key = (rule, seg.origin.path.clone());
+        if !self.timeouts.insert(key) {
+            return;
+        }
+        out.notices.push(ScanNotice {
+            message: format!(
+                "{}: regex timed out after {}s; the rule was not applied to this text",
+                self.compiled.pack.rules[rule].id, self.compiled.regex_timeout
+            ),
+            path: seg.origin.path.clone(),
+            line: seg.line,
+            level: "error",
+        });
+    }
+
+    fn too_deep(&mut self, seg: &Segment, at: usize, out: &mut SegmentResult) {
+        out.notices.push(ScanNotice {
+            message: format!(
+                "shell nested deeper than {} levels was not read; what it runs is not judged",
+                crate::normalize::shell::MAX_DEPTH
+            ),
+            path: seg.origin.path.clone(),
+            line: line_of(seg, at),
+            level: "error",
+        });
+    }
+
+    /// Reports hits and timeouts in the order the matchers gave them.
+    fn replay(&mut self, events: Vec<Event>, cx: &mut Cx<'_, '_>) {
+        for (rule, hit) in events {
+            match (rule, hit) {
+                (None, Some(hit)) => self.too_deep(cx.seg, hit.start, cx.out),
+                (Some(rule), None) => self.timed_out(rule, cx.seg, cx.out),
+                (Some(rule), Some(hit)) => self.report(rule, hit, cx),
+                (None, None) => {}
+            }
+        }
+    }
+
+    fn session_text(
+        &mut self,
+        s: usize,
+        present: &[bool],
+        cx: &mut Cx<'_, '_>,
+        ext: &mut dyn External,
+    ) {
+        let c = Arc::clone(&self.compiled);
+        let seg = cx.seg;
+        let text = seg.text.as_str();
+        let name = self.sessions[s].0.clone();
+        if seg.channel == Channel::Output {
+            for (i, &e) in c.context.iter().enumerate() {
+                if c.external[e] {
+                    if ext.observe(e, &name, seg) {
+                        self.timed_out(c.pack.entries[e].rule, seg, cx.out);
+                    }
+                } else if let Matcher::Context(m) = &c.pack.entries[e].matcher {
+                    let evidence = self.sessions[s].1.evidence.entry(i).or_default();
+                    m.observe(text, evidence);
+                }
+            }
+        } else if seg.channel == Channel::User
+            && seg.origin.actor == Some(Actor::Human)
+            && !self.sessions[s].1.approved
+        {
+            if let Some(m) = c.approval.regex().find(text) {
+                if !c.negation.is_match(text) {
+                    self.sessions[s].1.approved = true;
+                    cx.out.approval = Some(m.start());
+                }
+            }
+        }
+        for (i, &e) in c.context.iter().enumerate() {
+            if !c.passes(e, present) {
+                continue;
+            }
+            let entry = &c.pack.entries[e];
+            if !entry.applies(seg.channel, seg.origin.actor, &seg.origin.kind)
+                || !self.on_path(entry.rule, &seg.origin.path, ext)
+            {
+                continue;
+            }
+            let (hits, timed_out) = if c.external[e] {
+                let o = ext.context(e, &name, seg);
+                (o.hits, o.timed_out)
+            } else if let Matcher::Context(m) = &entry.matcher {
+                let evidence = self.sessions[s].1.evidence.entry(i).or_default().clone();
+                (m.matches(text, &evidence), false)
+            } else {
+                (Vec::new(), false)
+            };
+            for hit in hits {
+                self.report(entry.rule, hit, cx);
+            }
+            if timed_out {
+                self.timed_out(entry.rule, seg, cx.out);
+            }
+        }
+    }
+
+    /// `_scan_requests`: the requests against the request entries in play.
+    fn scan_requests(
+        &mut self,
+        present: &[bool],
+        requests: Vec<Request>,
+        entries: Option<Vec<usize>>,
+        cx: &mut Cx<'_, '_>,
+        ext: &mut dyn External,
+    ) {
+        if requests.is_empty() {
+            return;
+        }
+        let c = Arc::clone(&self.compiled);
+        let entries = match entries {
+            Some(e) => e,
+            None => self.in_play(&c.request, cx.seg, Channel::Request, present, ext),
+        };
+        for request in &requests {
+            let mut events = Vec::new();
+            self.match_request(request, &entries, cx.seg, ext, &mut events, 0);
+            self.replay(events, cx);
+            if let Some(s) = cx.session {
+                if !c.sequence.is_empty() && is_step_source(cx.seg) {
+                    if let Some(step) = self.step_name(request) {
+                        if !self.rejected(request, cx, ext) {
+                            self.sessions[s].1.steps.push(Step {
+                                name: step,
+                                segment: cx.number,
+                                text: Arc::from(cx.seg.text.as_str()),
+                                path: cx.seg.origin.path.clone(),
+                                line: cx.seg.line,
+                                start: request.start,
+                                end: request.end,
+                                request: request.clone(),
+                            });
+                            cx.out.step = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every entry's hits on one request (shifted by `by`); a timeout leaves a None hit.
+    fn match_request(
+        &mut self,
+        request: &Request,
+        entries: &[usize],
+        seg: &Segment,
+        ext: &mut dyn External,
+        events: &mut Vec<Event>,
+        by: usize,
+    ) {
+        if entries.is_empty() {
+            return;
+        }
+        let outcomes = ext.requests(entries, seg, request);
+        for (&e, o) in entries.iter().zip(outcomes) {
+            let rule = self.compiled.pack.entries[e].rule;
+            for mut hit in o.hits {
+                hit.start = request.start + by;
+                hit.end = request.end + by;
+                events.push((Some(rule), Some(hit)));
+            }
+            if o.timed_out {
+                events.push((Some(rule), None));
+            }
+        }
+    }
+
+    fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>, ext: &mut dyn External) -> bool {
+        let c = Arc::clone(&self.compiled);
+        if c.validators.is_empty() {
+            return false;
+        }
+        // every validator is asked; the first that fires decides (those after it have
+        // no say, and their timeouts are not reported: as when asked one by one)
+        let outcomes = ext.requests(&c.validators, cx.seg, request);
+        for (&e, o) in c.validators.iter().zip(outcomes) {
+            if !o.hits.is_empty() {
+                return true;
+            }
+            if o.timed_out {
+                self.timed_out(c.pack.entries[e].rule, cx.seg, cx.out);
+            }
+        }
+        false
+    }
+
+    fn step_name(&self, request: &Request) -> Option<String> {
+        let c = Arc::clone(&self.compiled);
+        match crate::gateway::endpoint_of(request, &c.prefixes, &c.endpoints) {
+            Some("health") => Some("verify".into()),
+            None => {
+                crate::gateway::is_feature_check(request, &c.gateway_url).then(|| "verify".into())
+            }
+            Some(crate::gateway::UNKNOWN_ENDPOINT) => None,
+            Some(name) => Some(name.to_owned()),
+        }
+    }
+}
+
+/// What one segment's scan carries between its steps.
+struct Cx<'a, 'o> {
+    seg: &'a Segment,
+    number: usize,
+    session: Option<usize>,
+    /// (rule, start, end) reported in this segment
+    taken: Vec<(usize, usize, usize)>,
+    out: &'o mut SegmentResult,
+}
+
+fn is_step_source(seg: &Segment) -> bool {
+    seg.origin.actor == Some(Actor::Agent) && seg.origin.status.is_some_and(|s| s.ran())
+}
+
+/// The byte offset in `to` of the character at byte offset `at` of `from` (two texts
+/// of the same characters' count).
+fn same_char(from: &str, to: &str, at: usize) -> usize {
+    let n = from.get(..at).map_or(0, |p| p.chars().count());
+    to.char_indices().nth(n).map_or(to.len(), |(i, _)| i)
+}
+
+/// The source line of byte offset `at` of a segment.
+pub fn line_of(seg: &Segment, at: usize) -> u64 {
+    if seg.flat {
+        return seg.line;
+    }
+    let at = at.min(seg.text.len());
+    seg.line + memchr::memchr_iter(b'\n', &seg.text.as_bytes()[..at]).count() as u64
+}
+
+pub(crate) fn channel_index(c: Channel) -> usize {
+    match c {
+        Channel::Command => 0,
+        Channel::Request => 1,
+        Channel::Prose => 2,
+        Channel::User => 3,
+        Channel::Output => 4,
+        Channel::Meta => 5,
+    }
+}
+
+#[cfg(test)]
+mod tests;

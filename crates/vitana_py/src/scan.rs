@@ -1,0 +1,404 @@
+//! Bindings of the per-document scan (`vitana_core::scan`).
+//!
+//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(external, focus)`
+//! starts a document. `DocumentScan.scan(segment)` returns what the segment gave, with
+//! offsets in code points of its text: findings as (rule index, segment number,
+//! start, end, variables, token, approved), notices as (message, path, line, level),
+//! the approval's offset and whether it holds a gateway step. The Python side renders
+//! messages and builds Findings. `external` is the Python object that runs the entries
+//! the core does not (see `External` below).
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use vitana_core::matchers::Hit;
+use vitana_core::model::{Actor, Origin, Request, Segment, Status};
+use vitana_core::pack::Pack;
+use vitana_core::scan::{self, Compiled, Found, Outcome, ScanNotice};
+
+/// A compiled pack (immutable; shared by the documents scanned with it).
+#[pyclass(frozen, module = "vitana_guard._core")]
+struct Scanner {
+    compiled: Arc<Compiled>,
+    /// the JSON it was built from: pickling rebuilds from it
+    json: String,
+}
+
+#[pymethods]
+impl Scanner {
+    #[new]
+    fn new(pack_json: String) -> PyResult<Self> {
+        let pack = Pack::from_json(&pack_json).map_err(PyValueError::new_err)?;
+        let compiled = Compiled::new(pack).map_err(PyValueError::new_err)?;
+        Ok(Scanner {
+            compiled: Arc::new(compiled),
+            json: pack_json,
+        })
+    }
+
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (String,))> {
+        let cls = slf.get_type().into_any().unbind();
+        Ok((cls, (slf.get().json.clone(),)))
+    }
+
+    /// Entry indexes the core leaves to the external matcher.
+    fn external_entries(&self) -> Vec<usize> {
+        (0..self.compiled.external.len())
+            .filter(|&e| self.compiled.external[e])
+            .collect()
+    }
+
+    #[pyo3(signature = (external, focus=None))]
+    fn document(&self, external: Py<PyAny>, focus: Option<Vec<u64>>) -> DocumentScan {
+        DocumentScan {
+            inner: scan::DocumentScanner::new(Arc::clone(&self.compiled), focus),
+            external,
+        }
+    }
+}
+
+/// One document's scan.
+#[pyclass(unsendable, module = "vitana_guard._core")]
+struct DocumentScan {
+    inner: scan::DocumentScanner,
+    external: Py<PyAny>,
+}
+
+type Result4<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<usize>, bool);
+
+#[pymethods]
+impl DocumentScan {
+    fn scan<'py>(
+        &mut self,
+        py: Python<'py>,
+        segment: &Bound<'py, PyAny>,
+    ) -> PyResult<Result4<'py>> {
+        let seg = segment_of(segment)?;
+        let offsets = Offsets::new(&seg.text);
+        let mut ext = PyExternal {
+            obj: self.external.bind(py).clone(),
+            error: None,
+            offsets: &offsets,
+        };
+        let result = self.inner.scan_segment(&seg, &mut ext);
+        if let Some(e) = ext.error {
+            return Err(e);
+        }
+        let found = PyList::empty(py);
+        for f in &result.found {
+            found.append(found_to_py(py, f, &offsets)?)?;
+        }
+        Ok((
+            found,
+            notices_to_py(py, &result.notices)?,
+            result.approval.map(|b| offsets.cp(b)),
+            result.step,
+        ))
+    }
+
+    /// The gateway steps of a session so far: (name, `Request` fields) each, the
+    /// request's offsets in code points of its segment's text.
+    fn steps<'py>(&self, py: Python<'py>, session: &str) -> PyResult<Bound<'py, PyList>> {
+        let unknown = self.external.bind(py).getattr(intern!(py, "unknown"))?;
+        let out = PyList::empty(py);
+        for step in self.inner.steps(session) {
+            let offsets = Offsets::new(&step.text);
+            let cp = |b: usize| offsets.cp(b);
+            let fields = crate::http::request_to_py(py, &step.request, &unknown, &cp)?;
+            out.append((step.name.as_str(), fields))?;
+        }
+        Ok(out)
+    }
+
+    fn finish<'py>(
+        &mut self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let (found, notices) = self.inner.finish();
+        let out = PyList::empty(py);
+        for (f, text) in &found {
+            out.append(found_to_py(py, f, &Offsets::new(text))?)?;
+        }
+        Ok((out, notices_to_py(py, &notices)?))
+    }
+}
+
+fn found_to_py<'py>(
+    py: Python<'py>,
+    f: &Found,
+    offsets: &Offsets<'_>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let vars = PyDict::new(py);
+    for (k, v) in &f.variables {
+        vars.set_item(*k, v)?;
+    }
+    (
+        f.rule,
+        f.segment,
+        offsets.cp(f.start),
+        offsets.cp(f.end),
+        vars,
+        f.token,
+        f.approved,
+    )
+        .into_pyobject(py)
+}
+
+fn notices_to_py<'py>(py: Python<'py>, notices: &[ScanNotice]) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for n in notices {
+        out.append((n.message.as_str(), n.path.as_str(), n.line, n.level))?;
+    }
+    Ok(out)
+}
+
+/// Byte offsets of a text to code points and back (identity for ASCII). The table of
+/// a non-ASCII text is made on the first conversion: most segments need none.
+struct Offsets<'t> {
+    text: &'t str,
+    ascii: bool,
+    /// byte offset of every character, then the text's length
+    starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'t> Offsets<'t> {
+    fn new(text: &'t str) -> Self {
+        Offsets {
+            text,
+            ascii: text.is_ascii(),
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            self.text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(self.text.len()))
+                .collect()
+        })
+    }
+
+    fn cp(&self, byte: usize) -> usize {
+        if self.ascii {
+            return byte.min(self.text.len());
+        }
+        self.starts().partition_point(|&b| b < byte)
+    }
+
+    fn byte(&self, cp: usize) -> usize {
+        if self.ascii {
+            return cp.min(self.text.len());
+        }
+        let s = self.starts();
+        s[cp.min(s.len() - 1)]
+    }
+}
+
+/// A Python str as Rust text; a lone surrogate becomes U+FFFD, one character for
+/// one, so code-point offsets still hold.
+fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let s = obj.cast::<PyString>()?;
+    match s.to_str() {
+        Ok(t) => Ok(t.to_string()),
+        Err(_) => {
+            let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
+            let units: Vec<u16> = bytes
+                .extract::<&[u8]>()?
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                .collect();
+            Ok(String::from_utf16_lossy(&units))
+        }
+    }
+}
+
+fn optional_text(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if obj.is_none() {
+        Ok(None)
+    } else {
+        text_of(obj).map(Some)
+    }
+}
+
+/// The enum's `value`, or None.
+fn enum_value(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(obj.getattr(intern!(obj.py(), "value"))?.extract()?))
+}
+
+/// A `model.Segment` as a core `Segment` (the fields the scan reads).
+fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
+    let py = seg.py();
+    let origin = seg.getattr(intern!(py, "origin"))?;
+    let channel = enum_value(&seg.getattr(intern!(py, "channel"))?)?.unwrap_or_default();
+    let channel = vitana_core::pack::channel(&channel)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown channel {channel:?}")))?;
+    let actor = match enum_value(&origin.getattr(intern!(py, "actor"))?)?.as_deref() {
+        None => None,
+        Some("human") => Some(Actor::Human),
+        Some("agent") => Some(Actor::Agent),
+        Some("tool") => Some(Actor::Tool),
+        Some("injected") => Some(Actor::Injected),
+        Some(other) => return Err(PyValueError::new_err(format!("unknown actor {other:?}"))),
+    };
+    let status = match enum_value(&origin.getattr(intern!(py, "status"))?)?.as_deref() {
+        None => None,
+        Some("executed") => Some(Status::Executed),
+        Some("failed") => Some(Status::Failed),
+        Some("denied") => Some(Status::Denied),
+        Some("blocked") => Some(Status::Blocked),
+        Some(_) => Some(Status::Unknown),
+    };
+    Ok(Segment {
+        text: text_of(&seg.getattr(intern!(py, "text"))?)?,
+        channel,
+        origin: Origin {
+            path: text_of(&origin.getattr(intern!(py, "path"))?)?,
+            kind: text_of(&origin.getattr(intern!(py, "kind"))?)?,
+            record_id: None,
+            record_index: None,
+            session: optional_text(&origin.getattr(intern!(py, "session"))?)?,
+            actor,
+            status,
+            commit: None,
+            tool: None,
+            via: None,
+        },
+        line: seg.getattr(intern!(py, "line"))?.extract()?,
+        column: seg.getattr(intern!(py, "column"))?.extract()?,
+        indent: seg.getattr(intern!(py, "indent"))?.extract()?,
+        flat: seg.getattr(intern!(py, "flat"))?.extract()?,
+    })
+}
+
+/// An external text matcher's answer: (start, end, token) in code points, timed out.
+type TextHits = (Vec<(usize, usize, Option<usize>)>, bool);
+
+/// The Python object that runs what the core does not: `on_path(rule, path)`,
+/// `text(entry, subject)` (subject: None for the segment's text, else its calls text), `requests(entries, request_fields)` (one (tokens, timed out) per entry),
+/// `observe(entry, session)`, `context(entry, session)`. Text hits are (start, end,
+/// token) in code points of the segment being scanned; a request's are tokens. The
+/// first Python error stops the asking and is raised when the segment is done.
+struct PyExternal<'py, 'o> {
+    obj: Bound<'py, PyAny>,
+    error: Option<PyErr>,
+    offsets: &'o Offsets<'o>,
+}
+
+impl PyExternal<'_, '_> {
+    fn call<T>(&mut self, f: impl FnOnce(&Bound<'_, PyAny>) -> PyResult<T>) -> Option<T> {
+        if self.error.is_some() {
+            return None;
+        }
+        match f(&self.obj) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    fn hits(&mut self, value: Option<TextHits>) -> Outcome {
+        let Some((hits, timed_out)) = value else {
+            return Outcome::default();
+        };
+        Outcome {
+            hits: hits
+                .into_iter()
+                .map(|(s, e, token)| {
+                    let mut hit = Hit::new(self.offsets.byte(s), self.offsets.byte(e));
+                    hit.token = token;
+                    hit
+                })
+                .collect(),
+            timed_out,
+        }
+    }
+}
+
+impl scan::External for PyExternal<'_, '_> {
+    fn on_path(&mut self, rule: usize, path: &str) -> bool {
+        self.call(|o| {
+            o.call_method1(intern!(o.py(), "on_path"), (rule, path))?
+                .extract()
+        })
+        .unwrap_or(false)
+    }
+
+    fn text(&mut self, entry: usize, _seg: &Segment, subject: Option<&str>) -> Outcome {
+        let v = self.call(|o| {
+            o.call_method1(intern!(o.py(), "text"), (entry, subject))?
+                .extract()
+        });
+        self.hits(v)
+    }
+
+    fn requests(&mut self, entries: &[usize], _seg: &Segment, r: &Request) -> Vec<Outcome> {
+        let v: Option<Vec<(Vec<Option<usize>>, bool)>> = self.call(|o| {
+            let py = o.py();
+            let unknown = o.getattr(intern!(py, "unknown"))?;
+            let same = |b: usize| b;
+            let fields = crate::http::request_to_py(py, r, &unknown, &same)?;
+            o.call_method1(intern!(py, "requests"), (entries.to_vec(), fields))?
+                .extract()
+        });
+        let Some(answers) = v else {
+            return vec![Outcome::default(); entries.len()];
+        };
+        let mut out: Vec<Outcome> = answers
+            .into_iter()
+            .map(|(tokens, timed_out)| Outcome {
+                hits: tokens
+                    .into_iter()
+                    .map(|token| {
+                        let mut hit = Hit::new(r.start, r.end);
+                        hit.token = token;
+                        hit
+                    })
+                    .collect(),
+                timed_out,
+            })
+            .collect();
+        out.resize(entries.len(), Outcome::default());
+        out
+    }
+
+    fn observe(&mut self, entry: usize, session: &str, _seg: &Segment) -> bool {
+        self.call(|o| {
+            o.call_method1(intern!(o.py(), "observe"), (entry, session))?
+                .extract()
+        })
+        .unwrap_or(false)
+    }
+
+    fn context(&mut self, entry: usize, session: &str, _seg: &Segment) -> Outcome {
+        let v = self.call(|o| {
+            o.call_method1(intern!(o.py(), "context"), (entry, session))?
+                .extract()
+        });
+        self.hits(v)
+    }
+}
+
+/// The text with the words of commands that only mention things blanked (see
+/// `vitana_core::mentions`): the same characters, so code-point offsets hold.
+#[pyfunction]
+fn mentions_calls_text(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = text_of(text)?;
+    Ok(py.detach(|| vitana_core::mentions::calls_text(&text)))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(mentions_calls_text, m)?)?;
+    m.add_class::<Scanner>()?;
+    m.add_class::<DocumentScan>()?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+"""The compiled pack as the core reads it (engine/packdata.py, crates/vitana_core/src/pack.rs)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from vitana_guard import _core
+from vitana_guard.engine import packdata
+from vitana_guard.engine.rules import load_pack
+from vitana_guard.engine.scan import Selection
+
+
+def test_every_entry_crosses_with_its_rendered_spec():
+    pack = load_pack()
+    data = json.loads(packdata.pack_json(pack, Selection().chooses))
+    assert [r["id"] for r in data["rules"]] == [r.id for r in pack.rules]
+    assert len(data["entries"]) == sum(len(r.entries) for r in pack.rules)
+    vg201 = next(e for e in data["entries"] if data["rules"][e["rule"]]["id"] == "VG201")
+    # the spec is rendered: the parameter's value, not its template
+    assert vg201["kind"] == "url" and "{{" not in json.dumps(vg201["spec"])
+    assert vg201["calls_only"] is True
+    assert _core.Scanner(json.dumps(data)).external_entries()  # look-around patterns stay in Python
+
+
+def test_only_backtracking_regexes_are_flagged_for_python():
+    pack = load_pack()
+    flagged = {(data["rule"], data["kind"]) for data in packdata.pack_data(pack, Selection().chooses)["entries"]
+               if data["python"]}
+    ids = {pack.rules[i].id for i, _ in flagged}
+    assert ids and ids <= {"VG101", "VG103", "VG202", "VG501"}
+    assert {kind for _, kind in flagged} == {"pattern"}
+
+
+def test_a_selection_marks_the_rules_that_run():
+    data = packdata.pack_data(load_pack(), Selection(("VG1",)).chooses)
+    chosen = {r["id"] for r in data["rules"] if r["chosen"]}
+    assert chosen and all(i.startswith("VG1") for i in chosen)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("not json", "not JSON"),
+    ('{"format": 99}', "format"),
+    ('{"format": 1, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
+])
+def test_bad_pack_data_is_a_clear_error(text, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        _core.Scanner(text)
