@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import run_cli, write
+from conftest import dedent, run_cli, write
 from vitana_guard.engine.rules import load_pack
 from vitana_guard.model import Severity
 from vitana_guard.ruletest import run_examples
@@ -316,3 +316,31 @@ def test_example_text_with_a_lone_surrogate_is_written_not_a_traceback(workdir):
     write(workdir / "acme-rules" / "acme.yaml", text)
     proc = run_cli("rules", "test", "acme-rules", cwd=workdir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_command_matcher_regex_that_needs_backtracking_is_a_clear_rule_error(workdir):
+    """Command matchers run on the core's linear-time engine only: a look-ahead there is
+    refused when the rule loads, naming the file, line and rule, never a traceback."""
+    rule = dedent("""
+        rules:
+          - id: ACME09
+            slug: tf-apply
+            severity: error
+            policy: "§0"
+            channels: [command]
+            summary: Applies Terraform by hand.
+            message: "`{{ matched }}` applies by hand"
+            keywords: [terraform]
+            match:
+              - command: {program: terraform, words: [apply], arg: {regex: '^(?!-target).*'}}
+            description: {finds: x, why: y, example: z, instead: w}
+            examples:
+              match: ["terraform apply plan.out"]
+              no-match: ["terraform plan"]
+        """)
+    write(workdir / "acme-rules" / "tf.yaml", rule)
+    write(workdir / ".vitana-guard.yaml", "rules-dirs: [acme-rules]\n")
+    write(workdir / "x.sh", "terraform apply plan.out\n")
+    proc = run_cli("scan", "x.sh", cwd=workdir)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "tf.yaml:11: ACME09: match[0]" in proc.stderr and "linear-time engine" in proc.stderr

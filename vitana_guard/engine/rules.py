@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import regex
 
 from vitana_guard import yamlfile
-from vitana_guard.engine.matchers import command, context, pattern, payload, require, sequence, url
+from vitana_guard.engine.matchers import command, context, pattern, patterns_of, payload, require, sequence, url
 from vitana_guard.engine.params import render_value
 from vitana_guard.errors import UsageError
 from vitana_guard.model import Actor, Channel, RuleInfo, Severity
@@ -352,9 +352,19 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
         entry_channels = frozenset(Channel(c) for c in spec.get("channels", raw["channels"]))
         if not entry_channels <= channels:
             raise UsageError(f"{raw['id']}: match[{j}] names channels the rule does not list", path, entry_line)
+        matcher = MATCHER_KINDS[kind](spec[kind], params, path, entry_line)
+        if kind == "command":
+            slow = next((p for p in patterns_of(matcher) if p.engine != "linear"), None)
+            if slow is not None:
+                # the core matches commands on the linear-time engine only
+                raise UsageError(
+                    f"{raw['id']}: match[{j}]: the command matcher's regex {slow.pattern!r} cannot run on "
+                    f"the linear-time engine ({slow.fallback_reason}), and command matchers run on it only; "
+                    "write it without look-around or back-references (a negative condition goes in `not:`)",
+                    path, entry_line)
         entries.append(
             Entry(
-                matcher=MATCHER_KINDS[kind](spec[kind], params, path, entry_line),
+                matcher=matcher,
                 channels=entry_channels,
                 actors=frozenset(spec["actors"]) if "actors" in spec else None,
                 kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
