@@ -1,10 +1,10 @@
-"""The hooks of .pre-commit-hooks.yaml, run by the real pre-commit (`pre-commit try-repo`).
+"""The hooks of .pre-commit-hooks.yaml, run by the real pre-commit (`pre-commit run` with a
+config naming the hook repository at a commit, as a user's config does).
 
-try-repo clones a hook repository at HEAD (plus uncommitted changes to tracked files), so
-the test first snapshots this checkout's files (tracked and untracked, not ignored) into a
-temporary repository and points try-repo at that: it tests the files as they are now.
-pre-commit installs the snapshot into its own environment (from PyPI's dependencies) once
-per session, under a temporary PRE_COMMIT_HOME.
+The test first snapshots this checkout's files (tracked and untracked, not ignored) into a
+temporary repository and commits them: it tests the files as they are now. pre-commit
+installs the snapshot into its own environment (building the Rust engine, with the
+checkout's cargo target directory) once per session, under a temporary PRE_COMMIT_HOME.
 """
 from __future__ import annotations
 
@@ -77,8 +77,14 @@ def project(tmp_path: Path) -> Path:
     return repo
 
 
-def try_repo(project: Path, hook_repo: Path, pc_home: Path, hook: str, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--verbose", *args]
+def run_hook(project: Path, hook_repo: Path, pc_home: Path, hook: str, *args: str) -> subprocess.CompletedProcess:
+    """`pre-commit run HOOK` from the hook repository at its commit, as a user's config names
+    it. Unlike `try-repo`, which builds a new environment in a temporary store each time,
+    this builds the hook's environment (and its Rust engine) once per test session."""
+    rev = g(hook_repo, "rev-parse", "HEAD")
+    config = pc_home / f"config-{hook}.yaml"
+    config.write_text(f"repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks: [{{id: {hook}}}]\n")
+    cmd = [sys.executable, "-m", "pre_commit", "run", hook, "--config", str(config), "--verbose", *args]
     p = subprocess.run(cmd, cwd=project, env=git_env(PRE_COMMIT_HOME=str(pc_home)), capture_output=True, text=True,
                        timeout=900)
     print(p.stdout[-3000:], p.stderr[-3000:])
@@ -88,12 +94,12 @@ def try_repo(project: Path, hook_repo: Path, pc_home: Path, hook: str, *args: st
 def test_staged_hook(project: Path, hook_repo: Path, pc_home: Path):
     (project / "ship.sh").write_text("#!/bin/sh\necho ok\n")
     g(project, "add", "ship.sh")
-    p = try_repo(project, hook_repo, pc_home, "vitana-guard")
+    p = run_hook(project, hook_repo, pc_home, "vitana-guard")
     assert p.returncode == 0, p.stdout
     g(project, "commit", "-q", "-m", "clean")
     (project / "ship.sh").write_text("#!/bin/sh\necho ok\n" + DEPLOY)
     g(project, "add", "ship.sh")
-    p = try_repo(project, hook_repo, pc_home, "vitana-guard")
+    p = run_hook(project, hook_repo, pc_home, "vitana-guard")
     assert p.returncode == 1, p.stdout
     assert "VG101" in p.stdout
 
@@ -137,8 +143,8 @@ def test_files_hook(project: Path, hook_repo: Path, pc_home: Path):
     (project / "ok.sh").write_text("echo ok\n")
     (project / "bad.sh").write_text(DEPLOY)
     g(project, "add", "-A")
-    assert try_repo(project, hook_repo, pc_home, "vitana-guard-files", "--files", "ok.sh").returncode == 0
-    p = try_repo(project, hook_repo, pc_home, "vitana-guard-files", "--files", "bad.sh")
+    assert run_hook(project, hook_repo, pc_home, "vitana-guard-files", "--files", "ok.sh").returncode == 0
+    p = run_hook(project, hook_repo, pc_home, "vitana-guard-files", "--files", "bad.sh")
     assert p.returncode == 1 and "VG101" in p.stdout
 
 
@@ -146,9 +152,9 @@ def test_commit_msg_hook(project: Path, hook_repo: Path, pc_home: Path):
     msg = project / ".git" / "COMMIT_EDITMSG"
     msg.write_text("VTID-0518 fix\n\n# Please enter the commit message; click Run workflow (a comment)\n")
     args = ("--hook-stage", "commit-msg", "--commit-msg-filename", str(msg))
-    assert try_repo(project, hook_repo, pc_home, "vitana-guard-commit-msg", *args).returncode == 0
+    assert run_hook(project, hook_repo, pc_home, "vitana-guard-commit-msg", *args).returncode == 0
     msg.write_text("fix\n\nThen merge the PR in the GitHub UI.\n")
-    p = try_repo(project, hook_repo, pc_home, "vitana-guard-commit-msg", *args)
+    p = run_hook(project, hook_repo, pc_home, "vitana-guard-commit-msg", *args)
     assert p.returncode == 1 and "VG501" in p.stdout
 
 
@@ -159,11 +165,11 @@ def test_pre_push_hook(project: Path, hook_repo: Path, pc_home: Path):
     g(project, "commit", "-q", "-m", "clean")
     clean = g(project, "rev-parse", "HEAD")
     args = ("--hook-stage", "pre-push", "--from-ref", base, "--to-ref", clean)
-    assert try_repo(project, hook_repo, pc_home, "vitana-guard-pre-push", *args).returncode == 0
+    assert run_hook(project, hook_repo, pc_home, "vitana-guard-pre-push", *args).returncode == 0
     (project / "ok.sh").write_text("echo ok\ndocker push img:1\n")
     g(project, "add", "-A")
     g(project, "commit", "-q", "-m", "push image")
     bad = g(project, "rev-parse", "HEAD")
     args = ("--hook-stage", "pre-push", "--from-ref", base, "--to-ref", bad)
-    p = try_repo(project, hook_repo, pc_home, "vitana-guard-pre-push", *args)
+    p = run_hook(project, hook_repo, pc_home, "vitana-guard-pre-push", *args)
     assert p.returncode == 1 and "VG103" in p.stdout
