@@ -61,7 +61,8 @@ impl Scanner {
 }
 
 /// One document's scan.
-#[pyclass(unsendable, module = "vitana_guard._core")]
+/// Sendable: a Dask worker thread may drop (or go on with) a document another started.
+#[pyclass(module = "vitana_guard._core")]
 struct DocumentScan {
     inner: scan::DocumentScanner,
     external: Py<PyAny>,
