@@ -49,35 +49,53 @@ class RulePattern:
     """A rule's regex, multi-line, on the core's linear-time engine (the `regex` crate)
     where it runs there; else on the `regex` module under REGEX_TIMEOUT (`engine` and
     `fallback_reason` say which, for `rules show`). `search` and `finditer` take the
-    `timeout` keyword of `regex.Pattern` and ignore it on the linear engine."""
+    `timeout` keyword of `regex.Pattern` and ignore it on the linear engine.
 
-    __slots__ = ("pattern", "ignore_case", "multi_line", "_linear", "_backtracking", "fallback_reason")
+    A pattern restored from the pack cache was checked when the pack was built: it is
+    compiled on first use only (the core's scanner runs most of a pack's regexes itself,
+    and a hook call should not pay for compiling them twice)."""
+
+    __slots__ = ("pattern", "ignore_case", "multi_line", "_linear", "_backtracking", "_reason", "_ready")
 
     def __init__(self, pattern: str, ignore_case: bool, *, multi_line: bool = True, checked: bool = False):
         self.pattern = pattern
         self.ignore_case = ignore_case
         self.multi_line = multi_line
+        self._ready = False
+        if not checked:
+            # the `regex` module's reading is the rule language: it validates every pattern
+            _backtracking(pattern, ignore_case, multi_line)
+            self._compile()
+
+    def _compile(self) -> None:
         self._backtracking: regex.Pattern | None = None
-        self.fallback_reason: str | None = None
+        self._reason: str | None = None
         try:
-            self._linear: Regex | None = Regex(pattern, ignore_case, multi_line)
+            self._linear: Regex | None = Regex(self.pattern, self.ignore_case, self.multi_line)
         except ValueError as e:
             self._linear = None
-            self.fallback_reason = str(e).strip().splitlines()[-1].removeprefix("error: ")
-        if self._linear is None or not checked:
-            # the `regex` module's reading is the rule language: it validates every pattern
-            self._backtracking = _backtracking(pattern, ignore_case, multi_line)
-            if self._linear is not None:
-                self._backtracking = None
+            self._reason = str(e).strip().splitlines()[-1].removeprefix("error: ")
+            self._backtracking = _backtracking(self.pattern, self.ignore_case, self.multi_line)
+        self._ready = True
 
-    def __reduce__(self):  # the compiled pack is cached: keep the pattern, compile on load
+    def __reduce__(self):  # the compiled pack is cached: keep the pattern, compile on use
         return _restore, (self.pattern, self.ignore_case, self.multi_line)
 
     @property
     def engine(self) -> str:
+        if not self._ready:
+            self._compile()
         return "linear" if self._linear is not None else "backtracking"
 
+    @property
+    def fallback_reason(self) -> str | None:
+        if not self._ready:
+            self._compile()
+        return self._reason
+
     def search(self, text: str, timeout: float | None = None) -> Span | None:
+        if not self._ready:
+            self._compile()
         if self._linear is not None:
             found = self._linear.search(text)
             return Span(text, *found) if found else None
@@ -85,6 +103,8 @@ class RulePattern:
         return Span(text, m.start(), m.end()) if m else None
 
     def finditer(self, text: str, timeout: float | None = None) -> Iterator[Span]:
+        if not self._ready:
+            self._compile()
         if self._linear is not None:
             for start, end in self._linear.find_all(text):
                 yield Span(text, start, end)
