@@ -18,7 +18,8 @@ import hashlib
 import io
 from collections.abc import Sequence
 
-from vitana_guard.sources._oracle_git import BlobReader, FileDiff, hunks_of
+from vitana_guard.sources._oracle_git import hunks_of
+from vitana_guard.sources.git import BlobReader, FileDiff
 
 # memory for versions kept between batches; beyond it the oldest are read again
 _BUDGET = 64 << 20
