@@ -10,23 +10,7 @@ use serde_json::Value;
 use vitana_core::model::{is_unknown, Command, Request, Word};
 use vitana_core::{gateway, normalize::http};
 
-/// A Python str as Rust text. A lone surrogate (Python allows them, UTF-8 does not)
-/// becomes U+FFFD, one character for one, so code-point offsets still hold.
-fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    let s = obj.cast::<PyString>()?;
-    match s.to_str() {
-        Ok(t) => Ok(t.to_string()),
-        Err(_) => {
-            let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
-            let units: Vec<u16> = bytes
-                .extract::<&[u8]>()?
-                .chunks_exact(2)
-                .map(|p| u16::from_le_bytes([p[0], p[1]]))
-                .collect();
-            Ok(String::from_utf16_lossy(&units))
-        }
-    }
-}
+use crate::text::text_of;
 
 /// A `model.Command` (or any object with its attributes) as a core `Command`.
 fn command_of(cmd: &Bound<'_, PyAny>) -> PyResult<Command> {

@@ -6,6 +6,7 @@ mod http;
 mod scan;
 mod segment;
 mod shell;
+mod text;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};

@@ -13,11 +13,13 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 use vitana_core::matchers::Hit;
 use vitana_core::model::{Actor, Origin, Request, Segment, Status};
 use vitana_core::pack::Pack;
 use vitana_core::scan::{self, Compiled, Found, Outcome, ScanNotice};
+
+use crate::text::text_of;
 
 /// A compiled pack (immutable; shared by the documents scanned with it).
 #[pyclass(frozen, module = "vitana_guard._core")]
@@ -197,24 +199,6 @@ impl<'t> Offsets<'t> {
         }
         let s = self.starts();
         s[cp.min(s.len() - 1)]
-    }
-}
-
-/// A Python str as Rust text; a lone surrogate becomes U+FFFD, one character for
-/// one, so code-point offsets still hold.
-fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    let s = obj.cast::<PyString>()?;
-    match s.to_str() {
-        Ok(t) => Ok(t.to_string()),
-        Err(_) => {
-            let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
-            let units: Vec<u16> = bytes
-                .extract::<&[u8]>()?
-                .chunks_exact(2)
-                .map(|p| u16::from_le_bytes([p[0], p[1]]))
-                .collect();
-            Ok(String::from_utf16_lossy(&units))
-        }
     }
 }
 

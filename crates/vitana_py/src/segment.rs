@@ -11,27 +11,15 @@ use vitana_core::model::{Notice, NoticeLevel};
 use vitana_core::read::files;
 use vitana_core::segment::{self, RunSpan, WorkflowYaml};
 
-/// A Python str as Rust text; a lone surrogate becomes U+FFFD, one for one, so
-/// positions still hold.
-fn text_of(s: &Bound<'_, PyString>) -> PyResult<String> {
-    match s.to_str() {
-        Ok(t) => Ok(t.to_string()),
-        Err(_) => {
-            let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
-            let units: Vec<u16> = bytes
-                .extract::<&[u8]>()?
-                .chunks_exact(2)
-                .map(|p| u16::from_le_bytes([p[0], p[1]]))
-                .collect();
-            Ok(String::from_utf16_lossy(&units))
-        }
-    }
-}
+use crate::text::text_of;
 
 /// The kind of a file from its path and first characters.
 #[pyfunction]
 fn file_kind(path: &Bound<'_, PyString>, head: &Bound<'_, PyString>) -> PyResult<&'static str> {
-    Ok(segment::file_kind(&text_of(path)?, &text_of(head)?))
+    Ok(segment::file_kind(
+        &text_of(path.as_any())?,
+        &text_of(head.as_any())?,
+    ))
 }
 
 type SegmentTuple = (String, &'static str, u64, u64, u64, bool);
@@ -52,8 +40,8 @@ fn classify_segments(
     kind: &str,
     yaml: Option<YamlSpans>,
 ) -> PyResult<Vec<SegmentTuple>> {
-    let path = text_of(path)?;
-    let text = text_of(text)?;
+    let path = text_of(path.as_any())?;
+    let text = text_of(text.as_any())?;
     let yaml = yaml.map(|(spans, actions)| WorkflowYaml {
         spans: spans
             .into_iter()
@@ -116,7 +104,7 @@ fn decode_file(
     display: String,
     data: &[u8],
 ) -> PyResult<(Option<String>, Option<NoticeTuple>)> {
-    let path = text_of(path)?;
+    let path = text_of(path.as_any())?;
     let (text, notice) = py.detach(|| files::decode(&path, &display, data));
     Ok((text, notice.map(notice_tuple)))
 }
@@ -124,7 +112,7 @@ fn decode_file(
 /// Whether a file holding NUL bytes is still a shell script a shell runs.
 #[pyfunction]
 fn shell_runs_it(path: &Bound<'_, PyString>, data: &[u8]) -> PyResult<bool> {
-    Ok(files::shell_runs_it(&text_of(path)?, data))
+    Ok(files::shell_runs_it(&text_of(path.as_any())?, data))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
