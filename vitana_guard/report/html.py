@@ -128,8 +128,6 @@ def _counts(items: Iterable[str]) -> list[tuple[str, int]]:
 
 
 def _model(result: ScanResult, files: list[Any], max_per_rule: int, context: bool, redacting: bool) -> dict[str, Any]:
-    from vitana_guard import redact
-
     active = [f for f in sorted_findings(result.findings) if f.suppression is None]
     suppressed = [f for f in sorted_findings(result.findings) if f.suppression is not None]
     infos: dict[str, RuleInfo] = {r.id: r for r in result.rules}
@@ -184,15 +182,8 @@ def _model(result: ScanResult, files: list[Any], max_per_rule: int, context: boo
     agents_sessions = Counter(s["agent"] for s in sessions.values())
     agent_rows = [(a, n, agents_sessions.get(a, 0)) for a, n in _counts(_agent(f) for f in active)]
     agent_rows += [(a, 0, n) for a, n in sorted(agents_sessions.items()) if a not in {r[0] for r in agent_rows}]
-    inputs = list(result.inputs)
     return {
-        "title": "vitana-guard audit report",
-        "summary": summary_line(result),
-        "version": tool_version(result),
-        "result": result,
-        "redacted": redacting,
-        "n_active": len(active),
-        "n_suppressed": len(suppressed),
+        **_page(result, redacting, active, suppressed, "vitana-guard audit report"),
         "n_sessions": len(sessions) or result.files_scanned,
         "n_violating": len(violating),
         "chart": chart_by_day([(_day(f), f.rule_id) for f in active]),
@@ -207,11 +198,29 @@ def _model(result: ScanResult, files: list[Any], max_per_rule: int, context: boo
         "rules": rules,
         "suppressed": [{"f": f, "severity": str(severity_of(f)), "agent": _agent(f)} for f in suppressed[:MAX_SUPPRESSED]],
         "suppressed_rest": max(0, len(suppressed) - MAX_SUPPRESSED),
+        "agents": sorted({r[0] for r in agent_rows}),
+    }
+
+
+def _page(result: ScanResult, redacting: bool, active: list[Finding], suppressed: list[Finding],
+          title: str) -> dict[str, Any]:
+    """What both pages (audit and repository) show alike: the header, the notices, the
+    evidence of the inputs read, and the helpers the templates call."""
+    from vitana_guard import redact
+
+    inputs = list(result.inputs)
+    return {
+        "title": title,
+        "summary": summary_line(result),
+        "version": tool_version(result),
+        "result": result,
+        "redacted": redacting,
+        "n_active": len(active),
+        "n_suppressed": len(suppressed),
         "notices": sorted_notices(result.notices)[:MAX_NOTICES],
         "notices_rest": max(0, len(result.notices) - MAX_NOTICES),
         "inputs": inputs[:MAX_INPUTS],
         "inputs_rest": max(0, len(inputs) - MAX_INPUTS),
-        "agents": sorted({r[0] for r in agent_rows}),
         "severities": [str(s) for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)],
         "redact": redact.redact_text if redacting else (lambda s: s),
         "human_bytes": human_bytes,
@@ -325,8 +334,6 @@ def _code(root: str, f: Finding, cache: dict[str, list[str] | None], redacting: 
 
 
 def _repository_model(result: ScanResult, max_files: int, max_per_file: int, redacting: bool) -> dict[str, Any]:
-    from vitana_guard import redact
-
     active = [f for f in sorted_findings(result.findings) if f.suppression is None]
     suppressed = [f for f in sorted_findings(result.findings) if f.suppression is not None]
     infos: dict[str, RuleInfo] = {r.id: r for r in result.rules}
@@ -371,15 +378,8 @@ def _repository_model(result: ScanResult, max_files: int, max_per_file: int, red
                       "summary": info.summary if info else first.slug,
                       "doc": _sections(info.description) if info and info.description else {},
                       "count": len(by_rule[rid]), "files": len({f.path for f in by_rule[rid]})})
-    inputs = list(result.inputs)
     return {
-        "title": "vitana-guard repository report",
-        "summary": summary_line(result),
-        "version": tool_version(result),
-        "result": result,
-        "redacted": redacting,
-        "n_active": len(active),
-        "n_suppressed": len(suppressed),
+        **_page(result, redacting, active, suppressed, "vitana-guard repository report"),
         "n_files_with": len(files),
         "by_severity": [(str(s), n) for s, n in severity_counts(active).items()],
         "by_rule": [(r["id"], r["slug"], r["severity"], r["count"], r["files"]) for r in rules],
@@ -391,13 +391,6 @@ def _repository_model(result: ScanResult, max_files: int, max_per_file: int, red
         "rules": rules,
         "suppressed": [{"f": f, "severity": str(severity_of(f))} for f in suppressed[:MAX_SUPPRESSED]],
         "suppressed_rest": max(0, len(suppressed) - MAX_SUPPRESSED),
-        "notices": sorted_notices(result.notices)[:MAX_NOTICES],
-        "notices_rest": max(0, len(result.notices) - MAX_NOTICES),
-        "inputs": inputs[:MAX_INPUTS],
-        "inputs_rest": max(0, len(inputs) - MAX_INPUTS),
-        "severities": [str(s) for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)],
-        "redact": redact.redact_text if redacting else (lambda s: s),
-        "human_bytes": human_bytes,
     }
 
 
