@@ -2,10 +2,11 @@
 //! every transcript record goes through before any regex or parser runs.
 //!
 //! Keywords are matched against the text's lower-case form, as the rules are written
-//! (`gcloud`, `deploy`, `gh`). For ASCII text an ASCII case-insensitive automaton reads
-//! the bytes once, without building the lowered copy. Other text is lowered with
-//! Unicode's full mapping first (the Kelvin sign lowers to `k`, which a byte-level
-//! caseless scan would not see) and searched case-sensitively.
+//! (`gcloud`, `deploy`, `gh`). An ASCII case-insensitive automaton reads the bytes once,
+//! without building the lowered copy, whenever lowering could not change what it finds:
+//! the keywords are all ASCII lower case and the text holds neither of the two characters
+//! whose lower case is ASCII (the Kelvin sign lowers to `k`, `İ` to `i` and a dot). Other
+//! text is lowered with Unicode's full mapping first and searched case-sensitively.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -21,6 +22,8 @@ pub struct KeywordSet {
     ascii: Option<(AhoCorasick, Vec<usize>)>,
     /// every non-empty keyword, for lowered non-ASCII text
     unicode: Option<(AhoCorasick, Vec<usize>)>,
+    /// every non-empty keyword is in `ascii`
+    all_ascii: bool,
 }
 
 impl KeywordSet {
@@ -51,8 +54,10 @@ impl KeywordSet {
                 .expect("literal keywords always compile");
             Some((automaton, ids))
         };
+        let all_ascii = ascii.len() == unicode.len();
         KeywordSet {
             count: keywords.len(),
+            all_ascii,
             always,
             ascii: build(ascii, true),
             unicode: build(unicode, false),
@@ -74,7 +79,7 @@ impl KeywordSet {
         for &i in &self.always {
             seen[i] = true;
         }
-        if text.is_ascii() {
+        if self.reads_raw(text) {
             if let Some((automaton, ids)) = &self.ascii {
                 mark_all(automaton, ids, text.as_bytes(), &mut seen);
             }
@@ -131,7 +136,7 @@ impl KeywordSet {
         if !self.always.is_empty() {
             return true;
         }
-        if text.is_ascii() {
+        if self.reads_raw(text) {
             return self
                 .ascii
                 .as_ref()
@@ -140,6 +145,19 @@ impl KeywordSet {
         self.unicode
             .as_ref()
             .is_some_and(|(a, _)| a.is_match(text.to_lowercase().as_bytes()))
+    }
+}
+
+impl KeywordSet {
+    /// Whether the ASCII caseless automaton on `text` as it is finds what the Unicode
+    /// one finds on its lower case: ASCII text, or only ASCII keywords and no character
+    /// whose lower case is ASCII (U+0130, U+212A). Other non-ASCII characters lower to
+    /// non-ASCII ones, which no ASCII keyword can take part in.
+    fn reads_raw(&self, text: &str) -> bool {
+        text.is_ascii()
+            || (self.all_ascii
+                && memchr::memmem::find(text.as_bytes(), "\u{212A}".as_bytes()).is_none()
+                && memchr::memmem::find(text.as_bytes(), "\u{130}".as_bytes()).is_none())
     }
 }
 
@@ -188,6 +206,20 @@ mod tests {
             words(&set, &keys, "./deploy.sh"),
             ["deploy", "deploy.sh", "ploy"]
         );
+    }
+
+    #[test]
+    fn text_with_other_non_ascii_characters_is_read_as_it_is() {
+        let keys = ["gcloud", "deploy", "gi"];
+        let set = KeywordSet::new(&keys);
+        assert_eq!(
+            words(&set, &keys, "— GCLOUD run 🚀 Déploy deploy"),
+            ["gcloud", "deploy"]
+        );
+        assert!(set.any_in("naïve GCloud"));
+        // U+0130 lowers to `i` and a combining dot: only the lowered text holds `gi`
+        assert_eq!(words(&set, &keys, "é G\u{130}"), ["gi"]);
+        assert!(set.any_in("é G\u{130}"));
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl ContextMatcher {
     /// Records what a tool's output shows.
     pub fn observe(&self, output: &str, evidence: &mut Evidence) {
         if evidence.failure.is_none() {
-            if let Some(m) = self.after_output.regex().find(output) {
+            if let Some(m) = self.after_output.find(output) {
                 evidence.failure = Some(m.as_str().to_owned());
             }
         }
@@ -70,7 +70,7 @@ impl ContextMatcher {
             _ => return Vec::new(),
         };
         let mut hits = Vec::new();
-        for m in self.regex.regex().find_iter(text) {
+        for m in self.regex.find_iter(text) {
             let (s, e) = sentence_bounds(text, m.start(), m.end());
             if any_in(&self.unless, &text[s..e]) {
                 continue;

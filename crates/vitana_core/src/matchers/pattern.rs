@@ -34,7 +34,7 @@ impl PatternMatcher {
             return Vec::new();
         }
         let mut hits = Vec::new();
-        for m in self.regex.regex().find_iter(text) {
+        for m in self.regex.find_iter(text) {
             if !self.unless.is_empty() || !self.unless_before.is_empty() {
                 let (s, e) = sentence_bounds(text, m.start(), m.end());
                 if any_in(&self.unless, &text[s..e])

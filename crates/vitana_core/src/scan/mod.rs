@@ -461,7 +461,7 @@ impl DocumentScanner {
             && seg.origin.actor == Some(Actor::Human)
             && !self.sessions[s].1.approved
         {
-            if let Some(m) = c.approval.regex().find(text) {
+            if let Some(m) = c.approval.find(text) {
                 if !c.negation.is_match(text) {
                     self.sessions[s].1.approved = true;
                     cx.out.approval = Some(m.start());
