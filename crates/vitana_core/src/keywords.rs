@@ -162,17 +162,32 @@ impl KeywordSet {
 }
 
 fn mark_all(automaton: &AhoCorasick, ids: &[usize], haystack: &[u8], seen: &mut [bool]) {
-    // overlapping search: `deploy` inside `gcloud-deploy` and `gcloud` both count
-    let mut left = ids.len();
-    for m in automaton.find_overlapping_iter(haystack) {
-        let i = ids[m.pattern().as_usize()];
+    // every keyword present counts, overlapping ones too (`deploy` inside `deploy.sh`).
+    // An overlapping search over the whole text cannot skip ahead, so the fast
+    // non-overlapping search (with its prefilter) finds where keywords are, and an
+    // overlapping search runs only around each of its matches. That finds them all:
+    // a keyword left out by the non-overlapping search starts after the previous match
+    // and ends at or after this one's end (the search reports the match that ends
+    // first), so it lies within `maxlen` bytes of that end.
+    let maxlen = automaton.max_pattern_len();
+    let mut left = ids.iter().filter(|&&i| !seen[i]).count();
+    let mut mark = |i: usize| {
         if !seen[i] {
             seen[i] = true;
             left -= 1;
-            if left == 0 {
-                break;
+        }
+        left == 0
+    };
+    let mut resumed = 0;
+    for m in automaton.find_iter(haystack) {
+        let from = resumed.max(m.end().saturating_sub(maxlen));
+        let to = haystack.len().min(m.end() + maxlen);
+        for o in automaton.find_overlapping_iter(&haystack[from..to]) {
+            if mark(ids[o.pattern().as_usize()]) {
+                return;
             }
         }
+        resumed = m.end();
     }
 }
 
@@ -196,6 +211,34 @@ mod tests {
             ["gcloud", "deploy"]
         );
         assert!(set.present("nothing here").is_empty());
+    }
+
+    #[test]
+    fn every_keyword_in_the_text_is_found_however_they_overlap() {
+        // small alphabet, keywords that nest and overlap: compared with a plain search
+        let keys = ["ab", "bab", "abab", "b", "aab", "baa", "abba"];
+        let set = KeywordSet::new(&keys);
+        let mut state = 7u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for k in 0..(state >> 60) + 1 {
+                text.push(if (state >> (k * 3 + 7)) & 1 == 1 {
+                    'a'
+                } else {
+                    'b'
+                });
+                if (state >> (k + 40)) & 7 == 0 {
+                    text.push(' ');
+                }
+            }
+            let want: Vec<&str> = keys.iter().copied().filter(|k| text.contains(k)).collect();
+            let mut got = words(&set, &keys, &text);
+            got.sort_by_key(|w| keys.iter().position(|k| k == w));
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     #[test]
