@@ -181,11 +181,21 @@ fn mark_all(automaton: &AhoCorasick, ids: &[usize], haystack: &[u8], seen: &mut 
     let mut resumed = 0;
     for m in automaton.find_iter(haystack) {
         let from = resumed.max(m.end().saturating_sub(maxlen));
-        let to = haystack.len().min(m.end() + maxlen);
+        // keywords close together (a session on this platform names the gateway in
+        // every line): one overlapping pass over the rest reads less than windows would
+        let dense = m.end() - resumed < 4 * maxlen;
+        let to = if dense {
+            haystack.len()
+        } else {
+            haystack.len().min(m.end() + maxlen)
+        };
         for o in automaton.find_overlapping_iter(&haystack[from..to]) {
             if mark(ids[o.pattern().as_usize()]) {
                 return;
             }
+        }
+        if dense {
+            return;
         }
         resumed = m.end();
     }

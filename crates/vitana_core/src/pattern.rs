@@ -9,84 +9,143 @@
 //!
 //! Offsets are returned in Unicode code points, as Python's `str` counts them.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex::{Matches, Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder};
 
 /// A compiled rule regex.
+///
+/// It runs as written, with Unicode rules, where the text needs them; elsewhere a
+/// spelling that gives the same matches runs faster (each compiled on first use: most
+/// processes, a hook call or one small file, need one of them for a few regexes):
+/// - on ASCII text, the pattern without Unicode (byte classes, ASCII case folding),
+///   when the pattern itself is plain ASCII: no Unicode table is built and the DFA
+///   stays small;
+/// - on a text with no non-ASCII word character, the pattern with ASCII word
+///   boundaries. A Unicode `\b` makes the regex crate's lazy DFA give up at the first
+///   non-ASCII byte and hand the search to the PikeVM, 10 to 50 times slower (measured
+///   on the real repository's docs, three in four of which hold a `—` or an emoji);
+///   with no non-ASCII word character both spellings see the same boundaries.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     regex: Regex,
-    /// The same pattern with ASCII word boundaries, when it has `\b` or `\B`. A Unicode
-    /// word boundary makes the regex crate's lazy DFA give up at the first non-ASCII
-    /// byte and hand the search to the PikeVM, 10 to 50 times slower (measured on the
-    /// real repository's docs, three in four of which hold a `—` or an emoji). On a text
-    /// with no non-ASCII word character both spellings see the same boundaries
-    /// everywhere, so this one is used there and the results are the same.
-    /// Compiled on first use: most processes (a hook call, one small file) never need it.
-    ascii_boundaries: Option<(String, OnceLock<Option<Regex>>)>,
+    source: String,
     ignore_case: bool,
     multi_line: bool,
+    /// None: the pattern is not plain ASCII (or did not compile so)
+    ascii_text: OnceLock<Option<regex::bytes::Regex>>,
+    /// None inside: the pattern has no word boundary
+    ascii_boundaries: OnceLock<Option<Regex>>,
 }
 
 /// Compiled programs stay below this size: a pathological rule is refused at load time
 /// rather than taking memory at scan time.
 const SIZE_LIMIT: usize = 64 << 20;
 
+/// The matches of a [`Pattern`], as byte ranges of the text.
+pub enum Spans<'r, 't> {
+    Text(regex::Matches<'r, 't>),
+    Bytes(regex::bytes::Matches<'r, 't>),
+}
+
+impl Iterator for Spans<'_, '_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        match self {
+            Spans::Text(m) => m.next().map(|m| m.range()),
+            Spans::Bytes(m) => m.next().map(|m| m.range()),
+        }
+    }
+}
+
+enum Engine<'r> {
+    Text(&'r Regex),
+    Bytes(&'r regex::bytes::Regex),
+}
+
 impl Pattern {
     pub fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> Result<Pattern, String> {
-        let source = python_spelling(pattern);
+        let source = python_spelling(pattern).into_owned();
         let regex = build(&source, ignore_case, multi_line)?;
         Ok(Pattern {
             regex,
-            ascii_boundaries: ascii_word_boundaries(&source).map(|s| (s, OnceLock::new())),
+            source,
             ignore_case,
             multi_line,
+            ascii_text: OnceLock::new(),
+            ascii_boundaries: OnceLock::new(),
         })
     }
 
-    /// The compiled regex that gives this pattern's results on `text` fastest.
-    fn regex_for(&self, text: &str) -> &Regex {
-        let Some((source, compiled)) = &self.ascii_boundaries else {
-            return &self.regex;
-        };
-        if has_non_ascii_word(text) {
-            return &self.regex;
+    /// The compiled spelling that gives this pattern's results on `text` fastest.
+    fn engine_for(&self, text: &str) -> Engine<'_> {
+        if text.is_ascii() {
+            let ascii = self.ascii_text.get_or_init(|| {
+                plain_ascii(&self.source)
+                    .then(|| {
+                        regex::bytes::RegexBuilder::new(&self.source)
+                            .unicode(false)
+                            .multi_line(self.multi_line)
+                            .case_insensitive(self.ignore_case)
+                            .size_limit(SIZE_LIMIT)
+                            .build()
+                            .ok()
+                    })
+                    .flatten()
+            });
+            if let Some(ascii) = ascii {
+                return Engine::Bytes(ascii);
+            }
         }
-        // the spelling differs only in its boundaries: should it not compile, the
-        // Unicode one gives the same results, slower
-        compiled
-            .get_or_init(|| build(source, self.ignore_case, self.multi_line).ok())
-            .as_ref()
-            .unwrap_or(&self.regex)
+        if has_non_ascii_word(text) {
+            return Engine::Text(&self.regex);
+        }
+        // the spellings differ only in their boundaries: should this one not compile,
+        // the Unicode one gives the same results, slower
+        let ascii = self.ascii_boundaries.get_or_init(|| {
+            ascii_word_boundaries(&self.source)
+                .and_then(|s| build(&s, self.ignore_case, self.multi_line).ok())
+        });
+        Engine::Text(ascii.as_ref().unwrap_or(&self.regex))
     }
 
-    /// Every non-overlapping match, in byte offsets.
-    pub fn find_iter<'t>(&self, text: &'t str) -> Matches<'_, 't> {
-        self.regex_for(text).find_iter(text)
+    /// Every non-overlapping match, as byte ranges.
+    pub fn find_iter<'r, 't>(&'r self, text: &'t str) -> Spans<'r, 't> {
+        match self.engine_for(text) {
+            Engine::Text(r) => Spans::Text(r.find_iter(text)),
+            Engine::Bytes(r) => Spans::Bytes(r.find_iter(text.as_bytes())),
+        }
     }
 
-    /// The first match, in byte offsets.
-    pub fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
-        self.regex_for(text).find(text)
+    /// The first match, as a byte range.
+    pub fn find(&self, text: &str) -> Option<Range<usize>> {
+        match self.engine_for(text) {
+            Engine::Text(r) => r.find(text).map(|m| m.range()),
+            Engine::Bytes(r) => r.find(text.as_bytes()).map(|m| m.range()),
+        }
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        match self.engine_for(text) {
+            Engine::Text(r) => r.is_match(text),
+            Engine::Bytes(r) => r.is_match(text.as_bytes()),
+        }
     }
 
     /// The first match's (start, end) in code points.
     pub fn search(&self, text: &str) -> Option<(usize, usize)> {
         let m = self.find(text)?;
         let mut counter = CodePoints::new(text);
-        Some((counter.at(m.start()), counter.at(m.end())))
-    }
-
-    pub fn is_match(&self, text: &str) -> bool {
-        self.regex_for(text).is_match(text)
+        Some((counter.at(m.start), counter.at(m.end)))
     }
 
     /// Every non-overlapping match's (start, end) in code points, in order.
     pub fn find_all(&self, text: &str) -> Vec<(usize, usize)> {
         let mut counter = CodePoints::new(text);
         self.find_iter(text)
-            .map(|m| (counter.at(m.start()), counter.at(m.end())))
+            .map(|m| (counter.at(m.start), counter.at(m.end)))
             .collect()
     }
 }
@@ -136,6 +195,16 @@ fn build(source: &str, ignore_case: bool, multi_line: bool) -> Result<Regex, Str
         .size_limit(SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// Whether the pattern means the same without Unicode on ASCII text: plain ASCII, and no
+/// escape that names a character or class beyond it (`\x{17F}`, `\p{L}`: case folding
+/// ties `ſ` and the Kelvin sign to ASCII letters).
+fn plain_ascii(source: &str) -> bool {
+    source.is_ascii()
+        && !["\\x", "\\u", "\\U", "\\p", "\\P", "\\N"]
+            .iter()
+            .any(|e| source.contains(e))
 }
 
 /// The pattern with every word boundary (`\b`, `\B`) spelled as an ASCII one, or None
@@ -225,7 +294,6 @@ mod tests {
     #[test]
     fn word_boundaries_read_as_unicode_whichever_regex_runs() {
         let p = Pattern::new(r"\bdeploy\b|\B-x\b", true, true).unwrap();
-        assert!(p.ascii_boundaries.is_some());
         // `—` and emoji are no word characters: the ASCII spelling runs and agrees
         assert_eq!(p.find_all("— deploy 🚀"), vec![(2, 8)]);
         assert_eq!(p.find_all("—deploy—"), vec![(1, 7)]);
@@ -266,7 +334,7 @@ mod tests {
                     .find_iter(text)
                     .map(|m| (m.start(), m.end()))
                     .collect();
-                let got: Vec<_> = p.find_iter(text).map(|m| (m.start(), m.end())).collect();
+                let got: Vec<_> = p.find_iter(text).map(|m| (m.start, m.end)).collect();
                 assert_eq!(got, want, "{source:?} on {text:?}");
             }
         }

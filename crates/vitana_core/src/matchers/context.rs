@@ -52,7 +52,7 @@ impl ContextMatcher {
     pub fn observe(&self, output: &str, evidence: &mut Evidence) {
         if evidence.failure.is_none() {
             if let Some(m) = self.after_output.find(output) {
-                evidence.failure = Some(m.as_str().to_owned());
+                evidence.failure = Some(output[m].to_owned());
             }
         }
         if self
@@ -71,18 +71,18 @@ impl ContextMatcher {
         };
         let mut hits = Vec::new();
         for m in self.regex.find_iter(text) {
-            let (s, e) = sentence_bounds(text, m.start(), m.end());
+            let (s, e) = sentence_bounds(text, m.start, m.end);
             if any_in(&self.unless, &text[s..e]) {
                 continue;
             }
             if !self.unless_clause.is_empty() {
-                let from = self.clause_start(text, s, m.end());
-                let to = self.clause_end(text, m.end(), e);
+                let from = self.clause_start(text, s, m.end);
+                let to = self.clause_end(text, m.end, e);
                 if from <= to && any_in(&self.unless_clause, &text[from..to]) {
                     continue;
                 }
             }
-            let mut hit = Hit::new(m.start(), m.end());
+            let mut hit = Hit::new(m.start, m.end);
             hit.variables.push(("evidence", failure.clone()));
             hits.push(hit);
         }

@@ -36,14 +36,14 @@ impl PatternMatcher {
         let mut hits = Vec::new();
         for m in self.regex.find_iter(text) {
             if !self.unless.is_empty() || !self.unless_before.is_empty() {
-                let (s, e) = sentence_bounds(text, m.start(), m.end());
+                let (s, e) = sentence_bounds(text, m.start, m.end);
                 if any_in(&self.unless, &text[s..e])
-                    || any_in(&self.unless_before, &text[s..m.start()])
+                    || any_in(&self.unless_before, &text[s..m.start])
                 {
                     continue;
                 }
             }
-            hits.push(Hit::new(m.start(), m.end()));
+            hits.push(Hit::new(m.start, m.end));
         }
         hits
     }

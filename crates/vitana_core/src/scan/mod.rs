@@ -464,7 +464,7 @@ impl DocumentScanner {
             if let Some(m) = c.approval.find(text) {
                 if !c.negation.is_match(text) {
                     self.sessions[s].1.approved = true;
-                    cx.out.approval = Some(m.start());
+                    cx.out.approval = Some(m.start);
                 }
             }
         }
