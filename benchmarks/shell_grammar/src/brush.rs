@@ -180,3 +180,45 @@ fn nested(text: &str, depth: usize, out: &mut Vec<Argv>) {
         let _ = script(text, depth + 1, out); // a failed substitution gives no commands
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[Option<&str>]) -> Argv {
+        words.iter().map(|w| w.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn words_after_quote_removal_and_substitutions() {
+        let out = commands(r#"X=$(date) ls 'a b' "c\"d" e\ f $HOME"#);
+        assert!(out.error.is_none());
+        let mut got = out.commands;
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                argv(&[Some("date")]),
+                argv(&[Some("ls"), Some("a b"), Some("c\"d"), Some("e f"), None]),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_heredoc_is_data_unquoted_is_not() {
+        let quoted = commands("cat <<'EOF'\n$(gcloud x)\nEOF\n");
+        assert_eq!(quoted.commands, vec![argv(&[Some("cat")])]);
+        let open = commands("cat <<EOF\n$(gcloud x)\nEOF\n");
+        assert_eq!(open.commands.len(), 2);
+    }
+
+    #[test]
+    fn ansi_c_is_not_decoded_and_errors_lose_the_input() {
+        assert_eq!(
+            commands(r"$'\x67cloud' run").commands,
+            vec![argv(&[None, Some("run")])]
+        );
+        let bad = commands("sim-use ui --device <UDID>\nb");
+        assert!(bad.error.is_some() && bad.commands.is_empty());
+    }
+}

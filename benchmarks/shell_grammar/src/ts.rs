@@ -202,3 +202,37 @@ fn unescape(s: &str, special: impl Fn(char) -> bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[Option<&str>]) -> Argv {
+        words.iter().map(|w| w.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn words_after_quote_removal_and_substitutions() {
+        let out = commands(r#"X=$(date) ls 'a b' "c\"d" e\ f $HOME; [ -f x ]"#);
+        assert!(out.error.is_none());
+        let mut got = out.commands;
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                argv(&[Some("["), Some("-f"), Some("x"), Some("]")]),
+                argv(&[Some("date")]),
+                argv(&[Some("ls"), Some("a b"), Some("c\"d"), Some("e f"), None]),
+            ]
+        );
+    }
+
+    #[test]
+    fn ansi_c_is_not_decoded_and_errors_are_reported() {
+        assert_eq!(
+            commands(r"$'\x67cloud' run").commands,
+            vec![argv(&[None, Some("run")])]
+        );
+        assert!(commands("sim-use ui --device <UDID>").error.is_some());
+    }
+}
