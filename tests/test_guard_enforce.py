@@ -122,21 +122,36 @@ def test_deleted_cwd_denies(tmp_path):
     assert json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
 
 
+SLOW_RULE = """\
+rules:
+  - id: ACME02
+    slug: slow-regex
+    severity: warning
+    policy: "§0"
+    channels: [command]
+    summary: A rule whose look-around regex backtracks exponentially.
+    message: "slow"
+    keywords: [aaaa]
+    match:
+      - pattern: {regex: '(a|aa)+(?!b)$'}
+    description: {finds: x, why: y, example: z, instead: w}
+    examples:
+      match: [aaaa, aaaa, aaaa, aaaa]
+      no-match: [b, b, b, b]
+"""
+
+
 @pytest.mark.parametrize("agent", ["claude", "gemini", "codex"])
-def test_regex_timeout_denies(agent, monkeypatch):
-    # a matcher the core leaves to Python (the payload checks of a gateway call) runs out
-    # of time: the call was not checked completely
-    from vitana_guard.engine.matchers import payload
-
-    def slow(self, request):
-        raise TimeoutError
-        yield  # pragma: no cover
-
-    monkeypatch.setattr(payload.PayloadMatcher, "match", slow)
+def test_regex_timeout_denies(agent, tmp_path):
+    # a look-around regex (the core's bounded engine) runs past its backtrack limit on
+    # the call's text: the call was not checked completely
+    (tmp_path / "acme-rules").mkdir()
+    (tmp_path / "acme-rules" / "slow.yaml").write_text(SLOW_RULE)
+    (tmp_path / ".vitana-guard.yaml").write_text("rules-dirs: [acme-rules]\n")
     core._in_memory.clear()
-    code, out, err = pre("curl -s -X POST https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy/service "
-                         "-H 'Content-Type: application/json' -d '{\"service\": \"gateway\"}'", agent=agent)
-    assert code == 2 and "could not check this call completely" in err
+    code, out, err = pre("echo " + "a" * 80 + "!", agent=agent, cwd=str(tmp_path))
+    assert code == 2 and "could not check this call completely" in err, err
+    assert "ACME02: regex timed out" in err
     body = json.loads(out)
     assert (body["decision"] if agent == "gemini" else body["hookSpecificOutput"]["permissionDecision"]) == "deny"
 

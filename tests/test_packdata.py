@@ -21,16 +21,23 @@ def test_every_entry_crosses_with_its_rendered_spec():
     # the spec is rendered: the parameter's value, not its template
     assert vg201["kind"] == "url" and "{{" not in json.dumps(vg201["spec"])
     assert vg201["calls_only"] is True
-    assert _core.Scanner(json.dumps(data)).external_entries()  # look-around patterns stay in Python
+    assert _core.Scanner(json.dumps(data))  # look-around patterns and payload entries included
 
 
-def test_only_backtracking_regexes_are_flagged_for_python():
+def test_no_entry_is_left_to_python():
+    """The core runs every entry: no entry carries a flag handing it back; it makes the
+    findings, so each rule carries its message template, slug, policy and what to do
+    instead (FORMAT 3)."""
     pack = load_pack()
-    flagged = {(data["rule"], data["kind"]) for data in packdata.pack_data(pack, Selection().chooses)["entries"]
-               if data["python"]}
-    ids = {pack.rules[i].id for i, _ in flagged}
-    assert ids and ids <= {"VG101", "VG103", "VG202", "VG501"}
-    assert {kind for _, kind in flagged} == {"pattern"}
+    data = packdata.pack_data(pack, Selection().chooses)
+    assert data["format"] == 3
+    vg101 = next(r for r in data["rules"] if r["id"] == "VG101")
+    rule = next(r for r in pack.rules if r.id == "VG101")
+    assert (vg101["slug"], vg101["policy"], vg101["message"]) == (rule.slug, rule.policy, rule.message)
+    assert vg101["instead"] == rule.description["instead"] and "{{" in vg101["message"]
+    assert not any("python" in e for e in data["entries"])
+    assert {"payload", "pattern", "command", "url", "context", "sequence", "require"} <= {
+        e["kind"] for e in data["entries"]}
 
 
 def test_a_selection_marks_the_rules_that_run():
@@ -42,7 +49,9 @@ def test_a_selection_marks_the_rules_that_run():
 @pytest.mark.parametrize("text, says", [
     ("not json", "not JSON"),
     ('{"format": 99}', "format"),
-    ('{"format": 1, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
+    ('{"format": 1}', "format"),
+    ('{"format": 2}', "format"),
+    ('{"format": 3, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
 ])
 def test_bad_pack_data_is_a_clear_error(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):

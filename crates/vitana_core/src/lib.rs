@@ -14,6 +14,7 @@
 //! - `matchers`, `pattern`, `mentions`, `gateway`: what a rule entry finds in a unit;
 //! - `session`, `scan`: one document's scan, with its sessions, flows and approvals.
 
+pub mod findings;
 pub mod gateway;
 pub mod keywords;
 pub mod matchers;
@@ -22,6 +23,7 @@ pub mod model;
 pub mod normalize;
 pub mod pack;
 pub mod pattern;
+pub mod pyfmt;
 pub mod read;
 pub mod records;
 pub mod scan;

@@ -1,86 +1,197 @@
-//! The rule pack's regexes, on the `regex` crate: linear time in the text, so no
-//! timeout is needed and no rule text can stall a scan.
+//! The rule pack's regexes, on two engines. Most run on the `regex` crate: linear time
+//! in the text, so no rule text can stall a scan. A pattern that needs look-around or
+//! back-references (the `regex` crate refuses them) runs on `fancy-regex`, a
+//! backtracking engine, with a backtrack limit: a pattern that runs past it on some
+//! text gives [`TimedOut`], which the scan reports as the rule not applied (an
+//! error-level notice: the live guard denies), as the Python engine's timeout did.
 //!
 //! A rule's regex is compiled as the Python side reads it: multi-line (`^`/`$` at line
 //! ends), case-insensitive unless the rule says otherwise; a policy parameter's regex
-//! (the approval pattern) with its own inline flags only. A pattern this
-//! engine cannot run (look-around, back-references) is refused with the reason, and
-//! the Python side runs it on the backtracking `regex` module under a timeout.
+//! (the approval pattern) with its own inline flags only.
 //!
-//! Offsets are returned in Unicode code points, as Python's `str` counts them.
+//! A pattern is only parsed when the pack loads (its syntax checked, so a bad rule is
+//! an error then) and compiled on its first use: a hook call or a one-file scan runs a
+//! handful of a pack's regexes, and compiling them all cost more than the scan. The
+//! Python side compiles each pattern (`check`) when it loads a rule file, so a pattern
+//! that parses but does not compile is still a rule error naming its file and line.
+//!
+//! Offsets are byte offsets of the text, except `search` and `find_all` (for the
+//! Python bindings), which count Unicode code points as Python's `str` does.
+//!
+//! A linear pattern runs as written, with Unicode rules, where the text needs them;
+//! elsewhere a spelling that gives the same matches runs faster (each compiled on first
+//! use too):
+//! - on ASCII text, the pattern without Unicode (byte classes, ASCII case folding),
+//!   when the pattern itself is plain ASCII: no Unicode table is built and the DFA
+//!   stays small;
+//! - on a text with no non-ASCII word character, the pattern with ASCII word
+//!   boundaries. A Unicode `\b` makes the regex crate's lazy DFA give up at the first
+//!   non-ASCII byte and hand the search to the PikeVM, 10 to 50 times slower (measured
+//!   on the real repository's docs, three in four of which hold a `—` or an emoji);
+//!   with no non-ASCII word character both spellings see the same boundaries.
 
-use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 
-/// A compiled rule regex.
-///
-/// It runs as written, with Unicode rules, where the text needs them; elsewhere a
-/// spelling that gives the same matches runs faster (each compiled on first use: most
-/// processes, a hook call or one small file, need one of them for a few regexes):
-/// - on ASCII text, the pattern without Unicode (byte classes, ASCII case folding),
-///   when the pattern itself is plain ASCII: no Unicode table is built and the DFA
-///   stays small;
-/// - on a text with no non-ASCII word character, the pattern with ASCII word
-///   boundaries. A Unicode `\b` makes the regex crate's lazy DFA give up at the first
-///   non-ASCII byte and hand the search to the PikeVM, 10 to 50 times slower (measured
-///   on the real repository's docs, three in four of which hold a `—` or an emoji);
-///   with no non-ASCII word character both spellings see the same boundaries.
-#[derive(Debug, Clone)]
-pub struct Pattern {
-    regex: Regex,
-    source: String,
-    ignore_case: bool,
-    multi_line: bool,
-    /// None: the pattern is not plain ASCII (or did not compile so)
-    ascii_text: OnceLock<Option<regex::bytes::Regex>>,
-    /// None inside: the pattern has no word boundary
-    ascii_boundaries: OnceLock<Option<Regex>>,
-}
-
-/// Compiled programs stay below this size: a pathological rule is refused at load time
-/// rather than taking memory at scan time.
+/// Compiled programs stay below this size: a pathological rule is refused (or, found
+/// too big on first use, reported as not applied) rather than eating memory.
 const SIZE_LIMIT: usize = 64 << 20;
 
-/// The matches of a [`Pattern`], as byte ranges of the text.
-pub enum Spans<'r, 't> {
-    Text(regex::Matches<'r, 't>),
-    Bytes(regex::bytes::Matches<'r, 't>),
+/// How many backtracking steps the bounded engine takes on one search before it gives
+/// up (fancy-regex's default): a few milliseconds of work.
+pub const BACKTRACK_LIMIT: usize = 1_000_000;
+
+/// A regex on the bounded engine ran past its backtrack limit: the rule was not
+/// applied to this text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+/// Which engine runs a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Linear,
+    Bounded,
 }
 
-impl Iterator for Spans<'_, '_> {
-    type Item = Range<usize>;
-
-    fn next(&mut self) -> Option<Range<usize>> {
+impl Engine {
+    /// The engine's name as `rules show` prints it.
+    pub fn name(self) -> &'static str {
         match self {
-            Spans::Text(m) => m.next().map(|m| m.range()),
-            Spans::Bytes(m) => m.next().map(|m| m.range()),
+            Engine::Linear => "linear",
+            Engine::Bounded => "backtracking (bounded)",
         }
     }
 }
 
-enum Engine<'r> {
+#[derive(Debug, Clone)]
+enum Compiled {
+    Linear(Regex),
+    Bounded(fancy_regex::Regex),
+    /// it did not compile on first use (a program past the size limit, say): never
+    /// matches, always reports the rule not applied (fail closed)
+    Failed,
+}
+
+/// A rule regex.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// the pattern in the engines' spelling (see `python_spelling`)
+    source: String,
+    ignore_case: bool,
+    multi_line: bool,
+    engine: Engine,
+    /// why the linear engine does not run it (bounded patterns)
+    reason: Option<String>,
+    compiled: OnceLock<Compiled>,
+    /// linear patterns: the spelling for ASCII text (None: the pattern is not plain
+    /// ASCII, or did not compile so)
+    ascii_text: OnceLock<Option<regex::bytes::Regex>>,
+    /// linear patterns: the spelling with ASCII word boundaries (None: it has none)
+    ascii_boundaries: OnceLock<Option<Regex>>,
+}
+
+/// The linear spelling that runs on a text.
+enum Linear<'r> {
     Text(&'r Regex),
     Bytes(&'r regex::bytes::Regex),
 }
 
 impl Pattern {
+    /// Checks the pattern's syntax (a parse, no compile) and picks its engine; the
+    /// pattern is compiled on first use. `check` compiles it now: the Python side does
+    /// when it loads a rule, so a rule neither engine compiles is an error naming its
+    /// file and line; a pack handed to the core was so checked.
     pub fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> Result<Pattern, String> {
         let source = python_spelling(pattern).into_owned();
-        let regex = build(&source, ignore_case, multi_line)?;
-        Ok(Pattern {
-            regex,
+        // the syntax only (no Unicode classes expanded: that is the compile's work)
+        let parsed = regex_syntax::ast::parse::ParserBuilder::new()
+            .build()
+            .parse(&source);
+        let mut p = Pattern {
             source,
             ignore_case,
             multi_line,
+            engine: Engine::Linear,
+            reason: None,
+            compiled: OnceLock::new(),
             ascii_text: OnceLock::new(),
             ascii_boundaries: OnceLock::new(),
-        })
+        };
+        let linear_error = match parsed {
+            Ok(_) => return Ok(p),
+            Err(e) => e.to_string(),
+        };
+        if !needs_backtracking(&linear_error) {
+            return Err(last_line(&linear_error));
+        }
+        fancy_regex::Expr::parse_tree(&p.source).map_err(|e| {
+            format!(
+                "{} (and the backtracking engine: {e})",
+                last_line(&linear_error)
+            )
+        })?;
+        p.engine = Engine::Bounded;
+        p.reason = Some(last_line(&linear_error));
+        Ok(p)
     }
 
-    /// The compiled spelling that gives this pattern's results on `text` fastest.
-    fn engine_for(&self, text: &str) -> Engine<'_> {
+    /// Compiles the pattern now; Err says why neither engine can run it.
+    pub fn check(&self) -> Result<(), String> {
+        match self.build() {
+            Ok(c) => {
+                let _ = self.compiled.set(c);
+                Ok(())
+            }
+            Err(e) => Err(match &self.reason {
+                Some(reason) => format!("{reason} (and the backtracking engine: {e})"),
+                None => e,
+            }),
+        }
+    }
+
+    fn build(&self) -> Result<Compiled, String> {
+        match self.engine {
+            Engine::Linear => RegexBuilder::new(&self.source)
+                .multi_line(self.multi_line)
+                .case_insensitive(self.ignore_case)
+                .size_limit(SIZE_LIMIT)
+                .build()
+                .map(Compiled::Linear)
+                .map_err(|e| last_line(&e.to_string())),
+            Engine::Bounded => fancy_regex::RegexBuilder::new(&self.source)
+                .case_insensitive(self.ignore_case)
+                .multi_line(self.multi_line)
+                .backtrack_limit(BACKTRACK_LIMIT)
+                .delegate_size_limit(SIZE_LIMIT)
+                .build()
+                .map(Compiled::Bounded)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Why the linear engine does not run it (None when it does).
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// The compiled pattern (compiled on first use; one that does not compile, which a
+    /// checked pack never holds, runs as [`Compiled::Failed`]).
+    fn compiled(&self) -> &Compiled {
+        self.compiled
+            .get_or_init(|| self.build().unwrap_or(Compiled::Failed))
+    }
+
+    /// The spelling of a linear pattern that gives its results on `text` fastest;
+    /// None for a bounded one.
+    fn linear_for(&self, text: &str) -> Option<Linear<'_>> {
+        if self.engine != Engine::Linear {
+            return None;
+        }
         if text.is_ascii() {
             let ascii = self.ascii_text.get_or_init(|| {
                 plain_ascii(&self.source)
@@ -96,58 +207,149 @@ impl Pattern {
                     .flatten()
             });
             if let Some(ascii) = ascii {
-                return Engine::Bytes(ascii);
+                return Some(Linear::Bytes(ascii));
             }
         }
-        if has_non_ascii_word(text) {
-            return Engine::Text(&self.regex);
+        if !has_non_ascii_word(text) {
+            // the spellings differ only in their boundaries: should this one not
+            // compile, the Unicode one gives the same results
+            let ascii = self.ascii_boundaries.get_or_init(|| {
+                ascii_word_boundaries(&self.source).and_then(|s| {
+                    RegexBuilder::new(&s)
+                        .multi_line(self.multi_line)
+                        .case_insensitive(self.ignore_case)
+                        .size_limit(SIZE_LIMIT)
+                        .build()
+                        .ok()
+                })
+            });
+            if let Some(ascii) = ascii {
+                return Some(Linear::Text(ascii));
+            }
         }
-        // the spellings differ only in their boundaries: should this one not compile,
-        // the Unicode one gives the same results, slower
-        let ascii = self.ascii_boundaries.get_or_init(|| {
-            ascii_word_boundaries(&self.source)
-                .and_then(|s| build(&s, self.ignore_case, self.multi_line).ok())
-        });
-        Engine::Text(ascii.as_ref().unwrap_or(&self.regex))
-    }
-
-    /// Every non-overlapping match, as byte ranges.
-    pub fn find_iter<'r, 't>(&'r self, text: &'t str) -> Spans<'r, 't> {
-        match self.engine_for(text) {
-            Engine::Text(r) => Spans::Text(r.find_iter(text)),
-            Engine::Bytes(r) => Spans::Bytes(r.find_iter(text.as_bytes())),
-        }
-    }
-
-    /// The first match, as a byte range.
-    pub fn find(&self, text: &str) -> Option<Range<usize>> {
-        match self.engine_for(text) {
-            Engine::Text(r) => r.find(text).map(|m| m.range()),
-            Engine::Bytes(r) => r.find(text.as_bytes()).map(|m| m.range()),
+        match self.compiled() {
+            Compiled::Linear(r) => Some(Linear::Text(r)),
+            _ => None,
         }
     }
 
-    pub fn is_match(&self, text: &str) -> bool {
-        match self.engine_for(text) {
-            Engine::Text(r) => r.is_match(text),
-            Engine::Bytes(r) => r.is_match(text.as_bytes()),
+    /// Whether the pattern occurs in `text`.
+    pub fn is_match(&self, text: &str) -> Result<bool, TimedOut> {
+        match self.linear_for(text) {
+            Some(Linear::Text(r)) => return Ok(r.is_match(text)),
+            Some(Linear::Bytes(r)) => return Ok(r.is_match(text.as_bytes())),
+            None => {}
         }
+        match self.compiled() {
+            Compiled::Linear(r) => Ok(r.is_match(text)),
+            Compiled::Bounded(r) => r.is_match(text).map_err(|_| TimedOut),
+            Compiled::Failed => Err(TimedOut),
+        }
+    }
+
+    /// The first match at or after byte `at`: (start, end) in bytes.
+    pub fn find_at(&self, text: &str, at: usize) -> Result<Option<(usize, usize)>, TimedOut> {
+        match self.linear_for(text) {
+            Some(Linear::Text(r)) => return Ok(r.find_at(text, at).map(|m| (m.start(), m.end()))),
+            Some(Linear::Bytes(r)) => {
+                return Ok(r.find_at(text.as_bytes(), at).map(|m| (m.start(), m.end())))
+            }
+            None => {}
+        }
+        match self.compiled() {
+            Compiled::Linear(r) => Ok(r.find_at(text, at).map(|m| (m.start(), m.end()))),
+            Compiled::Bounded(r) => r
+                .find_from_pos(text, at)
+                .map(|m| m.map(|m| (m.start(), m.end())))
+                .map_err(|_| TimedOut),
+            Compiled::Failed => Err(TimedOut),
+        }
+    }
+
+    /// The first match: (start, end) in bytes.
+    pub fn find(&self, text: &str) -> Result<Option<(usize, usize)>, TimedOut> {
+        self.find_at(text, 0)
+    }
+
+    /// Every non-overlapping match, in bytes, in order; a search that runs past the
+    /// limit ends the matches with an `Err` (those before it stand).
+    pub fn find_iter<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> Box<dyn Iterator<Item = Result<(usize, usize), TimedOut>> + 'a> {
+        match self.linear_for(text) {
+            Some(Linear::Text(r)) => {
+                return Box::new(r.find_iter(text).map(|m| Ok((m.start(), m.end()))))
+            }
+            Some(Linear::Bytes(r)) => {
+                return Box::new(
+                    r.find_iter(text.as_bytes())
+                        .map(|m| Ok((m.start(), m.end()))),
+                )
+            }
+            None => {}
+        }
+        match self.compiled() {
+            Compiled::Linear(r) => Box::new(r.find_iter(text).map(|m| Ok((m.start(), m.end())))),
+            Compiled::Bounded(r) => {
+                let mut failed = false;
+                Box::new(r.find_iter(text).map_while(move |m| {
+                    if failed {
+                        return None;
+                    }
+                    match m {
+                        Ok(m) => Some(Ok((m.start(), m.end()))),
+                        Err(_) => {
+                            failed = true;
+                            Some(Err(TimedOut))
+                        }
+                    }
+                }))
+            }
+            Compiled::Failed => Box::new(std::iter::once(Err(TimedOut))),
+        }
+    }
+
+    /// Every match, in bytes, and whether the search stopped at the limit.
+    pub fn find_all_bytes(&self, text: &str) -> (Vec<(usize, usize)>, bool) {
+        let mut out = Vec::new();
+        for m in self.find_iter(text) {
+            match m {
+                Ok(span) => out.push(span),
+                Err(TimedOut) => return (out, true),
+            }
+        }
+        (out, false)
     }
 
     /// The first match's (start, end) in code points.
-    pub fn search(&self, text: &str) -> Option<(usize, usize)> {
-        let m = self.find(text)?;
+    pub fn search(&self, text: &str) -> Result<Option<(usize, usize)>, TimedOut> {
+        let Some((s, e)) = self.find(text)? else {
+            return Ok(None);
+        };
         let mut counter = CodePoints::new(text);
-        Some((counter.at(m.start), counter.at(m.end)))
+        Ok(Some((counter.at(s), counter.at(e))))
     }
 
     /// Every non-overlapping match's (start, end) in code points, in order.
-    pub fn find_all(&self, text: &str) -> Vec<(usize, usize)> {
+    pub fn find_all(&self, text: &str) -> Result<Vec<(usize, usize)>, TimedOut> {
         let mut counter = CodePoints::new(text);
         self.find_iter(text)
-            .map(|m| (counter.at(m.start), counter.at(m.end)))
+            .map(|m| m.map(|(s, e)| (counter.at(s), counter.at(e))))
             .collect()
     }
+}
+
+/// Whether the `regex` crate refused a pattern only for a feature the backtracking
+/// engine has (look-around, back-references).
+fn needs_backtracking(error: &str) -> bool {
+    error.contains("look-around") || error.contains("backreference")
+}
+
+/// The last line of a `regex` error (its message; the lines above draw the pattern).
+fn last_line(error: &str) -> String {
+    let line = error.trim().lines().last().unwrap_or("").trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
 }
 
 /// The pattern with Python's spelling of end-of-text, `\Z`, in the regex crate's
@@ -186,15 +388,6 @@ fn python_spelling(pattern: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
-}
-
-fn build(source: &str, ignore_case: bool, multi_line: bool) -> Result<Regex, String> {
-    RegexBuilder::new(source)
-        .multi_line(multi_line)
-        .case_insensitive(ignore_case)
-        .size_limit(SIZE_LIMIT)
-        .build()
-        .map_err(|e| e.to_string())
 }
 
 /// Whether the pattern means the same without Unicode on ASCII text: plain ASCII, and no
@@ -295,12 +488,12 @@ mod tests {
     fn word_boundaries_read_as_unicode_whichever_regex_runs() {
         let p = Pattern::new(r"\bdeploy\b|\B-x\b", true, true).unwrap();
         // `—` and emoji are no word characters: the ASCII spelling runs and agrees
-        assert_eq!(p.find_all("— deploy 🚀"), vec![(2, 8)]);
-        assert_eq!(p.find_all("—deploy—"), vec![(1, 7)]);
+        assert_eq!(p.find_all("— deploy 🚀").unwrap(), vec![(2, 8)]);
+        assert_eq!(p.find_all("—deploy—").unwrap(), vec![(1, 7)]);
         // a letter outside ASCII is one: glued to the word, there is no boundary
-        assert_eq!(p.find_all("édeploy deploy"), vec![(8, 14)]);
-        assert_eq!(p.find_all("deployé"), vec![]);
-        assert!(!p.is_match("naïvedeploy"));
+        assert_eq!(p.find_all("édeploy deploy").unwrap(), vec![(8, 14)]);
+        assert_eq!(p.find_all("deployé").unwrap(), vec![]);
+        assert!(!p.is_match("naïvedeploy").unwrap());
     }
 
     #[test]
@@ -334,50 +527,128 @@ mod tests {
                     .find_iter(text)
                     .map(|m| (m.start(), m.end()))
                     .collect();
-                let got: Vec<_> = p.find_iter(text).map(|m| (m.start, m.end)).collect();
+                let got: Vec<_> = p.find_iter(text).map(|m| m.unwrap()).collect();
                 assert_eq!(got, want, "{source:?} on {text:?}");
             }
         }
+    }
+
+    fn all(p: &Pattern, text: &str) -> Vec<(usize, usize)> {
+        p.find_all(text).unwrap()
     }
 
     #[test]
     fn lines_anchor_and_case_folds_as_rules_expect() {
         let p = Pattern::new(r"^please (?:click|run)\b", true, true).unwrap();
         assert_eq!(
-            p.find_all("ok\nPlease CLICK it\nplease run x"),
+            all(&p, "ok\nPlease CLICK it\nplease run x"),
             [(3, 15), (19, 29)]
         );
         let strict = Pattern::new("VTID", false, true).unwrap();
-        assert!(!strict.is_match("vtid-0518"));
+        assert_eq!(strict.is_match("vtid-0518"), Ok(false));
     }
 
     #[test]
     fn without_multi_line_anchors_hold_at_the_text_ends_only() {
         let p = Pattern::new(r"^run$", false, false).unwrap();
-        assert!(!p.is_match("a\nrun\nb"));
-        assert!(p.is_match("run"));
+        assert_eq!(p.is_match("a\nrun\nb"), Ok(false));
+        assert_eq!(p.is_match("run"), Ok(true));
     }
 
     #[test]
     fn offsets_count_code_points() {
         let p = Pattern::new("deploy", true, true).unwrap();
-        assert_eq!(p.find_all("é→ deploy, ü deploy"), [(3, 9), (13, 19)]);
-        assert_eq!(p.search("ééé deploy"), Some((4, 10)));
+        assert_eq!(all(&p, "é→ deploy, ü deploy"), [(3, 9), (13, 19)]);
+        assert_eq!(p.search("ééé deploy"), Ok(Some((4, 10))));
     }
 
     #[test]
     fn pythons_end_of_text_is_read() {
         let p = Pattern::new(r"\Auses: x(?:@\S*)?\Z", false, true).unwrap();
-        assert!(p.is_match("uses: x@v2"));
-        assert!(!p.is_match("uses: x@v2\nmore"));
+        assert_eq!(p.is_match("uses: x@v2"), Ok(true));
+        assert_eq!(p.is_match("uses: x@v2\nmore"), Ok(false));
         // an escaped backslash before Z is a backslash and a Z
-        assert!(Pattern::new(r"a\\Z", false, true).unwrap().is_match("a\\Z"));
+        assert_eq!(
+            Pattern::new(r"a\\Z", false, true).unwrap().is_match("a\\Z"),
+            Ok(true)
+        );
+        // and on the backtracking engine too (its own `\Z` allows a final newline)
+        let p = Pattern::new(r"(?<=x)y\Z", false, true).unwrap();
+        assert_eq!(p.engine(), Engine::Bounded);
+        assert_eq!(p.is_match("xy\n"), Ok(false));
+        assert_eq!(p.is_match("xy"), Ok(true));
     }
 
     #[test]
-    fn look_around_is_refused_with_a_reason() {
-        let err = Pattern::new(r"(?<!\w)acme/legacy", true, true).unwrap_err();
-        assert!(err.contains("look-around"), "{err}");
+    fn look_around_runs_on_the_bounded_engine_with_the_reason() {
+        let p = Pattern::new(r"(?<![\w.-])acme/legacy(?![\w-])", true, true).unwrap();
+        assert_eq!(p.engine(), Engine::Bounded);
+        assert!(
+            p.reason().unwrap().contains("look-around"),
+            "{:?}",
+            p.reason()
+        );
+        assert_eq!(
+            all(
+                &p,
+                "x acme/legacy, my-acme/legacy acme/legacy-2 ACME/Legacy"
+            ),
+            [(2, 13), (44, 55)]
+        );
+        let back = Pattern::new(r"(\w)\1", false, true).unwrap();
+        assert_eq!(back.engine(), Engine::Bounded);
+        assert_eq!(all(&back, "abba"), [(1, 3)]);
+    }
+
+    #[test]
+    fn a_pattern_neither_engine_runs_is_an_error() {
+        assert!(Pattern::new(r"(unclosed", false, true).is_err());
+        let err = Pattern::new(r"(?<=a)(b", false, true).unwrap_err();
+        assert!(err.contains("backtracking engine"), "{err}");
+    }
+
+    #[test]
+    fn syntax_is_checked_at_load_and_compiled_on_first_use() {
+        for source in [r"\bdeploy\b", r"(?<!x)deploy"] {
+            let p = Pattern::new(source, true, true).unwrap();
+            let compiled = |p: &Pattern| {
+                p.compiled.get().is_some()
+                    || p.ascii_text.get().is_some_and(Option::is_some)
+                    || p.ascii_boundaries.get().is_some_and(Option::is_some)
+            };
+            assert!(!compiled(&p), "{source}");
+            assert_eq!(p.is_match("Deploy it"), Ok(true));
+            assert!(compiled(&p));
+        }
+        // ASCII text needs only the spelling without Unicode
+        let p = Pattern::new(r"\bdeploy\b", true, true).unwrap();
+        assert_eq!(p.is_match("deploy"), Ok(true));
+        assert!(p.compiled.get().is_none() && p.ascii_boundaries.get().is_none());
+        assert!(Pattern::new(r"a{2,1}", false, true).is_err());
+        // a pattern that parses but does not compile: `check` says so; unchecked, it
+        // fails closed (the rule reported as not applied)
+        let p = Pattern::new(r"\p{NoSuchClass}", false, true).unwrap();
+        assert!(
+            p.check().unwrap_err().contains("Unicode"),
+            "{:?}",
+            p.check()
+        );
+        assert_eq!(p.is_match("x"), Err(TimedOut));
+        assert!(Pattern::new(r"\bok\b", false, true)
+            .unwrap()
+            .check()
+            .is_ok());
+    }
+
+    #[test]
+    fn the_bounded_engine_gives_up_instead_of_stalling() {
+        let p = Pattern::new(r"^(?:a|a(?=a))*b", false, true).unwrap();
+        assert_eq!(p.engine(), Engine::Bounded);
+        let text = "a".repeat(40) + "!";
+        assert_eq!(p.is_match(&text), Err(TimedOut));
+        // the matches before the search that gave up stand
+        let (spans, timed_out) = p.find_all_bytes(&format!("aab\n{text}"));
+        assert_eq!((spans, timed_out), (vec![(0, 3)], true));
     }
 
     #[test]
@@ -385,6 +656,6 @@ mod tests {
         // a pattern that backtracks exponentially elsewhere
         let p = Pattern::new(r"(a+)+$", false, true).unwrap();
         let text = "a".repeat(100_000) + "b";
-        assert!(!p.is_match(&text));
+        assert_eq!(p.is_match(&text), Ok(false));
     }
 }

@@ -1,23 +1,23 @@
 //! Bindings of the per-document scan (`vitana_core::scan`).
 //!
-//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(external, focus)`
-//! starts a document. `DocumentScan.scan(segment)` returns what the segment gave, with
-//! offsets in code points of its text: findings as (rule index, segment number,
-//! start, end, variables, token, approved), notices as (message, path, line, level),
-//! the approval's offset and whether it holds a gateway step. The Python side renders
-//! messages and builds Findings. `external` is the Python object that runs the entries
-//! the core does not (see `External` below).
+//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(unknown, focus,
+//! no_ignore)` starts a document (`unknown`: Python's `UNKNOWN`, how request values
+//! that are not literal read in `steps`). `DocumentScan.scan(segment)` returns the
+//! segment's notices as (message, path, line, level); `finish()` the document's
+//! finished findings (see `finding_to_py`) and its last notices. The core makes the
+//! findings whole (positions, messages, fingerprints, suppressions): the Python side
+//! only turns them into `model.Finding`s.
 
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
-use vitana_core::matchers::Hit;
-use vitana_core::model::{Actor, Origin, Request, Segment, Status};
+use pyo3::types::{PyList, PyTuple};
+use vitana_core::findings::Finding;
+use vitana_core::model::{Actor, Origin, Segment, Status};
 use vitana_core::pack::Pack;
-use vitana_core::scan::{self, Compiled, Found, Outcome, ScanNotice};
+use vitana_core::scan::{self, Compiled, ScanNotice};
 
 use crate::text::text_of;
 
@@ -46,18 +46,17 @@ impl Scanner {
         Ok((cls, (slf.get().json.clone(),)))
     }
 
-    /// Entry indexes the core leaves to the external matcher.
-    fn external_entries(&self) -> Vec<usize> {
-        (0..self.compiled.external.len())
-            .filter(|&e| self.compiled.external[e])
-            .collect()
-    }
-
-    #[pyo3(signature = (external, focus=None))]
-    fn document(&self, external: Py<PyAny>, focus: Option<Vec<u64>>) -> DocumentScan {
+    #[pyo3(signature = (unknown, focus=None, no_ignore=false))]
+    fn document(
+        &self,
+        unknown: Py<PyAny>,
+        focus: Option<Vec<u64>>,
+        no_ignore: bool,
+    ) -> DocumentScan {
         DocumentScan {
-            inner: scan::DocumentScanner::new(Arc::clone(&self.compiled), focus),
-            external,
+            inner: scan::DocumentScanner::new(Arc::clone(&self.compiled), focus)
+                .no_ignore(no_ignore),
+            unknown,
         }
     }
 }
@@ -67,10 +66,8 @@ impl Scanner {
 #[pyclass(module = "vitana_guard._core")]
 struct DocumentScan {
     inner: scan::DocumentScanner,
-    external: Py<PyAny>,
+    unknown: Py<PyAny>,
 }
-
-type Result4<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<usize>, bool);
 
 #[pymethods]
 impl DocumentScan {
@@ -78,39 +75,21 @@ impl DocumentScan {
         &mut self,
         py: Python<'py>,
         segment: &Bound<'py, PyAny>,
-    ) -> PyResult<Result4<'py>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let seg = segment_of(segment)?;
-        let offsets = Offsets::new(&seg.text);
-        let mut ext = PyExternal {
-            obj: self.external.bind(py).clone(),
-            error: None,
-            offsets: &offsets,
-        };
-        let result = self.inner.scan_segment(&seg, &mut ext);
-        if let Some(e) = ext.error {
-            return Err(e);
-        }
-        let found = PyList::empty(py);
-        for f in &result.found {
-            found.append(found_to_py(py, f, &offsets)?)?;
-        }
-        Ok((
-            found,
-            notices_to_py(py, &result.notices)?,
-            result.approval.map(|b| offsets.cp(b)),
-            result.step,
-        ))
+        let result = py.detach(|| self.inner.scan_segment(&seg));
+        notices_to_py(py, &result.notices)
     }
 
     /// The gateway steps of a session so far: (name, `Request` fields) each, the
     /// request's offsets in code points of its segment's text.
     fn steps<'py>(&self, py: Python<'py>, session: &str) -> PyResult<Bound<'py, PyList>> {
-        let unknown = self.external.bind(py).getattr(intern!(py, "unknown"))?;
+        let unknown = self.unknown.bind(py);
         let out = PyList::empty(py);
         for step in self.inner.steps(session) {
-            let offsets = Offsets::new(&step.text);
+            let offsets = Offsets::new(&step.seg.text);
             let cp = |b: usize| offsets.cp(b);
-            let fields = crate::http::request_to_py(py, &step.request, &unknown, &cp)?;
+            let fields = crate::http::request_to_py(py, &step.request, unknown, &cp)?;
             out.append((step.name.as_str(), fields))?;
         }
         Ok(out)
@@ -120,34 +99,43 @@ impl DocumentScan {
         &mut self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
-        let (found, notices) = self.inner.finish();
+        let (found, notices) = py.detach(|| self.inner.finish());
         let out = PyList::empty(py);
-        for (f, text) in &found {
-            out.append(found_to_py(py, f, &Offsets::new(text))?)?;
+        for f in &found {
+            out.append(finding_to_py(py, f)?)?;
         }
         Ok((out, notices_to_py(py, &notices)?))
     }
 }
 
-fn found_to_py<'py>(
-    py: Python<'py>,
-    f: &Found,
-    offsets: &Offsets<'_>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let vars = PyDict::new(py);
-    for (k, v) in &f.variables {
-        vars.set_item(*k, v)?;
-    }
-    (
-        f.rule,
-        f.segment,
-        offsets.cp(f.start),
-        offsets.cp(f.end),
-        vars,
-        f.token,
-        f.approved,
-    )
-        .into_pyobject(py)
+/// A finding as a tuple of `model.Finding`'s fields, in order; `suppression` as (kind,
+/// justification) or None, `properties` as (name, value) pairs.
+fn finding_to_py<'py>(py: Python<'py>, f: &Finding) -> PyResult<Bound<'py, PyTuple>> {
+    let suppression = f
+        .suppression
+        .as_ref()
+        .map(|s| (s.kind, s.justification.as_str()));
+    let fields: Vec<Bound<'py, PyAny>> = vec![
+        f.rule_id.as_str().into_pyobject(py)?.into_any(),
+        f.slug.as_str().into_pyobject(py)?.into_any(),
+        f.severity.as_str().into_pyobject(py)?.into_any(),
+        f.message.as_str().into_pyobject(py)?.into_any(),
+        f.policy.as_str().into_pyobject(py)?.into_any(),
+        f.path.as_str().into_pyobject(py)?.into_any(),
+        f.line.into_pyobject(py)?.into_any(),
+        f.column.into_pyobject(py)?.into_any(),
+        f.end_line.into_pyobject(py)?.into_any(),
+        f.end_column.into_pyobject(py)?.into_any(),
+        f.snippet.as_str().into_pyobject(py)?.into_any(),
+        f.source_line.as_str().into_pyobject(py)?.into_any(),
+        f.fingerprint.as_str().into_pyobject(py)?.into_any(),
+        f.record_id.as_deref().into_pyobject(py)?.into_any(),
+        f.commit.as_deref().into_pyobject(py)?.into_any(),
+        f.session.as_deref().into_pyobject(py)?.into_any(),
+        suppression.into_pyobject(py)?.into_any(),
+        f.properties.clone().into_pyobject(py)?.into_any(),
+    ];
+    PyTuple::new(py, fields)
 }
 
 fn notices_to_py<'py>(py: Python<'py>, notices: &[ScanNotice]) -> PyResult<Bound<'py, PyList>> {
@@ -191,14 +179,6 @@ impl<'t> Offsets<'t> {
             return byte.min(self.text.len());
         }
         self.starts().partition_point(|&b| b < byte)
-    }
-
-    fn byte(&self, cp: usize) -> usize {
-        if self.ascii {
-            return cp.min(self.text.len());
-        }
-        let s = self.starts();
-        s[cp.min(s.len() - 1)]
     }
 }
 
@@ -247,130 +227,20 @@ fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
         origin: Origin {
             path: text_of(&origin.getattr(intern!(py, "path"))?)?,
             kind: text_of(&origin.getattr(intern!(py, "kind"))?)?,
-            record_id: None,
-            record_index: None,
+            record_id: optional_text(&origin.getattr(intern!(py, "record_id"))?)?,
+            record_index: origin.getattr(intern!(py, "record_index"))?.extract()?,
             session: optional_text(&origin.getattr(intern!(py, "session"))?)?,
             actor,
             status,
-            commit: None,
-            tool: None,
-            via: None,
+            commit: optional_text(&origin.getattr(intern!(py, "commit"))?)?,
+            tool: optional_text(&origin.getattr(intern!(py, "tool"))?)?,
+            via: optional_text(&origin.getattr(intern!(py, "via"))?)?,
         },
         line: seg.getattr(intern!(py, "line"))?.extract()?,
         column: seg.getattr(intern!(py, "column"))?.extract()?,
         indent: seg.getattr(intern!(py, "indent"))?.extract()?,
         flat: seg.getattr(intern!(py, "flat"))?.extract()?,
     })
-}
-
-/// An external text matcher's answer: (start, end, token) in code points, timed out.
-type TextHits = (Vec<(usize, usize, Option<usize>)>, bool);
-
-/// The Python object that runs what the core does not: `on_path(rule, path)`,
-/// `text(entry, subject)` (subject: None for the segment's text, else its calls text), `requests(entries, request_fields)` (one (tokens, timed out) per entry),
-/// `observe(entry, session)`, `context(entry, session)`. Text hits are (start, end,
-/// token) in code points of the segment being scanned; a request's are tokens. The
-/// first Python error stops the asking and is raised when the segment is done.
-struct PyExternal<'py, 'o> {
-    obj: Bound<'py, PyAny>,
-    error: Option<PyErr>,
-    offsets: &'o Offsets<'o>,
-}
-
-impl PyExternal<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Bound<'_, PyAny>) -> PyResult<T>) -> Option<T> {
-        if self.error.is_some() {
-            return None;
-        }
-        match f(&self.obj) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.error = Some(e);
-                None
-            }
-        }
-    }
-
-    fn hits(&mut self, value: Option<TextHits>) -> Outcome {
-        let Some((hits, timed_out)) = value else {
-            return Outcome::default();
-        };
-        Outcome {
-            hits: hits
-                .into_iter()
-                .map(|(s, e, token)| {
-                    let mut hit = Hit::new(self.offsets.byte(s), self.offsets.byte(e));
-                    hit.token = token;
-                    hit
-                })
-                .collect(),
-            timed_out,
-        }
-    }
-}
-
-impl scan::External for PyExternal<'_, '_> {
-    fn on_path(&mut self, rule: usize, path: &str) -> bool {
-        self.call(|o| {
-            o.call_method1(intern!(o.py(), "on_path"), (rule, path))?
-                .extract()
-        })
-        .unwrap_or(false)
-    }
-
-    fn text(&mut self, entry: usize, _seg: &Segment, subject: Option<&str>) -> Outcome {
-        let v = self.call(|o| {
-            o.call_method1(intern!(o.py(), "text"), (entry, subject))?
-                .extract()
-        });
-        self.hits(v)
-    }
-
-    fn requests(&mut self, entries: &[usize], _seg: &Segment, r: &Request) -> Vec<Outcome> {
-        let v: Option<Vec<(Vec<Option<usize>>, bool)>> = self.call(|o| {
-            let py = o.py();
-            let unknown = o.getattr(intern!(py, "unknown"))?;
-            let same = |b: usize| b;
-            let fields = crate::http::request_to_py(py, r, &unknown, &same)?;
-            o.call_method1(intern!(py, "requests"), (entries.to_vec(), fields))?
-                .extract()
-        });
-        let Some(answers) = v else {
-            return vec![Outcome::default(); entries.len()];
-        };
-        let mut out: Vec<Outcome> = answers
-            .into_iter()
-            .map(|(tokens, timed_out)| Outcome {
-                hits: tokens
-                    .into_iter()
-                    .map(|token| {
-                        let mut hit = Hit::new(r.start, r.end);
-                        hit.token = token;
-                        hit
-                    })
-                    .collect(),
-                timed_out,
-            })
-            .collect();
-        out.resize(entries.len(), Outcome::default());
-        out
-    }
-
-    fn observe(&mut self, entry: usize, session: &str, _seg: &Segment) -> bool {
-        self.call(|o| {
-            o.call_method1(intern!(o.py(), "observe"), (entry, session))?
-                .extract()
-        })
-        .unwrap_or(false)
-    }
-
-    fn context(&mut self, entry: usize, session: &str, _seg: &Segment) -> Outcome {
-        let v = self.call(|o| {
-            o.call_method1(intern!(o.py(), "context"), (entry, session))?
-                .extract()
-        });
-        self.hits(v)
-    }
 }
 
 /// The text with the words of commands that only mention things blanked (see

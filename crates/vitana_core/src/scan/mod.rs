@@ -4,11 +4,10 @@
 //! make), and transcript sessions collect gateway steps, tool-output evidence and a
 //! human's fallback approval; sequence rules are judged when the document ends.
 //!
-//! Hits come back as [`Found`] records (rule, segment, byte span, variables); the
-//! Python side renders messages and builds its Findings from them. Entries the core
-//! does not run (a regex needing backtracking, a kind not ported, `mentions: false`)
-//! are asked of an [`External`] matcher, in their place in the order, so the findings
-//! and their order are the Python engine's.
+//! Every rule entry runs here (no callback into Python), and each hit is made into a
+//! finding on the spot (`crate::findings`: position, snippet, message, fingerprint,
+//! the session's approval); `finish` applies the inline directives, drops duplicates
+//! and sorts (`findings::settle`).
 
 mod compiled;
 mod units;
@@ -18,55 +17,14 @@ pub use compiled::Compiled;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::matchers::{Hit, Matcher};
+use crate::findings::{self, Directives, Finding, HitIn};
+use crate::matchers::{Hit, Matcher, Outcome};
 use crate::model::{Actor, Channel, Request, Segment};
 use crate::session::{Session, Step};
 
 /// A document with more findings of one rule than this is pathological (a generated
 /// dump): the rest are summarised in one notice.
 pub const MAX_FINDINGS_PER_RULE: usize = 1000;
-
-/// What an external matcher gave: hits (byte spans of the segment text; `token` set
-/// when it keeps the hit's variables itself) and whether it ran out of time after them.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub hits: Vec<Hit>,
-    pub timed_out: bool,
-}
-
-/// The matchers of the entries the core does not run, and the rules' path globs.
-pub trait External {
-    /// Whether rule `rule`'s `paths` take in `path`.
-    fn on_path(&mut self, rule: usize, path: &str) -> bool;
-    /// Entry `entry` on the segment's text, or on `subject` (its calls text, for
-    /// `mentions: false`: the same characters, mentions blanked); hits are byte spans
-    /// of the segment's text.
-    fn text(&mut self, entry: usize, seg: &Segment, subject: Option<&str>) -> Outcome;
-    /// Entries `entries` on a request of the segment, one outcome each, in order; the
-    /// hits' spans are ignored (a request matcher reports the whole request). Asked
-    /// once per request and list: the Python side builds the request once.
-    fn requests(&mut self, entries: &[usize], seg: &Segment, request: &Request) -> Vec<Outcome>;
-    /// A context entry shown a tool's output (its evidence is the external's).
-    fn observe(&mut self, entry: usize, session: &str, seg: &Segment) -> bool;
-    /// A context entry on the segment's text, with the session's evidence.
-    fn context(&mut self, entry: usize, session: &str, seg: &Segment) -> Outcome;
-}
-
-/// A finding before its message is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    /// index of the rule in the pack
-    pub rule: usize,
-    /// the segment's number in the document (in the order fed)
-    pub segment: usize,
-    pub start: usize,
-    pub end: usize,
-    pub variables: Vec<(&'static str, String)>,
-    /// the external matcher's own record of the hit's variables
-    pub token: Option<usize>,
-    /// the session's fallback approval covers it
-    pub approved: bool,
-}
 
 /// A notice of the scan (path: the segment's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +36,11 @@ pub struct ScanNotice {
     pub level: &'static str,
 }
 
-/// What one segment gave.
+/// What one segment gave (its findings stay with the scanner until `finish`).
 #[derive(Debug, Clone, Default)]
 pub struct SegmentResult {
-    pub found: Vec<Found>,
+    /// how many findings it gave
+    pub found: usize,
     pub notices: Vec<ScanNotice>,
     /// byte offset of a human's fallback approval in this segment (its session's first)
     pub approval: Option<usize>,
@@ -106,6 +65,10 @@ pub struct DocumentScanner {
     /// entries of a list that apply, by (list, channel, actor), for `fits_for`'s (kind, path)
     fits: HashMap<(usize, Channel, Option<Actor>), Vec<usize>>,
     fits_for: (String, String),
+    findings: Vec<Finding>,
+    directives: Directives,
+    /// inline directives are not applied (`--no-ignore`, the live guard)
+    no_ignore: bool,
 }
 
 impl DocumentScanner {
@@ -121,11 +84,20 @@ impl DocumentScanner {
             seq: 0,
             fits: HashMap::new(),
             fits_for: (String::new(), String::new()),
+            findings: Vec::new(),
+            directives: Directives::default(),
+            no_ignore: false,
         }
     }
 
+    /// Inline `vitana-guard: ignore` directives are not applied.
+    pub fn no_ignore(mut self, yes: bool) -> Self {
+        self.no_ignore = yes;
+        self
+    }
+
     /// Scans one segment (numbered in the order fed, from 0).
-    pub fn scan_segment(&mut self, seg: &Segment, ext: &mut dyn External) -> SegmentResult {
+    pub fn scan_segment(&mut self, seg: &Segment) -> SegmentResult {
         let number = self.seq;
         self.seq += 1;
         let mut out = SegmentResult::default();
@@ -133,6 +105,7 @@ impl DocumentScanner {
         if text.is_empty() {
             return out;
         }
+        self.directives.collect(seg);
         let session = seg.origin.session.as_ref().map(|name| self.session(name));
         if self.focus.is_some() && !self.touches_focus(seg) {
             return out;
@@ -150,9 +123,9 @@ impl DocumentScanner {
             session,
             taken: Vec::new(),
             out: &mut out,
+            shared: None,
         };
-        let text_entries =
-            self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel, ext);
+        let text_entries = self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel);
         // the text without mentions (`mentions: false`), made when an entry needs it
         let mut calls: Option<String> = None;
         for e in text_entries {
@@ -166,44 +139,35 @@ impl DocumentScanner {
                 calls = Some(crate::mentions::calls_text(text));
             }
             let subject = if on_calls { calls.as_deref() } else { None };
-            let (hits, timed_out) = match (&entry.matcher, c.external[e]) {
-                (_, true) => {
-                    let o = ext.text(e, seg, subject);
-                    (o.hits, o.timed_out)
-                }
-                (matcher, _) => {
-                    let on = subject.unwrap_or(text);
-                    let mut hits = match matcher {
-                        Matcher::Pattern(m) => m.matches(on),
-                        Matcher::Require(m) => m.matches(on),
-                        Matcher::Url(m) => m.matches(on),
-                        _ => Vec::new(),
-                    };
-                    if on.len() != text.len() {
-                        // a blanked character was wider than its space: back to the text's bytes
-                        for hit in &mut hits {
-                            hit.start = same_char(on, text, hit.start);
-                            hit.end = same_char(on, text, hit.end);
-                        }
-                    }
-                    (hits, false)
-                }
+            let on = subject.unwrap_or(text);
+            let mut outcome = match &entry.matcher {
+                Matcher::Pattern(m) => m.matches(on),
+                Matcher::Require(m) => m.matches(on),
+                Matcher::Url(m) => m.matches(on),
+                _ => Outcome::default(),
             };
-            for hit in hits {
+            if on.len() != text.len() {
+                // a blanked character was wider than its space: back to the text's bytes
+                for hit in &mut outcome.hits {
+                    hit.start = same_char(on, text, hit.start);
+                    hit.end = same_char(on, text, hit.end);
+                }
+            }
+            for hit in outcome.hits {
                 self.report(rule, hit, &mut cx);
             }
-            if timed_out {
+            if outcome.timed_out {
                 self.timed_out(rule, seg, cx.out);
             }
         }
         if let Some(s) = session {
-            self.session_text(s, &present, &mut cx, ext);
+            self.session_text(s, &present, &mut cx);
         }
         match seg.channel {
-            Channel::Command => self.scan_commands(&present, hidden, &mut cx, ext),
+            Channel::Command => self.scan_commands(&present, hidden, &mut cx),
             Channel::Request => {
                 let requests = crate::normalize::http::requests_from_http_block(text);
-                self.scan_requests(&present, requests, None, &mut cx, ext);
+                self.scan_requests(&present, requests, None, &mut cx);
             }
             _ => {}
         }
@@ -217,10 +181,9 @@ impl DocumentScanner {
             .map_or(&[], |&i| self.sessions[i].1.steps.as_slice())
     }
 
-    /// Judges every session's steps; the findings point at the step segments (each
-    /// comes with its segment's text).
-    pub fn finish(&mut self) -> (Vec<(Found, Arc<str>)>, Vec<ScanNotice>) {
-        let mut found = Vec::new();
+    /// Judges every session's steps (their findings point at the step segments), then
+    /// settles the document's findings: directives applied, duplicates dropped, sorted.
+    pub fn finish(&mut self) -> (Vec<Finding>, Vec<ScanNotice>) {
         let mut notices = Vec::new();
         let sessions = std::mem::take(&mut self.sessions);
         for (_, session) in &sessions {
@@ -237,28 +200,37 @@ impl DocumentScanner {
                 for i in m.judge(&names) {
                     let step: &Step = &session.steps[i];
                     let mut hit = Hit::new(step.start, step.end);
-                    hit.variables.push(("step", step.name.clone()));
-                    hit.variables.push(("missing", m.missing()));
+                    hit.variables.push(("step", step.name.clone().into()));
+                    hit.variables.push(("missing", m.missing().into()));
                     let rule = entry.rule;
                     if self.capped(rule, &step.path, step.line, &mut notices) {
                         continue;
                     }
                     *self.counts.entry(rule).or_insert(0) += 1;
-                    let f = Found {
+                    let approval = session.approval.as_ref().filter(|_| c.covered(rule));
+                    let f = findings::finding_of(
+                        &c.pack.rules[rule],
                         rule,
-                        segment: step.segment,
-                        start: hit.start,
-                        end: hit.end,
-                        variables: hit.variables,
-                        token: None,
-                        approved: session.approved && c.covered(rule),
-                    };
-                    found.push((f, Arc::clone(&step.text)));
+                        &c.messages,
+                        &step.seg,
+                        HitIn {
+                            start: hit.start,
+                            end: hit.end,
+                            variables: &hit.variables,
+                        },
+                        approval,
+                    );
+                    self.findings.push(f);
                 }
             }
         }
         self.session_index.clear();
-        (found, notices)
+        let found = std::mem::take(&mut self.findings);
+        let directives = std::mem::take(&mut self.directives);
+        (
+            findings::settle(found, &directives, self.no_ignore),
+            notices,
+        )
     }
 
     fn session(&mut self, name: &str) -> usize {
@@ -283,13 +255,7 @@ impl DocumentScanner {
     }
 
     /// The entries of `list` that apply to the segment's actor, kind and path, for `channel`.
-    fn applicable(
-        &mut self,
-        list: &[usize],
-        seg: &Segment,
-        channel: Channel,
-        ext: &mut dyn External,
-    ) -> Vec<usize> {
+    fn applicable(&mut self, list: &[usize], seg: &Segment, channel: Channel) -> Vec<usize> {
         // the same for most segments of a document: worked out once per list, channel
         // and actor while the kind and path stay the same
         if self.fits_for.0 != seg.origin.kind || self.fits_for.1 != seg.origin.path {
@@ -307,7 +273,7 @@ impl DocumentScanner {
             if !entry.applies(channel, seg.origin.actor, &seg.origin.kind) {
                 continue;
             }
-            if self.on_path(entry.rule, &seg.origin.path, ext) {
+            if self.on_path(entry.rule, &seg.origin.path) {
                 out.push(e);
             }
         }
@@ -315,16 +281,17 @@ impl DocumentScanner {
         out
     }
 
-    fn on_path(&mut self, rule: usize, path: &str, ext: &mut dyn External) -> bool {
-        let r = &self.compiled.pack.rules[rule];
-        if r.include.is_empty() && r.exclude.is_empty() {
+    /// Whether rule `rule`'s `paths` take in `path` (once per rule and path).
+    fn on_path(&mut self, rule: usize, path: &str) -> bool {
+        let globs = &self.compiled.paths[rule];
+        if globs.is_empty() {
             return true;
         }
         let key = (rule, path.to_owned());
         if let Some(&ok) = self.paths.get(&key) {
             return ok;
         }
-        let ok = ext.on_path(rule, path);
+        let ok = globs.takes(path);
         self.paths.insert(key, ok);
         ok
     }
@@ -335,9 +302,8 @@ impl DocumentScanner {
         seg: &Segment,
         channel: Channel,
         present: &[bool],
-        ext: &mut dyn External,
     ) -> Vec<usize> {
-        let mut v = self.applicable(list, seg, channel, ext);
+        let mut v = self.applicable(list, seg, channel);
         v.retain(|&e| self.compiled.passes(e, present));
         v
     }
@@ -356,16 +322,25 @@ impl DocumentScanner {
         }
         cx.taken.push((rule, hit.start, hit.end));
         *self.counts.entry(rule).or_insert(0) += 1;
-        let approved = cx.session.is_some_and(|s| self.sessions[s].1.approved);
-        cx.out.found.push(Found {
+        let c = &self.compiled;
+        let approval = cx
+            .session
+            .and_then(|s| self.sessions[s].1.approval.as_ref())
+            .filter(|_| c.covered(rule));
+        let f = findings::finding_of(
+            &c.pack.rules[rule],
             rule,
-            segment: cx.number,
-            start: hit.start,
-            end: hit.end,
-            variables: hit.variables,
-            token: hit.token,
-            approved: approved && self.compiled.covered(rule),
-        });
+            &c.messages,
+            cx.seg,
+            HitIn {
+                start: hit.start,
+                end: hit.end,
+                variables: &hit.variables,
+            },
+            approval,
+        );
+        self.findings.push(f);
+        cx.out.found += 1;
     }
 
     /// Whether `rule` is past the cap (the first time, with a notice at `path:line`).
@@ -402,8 +377,8 @@ impl DocumentScanner {
         }
         out.notices.push(ScanNotice {
             message: format!(
-                "{}: regex timed out after {}s; the rule was not applied to this text",
-                self.compiled.pack.rules[rule].id, self.compiled.regex_timeout
+                "{}: regex timed out (ran past its backtracking limit); the rule was not applied to this text",
+                self.compiled.pack.rules[rule].id
             ),
             path: seg.origin.path.clone(),
             line: seg.line,
@@ -435,36 +410,28 @@ impl DocumentScanner {
         }
     }
 
-    fn session_text(
-        &mut self,
-        s: usize,
-        present: &[bool],
-        cx: &mut Cx<'_, '_>,
-        ext: &mut dyn External,
-    ) {
+    fn session_text(&mut self, s: usize, present: &[bool], cx: &mut Cx<'_, '_>) {
         let c = Arc::clone(&self.compiled);
         let seg = cx.seg;
         let text = seg.text.as_str();
-        let name = self.sessions[s].0.clone();
         if seg.channel == Channel::Output {
             for (i, &e) in c.context.iter().enumerate() {
-                if c.external[e] {
-                    if ext.observe(e, &name, seg) {
+                if let Matcher::Context(m) = &c.pack.entries[e].matcher {
+                    let evidence = self.sessions[s].1.evidence.entry(i).or_default();
+                    if m.observe(text, evidence).is_err() {
                         self.timed_out(c.pack.entries[e].rule, seg, cx.out);
                     }
-                } else if let Matcher::Context(m) = &c.pack.entries[e].matcher {
-                    let evidence = self.sessions[s].1.evidence.entry(i).or_default();
-                    m.observe(text, evidence);
                 }
             }
         } else if seg.channel == Channel::User
             && seg.origin.actor == Some(Actor::Human)
-            && !self.sessions[s].1.approved
+            && self.sessions[s].1.approval.is_none()
         {
-            if let Some(m) = c.approval.find(text) {
-                if !c.negation.is_match(text) {
-                    self.sessions[s].1.approved = true;
-                    cx.out.approval = Some(m.start);
+            // a parameter regex that runs past its limit approves nothing
+            if let Ok(Some((at, _))) = c.approval.find(text) {
+                if c.negation.is_match(text) == Ok(false) {
+                    self.sessions[s].1.approval = Some(findings::approval_of(seg, at));
+                    cx.out.approval = Some(at);
                 }
             }
         }
@@ -474,23 +441,20 @@ impl DocumentScanner {
             }
             let entry = &c.pack.entries[e];
             if !entry.applies(seg.channel, seg.origin.actor, &seg.origin.kind)
-                || !self.on_path(entry.rule, &seg.origin.path, ext)
+                || !self.on_path(entry.rule, &seg.origin.path)
             {
                 continue;
             }
-            let (hits, timed_out) = if c.external[e] {
-                let o = ext.context(e, &name, seg);
-                (o.hits, o.timed_out)
-            } else if let Matcher::Context(m) = &entry.matcher {
+            let outcome = if let Matcher::Context(m) = &entry.matcher {
                 let evidence = self.sessions[s].1.evidence.entry(i).or_default().clone();
-                (m.matches(text, &evidence), false)
+                m.matches(text, &evidence)
             } else {
-                (Vec::new(), false)
+                Outcome::default()
             };
-            for hit in hits {
+            for hit in outcome.hits {
                 self.report(entry.rule, hit, cx);
             }
-            if timed_out {
+            if outcome.timed_out {
                 self.timed_out(entry.rule, seg, cx.out);
             }
         }
@@ -503,7 +467,6 @@ impl DocumentScanner {
         requests: Vec<Request>,
         entries: Option<Vec<usize>>,
         cx: &mut Cx<'_, '_>,
-        ext: &mut dyn External,
     ) {
         if requests.is_empty() {
             return;
@@ -511,20 +474,20 @@ impl DocumentScanner {
         let c = Arc::clone(&self.compiled);
         let entries = match entries {
             Some(e) => e,
-            None => self.in_play(&c.request, cx.seg, Channel::Request, present, ext),
+            None => self.in_play(&c.request, cx.seg, Channel::Request, present),
         };
         for request in &requests {
             let mut events = Vec::new();
-            self.match_request(request, &entries, cx.seg, ext, &mut events, 0);
+            self.match_request(request, &entries, &mut events, 0);
             self.replay(events, cx);
             if let Some(s) = cx.session {
                 if !c.sequence.is_empty() && is_step_source(cx.seg) {
                     if let Some(step) = self.step_name(request) {
-                        if !self.rejected(request, cx, ext) {
+                        if !self.rejected(request, cx) {
                             self.sessions[s].1.steps.push(Step {
                                 name: step,
                                 segment: cx.number,
-                                text: Arc::from(cx.seg.text.as_str()),
+                                seg: Arc::clone(cx.seg_arc()),
                                 path: cx.seg.origin.path.clone(),
                                 line: cx.seg.line,
                                 start: request.start,
@@ -541,44 +504,36 @@ impl DocumentScanner {
 
     /// Every entry's hits on one request (shifted by `by`); a timeout leaves a None hit.
     fn match_request(
-        &mut self,
+        &self,
         request: &Request,
         entries: &[usize],
-        seg: &Segment,
-        ext: &mut dyn External,
         events: &mut Vec<Event>,
         by: usize,
     ) {
-        if entries.is_empty() {
-            return;
-        }
-        let outcomes = ext.requests(entries, seg, request);
-        for (&e, o) in entries.iter().zip(outcomes) {
-            let rule = self.compiled.pack.entries[e].rule;
-            for mut hit in o.hits {
-                hit.start = request.start + by;
-                hit.end = request.end + by;
-                events.push((Some(rule), Some(hit)));
+        for &e in entries {
+            let entry = &self.compiled.pack.entries[e];
+            let outcome = request_outcome(&entry.matcher, request);
+            for mut hit in outcome.hits {
+                hit.start += by;
+                hit.end += by;
+                events.push((Some(entry.rule), Some(hit)));
             }
-            if o.timed_out {
-                events.push((Some(rule), None));
+            if outcome.timed_out {
+                events.push((Some(entry.rule), None));
             }
         }
     }
 
-    fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>, ext: &mut dyn External) -> bool {
+    /// Would the gateway refuse this call (an error-level request finding)? The
+    /// validators are asked in order; the first that fires decides.
+    fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>) -> bool {
         let c = Arc::clone(&self.compiled);
-        if c.validators.is_empty() {
-            return false;
-        }
-        // every validator is asked; the first that fires decides (those after it have
-        // no say, and their timeouts are not reported: as when asked one by one)
-        let outcomes = ext.requests(&c.validators, cx.seg, request);
-        for (&e, o) in c.validators.iter().zip(outcomes) {
-            if !o.hits.is_empty() {
+        for &e in &c.validators {
+            let outcome = request_outcome(&c.pack.entries[e].matcher, request);
+            if !outcome.hits.is_empty() {
                 return true;
             }
-            if o.timed_out {
+            if outcome.timed_out {
                 self.timed_out(c.pack.entries[e].rule, cx.seg, cx.out);
             }
         }
@@ -598,6 +553,14 @@ impl DocumentScanner {
     }
 }
 
+/// A request entry's outcome on one request.
+fn request_outcome(matcher: &Matcher, request: &Request) -> Outcome {
+    match matcher {
+        Matcher::Payload(m) => m.matches(request),
+        _ => Outcome::default(),
+    }
+}
+
 /// What one segment's scan carries between its steps.
 struct Cx<'a, 'o> {
     seg: &'a Segment,
@@ -606,6 +569,15 @@ struct Cx<'a, 'o> {
     /// (rule, start, end) reported in this segment
     taken: Vec<(usize, usize, usize)>,
     out: &'o mut SegmentResult,
+    /// the segment, shared by its gateway steps (made for the first)
+    shared: Option<Arc<Segment>>,
+}
+
+impl Cx<'_, '_> {
+    fn seg_arc(&mut self) -> &Arc<Segment> {
+        let seg = self.seg;
+        self.shared.get_or_insert_with(|| Arc::new(seg.clone()))
+    }
 }
 
 fn is_step_source(seg: &Segment) -> bool {
