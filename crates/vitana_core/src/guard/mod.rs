@@ -7,6 +7,7 @@
 //! reasons). Paths are handled as Python's `posixpath` handles them (`normpath`, `join`,
 //! `expanduser`), because a difference there is a path the guard fails to protect.
 
+pub mod ondisk;
 pub mod tamper;
 
 use std::collections::BTreeMap;
@@ -196,6 +197,13 @@ pub(crate) fn py_strip(s: &str) -> &str {
     s.trim_matches(crate::segment::py_space)
 }
 
+/// `s.split()` with Python's whitespace.
+pub(crate) fn py_split(s: &str) -> Vec<&str> {
+    s.split(crate::segment::py_space)
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// Python's truth value of a JSON value (`null`, `false`, `0`, `""`, `[]`, `{}` are false).
 pub(crate) fn truthy(v: &serde_json::Value) -> bool {
     use serde_json::Value;
@@ -215,6 +223,15 @@ pub(crate) fn first_truthy<'a>(
     keys: &[&str],
 ) -> Option<&'a serde_json::Value> {
     keys.iter().filter_map(|k| args.get(*k)).find(|v| truthy(v))
+}
+
+/// The text of an OS error as Python's `e.strerror` gives it (no "(os error N)").
+pub(crate) fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    }
 }
 
 /// A fresh directory for a test, removed when dropped.
