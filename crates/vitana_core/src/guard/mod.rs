@@ -7,6 +7,7 @@
 //! reasons). Paths are handled as Python's `posixpath` handles them (`normpath`, `join`,
 //! `expanduser`), because a difference there is a path the guard fails to protect.
 
+pub mod edits;
 pub mod ondisk;
 pub mod tamper;
 
