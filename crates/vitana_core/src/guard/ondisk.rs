@@ -163,7 +163,10 @@ fn direct_one(values: &[Option<String>], cwd: &str, home: &str) -> Result<Vec<Fo
             if operands.iter().any(|a| *a == "-n" || *a == "--noexec") {
                 return Ok(Vec::new()); // a syntax check runs nothing
             }
-            operands.retain(|a| !a.starts_with('-'));
+            if operands.iter().any(|a| *a == "-s") {
+                return Ok(Vec::new()); // `bash -s ARGS`: the script is stdin
+            }
+            operands = shell_script(args).into_iter().collect();
         }
         return match operands.first() {
             Some(name) => script(name, cwd, home),
@@ -174,6 +177,39 @@ fn direct_one(values: &[Option<String>], cwd: &str, home: &str) -> Result<Vec<Fo
         return script(first, cwd, home);
     }
     Ok(Vec::new())
+}
+
+/// The script a shell runs: the first word after its options. Options and their
+/// values are skipped (`-o pipefail`, `+O extglob`, `-eo pipefail`, `--rcfile F`), so
+/// `bash -o pipefail FILE` reads FILE, as bash does. None when the word is not known.
+fn shell_script(args: &[Option<String>]) -> Option<&str> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_deref()?;
+        if a == "--" || a == "-" {
+            return args.get(i + 1)?.as_deref();
+        }
+        let signed = a.len() > 1 && (a.starts_with('-') || a.starts_with('+'));
+        if !signed {
+            return Some(a);
+        }
+        if a.starts_with("--") {
+            // long options taking a value as the next word
+            i += if ["--rcfile", "--init-file"].contains(&a) {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        // `-o NAME`, `+O NAME`, and a cluster ending in one (`-eo NAME`)
+        i += if a.ends_with('o') || a.ends_with('O') {
+            2
+        } else {
+            1
+        };
+    }
+    None
 }
 
 fn script(name: &str, cwd: &str, home: &str) -> Result<Vec<Found>, String> {
@@ -478,6 +514,28 @@ mod tests {
         assert_eq!(runs("make -C . release", &t.0).len(), 1);
         assert!(runs("make -n release", &t.0).is_empty());
         assert!(runs("make missing", &t.0).is_empty());
+    }
+
+    #[test]
+    fn shell_options_before_the_script_are_skipped() {
+        let t = project();
+        for c in [
+            "bash -o pipefail tools/publish.sh",
+            "bash -e -u tools/publish.sh",
+            "bash --norc tools/publish.sh",
+            "bash --rcfile /dev/null tools/publish.sh",
+            "sh -x tools/publish.sh",
+            "bash -O extglob tools/publish.sh",
+            "bash +O extglob -eo pipefail tools/publish.sh arg",
+            "bash -- tools/publish.sh",
+        ] {
+            assert_eq!(
+                runs(c, &t.0),
+                vec!["#!/bin/bash\nset -e\ndocker push registry/web:1\n"],
+                "{c}"
+            );
+        }
+        assert!(runs("bash -s tools/publish.sh", &t.0).is_empty()); // stdin is the script
     }
 
     #[test]
