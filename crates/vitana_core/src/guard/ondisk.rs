@@ -163,7 +163,7 @@ fn direct_one(values: &[Option<String>], cwd: &str, home: &str) -> Result<Vec<Fo
             if operands.iter().any(|a| *a == "-n" || *a == "--noexec") {
                 return Ok(Vec::new()); // a syntax check runs nothing
             }
-            if operands.iter().any(|a| *a == "-s") {
+            if operands.contains(&"-s") {
                 return Ok(Vec::new()); // `bash -s ARGS`: the script is stdin
             }
             operands = shell_script(args).into_iter().collect();

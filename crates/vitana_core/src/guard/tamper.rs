@@ -442,6 +442,8 @@ fn judge_patch(patch: &str, cwd: Option<&str>, paths: &GuardPaths) -> Option<Tam
 /// literal value its raw text without quotes (so `"$HOME/.claude/..."` is expanded).
 struct Cmd {
     values: Vec<String>,
+    /// the parser's values of the words after the program (None: unknown)
+    args: Vec<Option<String>>,
     start: usize,
     end: usize,
 }
@@ -498,7 +500,10 @@ pub fn judge_shell(text: &str, cwd: Option<&str>, paths: &GuardPaths) -> Option<
         .map(|c| c.argv.iter().map(|w| word_value(w, bytes)).collect())
         .collect();
     let dirs = with_cwds(&values, cwd.unwrap_or(""), &paths.home);
-    for ((c, v), dirs) in parsed.iter().zip(&values).zip(dirs) {
+    for (k, ((c, v), dirs)) in parsed.iter().zip(&values).zip(dirs).enumerate() {
+        let fed = k
+            .checked_sub(1)
+            .and_then(|p| xargs_feed(text, &parsed[p], c, &values[p]));
         let cmd = Cmd {
             values: v
                 .iter()
@@ -508,6 +513,7 @@ pub fn judge_shell(text: &str, cwd: Option<&str>, paths: &GuardPaths) -> Option<
                     None => slice(text, w.start, w.end).replace(['"', '\''], ""),
                 })
                 .collect(),
+            args: v.iter().skip(1).cloned().collect(),
             start: c.start,
             end: c.end,
         };
@@ -521,9 +527,76 @@ pub fn judge_shell(text: &str, cwd: Option<&str>, paths: &GuardPaths) -> Option<
             if let Some(found) = judge_command(&cmd, text, at, paths) {
                 return Some(found);
             }
+            if let Some(feed) = &fed {
+                if let Some(found) = judge_xargs(&cmd, feed, at, paths) {
+                    return Some(found);
+                }
+            }
         }
     }
     None
+}
+
+/// When `c` is run by `xargs` (stripped by the normalizer) at the end of a pipe from
+/// `prev`: the words `prev` writes are unknown, so its known operands stand for them
+/// (`find ~/.claude -name settings.json | xargs rm`, `echo .claude/settings.json |
+/// xargs rm`) when it is `find`, `echo`, `printf` or `ls`; otherwise (`git ls-files |
+/// xargs rm`, `cat list | xargs rm`), or when it names none, the current directory.
+fn xargs_feed(
+    text: &str,
+    prev: &shell::RawCommand,
+    c: &shell::RawCommand,
+    prev_values: &[Option<String>],
+) -> Option<Vec<String>> {
+    let first = c.argv.first()?;
+    let lead = slice(text, c.start, first.start);
+    if !lead.split_whitespace().any(|w| basename(w) == "xargs") {
+        return None;
+    }
+    if prev.end > c.start || !slice(text, prev.end, c.start).contains('|') {
+        return None;
+    }
+    let feeder = prev_values
+        .first()
+        .and_then(|v| v.as_deref())
+        .map(basename)
+        .unwrap_or("");
+    if !matches!(feeder, "find" | "echo" | "printf" | "ls") {
+        // `git ls-files`, `cat list`, `grep -l`: names not known here
+        return Some(vec![".".to_string()]);
+    }
+    let ops: Vec<String> = prev_values
+        .iter()
+        .skip(1)
+        .flatten()
+        .filter(|v| !v.starts_with('-'))
+        .cloned()
+        .collect();
+    Some(if ops.is_empty() {
+        vec![".".to_string()]
+    } else {
+        ops
+    })
+}
+
+/// A program run by `xargs` that removes, moves or writes the words it is fed.
+fn judge_xargs(
+    cmd: &Cmd,
+    feed: &[String],
+    cwd: Option<&str>,
+    paths: &GuardPaths,
+) -> Option<Tamper> {
+    let program = cmd
+        .values
+        .first()
+        .map(|v| v.rsplit('/').next().unwrap_or(v))?;
+    let writes = [&REMOVERS[..], &MOVERS, &COPIERS, &WRITERS, &IN_PLACE]
+        .iter()
+        .any(|set| set.contains(&program));
+    if !writes {
+        return None;
+    }
+    first_protected(feed.iter().map(|f| (f.clone(), true)), cwd, paths)
 }
 
 fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -> Option<Tamper> {
@@ -550,6 +623,24 @@ fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -
         .filter(|v| !v.starts_with('-'))
         .collect();
     let is = |set: &[&str]| set.contains(&program);
+    if is(&COPIERS) || is(&MOVERS) {
+        if let Some(found) = into_directory(&known, &operands, cwd, paths) {
+            return Some(found);
+        }
+    }
+    if program == "git" {
+        if let Some(found) = judge_git(&known, cwd, paths) {
+            return Some(found);
+        }
+    }
+    if program == "find" {
+        if let Some(found) = judge_find(&known, cwd, paths) {
+            return Some(found);
+        }
+    }
+    if let Some(found) = judge_payloads(program, &cmd.args, cwd, paths) {
+        return Some(found);
+    }
     let targets: Vec<(&str, bool)> = if is(&REMOVERS) || is(&MOVERS) {
         operands.iter().map(|v| (*v, true)).collect()
     } else if is(&COPIERS) {
@@ -575,12 +666,6 @@ fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -
             .filter_map(|v| v.strip_prefix("of="))
             .map(|v| (v, false))
             .collect()
-    } else if program == "git"
-        && known
-            .first()
-            .is_some_and(|k| ["rm", "mv", "checkout", "restore", "clean"].contains(k))
-    {
-        operands.iter().skip(1).map(|v| (*v, true)).collect()
     } else {
         vec![]
     };
@@ -589,6 +674,316 @@ fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -
             if let Some(what) = protected(&path, removal, cwd, paths) {
                 return tamper(what);
             }
+        }
+    }
+    None
+}
+
+/// The first protected path of `targets` (words, with removal semantics or not).
+fn first_protected(
+    targets: impl IntoIterator<Item = (String, bool)>,
+    cwd: Option<&str>,
+    paths: &GuardPaths,
+) -> Option<Tamper> {
+    for (word, removal) in targets {
+        if let Some(path) = expand(&word, cwd, paths) {
+            if let Some(what) = protected(&path, removal, cwd, paths) {
+                return tamper(what);
+            }
+        }
+    }
+    None
+}
+
+/// `cp settings.json .claude/`, `mv -t .claude x.json`, `ln -s f .claude/`: a copy,
+/// move or link into a directory writes DIR/basename(SRC), judged as a removal of
+/// that path (a directory copied in replaces what it holds). With a
+/// source written `dir/` (rsync's "the contents of"), each entry of it lands in DIR.
+fn into_directory(
+    known: &[&str],
+    operands: &[&str],
+    cwd: Option<&str>,
+    paths: &GuardPaths,
+) -> Option<Tamper> {
+    if known
+        .iter()
+        .any(|a| *a == "-T" || *a == "--no-target-directory")
+    {
+        return None; // the last operand is the file itself, judged as before
+    }
+    let (dir, sources): (&str, Vec<&str>) =
+        match option_value(known, &["-t", "--target-directory"]).filter(|t| !t.is_empty()) {
+            Some(t) => {
+                let mut rest = operands.to_vec();
+                if let Some(k) = rest.iter().position(|o| *o == t) {
+                    rest.remove(k);
+                }
+                (t, rest)
+            }
+            None if operands.len() >= 2 => (
+                operands[operands.len() - 1],
+                operands[..operands.len() - 1].to_vec(),
+            ),
+            None => return None,
+        };
+    let dir_path = expand(dir, cwd, paths)?;
+    if !(dir.ends_with('/') || Path::new(&dir_path).is_dir()) {
+        return None;
+    }
+    let mut targets = Vec::new();
+    for src in sources {
+        let src_path = expand(src, cwd, paths);
+        let src_dir = src_path.as_deref().is_some_and(|p| Path::new(p).is_dir());
+        if src.ends_with('/') && src_dir {
+            // the contents of src/ (rsync): bounded, a guard reads no more
+            if let Ok(entries) = std::fs::read_dir(src_path.as_deref().unwrap_or("")) {
+                for e in entries.flatten().take(1024) {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                    targets.push((join(&dir_path, &name), is_dir));
+                }
+            }
+            continue;
+        }
+        let name = basename(src.trim_end_matches('/'));
+        if !name.is_empty() && name != "." && name != ".." {
+            // as a removal: a directory copied over DIR/NAME replaces what it holds,
+            // and whether SRC is one may be known only when the command runs
+            targets.push((join(&dir_path, name), true));
+        }
+    }
+    first_protected(targets, cwd, paths)
+}
+
+/// git's global options that take a value as the next word.
+const GIT_VALUED: [&str; 6] = [
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--config-env",
+];
+
+/// git subcommands that rewrite or remove the files their path operands name.
+const GIT_PATHS: [&str; 6] = ["rm", "mv", "checkout", "restore", "clean", "reset"];
+
+/// `git [global options] SUBCOMMAND ...` that writes or removes a protected file.
+/// Global options come first (`-C dir`, `-c k=v`, `--git-dir`, `--work-tree`); `-C`
+/// and `--work-tree` move where the paths are read from. Judged:
+/// - `rm`, `mv`, `checkout`, `restore`, `clean`, `reset`, `stash push`: their path
+///   operands (a directory holding a protected file counts, as for `rm -r`);
+/// - whole-tree rewrites without paths: `reset --hard|--merge|--keep`, `stash` (push,
+///   save, pop, apply), `clean -f` without paths: the work tree itself;
+/// - `apply` and `am`: the files their patch files name (read, bounded).
+///
+/// A commit-moving command (`merge`, `pull`, `switch`, `checkout BRANCH`,
+/// `cherry-pick`, `revert`) rewrites what the commits change, which is not known
+/// without running git: not judged here.
+fn judge_git(known: &[&str], cwd: Option<&str>, paths: &GuardPaths) -> Option<Tamper> {
+    let mut base: Option<String> = cwd.map(str::to_string);
+    let mut i = 0;
+    while i < known.len() {
+        let a = known[i];
+        if !a.starts_with('-') {
+            break;
+        }
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v)),
+            _ => (a, None),
+        };
+        let value = if GIT_VALUED.contains(&name) {
+            match inline {
+                Some(v) => Some(v),
+                None => {
+                    i += 1;
+                    known.get(i).copied()
+                }
+            }
+        } else {
+            None
+        };
+        if let (Some(v), true) = (value, name == "-C" || name == "--work-tree") {
+            // `-C` is relative to the directory before it
+            let at = base.as_deref();
+            base = expand(v, at, paths).or(base.clone());
+        }
+        i += 1;
+    }
+    let sub = *known.get(i)?;
+    let rest = &known[i + 1..];
+    let at = base.as_deref();
+    let flag = |names: &[&str]| rest.iter().any(|a| names.contains(a));
+    let mut ops: Vec<&str> = Vec::new();
+    let mut after_dashes = false;
+    for a in rest {
+        if *a == "--" {
+            after_dashes = true;
+        } else if after_dashes || !a.starts_with('-') {
+            ops.push(a);
+        }
+    }
+    let tree = || base.clone().unwrap_or_else(|| ".".to_string());
+    let mut targets: Vec<(String, bool)> = Vec::new();
+    match sub {
+        "stash" => {
+            let action = ops.first().copied().unwrap_or("push");
+            if ["push", "save", "pop", "apply"].contains(&action) {
+                let paths_given: Vec<&str> = if action == "push" && ops.len() > 1 {
+                    ops[1..].to_vec()
+                } else {
+                    vec![]
+                };
+                if paths_given.is_empty() {
+                    targets.push((tree(), true));
+                }
+                targets.extend(paths_given.iter().map(|p| (p.to_string(), true)));
+            }
+        }
+        "reset" if flag(&["--hard", "--merge", "--keep"]) => targets.push((tree(), true)),
+        "clean" if ops.is_empty() && !flag(&["-n", "--dry-run"]) => targets.push((tree(), true)),
+        "apply" | "am" => {
+            for p in &ops {
+                if let Some(path) = expand(p, at, paths) {
+                    if let Some(text) = read_text(&path, Some(PATCH_CHARS)) {
+                        targets.extend(patch_paths(&text).into_iter().map(|p| (p, true)));
+                    }
+                }
+            }
+        }
+        s if GIT_PATHS.contains(&s) => {
+            // the first operand of `checkout`/`reset` may be a commit: judged too (a
+            // commit named like a protected path is the same name)
+            targets.extend(ops.iter().map(|p| (p.to_string(), true)));
+        }
+        _ => {}
+    }
+    first_protected(targets, at, paths)
+}
+
+/// characters of a patch file read for the paths it changes
+const PATCH_CHARS: usize = 1 << 22;
+
+/// The paths a git-format patch (or mbox of them) changes.
+fn patch_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if let Some(rest) = line.strip_prefix("diff --git ") {
+            out.extend(rest.split(' ').map(|p| strip_ab(p).to_string()));
+        } else if let Some(rest) = line
+            .strip_prefix("+++ ")
+            .or_else(|| line.strip_prefix("--- "))
+            .or_else(|| line.strip_prefix("rename to "))
+            .or_else(|| line.strip_prefix("rename from "))
+            .or_else(|| line.strip_prefix("copy to "))
+        {
+            let p = rest.split('\t').next().unwrap_or(rest);
+            if p != "/dev/null" {
+                out.push(strip_ab(p).to_string());
+            }
+        }
+    }
+    out
+}
+
+fn strip_ab(p: &str) -> &str {
+    p.strip_prefix("a/")
+        .or_else(|| p.strip_prefix("b/"))
+        .unwrap_or(p)
+}
+
+/// `find PATHS... -delete` and `find PATHS... -exec rm {} ;` (also `-execdir`,
+/// `-ok`, `-okdir` with a program that removes, moves or writes): every start path
+/// is judged as `rm -r` would be (a directory holding a protected file counts),
+/// since which files the tests select is not known statically.
+fn judge_find(known: &[&str], cwd: Option<&str>, paths: &GuardPaths) -> Option<Tamper> {
+    let mut k = 0;
+    // -H -L -P -D opts -Olevel come before the paths
+    while k < known.len() && matches!(known[k], "-H" | "-L" | "-P" | "-D" | "-O") {
+        k += if known[k] == "-D" { 2 } else { 1 };
+    }
+    let starts: Vec<&str> = known[k.min(known.len())..]
+        .iter()
+        .copied()
+        .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!" && *a != ",")
+        .collect();
+    let writes = known.iter().enumerate().any(|(j, a)| {
+        *a == "-delete"
+            || (matches!(*a, "-exec" | "-execdir" | "-ok" | "-okdir")
+                && known.get(j + 1).is_some_and(|p| {
+                    let p = p.rsplit('/').next().unwrap_or(p);
+                    REMOVERS.contains(&p)
+                        || MOVERS.contains(&p)
+                        || COPIERS.contains(&p)
+                        || WRITERS.contains(&p)
+                        || IN_PLACE.contains(&p)
+                        || p == "dd"
+                }))
+    });
+    if !writes {
+        return None;
+    }
+    let starts = if starts.is_empty() { vec!["."] } else { starts };
+    first_protected(starts.iter().map(|s| (s.to_string(), true)), cwd, paths)
+}
+
+/// Calls in an interpreter's program text that write, move or remove a file.
+fn write_call() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?x)
+            \b(?:remove|unlink\w*|rmtree|rmdir\w*|removedirs|rename\w*|move|copy\w*|
+                write\w*|append\w*|truncate\w*|touch|chmod\w*|chown\w*|rm|rmSync|cp|cpSync|
+                delete|symlink\w*|link\w*|remove_tree|mkpath|createWriteStream)\b
+            | \bos\.replace\b
+            | \bopen\w*\s*\(?[^)]*?['"](?:[rbt]*[wax+][rbt+]*['"]|\+<|\+?>)
+            "#,
+        )
+        .expect("a fixed regex")
+    })
+}
+
+/// String literals in program text ('...', "...", `...`).
+fn literal() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r#"'([^'\n]*)'|"([^"\n]*)"|`([^`\n]*)`"#).expect("a fixed regex"))
+}
+
+/// `python -c "import os; os.remove('.claude/settings.json')"`, `node -e
+/// "fs.unlinkSync(...)"`, `perl -e 'unlink ...'`: a program text that calls
+/// something that writes or removes files, and names a protected path in a string
+/// literal (or two adjacent literals joined, `os.path.join('.claude',
+/// 'settings.json')`), is judged as removing that path. Conservative: the call need
+/// not be the one that takes the path.
+fn judge_payloads(
+    program: &str,
+    args: &[Option<String>],
+    cwd: Option<&str>,
+    paths: &GuardPaths,
+) -> Option<Tamper> {
+    let args: Vec<Option<&str>> = args.iter().map(Option::as_deref).collect();
+    for code in shell::code_payloads(program, &args) {
+        if !write_call().is_match(&code) {
+            continue;
+        }
+        let lits: Vec<String> = literal()
+            .captures_iter(&code)
+            .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+            .map(|m| {
+                m.as_str()
+                    .trim_start_matches(['+', '<', '>', ' '])
+                    .to_string()
+            })
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut targets: Vec<(String, bool)> = lits.iter().map(|l| (l.clone(), true)).collect();
+        for pair in lits.windows(2) {
+            targets.push((format!("{}/{}", pair[0], pair[1]), true));
+        }
+        if let Some(found) = first_protected(targets, cwd, paths) {
+            return Some(found);
         }
     }
     None
@@ -695,6 +1090,81 @@ mod tests {
                 .unwrap()
                 .reason()
                 .contains("disable or weaken the guard"));
+        }
+    }
+
+    #[test]
+    fn evasions_of_session_6_are_found() {
+        let (t, repo, paths) = project();
+        t.write("repo/backup/settings.json", "{}");
+        t.write(
+            "repo/p.patch",
+            "diff --git a/.vitana-guard.yaml b/.vitana-guard.yaml\n--- a/.vitana-guard.yaml\n+++ b/.vitana-guard.yaml\n@@ -1 +1 @@\n-select: [VG1]\n+select: []\n",
+        );
+        for command in [
+            // copies, moves and links into a protected directory
+            "cp settings.json .claude/",
+            "cp /tmp/x/settings.json .claude",
+            "cp -t .claude settings.json",
+            "mv --target-directory=.claude /tmp/settings.json",
+            "mv -t .claude/ x/settings.json",
+            "install -m 644 settings.json ~/.claude/",
+            "ln -sf /tmp/settings.json .claude/",
+            "rsync -a backup/ .claude/",
+            "cp -r backup/.claude .",
+            // git with global options first, and whole-tree rewrites
+            "git -C . checkout -- .vitana-guard.yaml",
+            "git -C src checkout -- ../.vitana-guard.yaml",
+            "git -c core.pager=cat restore .claude/settings.json",
+            "git --git-dir=.git --work-tree=. rm -q .vitana-guard.yaml",
+            "git --no-pager checkout HEAD~3 -- .vitana-guard.yaml",
+            "git reset --hard",
+            "git -C . reset --hard HEAD~1",
+            "git stash",
+            "git stash pop",
+            "git stash push -- .claude",
+            "git clean -fdx",
+            "git apply p.patch",
+            "git -C . am p.patch",
+            // find and xargs
+            "find ~/.claude -name settings.json -delete",
+            "find . -name '*.yaml' -exec rm {} \\;",
+            "find -L .claude -execdir rm -f {} +",
+            "find ~/.claude -name settings.json | xargs rm",
+            "echo .claude/settings.json | xargs -0 rm",
+            "git ls-files | xargs rm -f",
+            // interpreters that remove or write
+            "python -c \"import os; os.remove('.claude/settings.json')\"",
+            "python3 -c \"import os; os.unlink(os.path.join('.claude', 'settings.json'))\"",
+            "python3 -c \"open('.vitana-guard.yaml', 'w').write('')\"",
+            "node -e \"require('fs').unlinkSync('.claude/settings.json')\"",
+            "node -e \"fs.writeFileSync('.vitana-guard.yaml', '')\"",
+            "perl -e 'unlink \".vitana-guard.yaml\"'",
+            "perl -e 'open(my $f, \">\", \".claude/settings.json\")'",
+            "ruby -e 'File.delete(\".vitana-guard.yaml\")'",
+        ] {
+            let found = judge_shell(command, Some(&repo), &paths);
+            assert!(found.is_some(), "{command}");
+        }
+        for command in [
+            "cp a.txt src/",
+            "cp settings.json src/",
+            "mv -t src a.py",
+            "git -C src status",
+            "git -C . log -- .vitana-guard.yaml",
+            "git diff .vitana-guard.yaml",
+            "git stash list",
+            "git reset --soft HEAD~1",
+            "git clean -n",
+            "git -C src clean -fdx",
+            "find src -name '*.pyc' -delete",
+            "find . -name x -print",
+            "echo src/a | xargs rm",
+            "python -c \"print(open('.vitana-guard.yaml').read())\"",
+            "node -e \"console.log(fs.readFileSync('.claude/settings.json', 'utf8'))\"",
+            "python3 -c \"import os; os.remove('build/out.txt')\"",
+        ] {
+            assert_eq!(judge_shell(command, Some(&repo), &paths), None, "{command}");
         }
     }
 
