@@ -570,7 +570,16 @@ fn xargs_feed(
         .skip(1)
         .flatten()
         .filter(|v| !v.starts_with('-'))
-        .cloned()
+        // xargs splits what it reads at blanks (or NULs, `-0`); printf and `echo -e`
+        // write them for `\0`, `\n`, `\t`
+        .flat_map(|v| {
+            v.replace("\\0", " ")
+                .replace("\\n", " ")
+                .replace("\\t", " ")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .collect();
     Some(if ops.is_empty() {
         vec![".".to_string()]
@@ -623,24 +632,6 @@ fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -
         .filter(|v| !v.starts_with('-'))
         .collect();
     let is = |set: &[&str]| set.contains(&program);
-    if is(&COPIERS) || is(&MOVERS) {
-        if let Some(found) = into_directory(&known, &operands, cwd, paths) {
-            return Some(found);
-        }
-    }
-    if program == "git" {
-        if let Some(found) = judge_git(&known, cwd, paths) {
-            return Some(found);
-        }
-    }
-    if program == "find" {
-        if let Some(found) = judge_find(&known, cwd, paths) {
-            return Some(found);
-        }
-    }
-    if let Some(found) = judge_payloads(program, &cmd.args, cwd, paths) {
-        return Some(found);
-    }
     let targets: Vec<(&str, bool)> = if is(&REMOVERS) || is(&MOVERS) {
         operands.iter().map(|v| (*v, true)).collect()
     } else if is(&COPIERS) {
@@ -666,6 +657,12 @@ fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -
             .filter_map(|v| v.strip_prefix("of="))
             .map(|v| (v, false))
             .collect()
+    } else if program == "git"
+        && known
+            .first()
+            .is_some_and(|k| ["rm", "mv", "checkout", "restore", "clean"].contains(k))
+    {
+        operands.iter().skip(1).map(|v| (*v, true)).collect()
     } else {
         vec![]
     };
@@ -676,7 +673,24 @@ fn judge_command(cmd: &Cmd, text: &str, cwd: Option<&str>, paths: &GuardPaths) -
             }
         }
     }
-    None
+    // the forms the Python original missed (after its checks, so where it denies the
+    // reason is the same)
+    if is(&COPIERS) || is(&MOVERS) {
+        if let Some(found) = into_directory(&known, &operands, cwd, paths) {
+            return Some(found);
+        }
+    }
+    if program == "git" {
+        if let Some(found) = judge_git(&known, cwd, paths) {
+            return Some(found);
+        }
+    }
+    if program == "find" {
+        if let Some(found) = judge_find(&known, cwd, paths) {
+            return Some(found);
+        }
+    }
+    judge_payloads(program, &cmd.args, cwd, paths)
 }
 
 /// The first protected path of `targets` (words, with removal semantics or not).
@@ -1132,6 +1146,7 @@ mod tests {
             "find -L .claude -execdir rm -f {} +",
             "find ~/.claude -name settings.json | xargs rm",
             "echo .claude/settings.json | xargs -0 rm",
+            "printf 'x\\0.claude/settings.json\\0' | xargs -0 rm",
             "git ls-files | xargs rm -f",
             // interpreters that remove or write
             "python -c \"import os; os.remove('.claude/settings.json')\"",
