@@ -16,6 +16,24 @@ differences, which the comparison allows (and no other):
   module's (the reason still names the file and says it is not JSON);
 - a byte of an edited file that is not UTF-8 reads as U+FFFD, not as a lone surrogate (a
   Rust string is UTF-8); one character for one byte, so lines and offsets agree;
+- session 6 (the guard evasions, brief H6), the Rust checks deny what the originals
+  missed; the comparison allows the Rust side to deny (never to allow) where a command
+  holds one of these forms (`_new_tamper`), and to read a different script where a
+  shell's options come before it (`_new_script`):
+  - a copy, move, link or rsync INTO a directory (`cp f .claude/`, `cp -t DIR SRC`,
+    `mv -t`): DIR/basename(SRC) is judged;
+  - git after global options (`git -C dir checkout -- f`, `-c k=v`, `--git-dir`,
+    `--work-tree`), `reset` paths, and whole-tree rewrites (`reset --hard`, `stash`,
+    `clean -f` without paths), the files the patches of `apply`/`am` name;
+  - `find PATHS -delete` / `-exec rm` and `xargs rm` fed by a pipe: the start paths,
+    or what the feeding command names, judged as `rm -r` would be;
+  - `python -c`/`node -e`/`perl -e`/`ruby -e` code that writes or removes a file and
+    names a protected path in a string literal;
+  - on disk: `bash -o pipefail FILE`, `bash -O extglob FILE`, `--rcfile X FILE`: the
+    option's value is skipped and FILE read (the original read the value as the
+    script); `bash -s ...` reads stdin (no file);
+  (the shell reader's own fixes of that session, substitutions in array assignments and
+  arithmetic, are shared by both sides: both use the Rust reader.)
 Not generated here, by design (each is a path Python takes through an exception or a
 hang, where the port denies or declines to read):
 - a FIFO (or other non-regular file) named as pyproject.toml or edited: Python blocks
@@ -97,14 +115,36 @@ def _edited(result):
     return _SURROGATE.sub("\ufffd", text), frozenset(lines)  # deliberate: U+FFFD for a bad byte
 
 
+# the forms of the session 6 deliberate differences (see the docstring)
+_NEW_TAMPER = re.compile(r"(?:^|[\s;&|(`'\"])(?:cp|mv|install|ln|rsync|scp|git|find|xargs|"
+                         r"python3?|node|perl|ruby)(?=[\s;&|)]|$)")
+_NEW_SCRIPT = re.compile(r"(?:^|[\s;&|(`'\"])(?:bash|sh|zsh|dash|ksh)\s(?:[^;&|\n]*\s)?"
+                         r"(?:[-+]\w*[oO]|--rcfile|--init-file|-s|-)(?=\s)")
+
+
+def _new_tamper(text):
+    return bool(_NEW_TAMPER.search(text))
+
+
+def _new_script(text):
+    return bool(_NEW_SCRIPT.search(text))
+
+
 def same_shell(text, cwd):
     """Both checks a shell call goes through: tamper, and what it runs from disk. Gives
     (tampers, what it runs or the error) for the caller's tally."""
     found = py_shell(text, cwd)
-    assert rs_shell(text, cwd) == found, (text, cwd)
-    assert rs_judge("Bash", {"command": text}, cwd, text) == py_judge("Bash", {"command": text}, cwd, text)
+    got = rs_shell(text, cwd)
+    if got != found:
+        # deliberate: the Rust side denies a form the original missed
+        assert got is not None and _new_tamper(text), (text, cwd, got, found)
+    judged = rs_judge("Bash", {"command": text}, cwd, text)
+    assert judged == got, (text, cwd)
+    if got == found:
+        assert judged == py_judge("Bash", {"command": text}, cwd, text), (text, cwd)
     runs = py_scripts(text, cwd)
-    assert rs_scripts(text, cwd) == runs, (text, cwd)
+    if rs_scripts(text, cwd) != runs:
+        assert _new_script(text), (text, cwd)  # deliberate: the script after a shell's options
     return found is not None, runs
 
 
@@ -208,6 +248,23 @@ def test_guard_cases(trees):
                 same_patch(args["input"], str(proj))
             seen += 1
     assert seen > 60
+
+
+def test_session6_differences_are_real(trees):
+    """Each native-only case of the guard suite is a deliberate difference: the Rust
+    check denies (or reads the script), the Python original does not."""
+    _, proj, _ = trees
+    for case in gc.NATIVE_ONLY_CASES:
+        _write(proj, case.files)
+        cwd = str(proj)
+        if case.rule == "tamper":
+            assert rs_shell(case.command, cwd) is not None, case.name
+            assert py_shell(case.command, cwd) is None, case.name
+            assert _new_tamper(case.command), case.name
+        else:
+            got, want = rs_scripts(case.command, cwd), py_scripts(case.command, cwd)
+            assert got[0] == "ok" and any("gcloud run deploy" in s for _, s in got[1]), case.name
+            assert got != want and _new_script(case.command), case.name
 
 
 def test_ondisk_tables(tmp_path, monkeypatch):

@@ -434,10 +434,26 @@ fn substitutions_in_arithmetic_are_parsed() {
 #[test]
 fn env_split_chains_cost_linear_work() {
     // `env -S env -S ...`: each split spliced all the words after it (quadratic; 70 KB
-    // took seconds). Past `MAX_SPLITS` the rest is unread and marked.
+    // took seconds). Now made in place, read through to the end.
     let chain = "env -S ".repeat(200_000 / 7) + "gcloud run deploy x";
-    let got = values(&chain);
+    assert_eq!(values(&chain), rows(&[&["gcloud", "run", "deploy", "x"]]));
+    // splits that add words splice; past `MAX_SPLITS` the rest is unread and marked
+    let growing = "env -S 'A=1 B=2 C=3' ".repeat(200_000 / 21) + "gcloud run deploy x";
+    let got = values(&growing);
     assert!(got.iter().any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
+    assert_eq!(values("env -S ''"), rows(&[&["env"]]));
+    // checked under bash: each runs gcloud run deploy x
+    for text in [
+        "env -S 'A=1 gcloud' run deploy x",
+        "env -S 'A=1 B=2 gcloud run' deploy x",
+        "env -S 'A=1 B=2 C=3' env -S 'A=1 B=2 C=3' gcloud run deploy x",
+    ] {
+        assert_eq!(
+            values(text),
+            rows(&[&["gcloud", "run", "deploy", "x"]]),
+            "{text}"
+        );
+    }
     // a short chain is still read through
     let short = "env -S ".repeat(5) + "gcloud run deploy x";
     assert!(runs_deploy(&short));

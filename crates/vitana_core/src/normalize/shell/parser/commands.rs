@@ -29,7 +29,8 @@ impl<'t> Parser<'t> {
         let mut i = 0;
         let mut last = None; // index of the last wrapper stripped
         let mut names_ok = false; // after sudo/env: NAME=value words are assignments
-        let mut splits = 0; // `env -S` strings split in this command
+        let mut splits = 0; // `env -S` strings spliced in this command
+        let mut stale = Vec::new(); // word slots freed by splits made in place
         while i < n {
             let w = &ws[i];
             if w.assign || (names_ok && w.value.as_deref().is_some_and(is_name_eq)) {
@@ -58,7 +59,7 @@ impl<'t> Parser<'t> {
             }
             last = Some(i);
             if name == b"env" {
-                let (nws, ni) = self.env(cx, ws, i + 1, depth, &mut splits);
+                let (nws, ni) = self.env(cx, ws, i + 1, depth, &mut splits, &mut stale);
                 ws = nws;
                 i = ni;
                 n = ws.len();
@@ -94,7 +95,15 @@ impl<'t> Parser<'t> {
                 None => return,   // only assignments
             }
         }
-        let argv = ws.split_off(i);
+        let mut argv = ws.split_off(i);
+        if stale.last().is_some_and(|&k| k >= i) {
+            // the wrapper kept (`env -S ''`): without the slots its splits freed
+            let mut k = i;
+            argv.retain(|_| {
+                k += 1;
+                stale.binary_search(&(k - 1)).is_err()
+            });
+        }
         let prog = argv[0].value.as_deref().filter(|v| !v.is_empty());
         let base = prog.map(basename);
         match base {
@@ -170,10 +179,12 @@ impl<'t> Parser<'t> {
     /// and are processed as further `env` arguments.
     /// Returns (words, index of the first word after the options).
     ///
-    /// Each split splices the command's words, a copy of all the words after it: a
-    /// command of `env -S env -S ...` would cost O(words²) (70 KB took seconds). So
-    /// `splits`, counted over the whole command, stops at [`MAX_SPLITS`]: past it
-    /// the rest is left unread, and the depth marker makes a guard deny.
+    /// A split that gives no more words than it replaces (`env -S env -S ...`) is
+    /// made in place: the slots it frees are listed in `stale`, left out of the
+    /// command. One that gives more splices the words, a copy of all the words after
+    /// it: a command of those would cost O(words²) (70 KB of `env -S` took seconds).
+    /// So `splits`, those counted over the whole command, stops at [`MAX_SPLITS`]:
+    /// past it the rest is left unread, and the depth marker makes a guard deny.
     fn env(
         &mut self,
         cx: &mut Cx,
@@ -181,6 +192,7 @@ impl<'t> Parser<'t> {
         mut i: usize,
         depth: usize,
         splits: &mut usize,
+        stale: &mut Vec<usize>,
     ) -> (Vec<W>, usize) {
         let mut n = ws.len();
         let mut local = 0; // strings split by this `env`
@@ -254,17 +266,32 @@ impl<'t> Parser<'t> {
                             words = got;
                         }
                     }
-                } else if *splits >= MAX_SPLITS {
-                    mark_depth(cx, ws[holder].start, ws[n - 1].end);
-                    return (ws, n);
                 } else {
                     match self.parse_words(cx, &ws[holder..holder + 1], depth + 1, skip, true) {
                         Some(got) => words = got,
                         None => mark_depth(cx, ws[holder].start, ws[holder].end),
                     }
                 }
-                *splits += 1;
                 local += 1;
+                let end = (at + drop).min(ws.len());
+                if cx.fixes && words.len() <= end - at {
+                    // in place, no copy of the words after: the new words end where
+                    // the replaced ones did, the slots before them are consumed
+                    let k = end - words.len();
+                    stale.extend(at..k);
+                    for (slot, w) in ws[k..end].iter_mut().zip(words) {
+                        *slot = w;
+                    }
+                    i = k;
+                    continue;
+                }
+                if cx.fixes {
+                    if *splits >= MAX_SPLITS {
+                        mark_depth(cx, ws[holder].start, ws[n - 1].end);
+                        return (ws, n);
+                    }
+                    *splits += 1;
+                }
                 let tail = ws.split_off((at + drop).min(ws.len()));
                 ws.truncate(at);
                 ws.extend(words);
