@@ -396,6 +396,7 @@ CASES += [
     deny("arith-command-subst", "(( x = $(gcloud run deploy web; echo 1) ))", "VG101"),
     deny("for-arith-subst", "for ((i=$(gcloud run deploy web; echo 0); i<1; i++)); do :; done", "VG101"),
     deny("heredoc-arith-subst", "cat <<EOF\n$(( $(gcloud run deploy web; echo 1) ))\nEOF", "VG101"),
+    deny("extglob-pattern-subst", "[[ x == @($(gcloud run deploy web)) ]]", "VG101"),
     allow("array-single-quoted-subst", "a=('$(gcloud run deploy web)' x); echo ${#a[@]}"),
     allow("arith-plain", "echo $(( 1 + 2 )); (( x = 3 ))"),
     # shell options before the script (the Python reader also skips these)

@@ -932,7 +932,8 @@ impl<'t> Parser<'t> {
 
     /// Parse the substitutions in an arithmetic body `text[s..e]` (`$(( ... ))`,
     /// `(( ... ))`): bash expands it as if double-quoted, so `$(cmd)` and backticks
-    /// run, even inside single quotes. Off in the legacy mode.
+    /// run, even inside single quotes. Also used for an extglob pattern's body. Off in
+    /// the legacy mode.
     fn arith_body(&mut self, cx: &mut Cx, s: usize, e: usize, depth: usize) {
         if !cx.fixes || e <= s {
             return;
@@ -1120,8 +1121,13 @@ impl<'t> Parser<'t> {
                     i = j;
                 }
                 b'(' if i > start && matches!(text[i - 1], b'?' | b'*' | b'+' | b'@' | b'!') => {
-                    // extglob `!(*.py)`: a pattern
+                    // extglob `!(*.py)`: a pattern, whose substitutions bash runs
+                    // (`[[ x == @($(cmd)) ]]`): parsed, even in single quotes (the
+                    // safe side)
                     let j = self.skip_subst(i + 1);
+                    if cx.fixes && j > i + 1 && text[j - 1] == b')' {
+                        self.arith_body(cx, i + 1, j - 1, depth);
+                    }
                     chunks.push(Chunk::slice(text, i, j));
                     i = j;
                 }

@@ -424,6 +424,9 @@ fn substitutions_in_arithmetic_are_parsed() {
         "case x in $(gcloud run deploy svc)) ;; esac",
         "for x in $(gcloud run deploy svc); do :; done",
         "echo ${x:-$(gcloud run deploy svc)}",
+        // an extglob pattern in `[[ ]]`
+        "[[ x == @($(gcloud run deploy svc)) ]]",
+        "[[ x == !(a|`gcloud run deploy svc`) ]]",
     ] {
         assert!(runs_deploy(text), "{text:?}");
     }
