@@ -11,7 +11,10 @@
 //! of them stays allowed.
 //!
 //! For shell tools it reads the argv and redirect targets of every simple command the
-//! shell normalizer finds (nested `bash -c` scripts included). A path built at run time
+//! shell normalizer finds (nested `bash -c` scripts included). Beyond the Python
+//! original (the deliberate differences of tests/test_parity_guard.py): copies into a
+//! directory, git after its global options and its whole-tree rewrites, `find -delete`
+//! and `xargs rm`, interpreter code that writes or removes a protected path. A path built at run time
 //! (`rm "$F"`) is unknown and not judged here; `$HOME`, `${HOME}` and `~` are read as
 //! the home directory, and the XDG/agent variables as the process has them.
 
@@ -968,8 +971,9 @@ fn literal() -> &'static Regex {
 /// `python -c "import os; os.remove('.claude/settings.json')"`, `node -e
 /// "fs.unlinkSync(...)"`, `perl -e 'unlink ...'`: a program text that calls
 /// something that writes or removes files, and names a protected path in a string
-/// literal (or two adjacent literals joined, `os.path.join('.claude',
-/// 'settings.json')`), is judged as removing that path. Conservative: the call need
+/// literal (or two adjacent literals joined, with or without a `/`:
+/// `os.path.join('.claude', 'settings.json')`, `'.cla' + 'ude/settings.json'`), is
+/// judged as removing that path. Conservative: the call need
 /// not be the one that takes the path.
 fn judge_payloads(
     program: &str,
@@ -994,7 +998,9 @@ fn judge_payloads(
             .collect();
         let mut targets: Vec<(String, bool)> = lits.iter().map(|l| (l.clone(), true)).collect();
         for pair in lits.windows(2) {
+            // `os.path.join('.claude', 'settings.json')`, `'.cla' + 'ude/...'`
             targets.push((format!("{}/{}", pair[0], pair[1]), true));
+            targets.push((format!("{}{}", pair[0], pair[1]), true));
         }
         if let Some(found) = first_protected(targets, cwd, paths) {
             return Some(found);
@@ -1157,6 +1163,9 @@ mod tests {
             "perl -e 'unlink \".vitana-guard.yaml\"'",
             "perl -e 'open(my $f, \">\", \".claude/settings.json\")'",
             "ruby -e 'File.delete(\".vitana-guard.yaml\")'",
+            "python3 -c \"import os; os.remove('.cla' + 'ude/settings.json')\"",
+            "python3 -c \"import shutil; shutil.rmtree('.claude')\"",
+            "python3 -c \"import pathlib; pathlib.Path('.codex/hooks.json').write_text('')\"",
         ] {
             let found = judge_shell(command, Some(&repo), &paths);
             assert!(found.is_some(), "{command}");
