@@ -953,6 +953,8 @@ impl<'t> Parser<'t> {
             return;
         }
         if cx.budget < e - s {
+            // left unread: a guard must deny
+            self.depth_marker(cx, s, e);
             return;
         }
         cx.budget -= e - s;

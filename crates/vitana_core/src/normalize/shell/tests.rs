@@ -430,6 +430,11 @@ fn substitutions_in_arithmetic_are_parsed() {
     ] {
         assert!(runs_deploy(text), "{text:?}");
     }
+    // nested past the work budget: what is left unread is marked, not dropped
+    let deep = "$(( $(".repeat(15_000) + "gcloud run deploy x" + &") ))".repeat(15_000);
+    assert!(values(&deep)
+        .iter()
+        .any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
     assert_eq!(values("(( x = 1 + 2 ))"), Rows::new());
     assert_eq!(values("echo $(( 1 + 2 ))"), rows(&[&["echo", "?"]]));
 }
