@@ -831,14 +831,28 @@ fn judge_git(known: &[&str], cwd: Option<&str>, paths: &GuardPaths) -> Option<Ta
     let rest = &known[i + 1..];
     let at = base.as_deref();
     let flag = |names: &[&str]| rest.iter().any(|a| names.contains(a));
+    // options whose value is the next word, not a path (`stash push -m MSG`, `clean
+    // -e PATTERN`, `restore -s TREE`, `checkout -b NAME`)
+    let valued: &[&str] = match sub {
+        "stash" => &["-m", "--message", "--pathspec-from-file"],
+        "clean" => &["-e", "--exclude"],
+        "restore" => &["-s", "--source"],
+        "checkout" => &["-b", "-B", "--orphan"],
+        _ => &[],
+    };
     let mut ops: Vec<&str> = Vec::new();
     let mut after_dashes = false;
-    for a in rest {
-        if *a == "--" {
-            after_dashes = true;
-        } else if after_dashes || !a.starts_with('-') {
+    let mut k = 0;
+    while k < rest.len() {
+        let a = rest[k];
+        if after_dashes || !a.starts_with('-') {
             ops.push(a);
+        } else if a == "--" {
+            after_dashes = true;
+        } else if valued.contains(&a) {
+            k += 1;
         }
+        k += 1;
     }
     let tree = || base.clone().unwrap_or_else(|| ".".to_string());
     let mut targets: Vec<(String, bool)> = Vec::new();
@@ -1143,6 +1157,8 @@ mod tests {
             "git stash",
             "git stash pop",
             "git stash push -- .claude",
+            "git stash push -m wip",
+            "git clean -f -e build",
             "git clean -fdx",
             "git apply p.patch",
             "git -C . am p.patch",
