@@ -386,6 +386,56 @@ CASES += [
     deny("write-node-spawn", tool="Write", rule="VG101", tool_input={
         "file_path": "tools/go.js",
         "content": "const cp = require('child_process');\ncp.spawn('gcloud', ['run', 'deploy', 'web']);\n"}),
+    # -- session 6: substitutions in word contexts the shell reader skipped ---------------
+    deny("array-subst-hides-deploy", "a=(x $(gcloud run deploy web)) true", "VG101"),
+    deny("array-append-backtick", "a+=(x `gcloud run deploy web`) true", "VG101"),
+    deny("declare-array-quoted-subst", 'declare -a a=(x "$(gcloud run deploy web)")', "VG101"),
+    deny("local-array-process-subst", "f() { local a=(x <(gcloud run deploy web)); }; f", "VG101"),
+    deny("assoc-array-subst", "declare -A m=([k]=$(gcloud run deploy web))", "VG101"),
+    deny("arith-expansion-subst", "echo $(( 1 + $(gcloud run deploy web; echo 1) ))", "VG101"),
+    deny("arith-command-subst", "(( x = $(gcloud run deploy web; echo 1) ))", "VG101"),
+    deny("for-arith-subst", "for ((i=$(gcloud run deploy web; echo 0); i<1; i++)); do :; done", "VG101"),
+    deny("heredoc-arith-subst", "cat <<EOF\n$(( $(gcloud run deploy web; echo 1) ))\nEOF", "VG101"),
+    deny("extglob-pattern-subst", "[[ x == @($(gcloud run deploy web)) ]]", "VG101"),
+    allow("array-single-quoted-subst", "a=('$(gcloud run deploy web)' x); echo ${#a[@]}"),
+    allow("arith-plain", "echo $(( 1 + 2 )); (( x = 3 ))"),
+    # shell options before the script (the Python reader also skips these)
+    deny("bash-e-u-script", "bash -e -u tools/ship.sh", "VG101"),
+    deny("bash-norc-script", "bash --norc tools/ship.sh", "VG101"),
+    # the native checks' allow side: nothing here touches the guard
+    allow("git-C-status", "git -C . status"),
+    allow("find-delete-elsewhere", "find src -name '*.pyc' -delete"),
+    allow("python-reads-config", "python3 -c \"print(open('.vitana-guard.yaml').read())\""),
+    allow("cp-into-other-dir", "cp empty.json src/"),
+    deny("tamper-mv-into-agent-dir", "mv new/settings.json .claude/", "tamper",
+         files={"new/settings.json": '{"hooks": {}}\n'}),
+]
+
+# Cases only the Rust guard checks (crates/vitana_core/src/guard/) decide: the suite runs
+# them only when the installed hook is the native executable (`vitana-guard-hook`); the
+# Python hook's tamper/on-disk checks, which are only the oracle of the parity test now,
+# do not catch them.
+NATIVE_ONLY_CASES: list[Case] = [
+    deny("tamper-cp-into-agent-dir", "cp new/settings.json .claude/", "tamper",
+         files={"new/settings.json": '{"hooks": {}}\n'}),
+    deny("tamper-cp-t-into-agent-dir", "cp -t .claude new/settings.json", "tamper",
+         files={"new/settings.json": '{"hooks": {}}\n'}),
+    deny("tamper-git-C-checkout", "git -C . checkout -- .vitana-guard.yaml", "tamper",
+         reach="the fake git records the call; it restores no file"),
+    deny("tamper-git-c-restore", "git -c core.pager=cat restore .claude/settings.json", "tamper",
+         reach="the fake git records the call; it restores no file"),
+    deny("tamper-git-reset-hard", "git --no-pager reset --hard", "tamper",
+         reach="the fake git records the call; it resets no file"),
+    deny("tamper-find-delete", "find ~/.claude -name settings.json -delete", "tamper"),
+    deny("tamper-find-exec-rm", "find . -name '*.yaml' -exec rm {} \\;", "tamper"),
+    deny("tamper-xargs-rm", "echo .vitana-guard.yaml | xargs rm", "tamper"),
+    deny("tamper-xargs-0-rm", "printf '.claude/settings.json\\0' | xargs -0 rm", "tamper"),
+    deny("tamper-python-remove", "python3 -c \"import os; os.remove('.claude/settings.json')\"", "tamper"),
+    deny("tamper-node-unlink", "node -e \"require('fs').unlinkSync('.claude/settings.json')\"", "tamper"),
+    deny("tamper-perl-unlink", "perl -e 'unlink \".vitana-guard.yaml\"'", "tamper"),
+    deny("bash-pipefail-script", "bash -o pipefail tools/ship.sh", "VG101"),
+    deny("bash-O-extglob-script", "bash -O extglob tools/ship.sh", "VG101"),
+    deny("bash-clustered-options-script", "bash +O extglob -eo pipefail tools/ship.sh", "VG101"),
 ]
 
 # the sandbox project every shell case runs in (and the hook's cwd)

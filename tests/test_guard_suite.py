@@ -116,10 +116,8 @@ _CONTRACT_RULES = {"VG202", "VG302", "VG401", "VG402", "VG403", "VG404", "VG601"
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    root = tmp_path_factory.mktemp("guard-suite")
-    fakes = root / "fakes"
+def _fakes(fakes):
+    """The fake programs that record what bash runs, in `fakes`."""
     fakes.mkdir()
     for name in FAKES:
         (fakes / name).write_text(_FAKE_CURL if name == "curl" else _FAKE)
@@ -130,6 +128,13 @@ def world(tmp_path_factory):
     for f in fakes.iterdir():
         if not f.is_symlink():
             f.chmod(0o755)
+    return fakes
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("guard-suite")
+    fakes = _fakes(root / "fakes")
     commands = {}
     for agent in AGENTS:
         data = install.with_hook({}, agent, install.default_command(agent))
@@ -318,7 +323,15 @@ def _variants(case: gc.Case) -> list[tuple[str, str]]:
     return out + (wrappers[k:] + wrappers[:k])[:6]
 
 
-BASE = [pytest.param(i, c, id=c.name) for i, c in enumerate(gc.CASES)]
+def native_hook() -> bool:
+    """Whether the installed hook command is the native executable, whose Rust checks
+    decide gc.NATIVE_ONLY_CASES (the Python hook's tamper/on-disk checks do not)."""
+    return all("vitana-guard-hook" in install.default_command(a) for a in AGENTS)
+
+
+# the native-only cases join the suite where the hook is native (the merged branch)
+DECIDED = gc.CASES + (gc.NATIVE_ONLY_CASES if native_hook() else [])
+BASE = [pytest.param(i, c, id=c.name) for i, c in enumerate(DECIDED)]
 MUTATED = [pytest.param(i, c, name, cmd, id=f"{c.name}~{name}")
            for i, c in enumerate(gc.CASES) if c.mutate for name, cmd in _variants(c)]
 
@@ -342,6 +355,19 @@ def test_case(world, index, case):
     if case.command is not None and case.sandbox is None:
         sandbox_check(case, sandbox, case.command, decision)
     shutil.rmtree(sandbox.root, ignore_errors=True)
+
+
+def test_native_only_cases_run_in_bash(tmp_path):
+    """Each native-only case's command does, under real bash, what its decision says
+    (a deny's fake or guard file is really reached), whichever hook is installed."""
+    world = {"root": tmp_path, "fakes": _fakes(tmp_path / "fakes"), "cache": tmp_path / "cache",
+             "marker": tmp_path / "shadowed"}
+    names = [c.name for c in gc.CASES + gc.NATIVE_ONLY_CASES]
+    assert len(names) == len(set(names))
+    for case in gc.NATIVE_ONLY_CASES:
+        sandbox = Sandbox(world, case)
+        sandbox_check(case, sandbox, case.command, case.expect)
+        shutil.rmtree(sandbox.root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("index,case,variant,command", MUTATED)

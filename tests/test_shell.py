@@ -117,7 +117,11 @@ def test_quoted_keyword_is_a_program():
     ("( (a) )", [["a"]]),
     ("diff <(sort a) >(tee b)", [["diff", None, None], ["sort", "a"], ["tee", "b"]]),
     ("echo ${X:-$(gcloud config get project)}", [["echo", None], ["gcloud", "config", "get", "project"]]),
-    ("a=(1 2 $(ls)) b", [["b"]]),
+    # bash runs the substitutions of an array assignment and of arithmetic
+    ("a=(1 2 $(ls)) b", [["b"], ["ls"]]),
+    ("a=('$(ls)') b", [["b"]]),
+    ("echo $(( 1 + $(ls) ))", [["echo", None], ["ls"]]),
+    ("(( x = `ls` ))", [["ls"]]),
     ("echo $( (sub) )", [["echo", None], ["sub"]]),
     ("echo $(case $x in a) one;; esac) z", [["echo", None, "z"], ["one"]]),
     ("echo {a,b} {} }", [["echo", "{a,b}", "{}", "}"]]),

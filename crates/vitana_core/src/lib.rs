@@ -16,6 +16,7 @@
 
 pub mod findings;
 pub mod gateway;
+pub mod guard;
 pub mod keywords;
 pub mod matchers;
 pub mod mentions;

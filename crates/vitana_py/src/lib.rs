@@ -2,6 +2,7 @@
 //! lives in `vitana_core`, which knows nothing of Python.
 
 mod git;
+mod guard;
 mod http;
 mod scan;
 mod segment;
@@ -156,5 +157,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     transcripts::register(m)?;
     segment::register(m)?;
     scan::register(m)?;
+    guard::register(m)?;
     Ok(())
 }

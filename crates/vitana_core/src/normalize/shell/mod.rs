@@ -71,6 +71,21 @@ pub fn code_commands(language: &str, code: &str) -> Option<Vec<CodeCommand>> {
     )
 }
 
+/// The program texts an interpreter command runs from its arguments (`python -c
+/// CODE`, `node -e CODE`, `perl -e CODE`, `ruby -e CODE`), for a program named
+/// `python`, `node`, `perl` or `ruby` (any version); `args` are the words after the
+/// program, None where unknown. Empty for another program or a script file.
+pub fn code_payloads(program: &str, args: &[Option<&str>]) -> Vec<String> {
+    let Some(lang) = payload::code_options(lex::basename(program.as_bytes())) else {
+        return Vec::new();
+    };
+    let values: Vec<Option<&[u8]>> = args.iter().map(|a| a.map(str::as_bytes)).collect();
+    payload::code_words(lang, &values)
+        .into_iter()
+        .filter_map(|(k, skip)| args[k].map(|a| a.get(skip..).unwrap_or("").to_string()))
+        .collect()
+}
+
 /// A word's value as the parser gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {

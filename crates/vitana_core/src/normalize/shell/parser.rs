@@ -552,7 +552,9 @@ impl<'t> Parser<'t> {
         }
         if f.words.is_empty() && text[i..].starts_with(b"((") {
             if let Some(k) = self.arith_end(i + 2) {
-                return k; // `(( expr ))`, `for ((;;))`
+                // `(( expr ))`, `for ((;;))`: bash expands `$(...)` inside
+                self.arith_body(cx, i + 2, k - 2, depth);
+                return k;
             }
         }
         self.end(cx, f, depth);
@@ -900,6 +902,49 @@ impl<'t> Parser<'t> {
         i
     }
 
+    /// The elements of an array assignment `a=(...)` from `i` (after the `(`), read
+    /// as the words bash reads there, so the substitutions in them are parsed (their
+    /// commands emitted). Returns the offset after the closing `)`.
+    fn array_body(&mut self, cx: &mut Cx, mut i: usize, depth: usize) -> usize {
+        if depth >= MAX_DEPTH {
+            // `a=(b=(c=(...` nests without a substitution: bounded like one
+            let j = self.skip_subst(i);
+            self.depth_marker(cx, i, j);
+            return j;
+        }
+        let text = self.text;
+        let n = self.n;
+        while i < n {
+            match text[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'\\' if i + 1 < n && text[i + 1] == b'\n' => i += 2,
+                b'#' => i = memchr(b'\n', &text[i..]).map_or(n, |k| i + k),
+                b')' => return i + 1,
+                _ => {
+                    let j = self.word(cx, i, depth + 1).end;
+                    // a byte no word takes (`;`, `|`, `<`): bash rejects it; step over
+                    i = if j > i { j } else { i + 1 };
+                }
+            }
+        }
+        n
+    }
+
+    /// Parse the substitutions in an arithmetic body `text[s..e]` (`$(( ... ))`,
+    /// `(( ... ))`): bash expands it as if double-quoted, so `$(cmd)` and backticks
+    /// run, even inside single quotes. Also used for an extglob pattern's body. Off in
+    /// the legacy mode.
+    fn arith_body(&mut self, cx: &mut Cx, s: usize, e: usize, depth: usize) {
+        if !cx.fixes || e <= s {
+            return;
+        }
+        if depth >= MAX_DEPTH {
+            self.depth_marker(cx, s, e);
+            return;
+        }
+        self.body_substitutions(cx, s, e, depth + 1);
+    }
+
     /// Parse the command substitutions in `text[s..e]` (an unquoted heredoc body),
     /// leaving the rest as data.
     fn body_substitutions(&mut self, cx: &mut Cx, s: usize, e: usize, depth: usize) {
@@ -908,6 +953,8 @@ impl<'t> Parser<'t> {
             return;
         }
         if cx.budget < e - s {
+            // left unread: a guard must deny
+            self.depth_marker(cx, s, e);
             return;
         }
         cx.budget -= e - s;
@@ -1061,8 +1108,13 @@ impl<'t> Parser<'t> {
                     i = j;
                 }
                 b'(' if assign && chunks.len() == 1 && text[i - 1] == b'=' => {
-                    // array assignment `a=(1 2)`
-                    let j = self.skip_subst(i + 1);
+                    // array assignment `a=(1 2)`: bash runs the substitutions in
+                    // its elements (`a=(x $(cmd)) b` runs cmd)
+                    let j = if cx.fixes {
+                        self.array_body(cx, i + 1, depth)
+                    } else {
+                        self.skip_subst(i + 1)
+                    };
                     if cx.fixes && j > i + 1 && text[j - 1] == b')' {
                         array = array_elements(&text[i + 1..j - 1]);
                     }
@@ -1071,8 +1123,13 @@ impl<'t> Parser<'t> {
                     i = j;
                 }
                 b'(' if i > start && matches!(text[i - 1], b'?' | b'*' | b'+' | b'@' | b'!') => {
-                    // extglob `!(*.py)`: a pattern
+                    // extglob `!(*.py)`: a pattern, whose substitutions bash runs
+                    // (`[[ x == @($(cmd)) ]]`): parsed, even in single quotes (the
+                    // safe side)
                     let j = self.skip_subst(i + 1);
+                    if cx.fixes && j > i + 1 && text[j - 1] == b')' {
+                        self.arith_body(cx, i + 1, j - 1, depth);
+                    }
                     chunks.push(Chunk::slice(text, i, j));
                     i = j;
                 }
@@ -1269,6 +1326,7 @@ impl<'t> Parser<'t> {
         if nxt == b'(' {
             if i + 2 < n && text[i + 2] == b'(' {
                 if let Some(k) = self.arith_end(i + 3) {
+                    self.arith_body(cx, i + 3, k - 2, depth);
                     chunks.push(Chunk::mark(i, k - i));
                     return (k, false);
                 }

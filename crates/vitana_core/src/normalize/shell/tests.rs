@@ -358,3 +358,119 @@ fn code_commands_reads_the_literals_a_program_runs() {
     assert!(argv[0].0.contains("gcloud") && argv[0].0.contains("deploy"));
     assert!(super::code_commands("go", "exec.Command(\"gcloud\")").is_none());
 }
+
+/// Whether some command of `text` runs `gcloud run deploy`.
+fn runs_deploy(text: &str) -> bool {
+    values(text).iter().any(|r| {
+        r.len() >= 3
+            && r[0].as_deref() == Some("gcloud")
+            && r[1].as_deref() == Some("run")
+            && r[2].as_deref() == Some("deploy")
+    })
+}
+
+#[test]
+fn substitutions_in_array_assignments_are_parsed() {
+    // each checked under bash: the substitution runs
+    for text in [
+        "a=(x $(gcloud run deploy svc)) true",
+        "a=(1 2 $(gcloud run deploy svc))",
+        "a+=(x `gcloud run deploy svc`) true",
+        "declare -a a=(x $(gcloud run deploy svc))",
+        "f() { local a=(x $(gcloud run deploy svc)); }; f",
+        "export a=(x $(gcloud run deploy svc))",
+        "a=(x \"$(gcloud run deploy svc)\")",
+        "a=(x <(gcloud run deploy svc))",
+        "declare -A m=([k]=$(gcloud run deploy svc))",
+        "a=( # a comment )\n $(gcloud run deploy svc) )",
+    ] {
+        assert!(runs_deploy(text), "{text:?}");
+    }
+    // single quotes keep it a word; the command after the array still runs
+    assert_eq!(
+        values("a=('$(gcloud run deploy svc)' x) echo y"),
+        rows(&[&["echo", "y"]])
+    );
+    // the elements of a literal array are still bound
+    assert_eq!(
+        values("a=(gcloud run deploy) ; \"${a[@]}\" x"),
+        rows(&[&["gcloud", "run", "deploy", "x"]])
+    );
+    // `a=(b=(c=(...` nests without end: bounded, and the marker says so
+    let deep = "a=(".repeat(MAX_DEPTH + 5);
+    assert!(values(&deep)
+        .iter()
+        .any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
+    // the legacy mode keeps the Python parser's result
+    assert_eq!(
+        legacy_values("a=(x $(gcloud run deploy svc)) true"),
+        rows(&[&["true"]])
+    );
+}
+
+#[test]
+fn substitutions_in_arithmetic_are_parsed() {
+    // each checked under bash: the substitution runs
+    for text in [
+        "echo $(( 1 + $(gcloud run deploy svc; echo 1) ))",
+        "echo $(( '$(gcloud run deploy svc)' ))",
+        "(( x = $(gcloud run deploy svc; echo 1) ))",
+        "for ((i=$(gcloud run deploy svc; echo 0); i<1; i++)); do :; done",
+        "echo $(( `gcloud run deploy svc` ))",
+        "echo $(( $(( $(gcloud run deploy svc) )) ))",
+        "cat <<EOF\n$(( $(gcloud run deploy svc) ))\nEOF",
+        // the other word contexts, which already were
+        "[[ -n x && $(gcloud run deploy svc) ]]",
+        "case x in $(gcloud run deploy svc)) ;; esac",
+        "for x in $(gcloud run deploy svc); do :; done",
+        "echo ${x:-$(gcloud run deploy svc)}",
+        // an extglob pattern in `[[ ]]`
+        "[[ x == @($(gcloud run deploy svc)) ]]",
+        "[[ x == !(a|`gcloud run deploy svc`) ]]",
+    ] {
+        assert!(runs_deploy(text), "{text:?}");
+    }
+    // nested past the work budget: what is left unread is marked, not dropped
+    let deep = "$(( $(".repeat(15_000) + "gcloud run deploy x" + &") ))".repeat(15_000);
+    assert!(values(&deep)
+        .iter()
+        .any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
+    assert_eq!(values("(( x = 1 + 2 ))"), Rows::new());
+    assert_eq!(values("echo $(( 1 + 2 ))"), rows(&[&["echo", "?"]]));
+}
+
+#[test]
+fn env_split_chains_cost_linear_work() {
+    // `env -S env -S ...`: each split spliced all the words after it (quadratic; 70 KB
+    // took seconds). Now made in place, read through to the end.
+    let chain = "env -S ".repeat(200_000 / 7) + "gcloud run deploy x";
+    assert_eq!(values(&chain), rows(&[&["gcloud", "run", "deploy", "x"]]));
+    // splits that add words splice; past `MAX_SPLITS` the rest is unread and marked
+    let growing = "env -S 'A=1 B=2 C=3' ".repeat(200_000 / 21) + "gcloud run deploy x";
+    let got = values(&growing);
+    assert!(got.iter().any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
+    assert_eq!(values("env -S ''"), rows(&[&["env"]]));
+    // checked under bash: each runs gcloud run deploy x
+    for text in [
+        "env -S 'A=1 gcloud' run deploy x",
+        "env -S 'A=1 B=2 gcloud run' deploy x",
+        "env -S 'A=1 B=2 C=3' env -S 'A=1 B=2 C=3' gcloud run deploy x",
+    ] {
+        assert_eq!(
+            values(text),
+            rows(&[&["gcloud", "run", "deploy", "x"]]),
+            "{text}"
+        );
+    }
+    // a short chain is still read through
+    let short = "env -S ".repeat(5) + "gcloud run deploy x";
+    assert!(runs_deploy(&short));
+    assert!(!values(&short)
+        .iter()
+        .any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
+    // `eval` chains stay within the work budget, and are marked when it is spent
+    let evals = "eval ".repeat(200_000 / 5) + "gcloud run deploy x";
+    assert!(values(&evals)
+        .iter()
+        .any(|r| r[0].as_deref() == Some(DEPTH_MARK)));
+}

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// `env -S` strings split in one command before the rest is left unread (see `env`).
+pub(crate) const MAX_SPLITS: usize = 32;
+
 impl<'t> Parser<'t> {
     /// Strip wrappers, unwrap nested shells, emit the command(s).
     pub(super) fn command(
@@ -26,6 +29,8 @@ impl<'t> Parser<'t> {
         let mut i = 0;
         let mut last = None; // index of the last wrapper stripped
         let mut names_ok = false; // after sudo/env: NAME=value words are assignments
+        let mut splits = 0; // `env -S` strings spliced in this command
+        let mut stale = Vec::new(); // word slots freed by splits made in place
         while i < n {
             let w = &ws[i];
             if w.assign || (names_ok && w.value.as_deref().is_some_and(is_name_eq)) {
@@ -54,7 +59,7 @@ impl<'t> Parser<'t> {
             }
             last = Some(i);
             if name == b"env" {
-                let (nws, ni) = self.env(cx, ws, i + 1, depth);
+                let (nws, ni) = self.env(cx, ws, i + 1, depth, &mut splits, &mut stale);
                 ws = nws;
                 i = ni;
                 n = ws.len();
@@ -90,7 +95,15 @@ impl<'t> Parser<'t> {
                 None => return,   // only assignments
             }
         }
-        let argv = ws.split_off(i);
+        let mut argv = ws.split_off(i);
+        if stale.last().is_some_and(|&k| k >= i) {
+            // the wrapper kept (`env -S ''`): without the slots its splits freed
+            let mut k = i;
+            argv.retain(|_| {
+                k += 1;
+                stale.binary_search(&(k - 1)).is_err()
+            });
+        }
         let prog = argv[0].value.as_deref().filter(|v| !v.is_empty());
         let base = prog.map(basename);
         match base {
@@ -165,9 +178,24 @@ impl<'t> Parser<'t> {
     /// Skip `env` options from `i`; `-S STRING` is split into words that replace it
     /// and are processed as further `env` arguments.
     /// Returns (words, index of the first word after the options).
-    fn env(&mut self, cx: &mut Cx, mut ws: Vec<W>, mut i: usize, depth: usize) -> (Vec<W>, usize) {
+    ///
+    /// A split that gives no more words than it replaces (`env -S env -S ...`) is
+    /// made in place: the slots it frees are listed in `stale`, left out of the
+    /// command. One that gives more splices the words, a copy of all the words after
+    /// it: a command of those would cost O(words²) (70 KB of `env -S` took seconds).
+    /// So `splits`, those counted over the whole command, stops at [`MAX_SPLITS`]:
+    /// past it the rest is left unread, and the depth marker makes a guard deny.
+    fn env(
+        &mut self,
+        cx: &mut Cx,
+        mut ws: Vec<W>,
+        mut i: usize,
+        depth: usize,
+        splits: &mut usize,
+        stale: &mut Vec<usize>,
+    ) -> (Vec<W>, usize) {
         let mut n = ws.len();
-        let mut splits = 0;
+        let mut local = 0; // strings split by this `env`
         while i < n {
             let Some(v) = ws[i].value.as_deref() else {
                 break;
@@ -229,14 +257,41 @@ impl<'t> Parser<'t> {
                 let mut words = Vec::new();
                 if depth >= MAX_DEPTH {
                     mark_depth(cx, ws[holder].start, ws[holder].end);
-                } else if splits < 8 {
-                    if let Some(got) =
-                        self.parse_words(cx, &ws[holder..holder + 1], depth + 1, skip, true)
-                    {
-                        words = got;
+                } else if !cx.fixes {
+                    // the Python parser's limit: eight strings per `env`, the rest dropped
+                    if local < 8 {
+                        if let Some(got) =
+                            self.parse_words(cx, &ws[holder..holder + 1], depth + 1, skip, true)
+                        {
+                            words = got;
+                        }
+                    }
+                } else {
+                    match self.parse_words(cx, &ws[holder..holder + 1], depth + 1, skip, true) {
+                        Some(got) => words = got,
+                        None => mark_depth(cx, ws[holder].start, ws[holder].end),
                     }
                 }
-                splits += 1;
+                local += 1;
+                let end = (at + drop).min(ws.len());
+                if cx.fixes && words.len() <= end - at {
+                    // in place, no copy of the words after: the new words end where
+                    // the replaced ones did, the slots before them are consumed
+                    let k = end - words.len();
+                    stale.extend(at..k);
+                    for (slot, w) in ws[k..end].iter_mut().zip(words) {
+                        *slot = w;
+                    }
+                    i = k;
+                    continue;
+                }
+                if cx.fixes {
+                    if *splits >= MAX_SPLITS {
+                        mark_depth(cx, ws[holder].start, ws[n - 1].end);
+                        return (ws, n);
+                    }
+                    *splits += 1;
+                }
                 let tail = ws.split_off((at + drop).min(ws.len()));
                 ws.truncate(at);
                 ws.extend(words);
