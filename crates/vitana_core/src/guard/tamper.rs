@@ -952,11 +952,88 @@ fn judge_find(known: &[&str], cwd: Option<&str>, paths: &GuardPaths) -> Option<T
                         || p == "dd"
                 }))
     });
-    if !writes {
+    if !writes || selects_no_guard_file(&known[k.min(known.len())..]) {
         return None;
     }
     let starts = if starts.is_empty() { vec!["."] } else { starts };
     first_protected(starts.iter().map(|s| (s.to_string(), true)), cwd, paths)
+}
+
+/// Names a file of the guard's can have: its config, the agent settings that hold the
+/// hook, and what its code, cache and state directories hold.
+const GUARD_FILE_NAMES: &[&str] = &[
+    ".vitana-guard.yaml",
+    ".vitana-guard.yml",
+    "pyproject.toml",
+    "settings.json",
+    "settings.local.json",
+    "hooks.json",
+    "config.toml",
+    "managed-settings.json",
+    "core.py",
+    "_core.abi3.so",
+    "_core.cpython-311-x86_64-linux-gnu.so",
+    "vg501.yaml",
+    "rules.yml",
+    "vitana-guard-hook",
+    "pack-0.pickle",
+    "guard-0.json",
+    ".key",
+    "audit.jsonl",
+    "sessions",
+    ".claude",
+    ".gemini",
+    ".codex",
+    "vitana_guard",
+    "vitana-guard",
+];
+
+/// Whether a `find` expression removes only files (or empty directories) whose name no
+/// file of the guard's has: `find . -name '*.pyc' -delete`, a cleanup agents run in
+/// every project. Only a plain chain of tests qualifies (no `-o`, `!`, `,` or
+/// parentheses), with a `-name`/`-iname` glob that matches none of
+/// [`GUARD_FILE_NAMES`], and an action that cannot take a directory's contents with
+/// it: `-delete`, a remover without a recursive flag, or `-type f`.
+fn selects_no_guard_file(expr: &[&str]) -> bool {
+    if expr
+        .iter()
+        .any(|a| matches!(*a, "-o" | "-or" | "!" | "-not" | "," | "(" | ")"))
+    {
+        return false;
+    }
+    let files_only = expr.windows(2).any(|w| w == ["-type", "f"]);
+    // each -exec must run a remover on the selected file only (`rm -f {} +`): another
+    // program, or a fixed operand (`-exec rm .claude/settings.json ;`), acts on what
+    // the selection does not bound
+    for (j, a) in expr.iter().enumerate() {
+        if !matches!(*a, "-exec" | "-execdir" | "-ok" | "-okdir") {
+            continue;
+        }
+        let command: Vec<&str> = expr[j + 1..]
+            .iter()
+            .copied()
+            .take_while(|w| !matches!(*w, ";" | "+"))
+            .collect();
+        let Some((program, args)) = command.split_first() else {
+            return false;
+        };
+        if !REMOVERS.contains(&basename(program)) {
+            return false;
+        }
+        for w in args {
+            let recursive = *w == "--recursive"
+                || (w.starts_with('-') && !w.starts_with("--") && w[1..].contains(['r', 'R']));
+            if (recursive && !files_only) || (!w.starts_with('-') && *w != "{}") {
+                return false;
+            }
+        }
+    }
+    expr.windows(2).any(|w| {
+        let caseless = w[0] == "-iname";
+        (w[0] == "-name" || caseless)
+            && crate::matchers::glob::globs_regex(&[w[1]], caseless)
+                .is_ok_and(|glob| !GUARD_FILE_NAMES.iter().any(|name| glob.is_match(name)))
+    })
 }
 
 /// Calls in an interpreter's program text that write, move or remove a file.
@@ -1164,6 +1241,14 @@ mod tests {
             "git -C . am p.patch",
             // find and xargs
             "find ~/.claude -name settings.json -delete",
+            "find . -name '*.json' -delete",
+            "find . -name '*.pyc' -o -name '*.yaml' -delete",
+            "find . -name node_modules -exec rm -rf {} +",
+            "find . -name '*.tmp' -exec sh -c 'rm -rf .claude' \\;",
+            "find . -type f -name '*.tmp' -exec sh -c 'rm -rf .claude' \\;",
+            "find . -type f -name '*.tmp' -exec rm .claude/settings.json \\;",
+            "find ~ -name '*.py' -delete",
+            "find . -name '.vitana-guard.*' -delete",
             "find . -name '*.yaml' -exec rm {} \\;",
             "find -L .claude -execdir rm -f {} +",
             "find ~/.claude -name settings.json | xargs rm",
@@ -1198,6 +1283,9 @@ mod tests {
             "git clean -n",
             "git -C src clean -fdx",
             "find src -name '*.pyc' -delete",
+            "find . -name '*.pyc' -delete",
+            "find . -type f -name '*.log' -exec rm -f {} +",
+            "find ~ -iname '*.TMP' -delete",
             "find . -name x -print",
             "echo src/a | xargs rm",
             "python -c \"print(open('.vitana-guard.yaml').read())\"",
