@@ -15,6 +15,7 @@
 //! - `session`, `scan`: one document's scan, with its sessions, flows and approvals.
 
 pub mod gateway;
+pub mod guard;
 pub mod keywords;
 pub mod matchers;
 pub mod mentions;
