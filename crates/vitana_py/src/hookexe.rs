@@ -18,8 +18,21 @@ fn guard_build_id() -> &'static str {
     env!("VITANA_GUARD_HOOK_ID")
 }
 
+/// The config the native hook keys its pack on for a call at `start` (its port of
+/// `vitana_guard/discovery.py`, with this process's HOME), or None.
+#[pyfunction]
+fn guard_discover_config(start: &str) -> Option<String> {
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
+    vitana_core::guard::discovery::discover(
+        std::path::Path::new(start),
+        std::path::Path::new(&home),
+    )
+    .map(|p| p.to_string_lossy().into_owned())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(guard_executable, m)?)?;
     m.add_function(wrap_pyfunction!(guard_build_id, m)?)?;
+    m.add_function(wrap_pyfunction!(guard_discover_config, m)?)?;
     Ok(())
 }
