@@ -2,6 +2,7 @@
 //! lives in `vitana_core`, which knows nothing of Python.
 
 mod git;
+mod guard;
 mod http;
 mod scan;
 mod segment;
@@ -138,5 +139,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     segment::register(m)?;
     scan::register(m)?;
     hookexe::register(m)?;
+    guard::register(m)?;
     Ok(())
 }
