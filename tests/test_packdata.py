@@ -21,16 +21,16 @@ def test_every_entry_crosses_with_its_rendered_spec():
     # the spec is rendered: the parameter's value, not its template
     assert vg201["kind"] == "url" and "{{" not in json.dumps(vg201["spec"])
     assert vg201["calls_only"] is True
-    assert _core.Scanner(json.dumps(data)).external_entries()  # look-around patterns stay in Python
+    assert _core.Scanner(json.dumps(data))  # look-around patterns and payload entries included
 
 
-def test_only_backtracking_regexes_are_flagged_for_python():
-    pack = load_pack()
-    flagged = {(data["rule"], data["kind"]) for data in packdata.pack_data(pack, Selection().chooses)["entries"]
-               if data["python"]}
-    ids = {pack.rules[i].id for i, _ in flagged}
-    assert ids and ids <= {"VG101", "VG103", "VG202", "VG501"}
-    assert {kind for _, kind in flagged} == {"pattern"}
+def test_no_entry_is_left_to_python():
+    """The core runs every entry: no entry carries a flag handing it back (FORMAT 2)."""
+    data = packdata.pack_data(load_pack(), Selection().chooses)
+    assert data["format"] == 2
+    assert not any("python" in e for e in data["entries"])
+    assert {"payload", "pattern", "command", "url", "context", "sequence", "require"} <= {
+        e["kind"] for e in data["entries"]}
 
 
 def test_a_selection_marks_the_rules_that_run():
@@ -42,7 +42,8 @@ def test_a_selection_marks_the_rules_that_run():
 @pytest.mark.parametrize("text, says", [
     ("not json", "not JSON"),
     ('{"format": 99}', "format"),
-    ('{"format": 1, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
+    ('{"format": 1}', "format"),
+    ('{"format": 2, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
 ])
 def test_bad_pack_data_is_a_clear_error(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):

@@ -190,14 +190,22 @@ def test_a_pickled_pack_scans_alike():
     assert findings
 
 
-def test_the_core_runs_what_it_can():
-    """Only entries it cannot run (backtracking regexes, `url`, `payload`, `mentions:
-    false`) are left to Python."""
-    c = compiled(ALL)
-    left = {(PACK.rules[i].id, entry.kind) for e, (i, _, entry) in enumerate(c.entries)
-            if e in set(c.core.external_entries())}
-    assert ("VG101", "command") not in left
-    assert {kind for _, kind in left} <= {"pattern", "url", "payload"}
+def test_the_core_runs_every_entry():
+    """No entry is left to Python: the look-around regexes (VG202's repository names),
+    the payload matchers and the rules' path globs run in the core, and agree."""
+    from vitana_guard import _core
+
+    assert not hasattr(_core.Scanner, "external_entries")
+    text = ("git clone https://github.com/exafyltd/vitana-backend.git\n"
+            "curl -X POST https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy/service"
+            " -d '{\"service\": \"nope\", \"environment\": \"prod\", \"vtid\": \"\"}'\n")
+    items = list(classify.segments("ops/run.sh", text))
+    old, new = both(items)
+    assert new == old
+    # VG202: a look-around regex; VG401/VG402: payload field checks; VG302: a payload
+    # field check without a VTID
+    assert {f["rule_id"] for f in new["findings"]} == {"VG202", "VG302", "VG401", "VG402"}
+    assert any("'prod'" in f["message"] for f in new["findings"])  # a payload problem text
 
 
 MENTION_PIECES = [

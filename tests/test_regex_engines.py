@@ -1,5 +1,6 @@
-"""The pack's regexes run on the core's linear-time engine: it must find what the
-`regex` module (the rule language's reference reading) finds, span for span."""
+"""The pack's regexes run on the core's engines (linear-time, or bounded backtracking for
+look-around): they must find what the `regex` module (the rule language's reference
+reading) finds, span for span."""
 from __future__ import annotations
 
 import random
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from vitana_guard._core import Regex
 from vitana_guard.engine.matchers import RulePattern, _backtracking, patterns_of
 from vitana_guard.engine.rules import load_pack
 
@@ -35,18 +37,53 @@ TEXTS = texts()
 
 
 @pytest.mark.parametrize("pattern", PATTERNS + PARAMETER_PATTERNS, ids=lambda p: p.pattern[:40])
-def test_linear_engine_finds_what_the_regex_module_finds(pattern: RulePattern):
-    if pattern.engine != "linear":
-        assert pattern.fallback_reason  # runs on the reference engine itself: nothing to compare
-        return
+def test_the_core_finds_what_the_regex_module_finds(pattern: RulePattern):
+    core = Regex(pattern.pattern, pattern.ignore_case, pattern.multi_line)
+    assert core.engine == pattern.engine
     reference = _backtracking(pattern.pattern, pattern.ignore_case, pattern.multi_line)
     for text in TEXTS:
-        got = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        got = core.find_all(text)
         want = [(m.start(), m.end()) for m in reference.finditer(text)]
         assert got == want, (pattern.pattern[:80], text[:200])
 
 
 def test_the_pack_leaves_the_linear_engine_only_for_look_around():
     fallbacks = [p for p in PATTERNS + PARAMETER_PATTERNS if p.engine != "linear"]
+    assert all(p.engine == "backtracking (bounded)" for p in fallbacks)
     assert all("look-around" in p.fallback_reason for p in fallbacks), [p.fallback_reason for p in fallbacks]
-    assert len(fallbacks) <= 3, [p.pattern[:60] for p in fallbacks]  # VG202's repository names, VG501's docs entry
+    # VG202's repository names (two), VG501's docs entry
+    assert len(fallbacks) == 3, [p.pattern[:60] for p in fallbacks]
+
+
+def test_a_regex_neither_engine_runs_is_a_rule_error(tmp_path):
+    """The `regex` module reads `(?<=a+)b` (variable-length look-behind); the core's
+    bounded engine does not: the rule file is refused, naming where."""
+    import subprocess
+    import sys
+
+    rule = tmp_path / "rules" / "x.yaml"
+    rule.parent.mkdir()
+    rule.write_text("""rules:
+  - id: VG901
+    slug: odd-regex
+    severity: warning
+    policy: "§1"
+    channels: [prose]
+    summary: An odd regex.
+    message: "odd"
+    match:
+      - pattern: {regex: '(?:deploy){e<=1}'}
+    description:
+      finds: "x"
+      why: "x"
+      example: "x"
+      instead: "x"
+    examples:
+      match: ["deploy"]
+      no-match: ["x"]
+""")
+    proc = subprocess.run([sys.executable, "-m", "vitana_guard", "rules", "test", str(rule.parent)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "x.yaml" in proc.stderr and "cannot run on the core" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -189,15 +189,15 @@ def rules_show(rule_id, config_path):
 
 def _regex_engines(rule) -> list[str]:
     """Which engine runs each of the rule's regexes: the linear-time one unless the
-    pattern needs look-around or back-references."""
-    from vitana_guard.engine.matchers import REGEX_TIMEOUT, patterns_of
+    pattern needs look-around or back-references, then the bounded backtracking one."""
+    from vitana_guard.engine.matchers import patterns_of
 
     lines = []
     for pattern in dict.fromkeys(p for e in rule.entries for p in patterns_of(e.matcher)):
         if pattern.engine == "linear":
             lines.append(f"regex engine: linear (regex crate): {pattern.pattern[:60]!r}")
         else:
-            lines.append(f"regex engine: backtracking (regex module, {REGEX_TIMEOUT} s timeout): "
+            lines.append(f"regex engine: backtracking (bounded, fancy-regex with a backtrack limit): "
                          f"{pattern.pattern[:60]!r}: {pattern.fallback_reason}")
     return lines
 

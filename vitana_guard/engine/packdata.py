@@ -3,19 +3,17 @@ compiles once per pack and selection.
 
 The Python side loads, validates and renders the rules (pyyaml, jsonschema, jinja2);
 the core gets each rule's selection-independent facts, and each entry's matcher
-kind with its spec as rendered with the parameters. An entry one of whose regexes
-the core's linear-time engine cannot run (look-around, back-references) is flagged
-`python`: the core leaves its matching to the Python matcher of that entry.
+kind with its spec as rendered with the parameters. The core runs every entry itself
+(a regex needing look-around runs on its bounded backtracking engine).
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from vitana_guard.engine.matchers import REGEX_TIMEOUT, patterns_of
 from vitana_guard.engine.rules import Entry, RulePack
 
-FORMAT = 1  # bumped when the data's shape changes (the core refuses another)
+FORMAT = 2  # bumped when the data's shape changes (the core refuses another)
 
 
 def pack_data(pack: RulePack, chooses: Any) -> dict[str, Any]:
@@ -35,9 +33,7 @@ def pack_data(pack: RulePack, chooses: Any) -> dict[str, Any]:
         })
         for entry in rule.entries:
             entries.append(_entry_data(index, entry))
-    # the regex timeout of the entries Python runs, as the core's notices name it
-    return {"format": FORMAT, "params": pack.params, "regex_timeout": str(REGEX_TIMEOUT), "rules": rules,
-            "entries": entries}
+    return {"format": FORMAT, "params": pack.params, "rules": rules, "entries": entries}
 
 
 def _entry_data(rule: int, entry: Entry) -> dict[str, Any]:
@@ -50,13 +46,7 @@ def _entry_data(rule: int, entry: Entry) -> dict[str, Any]:
         "kinds": sorted(entry.kinds) if entry.kinds is not None else None,
         "not_kinds": sorted(entry.not_kinds),
         "calls_only": entry.calls_only,
-        "python": needs_python(entry),
     }
-
-
-def needs_python(entry: Entry) -> bool:
-    """Whether a regex of the entry runs only on the backtracking `regex` module."""
-    return any(p.engine != "linear" for p in patterns_of(entry.matcher))
 
 
 def pack_json(pack: RulePack, chooses: Any) -> str:

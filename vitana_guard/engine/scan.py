@@ -216,8 +216,7 @@ class DocumentScanner:
         self._approvals: dict[str, Suppression] = {}  # per session
         self._steps: dict[int, Segment] = {}  # segments holding a gateway step, by number
         self._number = 0  # the next segment's number (the core's count)
-        self._external = _External(compiled)
-        self._doc = compiled.core.document(self._external, sorted(focus) if focus is not None else None)
+        self._doc = compiled.core.document(UNKNOWN, sorted(focus) if focus is not None else None)
 
     # -- input -----------------------------------------------------------------
 
@@ -236,7 +235,6 @@ class DocumentScanner:
             collect_directives(self._directives, seg)
         number = self._number
         self._number += 1
-        self._external.segment = seg
         found, notices, approval, step = self._doc.scan(seg)
         if approval is not None:
             self._approvals[seg.origin.session] = approval_of(seg, approval)
@@ -261,77 +259,9 @@ class DocumentScanner:
         return self.findings, self.notices
 
     def _finding(self, seg: Segment, found: tuple) -> Finding:
-        rule_index, _, start, end, variables, token, approved = found
-        if token is not None:
-            variables = self._external.tokens[token]
+        rule_index, _, start, end, variables, approved = found
         suppression = self._approvals.get(seg.origin.session) if approved else None
         return finding_of(self.params, self.pack.rules[rule_index], seg, Hit(start, end, variables), suppression)
-
-
-class _External:
-    """The entries the core leaves to Python, run by their Python matchers on the
-    segment being scanned; hits with variables are kept here, the core gets tokens."""
-
-    unknown = UNKNOWN  # how the core's requests spell an unknown value
-
-    def __init__(self, compiled: _Compiled):
-        self.entries = compiled.entries
-        self._rules = {i: rule for i, rule, _ in compiled.entries}
-        self.segment: Segment | None = None
-        self.tokens: list[dict] = []
-        self._evidence: dict[tuple[str, int], Evidence] = {}
-
-    def on_path(self, rule: int, path: str) -> bool:
-        """Whether the rule's `paths` take in `path` (the core asks once per rule and path)."""
-        return on_path(self._rules[rule], path)
-
-    def text(self, e: int, subject: str | None) -> tuple[list, bool]:
-        """`subject`: the core's calls text of the segment (`mentions: false`), or None."""
-        entry = self.entries[e][2]
-        text = self.segment.text if subject is None else subject
-        return self._hits(lambda: entry.matcher.match(text))
-
-    def requests(self, entries: list[int], fields: tuple) -> list[tuple[list, bool]]:
-        """Each entry's (tokens of its hits, timed out) on one request."""
-        request = Request(*fields)
-        answers = []
-        for e in entries:
-            out: list = []
-            try:
-                for hit in self.entries[e][2].matcher.match(request):
-                    out.append(self._token(hit))
-            except TimeoutError:
-                answers.append((out, True))
-                continue
-            answers.append((out, False))
-        return answers
-
-    def observe(self, e: int, session: str) -> bool:
-        evidence = self._evidence.setdefault((session, e), Evidence())
-        try:
-            self.entries[e][2].matcher.observe(self.segment.text, evidence)
-        except TimeoutError:
-            return True
-        return False
-
-    def context(self, e: int, session: str) -> tuple[list, bool]:
-        evidence = self._evidence.setdefault((session, e), Evidence())
-        return self._hits(lambda: self.entries[e][2].matcher.match(self.segment.text, evidence))
-
-    def _hits(self, run) -> tuple[list, bool]:
-        out: list = []
-        try:
-            for hit in run():
-                out.append((hit.start, hit.end, self._token(hit)))
-        except TimeoutError:
-            return out, True
-        return out, False
-
-    def _token(self, hit: Hit) -> int | None:
-        if not hit.variables:
-            return None
-        self.tokens.append(hit.variables)
-        return len(self.tokens) - 1
 
 
 # -- findings (shared with the oracle) ------------------------------------------

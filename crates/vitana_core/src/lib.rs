@@ -23,6 +23,7 @@ pub mod model;
 pub mod normalize;
 pub mod pack;
 pub mod pattern;
+pub mod pyfmt;
 pub mod read;
 pub mod records;
 pub mod scan;

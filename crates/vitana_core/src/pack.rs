@@ -1,10 +1,8 @@
 //! The compiled rule pack, as the Python side hands it over (`engine/packdata.py`):
 //! plain JSON with each rule's facts and each entry's matcher spec, already rendered
-//! with the policy parameters. Compiled once; a scan only reads it.
-//!
-//! An entry whose matcher the core does not run (a regex the linear-time engine
-//! refuses, or a kind not ported) is kept as [`Matcher::Python`]: the scan leaves it
-//! to the Python matcher of that entry, so no rule is silently dropped.
+//! with the policy parameters. Compiled once; a scan only reads it. The core runs
+//! every entry itself (a regex the linear-time engine refuses runs on the bounded
+//! backtracking one, see `pattern`).
 
 use serde_json::Value;
 
@@ -12,7 +10,7 @@ use crate::matchers::{self, Matcher};
 use crate::model::{Actor, Channel};
 
 /// The shape of the data this crate reads (`packdata.FORMAT`).
-pub const FORMAT: u64 = 1;
+pub const FORMAT: u64 = 2;
 
 /// One rule's facts the scan needs (messages and descriptions stay in Python).
 #[derive(Debug, Clone)]
@@ -70,8 +68,6 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct Pack {
     pub params: Value,
-    /// how the Python side's regex timeout reads in a notice ("0.25")
-    pub regex_timeout: String,
     pub rules: Vec<Rule>,
     pub entries: Vec<Entry>,
 }
@@ -105,14 +101,8 @@ impl Pack {
             .enumerate()
             .map(|(i, e)| entry(e, rules.len(), &params).map_err(|e| format!("entries[{i}]: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let regex_timeout = data
-            .get("regex_timeout")
-            .and_then(Value::as_str)
-            .unwrap_or("0.25")
-            .to_owned();
         Ok(Pack {
             params,
-            regex_timeout,
             rules,
             entries,
         })
@@ -141,12 +131,7 @@ fn entry(data: &Value, rules: usize, params: &Value) -> Result<Entry, String> {
         .ok_or("'rule' must index a rule")?;
     let kind = string(data, "kind")?;
     let spec = data.get("spec").unwrap_or(&Value::Null);
-    let python = data.get("python").and_then(Value::as_bool).unwrap_or(false);
-    let matcher = if python {
-        Matcher::Python("a regex needs the backtracking engine".into())
-    } else {
-        matchers::compile(&kind, spec, params)?
-    };
+    let matcher = matchers::compile(&kind, spec, params)?;
     let optional = |key: &str| -> Result<Option<Vec<String>>, String> {
         match data.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -226,16 +211,16 @@ mod tests {
     use super::*;
 
     fn sample() -> String {
-        r#"{"format": 1, "params": {"x": 1},
+        r#"{"format": 2, "params": {"x": 1},
             "rules": [{"id": "VG101", "severity": "error", "channels": ["prose", "user"],
                        "keywords": ["click"], "include": [], "exclude": [], "enabled": true,
                        "chosen": true}],
             "entries": [{"rule": 0, "kind": "pattern", "spec": {"regex": "please click"},
                          "channels": ["prose"], "actors": ["agent"], "kinds": null,
-                         "not_kinds": ["python"], "calls_only": false, "python": false},
+                         "not_kinds": ["python"], "calls_only": false},
                         {"rule": 0, "kind": "pattern", "spec": {"regex": "(?<!x)y"},
                          "channels": ["user"], "actors": null, "kinds": null,
-                         "not_kinds": [], "calls_only": false, "python": true}]}"#
+                         "not_kinds": [], "calls_only": false}]}"#
             .into()
     }
 
@@ -245,7 +230,11 @@ mod tests {
         assert_eq!(pack.rules[0].id, "VG101");
         assert_eq!(pack.rules[0].channels, [Channel::Prose, Channel::User]);
         assert!(matches!(pack.entries[0].matcher, Matcher::Pattern(_)));
-        assert!(matches!(pack.entries[1].matcher, Matcher::Python(_)));
+        // a look-around regex runs in the core too, on the bounded engine
+        let Matcher::Pattern(m) = &pack.entries[1].matcher else {
+            panic!("a pattern entry")
+        };
+        assert_eq!(m.matches("xy zy").hits.len(), 1);
     }
 
     #[test]

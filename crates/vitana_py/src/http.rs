@@ -38,7 +38,7 @@ fn command_of(cmd: &Bound<'_, PyAny>) -> PyResult<Command> {
 }
 
 /// A JSON value as the Python objects `json.loads` gives.
-fn json_to_py<'py>(
+pub(crate) fn json_to_py<'py>(
     py: Python<'py>,
     v: &Value,
     unknown: &Bound<'py, PyAny>,

@@ -94,11 +94,17 @@ impl RecordFilter {
     }
 }
 
-/// A rule regex on the linear-time engine (see `vitana_core::pattern`). Raises
-/// ValueError with the reason when the engine cannot run the pattern.
+/// A rule regex as the core runs it (see `vitana_core::pattern`): on the linear-time
+/// engine, or on the bounded backtracking one for look-around and back-references
+/// (`engine`, `reason`). Raises ValueError with the reason when neither can run the
+/// pattern; a search that runs past the backtrack limit raises TimeoutError.
 #[pyclass(frozen, module = "vitana_guard._core")]
 struct Regex {
     inner: vitana_core::pattern::Pattern,
+}
+
+fn timed_out(_: vitana_core::pattern::TimedOut) -> PyErr {
+    pyo3::exceptions::PyTimeoutError::new_err("regex ran past its backtracking limit")
 }
 
 #[pymethods]
@@ -111,18 +117,30 @@ impl Regex {
             .map_err(pyo3::exceptions::PyValueError::new_err)
     }
 
-    /// The first match as (start, end) in code points, or None.
-    fn search(&self, py: Python<'_>, text: &str) -> Option<(usize, usize)> {
-        py.detach(|| self.inner.search(text))
+    /// "linear" or "backtracking (bounded)".
+    #[getter]
+    fn engine(&self) -> &'static str {
+        self.inner.engine().name()
     }
 
-    fn is_match(&self, py: Python<'_>, text: &str) -> bool {
-        py.detach(|| self.inner.is_match(text))
+    /// Why the linear engine does not run it (None when it does).
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        self.inner.reason().map(str::to_owned)
+    }
+
+    /// The first match as (start, end) in code points, or None.
+    fn search(&self, py: Python<'_>, text: &str) -> PyResult<Option<(usize, usize)>> {
+        py.detach(|| self.inner.search(text)).map_err(timed_out)
+    }
+
+    fn is_match(&self, py: Python<'_>, text: &str) -> PyResult<bool> {
+        py.detach(|| self.inner.is_match(text)).map_err(timed_out)
     }
 
     /// Every non-overlapping match as (start, end) in code points.
-    fn find_all(&self, py: Python<'_>, text: &str) -> Vec<(usize, usize)> {
-        py.detach(|| self.inner.find_all(text))
+    fn find_all(&self, py: Python<'_>, text: &str) -> PyResult<Vec<(usize, usize)>> {
+        py.detach(|| self.inner.find_all(text)).map_err(timed_out)
     }
 }
 

@@ -1,12 +1,11 @@
 //! Bindings of the per-document scan (`vitana_core::scan`).
 //!
-//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(external, focus)`
-//! starts a document. `DocumentScan.scan(segment)` returns what the segment gave, with
+//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(unknown, focus)`
+//! starts a document (`unknown`: Python's `UNKNOWN`, how request values that are not
+//! literal read). `DocumentScan.scan(segment)` returns what the segment gave, with
 //! offsets in code points of its text: findings as (rule index, segment number,
-//! start, end, variables, token, approved), notices as (message, path, line, level),
-//! the approval's offset and whether it holds a gateway step. The Python side renders
-//! messages and builds Findings. `external` is the Python object that runs the entries
-//! the core does not (see `External` below).
+//! start, end, variables, approved), notices as (message, path, line, level), the
+//! approval's offset and whether it holds a gateway step.
 
 use std::sync::Arc;
 
@@ -14,10 +13,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use vitana_core::matchers::Hit;
-use vitana_core::model::{Actor, Origin, Request, Segment, Status};
+use vitana_core::model::{Actor, Origin, Segment, Status};
 use vitana_core::pack::Pack;
-use vitana_core::scan::{self, Compiled, Found, Outcome, ScanNotice};
+use vitana_core::scan::{self, Compiled, Found, ScanNotice};
 
 use crate::text::text_of;
 
@@ -46,18 +44,11 @@ impl Scanner {
         Ok((cls, (slf.get().json.clone(),)))
     }
 
-    /// Entry indexes the core leaves to the external matcher.
-    fn external_entries(&self) -> Vec<usize> {
-        (0..self.compiled.external.len())
-            .filter(|&e| self.compiled.external[e])
-            .collect()
-    }
-
-    #[pyo3(signature = (external, focus=None))]
-    fn document(&self, external: Py<PyAny>, focus: Option<Vec<u64>>) -> DocumentScan {
+    #[pyo3(signature = (unknown, focus=None))]
+    fn document(&self, unknown: Py<PyAny>, focus: Option<Vec<u64>>) -> DocumentScan {
         DocumentScan {
             inner: scan::DocumentScanner::new(Arc::clone(&self.compiled), focus),
-            external,
+            unknown,
         }
     }
 }
@@ -67,7 +58,7 @@ impl Scanner {
 #[pyclass(module = "vitana_guard._core")]
 struct DocumentScan {
     inner: scan::DocumentScanner,
-    external: Py<PyAny>,
+    unknown: Py<PyAny>,
 }
 
 type Result4<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<usize>, bool);
@@ -81,18 +72,11 @@ impl DocumentScan {
     ) -> PyResult<Result4<'py>> {
         let seg = segment_of(segment)?;
         let offsets = Offsets::new(&seg.text);
-        let mut ext = PyExternal {
-            obj: self.external.bind(py).clone(),
-            error: None,
-            offsets: &offsets,
-        };
-        let result = self.inner.scan_segment(&seg, &mut ext);
-        if let Some(e) = ext.error {
-            return Err(e);
-        }
+        let result = py.detach(|| self.inner.scan_segment(&seg));
+        let unknown = self.unknown.bind(py);
         let found = PyList::empty(py);
         for f in &result.found {
-            found.append(found_to_py(py, f, &offsets)?)?;
+            found.append(found_to_py(py, f, &offsets, unknown)?)?;
         }
         Ok((
             found,
@@ -105,12 +89,12 @@ impl DocumentScan {
     /// The gateway steps of a session so far: (name, `Request` fields) each, the
     /// request's offsets in code points of its segment's text.
     fn steps<'py>(&self, py: Python<'py>, session: &str) -> PyResult<Bound<'py, PyList>> {
-        let unknown = self.external.bind(py).getattr(intern!(py, "unknown"))?;
+        let unknown = self.unknown.bind(py);
         let out = PyList::empty(py);
         for step in self.inner.steps(session) {
             let offsets = Offsets::new(&step.text);
             let cp = |b: usize| offsets.cp(b);
-            let fields = crate::http::request_to_py(py, &step.request, &unknown, &cp)?;
+            let fields = crate::http::request_to_py(py, &step.request, unknown, &cp)?;
             out.append((step.name.as_str(), fields))?;
         }
         Ok(out)
@@ -121,9 +105,10 @@ impl DocumentScan {
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let (found, notices) = self.inner.finish();
+        let unknown = self.unknown.bind(py);
         let out = PyList::empty(py);
         for (f, text) in &found {
-            out.append(found_to_py(py, f, &Offsets::new(text))?)?;
+            out.append(found_to_py(py, f, &Offsets::new(text), unknown)?)?;
         }
         Ok((out, notices_to_py(py, &notices)?))
     }
@@ -133,10 +118,11 @@ fn found_to_py<'py>(
     py: Python<'py>,
     f: &Found,
     offsets: &Offsets<'_>,
+    unknown: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let vars = PyDict::new(py);
     for (k, v) in &f.variables {
-        vars.set_item(*k, v)?;
+        vars.set_item(*k, crate::http::json_to_py(py, v, unknown)?)?;
     }
     (
         f.rule,
@@ -144,7 +130,6 @@ fn found_to_py<'py>(
         offsets.cp(f.start),
         offsets.cp(f.end),
         vars,
-        f.token,
         f.approved,
     )
         .into_pyobject(py)
@@ -191,14 +176,6 @@ impl<'t> Offsets<'t> {
             return byte.min(self.text.len());
         }
         self.starts().partition_point(|&b| b < byte)
-    }
-
-    fn byte(&self, cp: usize) -> usize {
-        if self.ascii {
-            return cp.min(self.text.len());
-        }
-        let s = self.starts();
-        s[cp.min(s.len() - 1)]
     }
 }
 
@@ -261,116 +238,6 @@ fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
         indent: seg.getattr(intern!(py, "indent"))?.extract()?,
         flat: seg.getattr(intern!(py, "flat"))?.extract()?,
     })
-}
-
-/// An external text matcher's answer: (start, end, token) in code points, timed out.
-type TextHits = (Vec<(usize, usize, Option<usize>)>, bool);
-
-/// The Python object that runs what the core does not: `on_path(rule, path)`,
-/// `text(entry, subject)` (subject: None for the segment's text, else its calls text), `requests(entries, request_fields)` (one (tokens, timed out) per entry),
-/// `observe(entry, session)`, `context(entry, session)`. Text hits are (start, end,
-/// token) in code points of the segment being scanned; a request's are tokens. The
-/// first Python error stops the asking and is raised when the segment is done.
-struct PyExternal<'py, 'o> {
-    obj: Bound<'py, PyAny>,
-    error: Option<PyErr>,
-    offsets: &'o Offsets<'o>,
-}
-
-impl PyExternal<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Bound<'_, PyAny>) -> PyResult<T>) -> Option<T> {
-        if self.error.is_some() {
-            return None;
-        }
-        match f(&self.obj) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.error = Some(e);
-                None
-            }
-        }
-    }
-
-    fn hits(&mut self, value: Option<TextHits>) -> Outcome {
-        let Some((hits, timed_out)) = value else {
-            return Outcome::default();
-        };
-        Outcome {
-            hits: hits
-                .into_iter()
-                .map(|(s, e, token)| {
-                    let mut hit = Hit::new(self.offsets.byte(s), self.offsets.byte(e));
-                    hit.token = token;
-                    hit
-                })
-                .collect(),
-            timed_out,
-        }
-    }
-}
-
-impl scan::External for PyExternal<'_, '_> {
-    fn on_path(&mut self, rule: usize, path: &str) -> bool {
-        self.call(|o| {
-            o.call_method1(intern!(o.py(), "on_path"), (rule, path))?
-                .extract()
-        })
-        .unwrap_or(false)
-    }
-
-    fn text(&mut self, entry: usize, _seg: &Segment, subject: Option<&str>) -> Outcome {
-        let v = self.call(|o| {
-            o.call_method1(intern!(o.py(), "text"), (entry, subject))?
-                .extract()
-        });
-        self.hits(v)
-    }
-
-    fn requests(&mut self, entries: &[usize], _seg: &Segment, r: &Request) -> Vec<Outcome> {
-        let v: Option<Vec<(Vec<Option<usize>>, bool)>> = self.call(|o| {
-            let py = o.py();
-            let unknown = o.getattr(intern!(py, "unknown"))?;
-            let same = |b: usize| b;
-            let fields = crate::http::request_to_py(py, r, &unknown, &same)?;
-            o.call_method1(intern!(py, "requests"), (entries.to_vec(), fields))?
-                .extract()
-        });
-        let Some(answers) = v else {
-            return vec![Outcome::default(); entries.len()];
-        };
-        let mut out: Vec<Outcome> = answers
-            .into_iter()
-            .map(|(tokens, timed_out)| Outcome {
-                hits: tokens
-                    .into_iter()
-                    .map(|token| {
-                        let mut hit = Hit::new(r.start, r.end);
-                        hit.token = token;
-                        hit
-                    })
-                    .collect(),
-                timed_out,
-            })
-            .collect();
-        out.resize(entries.len(), Outcome::default());
-        out
-    }
-
-    fn observe(&mut self, entry: usize, session: &str, _seg: &Segment) -> bool {
-        self.call(|o| {
-            o.call_method1(intern!(o.py(), "observe"), (entry, session))?
-                .extract()
-        })
-        .unwrap_or(false)
-    }
-
-    fn context(&mut self, entry: usize, session: &str, _seg: &Segment) -> Outcome {
-        let v = self.call(|o| {
-            o.call_method1(intern!(o.py(), "context"), (entry, session))?
-                .extract()
-        });
-        self.hits(v)
-    }
 }
 
 /// The text with the words of commands that only mention things blanked (see

@@ -15,8 +15,9 @@ import regex
 from vitana_guard._core import Regex
 from vitana_guard.errors import UsageError
 
-# A rule regex the linear-time engine cannot run (look-around, back-references) runs on
-# the backtracking `regex` module, bounded: a catastrophic pattern costs at most this.
+# The Python matchers (the oracle engine's, engine/_oracle_scan.py) run a regex the
+# linear-time engine cannot (look-around, back-references) on the backtracking `regex`
+# module, bounded by this timeout; the core runs it on its own bounded engine.
 REGEX_TIMEOUT = 0.25
 
 
@@ -46,16 +47,21 @@ class Span:
 
 
 class RulePattern:
-    """A rule's regex, multi-line, on the core's linear-time engine (the `regex` crate)
-    where it runs there; else on the `regex` module under REGEX_TIMEOUT (`engine` and
-    `fallback_reason` say which, for `rules show`). `search` and `finditer` take the
-    `timeout` keyword of `regex.Pattern` and ignore it on the linear engine.
+    """A rule's regex, multi-line, as the Python matchers (the oracle's) run it: on the
+    core's linear-time engine (the `regex` crate) where it runs there; else on the
+    `regex` module under REGEX_TIMEOUT. `engine` and `fallback_reason` say which engine
+    the core runs it on ("linear", or "backtracking (bounded)" for look-around and
+    back-references), for `rules show`. `search` and `finditer` take the `timeout`
+    keyword of `regex.Pattern` and ignore it on the linear engine.
+
+    A pattern the `regex` module reads but neither engine of the core can run is a rule
+    error (`compile_regex`).
 
     A pattern restored from the pack cache was checked when the pack was built: it is
     compiled on first use only (the core's scanner runs most of a pack's regexes itself,
     and a hook call should not pay for compiling them twice)."""
 
-    __slots__ = ("pattern", "ignore_case", "multi_line", "_linear", "_backtracking", "_reason", "_ready")
+    __slots__ = ("pattern", "ignore_case", "multi_line", "_linear", "_backtracking", "_engine", "_reason", "_ready")
 
     def __init__(self, pattern: str, ignore_case: bool, *, multi_line: bool = True, checked: bool = False):
         self.pattern = pattern
@@ -69,12 +75,11 @@ class RulePattern:
 
     def _compile(self) -> None:
         self._backtracking: regex.Pattern | None = None
-        self._reason: str | None = None
-        try:
-            self._linear: Regex | None = Regex(self.pattern, self.ignore_case, self.multi_line)
-        except ValueError as e:
-            self._linear = None
-            self._reason = str(e).strip().splitlines()[-1].removeprefix("error: ")
+        core = Regex(self.pattern, self.ignore_case, self.multi_line)  # ValueError: the core cannot run it
+        self._engine: str = core.engine
+        self._reason: str | None = core.reason
+        self._linear: Regex | None = core if self._engine == "linear" else None
+        if self._linear is None:
             self._backtracking = _backtracking(self.pattern, self.ignore_case, self.multi_line)
         self._ready = True
 
@@ -85,7 +90,7 @@ class RulePattern:
     def engine(self) -> str:
         if not self._ready:
             self._compile()
-        return "linear" if self._linear is not None else "backtracking"
+        return self._engine
 
     @property
     def fallback_reason(self) -> str | None:
@@ -128,6 +133,9 @@ def compile_regex(pattern: str, where: str, line: int | None, *, ignore_case: bo
         return RulePattern(pattern, ignore_case)
     except regex.error as e:
         raise UsageError(f"invalid regex {pattern!r}: {e}", where, line) from None
+    except ValueError as e:  # the `regex` module reads it, the core's engines do not
+        reason = str(e).strip().splitlines()[-1].removeprefix("error: ")
+        raise UsageError(f"regex {pattern!r} cannot run on the core's engines: {reason}", where, line) from None
 
 
 def patterns_of(matcher: Any) -> Iterator[RulePattern]:

@@ -18,9 +18,9 @@ use serde_json::{Map, Value};
 use super::cache::{GuardPack, Prefilter, RuleText};
 use super::call::{py_json, Call, Item, ItemChannel};
 use crate::keywords::KeywordSet;
-use crate::model::{Actor, Channel, Origin, Request, Segment, Status};
+use crate::model::{Actor, Channel, Origin, Segment, Status};
 use crate::pack::Pack;
-use crate::scan::{Compiled, DocumentScanner, External, Found, Outcome, ScanNotice};
+use crate::scan::{Compiled, DocumentScanner, Found, ScanNotice};
 
 /// VG602 (deploy never verified) needs what comes after the call: a hook cannot judge it.
 pub const NOT_JUDGED_LIVE: &[&str] = &["VG602"];
@@ -178,41 +178,6 @@ impl Engine {
     }
 }
 
-/// The matchers the core leaves to Python have no Python here: each such entry reports
-/// that it could not run, which denies the call (fail closed). Path globs are taken
-/// as matching (a rule applies everywhere rather than nowhere).
-struct Unported;
-
-impl External for Unported {
-    fn on_path(&mut self, _rule: usize, _path: &str) -> bool {
-        true
-    }
-    fn text(&mut self, _entry: usize, _seg: &Segment, _subject: Option<&str>) -> Outcome {
-        Outcome {
-            hits: Vec::new(),
-            timed_out: true,
-        }
-    }
-    fn requests(&mut self, entries: &[usize], _seg: &Segment, _r: &Request) -> Vec<Outcome> {
-        entries
-            .iter()
-            .map(|_| Outcome {
-                hits: Vec::new(),
-                timed_out: true,
-            })
-            .collect()
-    }
-    fn observe(&mut self, _entry: usize, _session: &str, _seg: &Segment) -> bool {
-        true
-    }
-    fn context(&mut self, _entry: usize, _session: &str, _seg: &Segment) -> Outcome {
-        Outcome {
-            hits: Vec::new(),
-            timed_out: true,
-        }
-    }
-}
-
 /// One finding as the reason needs it.
 #[derive(Debug, Clone)]
 struct Finding {
@@ -248,7 +213,7 @@ impl<'e> Doc<'e> {
         if seg.text.is_empty() {
             return; // not numbered by the scanner either
         }
-        let result = self.scanner.scan_segment(&seg, &mut Unported);
+        let result = self.scanner.scan_segment(&seg);
         self.segments.push(seg);
         let number = self.segments.len() - 1;
         for f in result.found {
@@ -337,18 +302,13 @@ fn short(whole: &str) -> String {
 
 /// A rule message with its `{{ name }}`, `{{ a or b }}` and `{{ x | join(', ') }}`
 /// filled from the hit's variables, `matched` and the parameters.
-fn render(
-    template: &str,
-    params: &Value,
-    vars: &[(&'static str, String)],
-    matched: &str,
-) -> String {
+fn render(template: &str, params: &Value, vars: &[(&'static str, Value)], matched: &str) -> String {
     let lookup = |name: &str| -> Option<Value> {
         if name == "matched" {
             return Some(Value::String(matched.to_owned()));
         }
         if let Some((_, v)) = vars.iter().rev().find(|(k, _)| *k == name) {
-            return Some(Value::String(v.clone()));
+            return Some(v.clone());
         }
         params.get(name).cloned()
     };
@@ -963,7 +923,7 @@ mod tests {
     #[test]
     fn messages_render_variables_or_and_join() {
         let params = json!({"gateway_url": "https://g", "allowed": ["a", "b"]});
-        let vars = vec![("value", "v".to_owned())];
+        let vars = vec![("value", json!("v"))];
         assert_eq!(
             render("`{{ matched }}` to {{ gateway_url }}; {{ focus or value }} in {{ allowed | join(', ') }}", &params, &vars, "m"),
             "`m` to https://g; v in a, b"

@@ -14,7 +14,7 @@ use super::glob::globs_regex;
 use super::{regex, Hit};
 use crate::model::{Command, Word};
 use crate::pack::strings;
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, TimedOut};
 
 const HELP_FLAGS: [&str; 3] = ["--help", "-help", "--usage"];
 
@@ -29,28 +29,46 @@ struct ArgCondition {
 }
 
 impl ArgCondition {
-    fn hit<'w>(&self, operands: &[&'w Word]) -> Option<&'w Word> {
+    fn hit<'w>(&self, operands: &[&'w Word]) -> Result<Option<&'w Word>, TimedOut> {
         let candidates = match self.index {
             Some(i) => py_slice(operands.len(), i, Some(i + 1)),
             None => py_slice(operands.len(), self.start, None),
         };
-        operands[candidates].iter().copied().find(|word| {
-            let Some(value) = word.value.as_deref() else {
-                return false;
-            };
-            if self.ignore.as_ref().is_some_and(|p| p.is_match(value)) {
-                return false;
+        for &word in &operands[candidates] {
+            if self.takes(word)? {
+                return Ok(Some(word));
             }
-            if self.regex.as_ref().is_some_and(|p| !p.is_match(value)) {
-                return false;
+        }
+        Ok(None)
+    }
+
+    fn takes(&self, word: &Word) -> Result<bool, TimedOut> {
+        let Some(value) = word.value.as_deref() else {
+            return Ok(false);
+        };
+        if self
+            .ignore
+            .as_ref()
+            .map_or(Ok(false), |p| p.is_match(value))?
+        {
+            return Ok(false);
+        }
+        if !self
+            .regex
+            .as_ref()
+            .map_or(Ok(true), |p| p.is_match(value))?
+        {
+            return Ok(false);
+        }
+        if let Some(globs) = &self.globs {
+            if !globs.is_match(basename(value)) {
+                return Ok(false);
             }
-            if let Some(globs) = &self.globs {
-                if !globs.is_match(basename(value)) {
-                    return false;
-                }
-            }
-            !self.not_regex.as_ref().is_some_and(|p| p.is_match(value))
-        })
+        }
+        Ok(!self
+            .not_regex
+            .as_ref()
+            .map_or(Ok(false), |p| p.is_match(value))?)
     }
 }
 
@@ -71,7 +89,7 @@ struct OptionCondition {
 }
 
 impl OptionCondition {
-    fn hit<'w>(&self, argv: &'w [Word]) -> Option<&'w Word> {
+    fn hit<'w>(&self, argv: &'w [Word]) -> Result<Option<&'w Word>, TimedOut> {
         for (i, word) in argv.iter().enumerate() {
             let Some(value) = word.value.as_deref() else {
                 continue;
@@ -90,15 +108,23 @@ impl OptionCondition {
                 continue;
             };
             let Some(target) = target else { continue };
-            if self.regex.as_ref().is_some_and(|p| !p.is_match(target)) {
+            if !self
+                .regex
+                .as_ref()
+                .map_or(Ok(true), |p| p.is_match(target))?
+            {
                 continue;
             }
-            if self.not_regex.as_ref().is_some_and(|p| p.is_match(target)) {
+            if self
+                .not_regex
+                .as_ref()
+                .map_or(Ok(false), |p| p.is_match(target))?
+            {
                 continue;
             }
-            return Some(found);
+            return Ok(Some(found));
         }
-        None
+        Ok(None)
     }
 }
 
@@ -164,23 +190,27 @@ impl CommandMatcher {
     }
 
     /// The hit on one command: its whole span, with `program` and `focus` (the word an
-    /// `arg` or `option` condition found).
-    pub fn matches(&self, command: &Command) -> Option<Hit> {
+    /// `arg` or `option` condition found); Err when a regex ran past its limit.
+    pub fn matches(&self, command: &Command) -> Result<Option<Hit>, TimedOut> {
         let argv = &command.argv;
-        let first = argv.first()?.value.as_deref()?;
+        let Some(first) = argv.first().and_then(|w| w.value.as_deref()) else {
+            return Ok(None);
+        };
         if argv[1..]
             .iter()
             .any(|w| w.value.as_deref().is_some_and(|v| HELP_FLAGS.contains(&v)))
         {
-            return None;
+            return Ok(None);
         }
         let program = basename(first);
         if !self.program_matches(program, argv) {
-            return None;
+            return Ok(None);
         }
-        let after = match_words(argv, &self.words, &self.optional_words)?;
+        let Some(after) = match_words(argv, &self.words, &self.optional_words) else {
+            return Ok(None);
+        };
         if !self.flags_none.is_empty() && self.dry(program, argv) {
-            return None;
+            return Ok(None);
         }
         if !self.flags_any.is_empty()
             && !argv[1..].iter().any(|w| {
@@ -190,20 +220,26 @@ impl CommandMatcher {
                 })
             })
         {
-            return None;
+            return Ok(None);
         }
         let mut focus: Option<&Word> = None;
         if let Some(arg) = &self.arg {
-            focus = Some(arg.hit(&operands(&argv[after..]))?);
+            let Some(word) = arg.hit(&operands(&argv[after..]))? else {
+                return Ok(None);
+            };
+            focus = Some(word);
         }
         if let Some(option) = &self.option {
-            focus = Some(option.hit(&argv[1..])?);
+            let Some(word) = option.hit(&argv[1..])? else {
+                return Ok(None);
+            };
+            focus = Some(word);
         }
         let mut hit = Hit::new(command.start, command.end);
-        hit.variables.push(("program", program.to_owned()));
+        hit.variables.push(("program", Value::from(program)));
         let shown = focus.and_then(|w| w.value.clone()).unwrap_or_default();
-        hit.variables.push(("focus", shown));
-        Some(hit)
+        hit.variables.push(("focus", Value::from(shown)));
+        Ok(Some(hit))
     }
 
     /// Whether a command run as `program` is one this matcher names (with no argv: whether
@@ -316,6 +352,12 @@ fn match_words(argv: &[Word], words: &[String], optional: &[String]) -> Option<u
 
 #[cfg(test)]
 mod tests {
+    impl CommandMatcher {
+        fn hit(&self, command: &Command) -> Option<Hit> {
+            self.matches(command).unwrap()
+        }
+    }
+
     use super::*;
     use serde_json::json;
 
@@ -350,7 +392,7 @@ mod tests {
     fn words_follow_in_order_past_flags_and_release_tracks() {
         let deploy =
             m(json!({"program": "gcloud", "words": ["run", "deploy"], "optional_words": ["beta"]}));
-        let hit = deploy.matches(&cmd(&[
+        let hit = deploy.hit(&cmd(&[
             Some("/usr/bin/gcloud"),
             Some("--project"),
             Some("p"),
@@ -359,12 +401,12 @@ mod tests {
             Some("deploy"),
             Some("x"),
         ]));
-        assert_eq!(hit.unwrap().variables[0], ("program", "gcloud".to_string()));
+        assert_eq!(hit.unwrap().variables[0], ("program", json!("gcloud")));
         assert!(deploy
-            .matches(&cmd(&[Some("gcloud"), Some("run"), None, Some("deploy")]))
+            .hit(&cmd(&[Some("gcloud"), Some("run"), None, Some("deploy")]))
             .is_none());
         assert!(deploy
-            .matches(&cmd(&[
+            .hit(&cmd(&[
                 Some("gcloud"),
                 Some("run"),
                 Some("deploy"),
@@ -372,7 +414,7 @@ mod tests {
             ]))
             .is_none());
         assert!(deploy
-            .matches(&cmd(&[None, Some("run"), Some("deploy")]))
+            .hit(&cmd(&[None, Some("run"), Some("deploy")]))
             .is_none());
     }
 
@@ -381,16 +423,16 @@ mod tests {
         let scripts =
             m(json!({"program_glob": ["deploy*.sh"], "launchers": ["bash"], "flags_none": ["-n"]}));
         assert!(scripts
-            .matches(&cmd(&[Some("bash"), Some("-x"), Some("./DEPLOY-prod.sh")]))
+            .hit(&cmd(&[Some("bash"), Some("-x"), Some("./DEPLOY-prod.sh")]))
             .is_some());
         assert!(scripts
-            .matches(&cmd(&[Some("bash"), Some("-xn"), Some("deploy.sh")]))
+            .hit(&cmd(&[Some("bash"), Some("-xn"), Some("deploy.sh")]))
             .is_none());
         assert!(scripts
-            .matches(&cmd(&[Some("bash"), Some("deploy.sh"), Some("-n")]))
+            .hit(&cmd(&[Some("bash"), Some("deploy.sh"), Some("-n")]))
             .is_some());
         assert!(scripts
-            .matches(&cmd(&[Some("./deploy.sh"), Some("-n")]))
+            .hit(&cmd(&[Some("./deploy.sh"), Some("-n")]))
             .is_some());
         assert!(scripts.program_matches("deploy-x.sh", &[]));
         assert!(!scripts.program_matches("bash", &[]));
@@ -402,16 +444,16 @@ mod tests {
             json!({"program": "gh", "words": ["workflow", "run"], "arg": {"index": 0, "glob": "deploy*.yml"}}),
         );
         let hit = arg
-            .matches(&cmd(&[
+            .hit(&cmd(&[
                 Some("gh"),
                 Some("workflow"),
                 Some("run"),
                 Some("deploy.yml"),
             ]))
             .unwrap();
-        assert_eq!(hit.variables[1], ("focus", "deploy.yml".to_string()));
+        assert_eq!(hit.variables[1], ("focus", json!("deploy.yml")));
         assert!(arg
-            .matches(&cmd(&[
+            .hit(&cmd(&[
                 Some("gh"),
                 Some("workflow"),
                 Some("run"),
@@ -422,11 +464,11 @@ mod tests {
             json!({"program": "git", "words": ["push"], "option": {"names": ["--repo"], "not": "^ok$"}}),
         );
         let hit = opt
-            .matches(&cmd(&[Some("git"), Some("push"), Some("--repo=bad")]))
+            .hit(&cmd(&[Some("git"), Some("push"), Some("--repo=bad")]))
             .unwrap();
-        assert_eq!(hit.variables[1], ("focus", "--repo=bad".to_string()));
+        assert_eq!(hit.variables[1], ("focus", json!("--repo=bad")));
         assert!(opt
-            .matches(&cmd(&[
+            .hit(&cmd(&[
                 Some("git"),
                 Some("push"),
                 Some("--repo"),

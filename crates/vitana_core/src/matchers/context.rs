@@ -6,8 +6,8 @@
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
-use super::{any_in, regex, regexes, sentence_bounds, Hit};
-use crate::pattern::Pattern;
+use super::{any_in, regex, regexes, sentence_bounds, Hit, Outcome};
+use crate::pattern::{Pattern, TimedOut};
 
 /// What a session's tool output has shown so far, for one context matcher.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,45 +48,53 @@ impl ContextMatcher {
         })
     }
 
-    /// Records what a tool's output shows.
-    pub fn observe(&self, output: &str, evidence: &mut Evidence) {
+    /// Records what a tool's output shows (Err: a regex ran past its limit).
+    pub fn observe(&self, output: &str, evidence: &mut Evidence) -> Result<(), TimedOut> {
         if evidence.failure.is_none() {
-            if let Some(m) = self.after_output.regex().find(output) {
-                evidence.failure = Some(m.as_str().to_owned());
+            if let Some((s, e)) = self.after_output.find(output)? {
+                evidence.failure = Some(output[s..e].to_owned());
             }
         }
-        if self
-            .unless_output
-            .as_ref()
-            .is_some_and(|u| u.is_match(output))
-        {
-            evidence.success = true;
+        if let Some(u) = &self.unless_output {
+            if u.is_match(output)? {
+                evidence.success = true;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn matches(&self, text: &str, evidence: &Evidence) -> Outcome {
+        let mut hits = Vec::new();
+        match self.find(text, evidence, &mut hits) {
+            Ok(()) => Outcome::of(hits),
+            Err(TimedOut) => Outcome::stopped(hits),
         }
     }
 
-    pub fn matches(&self, text: &str, evidence: &Evidence) -> Vec<Hit> {
+    fn find(&self, text: &str, evidence: &Evidence, hits: &mut Vec<Hit>) -> Result<(), TimedOut> {
         let failure = match (&evidence.failure, evidence.success) {
             (Some(f), false) => f,
-            _ => return Vec::new(),
+            _ => return Ok(()),
         };
-        let mut hits = Vec::new();
-        for m in self.regex.regex().find_iter(text) {
-            let (s, e) = sentence_bounds(text, m.start(), m.end());
-            if any_in(&self.unless, &text[s..e]) {
+        for m in self.regex.find_iter(text) {
+            let (start, end) = m?;
+            let (s, e) = sentence_bounds(text, start, end);
+            if any_in(&self.unless, &text[s..e])? {
                 continue;
             }
             if !self.unless_clause.is_empty() {
-                let from = self.clause_start(text, s, m.end());
-                let to = self.clause_end(text, m.end(), e);
-                if from <= to && any_in(&self.unless_clause, &text[from..to]) {
+                let from = self.clause_start(text, s, end);
+                let to = self.clause_end(text, end, e);
+                if from <= to && any_in(&self.unless_clause, &text[from..to])? {
                     continue;
                 }
             }
-            let mut hit = Hit::new(m.start(), m.end());
-            hit.variables.push(("evidence", failure.clone()));
+            let mut hit = Hit::new(start, end);
+            hit.variables
+                .push(("evidence", Value::from(failure.as_str())));
             hits.push(hit);
         }
-        hits
+        Ok(())
     }
 
     /// Where the clause holding the character before `at` begins (within its sentence).
@@ -130,28 +138,30 @@ mod tests {
     fn fires_only_after_a_failing_output() {
         let m = matcher();
         let mut ev = Evidence::default();
-        assert!(m.matches("The gateway is down.", &ev).is_empty());
-        m.observe("error 403 forbidden", &mut ev);
-        let hits = m.matches("The gateway is down.", &ev);
+        assert!(m.matches("The gateway is down.", &ev).hits.is_empty());
+        m.observe("error 403 forbidden", &mut ev).unwrap();
+        let hits = m.matches("The gateway is down.", &ev).hits;
         assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].variables, [("evidence", "403".to_string())]);
-        m.observe("HTTP/1.1 200 OK", &mut ev);
-        assert!(m.matches("The gateway is down.", &ev).is_empty());
+        assert_eq!(hits[0].variables, [("evidence", json!("403"))]);
+        m.observe("HTTP/1.1 200 OK", &mut ev).unwrap();
+        assert!(m.matches("The gateway is down.", &ev).hits.is_empty());
     }
 
     #[test]
     fn a_claim_negated_in_its_clause_is_no_claim() {
         let m = matcher();
         let mut ev = Evidence::default();
-        m.observe("403", &mut ev);
+        m.observe("403", &mut ev).unwrap();
         assert!(m
             .matches(
                 "It answered 403, which does not mean the gateway is down.",
                 &ev
             )
+            .hits
             .is_empty());
         assert_eq!(
             m.matches("It does not mean much, the gateway is down.", &ev)
+                .hits
                 .len(),
             1
         );

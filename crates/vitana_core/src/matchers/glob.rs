@@ -1,6 +1,12 @@
-//! Shell-style globs (`deploy*.sh`) as Python's `fnmatch.translate` reads them: `*` any
-//! text, `?` one character, `[...]` a class (`[!...]` negated); a `[` that is never
-//! closed is a literal.
+//! Globs, two kinds:
+//!
+//! - shell-style (`deploy*.sh`), as Python's `fnmatch.translate` reads them: `*` any
+//!   text, `?` one character, `[...]` a class (`[!...]` negated); a `[` that is never
+//!   closed is a literal. Programs and hosts are matched with these.
+//! - gitignore-style path globs (`vitana_guard/pathglob.py`), for rules' `paths`:
+//!   `**` crosses directories, `*` and `?` do not, a pattern with no `/` matches a name
+//!   at any depth, a leading `/` anchors it to the root, and a pattern that matches a
+//!   directory matches everything under it.
 
 use regex::{Regex, RegexBuilder};
 
@@ -101,6 +107,131 @@ fn esc(c: char) -> String {
     }
 }
 
+/// One gitignore-like glob as regex text over a whole relative path (`glob_to_regex`).
+pub fn path_glob_regex(pattern: &str) -> String {
+    let p = crate::pyfmt::strip(pattern).replace('\\', "/");
+    let anchored = p.starts_with('/');
+    let mut p = if p.ends_with('/') {
+        p.trim_matches('/').to_owned()
+    } else {
+        p.trim_start_matches('/').to_owned()
+    };
+    if !anchored && !p.contains('/') {
+        p = format!("**/{p}");
+    }
+    let chars: Vec<char> = p.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let rest = &chars[i..];
+        if rest.starts_with(&['*', '*', '/']) {
+            out.push_str("(?:.*/)?");
+            i += 3;
+        } else if rest.starts_with(&['*', '*']) {
+            out.push_str(".*");
+            i += 2;
+        } else if c == '*' {
+            out.push_str("[^/]*");
+            i += 1;
+        } else if c == '?' {
+            out.push_str("[^/]");
+            i += 1;
+        } else if c == '[' {
+            // the class's `]` is looked for from the character after the first
+            let close = (i + 2..chars.len()).find(|&j| chars[j] == ']');
+            match close {
+                None => {
+                    out.push_str(r"\[");
+                    i += 1;
+                }
+                Some(j) => {
+                    let body: Vec<char> = chars[i + 1..j].to_vec();
+                    out.push('[');
+                    let mut items = body.as_slice();
+                    if let Some(('!', tail)) = items.split_first() {
+                        out.push('^');
+                        items = tail;
+                    }
+                    for &b in items {
+                        // literal in Python's class, an operator or nested class in the
+                        // regex crate's
+                        if matches!(b, '[' | '&' | '~' | '\\') {
+                            out.push('\\');
+                        }
+                        out.push(b);
+                    }
+                    out.push(']');
+                    i = j + 1;
+                }
+            }
+        } else {
+            out.push_str(&regex::escape(&c.to_string()));
+            i += 1;
+        }
+    }
+    out.push_str("(?:/.*)?");
+    out
+}
+
+/// A rule's `paths`: which paths it reads (`scan.on_path`).
+#[derive(Debug, Clone, Default)]
+pub struct PathGlobs {
+    /// Some when `include` is given: a path must match it (None inside: no glob of it
+    /// is more than blanks, so nothing matches)
+    include: Option<Option<Regex>>,
+    exclude: Option<Regex>,
+}
+
+impl PathGlobs {
+    pub fn new<S: AsRef<str>>(include: &[S], exclude: &[S]) -> Result<PathGlobs, String> {
+        Ok(PathGlobs {
+            include: if include.is_empty() {
+                None
+            } else {
+                Some(path_globs(include)?)
+            },
+            exclude: path_globs(exclude)?,
+        })
+    }
+
+    /// Whether every path is read (no `paths`).
+    pub fn is_empty(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none()
+    }
+
+    pub fn takes(&self, path: &str) -> bool {
+        let path = path.replace('\\', "/");
+        let mut path = path.as_str();
+        while let Some(rest) = path.strip_prefix("./") {
+            path = rest;
+        }
+        if let Some(include) = &self.include {
+            if !include.as_ref().is_some_and(|r| r.is_match(path)) {
+                return false;
+            }
+        }
+        !self.exclude.as_ref().is_some_and(|r| r.is_match(path))
+    }
+}
+
+/// One regex that fully matches a path matched by any of `globs` (`compile_globs`).
+fn path_globs<S: AsRef<str>>(globs: &[S]) -> Result<Option<Regex>, String> {
+    let parts: Vec<String> = globs
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|g| !crate::pyfmt::strip(g).is_empty())
+        .map(path_glob_regex)
+        .collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    RegexBuilder::new(&format!(r"(?s)\A(?:{})\z", parts.join("|")))
+        .build()
+        .map(Some)
+        .map_err(|e| format!("invalid path glob: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +250,60 @@ mod tests {
         assert!(r.is_match("xb"));
         assert!(!r.is_match("ab"));
         assert!(r.is_match("a[c"));
+    }
+
+    #[test]
+    fn path_globs_read_as_gitignore_does() {
+        let g = PathGlobs::new(
+            &[
+                "scripts/deploy/**",
+                "*.md",
+                "/top.sh",
+                "docs/",
+                "a/**/b",
+                "[!x]y?.txt",
+            ],
+            &[],
+        )
+        .unwrap();
+        for yes in [
+            "scripts/deploy/a/b.sh",
+            "./README.md",
+            "x/y/z.md",
+            "top.sh",
+            "docs/a/b",
+            "docs",
+            "a/b",
+            "a/x/y/b",
+            "a/b/c",
+            "ay1.txt",
+            "d/zy2.txt",
+        ] {
+            assert!(g.takes(yes), "{yes}");
+        }
+        for no in [
+            "scripts/deployx",
+            "x/top.sh",
+            "a/xb",
+            "xy1.txt",
+            "ay12.txt",
+            "src/docs.txt",
+        ] {
+            assert!(!g.takes(no), "{no}");
+        }
+        assert!(PathGlobs::new::<&str>(&[], &[]).unwrap().is_empty());
+        let ex = PathGlobs::new(&[], &[".github\\workflows/*.yml"]).unwrap();
+        assert!(!ex.takes(".github/workflows/deploy.yml"));
+        assert!(ex.takes(".github/workflows/sub/deploy.yml"));
+        assert!(ex.takes("other.yml"));
+        // an include of blanks only takes nothing
+        assert!(!PathGlobs::new(&["  "], &[]).unwrap().takes("a"));
+    }
+
+    #[test]
+    fn path_glob_classes_keep_pythons_literals() {
+        assert_eq!(path_glob_regex("/a[&~]b"), r"a[\&\~]b(?:/.*)?");
+        let g = PathGlobs::new(&["x[&]y", "[[]z"], &[]).unwrap();
+        assert!(g.takes("x&y") && g.takes("[z") && !g.takes("xay"));
     }
 }

@@ -1,26 +1,28 @@
 //! The matcher kinds (`vitana_guard/engine/matchers/`), one module each. A matcher
 //! looks at one kind of unit (a segment's text, a parsed command, a session's steps)
 //! and gives [`Hit`]s: byte spans of the segment text with the variables the rule's
-//! message template may use. Rendering messages stays in Python (jinja2).
+//! message template may use (JSON values: a payload's field value keeps its type, as
+//! the template's `or` and the problem texts read it).
 
 pub mod command;
 pub mod context;
 pub mod glob;
 pub mod pattern;
+pub mod payload;
 pub mod require;
 pub mod sequence;
 pub mod url;
 
 use serde_json::Value;
 
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, TimedOut};
 
 /// A matcher's hit: a byte span of the text it was given, and message variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     pub start: usize,
     pub end: usize,
-    pub variables: Vec<(&'static str, String)>,
+    pub variables: Vec<(&'static str, Value)>,
     /// set by a matcher outside the core that keeps the hit's variables itself
     pub token: Option<usize>,
 }
@@ -36,6 +38,31 @@ impl Hit {
     }
 }
 
+/// A matcher's hits on one unit, and whether a regex ran past its limit after them
+/// (the rule was not applied to the rest).
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub hits: Vec<Hit>,
+    pub timed_out: bool,
+}
+
+impl Outcome {
+    pub fn of(hits: Vec<Hit>) -> Outcome {
+        Outcome {
+            hits,
+            timed_out: false,
+        }
+    }
+
+    /// The hits found before a regex ran past its limit.
+    pub fn stopped(hits: Vec<Hit>) -> Outcome {
+        Outcome {
+            hits,
+            timed_out: true,
+        }
+    }
+}
+
 /// A compiled matcher.
 #[derive(Debug, Clone)]
 pub enum Matcher {
@@ -45,8 +72,7 @@ pub enum Matcher {
     Command(Box<command::CommandMatcher>),
     Sequence(sequence::SequenceMatcher),
     Url(Box<url::UrlMatcher>),
-    /// run by the Python matcher of the entry (the reason, for `rules show` and tests)
-    Python(String),
+    Payload(Box<payload::PayloadMatcher>),
 }
 
 impl Matcher {
@@ -62,9 +88,9 @@ impl Matcher {
     }
 }
 
-/// Compiles one entry's rendered spec. A kind this crate does not run yet becomes
-/// [`Matcher::Python`].
-pub fn compile(kind: &str, spec: &Value, _params: &Value) -> Result<Matcher, String> {
+/// Compiles one entry's rendered spec (`params`: the policy parameters, which the
+/// payload matcher reads its endpoint table from).
+pub fn compile(kind: &str, spec: &Value, params: &Value) -> Result<Matcher, String> {
     Ok(match kind {
         "pattern" => Matcher::Pattern(pattern::PatternMatcher::compile(spec)?),
         "require" => Matcher::Require(require::RequireMatcher::compile(spec)?),
@@ -72,7 +98,7 @@ pub fn compile(kind: &str, spec: &Value, _params: &Value) -> Result<Matcher, Str
         "command" => Matcher::Command(Box::new(command::CommandMatcher::compile(spec)?)),
         "sequence" => Matcher::Sequence(sequence::SequenceMatcher::compile(spec)?),
         "url" => Matcher::Url(Box::new(url::UrlMatcher::compile(spec)?)),
-        "payload" => Matcher::Python(format!("the {kind} matcher runs in Python")),
+        "payload" => Matcher::Payload(Box::new(payload::PayloadMatcher::compile(spec, params)?)),
         other => return Err(format!("unknown matcher kind '{other}'")),
     })
 }
@@ -99,9 +125,14 @@ pub(crate) fn regexes(spec: &Value, key: &str, ignore_case: bool) -> Result<Vec<
         .collect()
 }
 
-/// Whether any of `patterns` occurs in `text`.
-pub(crate) fn any_in(patterns: &[Pattern], text: &str) -> bool {
-    patterns.iter().any(|p| p.is_match(text))
+/// Whether any of `patterns` occurs in `text` (tried in order, as Python's `any`).
+pub(crate) fn any_in(patterns: &[Pattern], text: &str) -> Result<bool, TimedOut> {
+    for p in patterns {
+        if p.is_match(text)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The sentence that holds `text[start..end]` (byte offsets), as

@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-use super::{any_in, regex, regexes, sentence_bounds, Hit};
-use crate::pattern::Pattern;
+use super::{any_in, regex, regexes, sentence_bounds, Hit, Outcome};
+use crate::pattern::{Pattern, TimedOut};
 
 #[derive(Debug, Clone)]
 pub struct PatternMatcher {
@@ -29,23 +29,32 @@ impl PatternMatcher {
         })
     }
 
-    pub fn matches(&self, text: &str) -> Vec<Hit> {
-        if any_in(&self.unless_message, text) {
-            return Vec::new();
-        }
+    /// The hits; a regex that runs past its limit ends them (those before stand).
+    pub fn matches(&self, text: &str) -> Outcome {
         let mut hits = Vec::new();
-        for m in self.regex.regex().find_iter(text) {
+        match self.find(text, &mut hits) {
+            Ok(()) => Outcome::of(hits),
+            Err(TimedOut) => Outcome::stopped(hits),
+        }
+    }
+
+    fn find(&self, text: &str, hits: &mut Vec<Hit>) -> Result<(), TimedOut> {
+        if any_in(&self.unless_message, text)? {
+            return Ok(());
+        }
+        for m in self.regex.find_iter(text) {
+            let (start, end) = m?;
             if !self.unless.is_empty() || !self.unless_before.is_empty() {
-                let (s, e) = sentence_bounds(text, m.start(), m.end());
-                if any_in(&self.unless, &text[s..e])
-                    || any_in(&self.unless_before, &text[s..m.start()])
+                let (s, e) = sentence_bounds(text, start, end);
+                if any_in(&self.unless, &text[s..e])?
+                    || any_in(&self.unless_before, &text[s..start])?
                 {
                     continue;
                 }
             }
-            hits.push(Hit::new(m.start(), m.end()));
+            hits.push(Hit::new(start, end));
         }
-        hits
+        Ok(())
     }
 }
 
@@ -56,7 +65,11 @@ mod tests {
 
     fn spans(spec: Value, text: &str) -> Vec<(usize, usize)> {
         let m = PatternMatcher::compile(&spec).unwrap();
-        m.matches(text).iter().map(|h| (h.start, h.end)).collect()
+        m.matches(text)
+            .hits
+            .iter()
+            .map(|h| (h.start, h.end))
+            .collect()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{regex, Hit};
+use super::{regex, Hit, Outcome};
 use crate::pattern::Pattern;
 
 #[derive(Debug, Clone)]
@@ -18,15 +18,17 @@ impl RequireMatcher {
         })
     }
 
-    pub fn matches(&self, text: &str) -> Vec<Hit> {
-        if self.regex.is_match(text) {
-            return Vec::new();
+    pub fn matches(&self, text: &str) -> Outcome {
+        match self.regex.is_match(text) {
+            Ok(true) => return Outcome::default(),
+            Ok(false) => {}
+            Err(_) => return Outcome::stopped(Vec::new()),
         }
         let end = match text.find('\n') {
             Some(n) if n > 0 => n,
             _ => text.len(),
         };
-        vec![Hit::new(0, end)]
+        Outcome::of(vec![Hit::new(0, end)])
     }
 }
 
@@ -38,8 +40,8 @@ mod tests {
     #[test]
     fn reports_the_first_line_when_absent() {
         let m = RequireMatcher::compile(&json!({"regex": "VTID-\\d{4}"})).unwrap();
-        assert!(m.matches("Fix\nfor VTID-0518").is_empty());
-        assert_eq!(m.matches("Fix it\nbody").as_slice(), [Hit::new(0, 6)]);
-        assert_eq!(m.matches("\nbody").as_slice(), [Hit::new(0, 5)]);
+        assert!(m.matches("Fix\nfor VTID-0518").hits.is_empty());
+        assert_eq!(m.matches("Fix it\nbody").hits, [Hit::new(0, 6)]);
+        assert_eq!(m.matches("\nbody").hits, [Hit::new(0, 5)]);
     }
 }

@@ -15,9 +15,9 @@ use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use super::glob::globs_regex;
-use super::{regex as rule_regex, Hit};
+use super::{regex as rule_regex, Hit, Outcome};
 use crate::pack::strings;
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, TimedOut};
 
 fn re(pattern: &str) -> Regex {
     RegexBuilder::new(pattern).build().expect("a fixed regex")
@@ -366,34 +366,40 @@ impl UrlMatcher {
         })
     }
 
-    pub fn matches(&self, text: &str) -> Vec<Hit> {
+    /// The URLs of `text` this matcher judges bad (a `host_regex` that runs past its
+    /// limit ends them: those before stand).
+    pub fn matches(&self, text: &str) -> Outcome {
         let mut hits = Vec::new();
         for (start, end, url) in find_urls(text) {
-            if self.judge(&url) {
-                let mut hit = Hit::new(start, end);
-                hit.variables.push(("host", parse(&url).host));
-                hit.variables.push(("url", url));
-                hits.push(hit);
+            match self.judge(&url) {
+                Ok(true) => {
+                    let mut hit = Hit::new(start, end);
+                    hit.variables.push(("host", Value::from(parse(&url).host)));
+                    hit.variables.push(("url", Value::from(url)));
+                    hits.push(hit);
+                }
+                Ok(false) => {}
+                Err(TimedOut) => return Outcome::stopped(hits),
             }
         }
-        hits
+        Outcome::of(hits)
     }
 
-    fn judge(&self, url: &str) -> bool {
+    fn judge(&self, url: &str) -> Result<bool, TimedOut> {
         let u = parse(url);
         if u.host.is_empty() {
-            return false;
+            return Ok(false);
         }
         if !u.userinfo.is_empty()
-            && self.names_allowed_or_candidate(&u.userinfo.to_lowercase())
+            && self.names_allowed_or_candidate(&u.userinfo.to_lowercase())?
             && !self.allowed(&u)
         {
-            return true; // `https://<canonical>@elsewhere/`: its real host decides
+            return Ok(true); // `https://<canonical>@elsewhere/`: its real host decides
         }
         let is_templated = templated(&u.host);
         if !self.paths.is_empty() {
             if !self.paths.iter().any(|p| u.path.contains(p.as_str())) {
-                return false;
+                return Ok(false);
             }
         } else {
             let fixed = if is_templated {
@@ -401,21 +407,21 @@ impl UrlMatcher {
             } else {
                 u.host.clone()
             };
-            if !self.candidate(&fixed) {
-                return false;
+            if !self.candidate(&fixed)? {
+                return Ok(false);
             }
             if self
                 .ignore_hosts
                 .as_ref()
                 .is_some_and(|g| g.is_match(&u.host))
             {
-                return false;
+                return Ok(false);
             }
         }
         if is_templated {
-            return !self.could_be_allowed(&u);
+            return Ok(!self.could_be_allowed(&u));
         }
-        !self.allowed(&u)
+        Ok(!self.allowed(&u))
     }
 
     fn allowed(&self, u: &Url) -> bool {
@@ -428,16 +434,25 @@ impl UrlMatcher {
         }
     }
 
-    fn candidate(&self, host: &str) -> bool {
-        self.host_contains.iter().any(|c| host.contains(c.as_str()))
-            || self.host_regex.as_ref().is_some_and(|r| r.is_match(host))
+    fn candidate(&self, host: &str) -> Result<bool, TimedOut> {
+        if self.host_contains.iter().any(|c| host.contains(c.as_str())) {
+            return Ok(true);
+        }
+        match &self.host_regex {
+            Some(r) => r.is_match(host),
+            None => Ok(false),
+        }
     }
 
-    fn names_allowed_or_candidate(&self, userinfo: &str) -> bool {
-        self.allow_hosts
+    fn names_allowed_or_candidate(&self, userinfo: &str) -> Result<bool, TimedOut> {
+        if self
+            .allow_hosts
             .iter()
             .any(|h| !h.is_empty() && userinfo.contains(h.as_str()))
-            || self.candidate(userinfo)
+        {
+            return Ok(true);
+        }
+        self.candidate(userinfo)
     }
 
     fn could_be_allowed(&self, u: &Url) -> bool {
@@ -502,17 +517,14 @@ mod tests {
         let m = UrlMatcher::compile(&json!({"host_contains": ["gateway"],
             "allow": "https://gateway-abc-uc.a.run.app", "ignore_hosts": ["*.example"]}))
         .unwrap();
-        let found = |t: &str| m.matches(t).len();
+        let found = |t: &str| m.matches(t).hits.len();
         assert_eq!(found("curl https://gateway-abc-uc.a.run.app/x"), 0);
         assert_eq!(found("curl https://old-gateway.run.app/x"), 1);
         assert_eq!(found("curl https://gateway.example/x"), 0);
         assert_eq!(found("curl https://gateway-<ID>-uc.a.run.app/x"), 0);
         assert_eq!(found("curl https://vitana-gateway-<hash>-uc.a.run.app/"), 1);
         assert_eq!(found("https://gateway-abc-uc.a.run.app@evil.example/"), 1);
-        let hit = &m.matches("https://old-gateway.run.app/x")[0];
-        assert_eq!(
-            hit.variables[0],
-            ("host", "old-gateway.run.app".to_string())
-        );
+        let hit = &m.matches("https://old-gateway.run.app/x").hits[0];
+        assert_eq!(hit.variables[0], ("host", json!("old-gateway.run.app")));
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::channel_index;
 use crate::keywords::KeywordSet;
+use crate::matchers::glob::PathGlobs;
 use crate::matchers::Matcher;
 use crate::pack::{strings, Pack};
 use crate::pattern::Pattern;
@@ -20,8 +21,8 @@ pub struct Compiled {
     /// per entry: the keywords (indexes in `keyword_list`) one of which a segment must
     /// hold for it to run; None: not gated
     pub gates: Vec<Option<Vec<usize>>>,
-    /// per entry: run by the external matcher (a `Matcher::Python`)
-    pub external: Vec<bool>,
+    /// per rule: its `paths`
+    pub paths: Vec<PathGlobs>,
     /// text entries per channel (see `channel_index`)
     pub text: [Vec<usize>; 6],
     pub command: Vec<usize>,
@@ -40,8 +41,6 @@ pub struct Compiled {
     pub prefixes: Vec<String>,
     pub endpoints: Vec<(String, String)>,
     pub gateway_url: String,
-    /// how the Python side's regex timeout reads in a notice ("0.25")
-    pub regex_timeout: String,
 }
 
 impl Compiled {
@@ -79,7 +78,13 @@ impl Compiled {
         let mut c = Compiled {
             keywords: KeywordSet::new(&keyword_list),
             gates: Vec::new(),
-            external: Vec::new(),
+            paths: pack
+                .rules
+                .iter()
+                .map(|r| {
+                    PathGlobs::new(&r.include, &r.exclude).map_err(|e| format!("{}: {e}", r.id))
+                })
+                .collect::<Result<_, _>>()?,
             text: Default::default(),
             command: Vec::new(),
             request: Vec::new(),
@@ -98,11 +103,9 @@ impl Compiled {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned(),
-            regex_timeout: pack.regex_timeout.clone(),
             keyword_list: Vec::new(),
             pack: Pack {
                 params: Value::Null,
-                regex_timeout: String::new(),
                 rules: Vec::new(),
                 entries: Vec::new(),
             },
@@ -110,8 +113,6 @@ impl Compiled {
         for (e, entry) in pack.entries.iter().enumerate() {
             let rule = &pack.rules[entry.rule];
             let unit = entry.matcher.unit(&entry.kind);
-            let python = matches!(entry.matcher, Matcher::Python(_));
-            c.external.push(python);
             let gated = !rule.keywords.is_empty() && unit != "session" && entry.kind != "require";
             c.gates.push(gated.then(|| {
                 rule.keywords
@@ -133,10 +134,7 @@ impl Compiled {
                 }
                 "command" => {
                     let Matcher::Command(m) = &entry.matcher else {
-                        return Err(format!(
-                            "{}: a command entry whose regex needs the backtracking engine is not run by the core",
-                            rule.id
-                        ));
+                        return Err(format!("{}: a command entry of another kind", rule.id));
                     };
                     if !m.program_globs.is_empty() || !m.launchers.is_empty() {
                         c.command_any.push(e);

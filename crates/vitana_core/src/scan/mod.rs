@@ -4,11 +4,9 @@
 //! make), and transcript sessions collect gateway steps, tool-output evidence and a
 //! human's fallback approval; sequence rules are judged when the document ends.
 //!
-//! Hits come back as [`Found`] records (rule, segment, byte span, variables); the
-//! Python side renders messages and builds its Findings from them. Entries the core
-//! does not run (a regex needing backtracking, a kind not ported, `mentions: false`)
-//! are asked of an [`External`] matcher, in their place in the order, so the findings
-//! and their order are the Python engine's.
+//! Every rule entry runs here (no callback into Python): hits come back as [`Found`]
+//! records (rule, segment, byte span, variables), which `crate::findings` turns into
+//! findings.
 
 mod compiled;
 mod units;
@@ -18,39 +16,13 @@ pub use compiled::Compiled;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::matchers::{Hit, Matcher};
+use crate::matchers::{Hit, Matcher, Outcome};
 use crate::model::{Actor, Channel, Request, Segment};
 use crate::session::{Session, Step};
 
 /// A document with more findings of one rule than this is pathological (a generated
 /// dump): the rest are summarised in one notice.
 pub const MAX_FINDINGS_PER_RULE: usize = 1000;
-
-/// What an external matcher gave: hits (byte spans of the segment text; `token` set
-/// when it keeps the hit's variables itself) and whether it ran out of time after them.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub hits: Vec<Hit>,
-    pub timed_out: bool,
-}
-
-/// The matchers of the entries the core does not run, and the rules' path globs.
-pub trait External {
-    /// Whether rule `rule`'s `paths` take in `path`.
-    fn on_path(&mut self, rule: usize, path: &str) -> bool;
-    /// Entry `entry` on the segment's text, or on `subject` (its calls text, for
-    /// `mentions: false`: the same characters, mentions blanked); hits are byte spans
-    /// of the segment's text.
-    fn text(&mut self, entry: usize, seg: &Segment, subject: Option<&str>) -> Outcome;
-    /// Entries `entries` on a request of the segment, one outcome each, in order; the
-    /// hits' spans are ignored (a request matcher reports the whole request). Asked
-    /// once per request and list: the Python side builds the request once.
-    fn requests(&mut self, entries: &[usize], seg: &Segment, request: &Request) -> Vec<Outcome>;
-    /// A context entry shown a tool's output (its evidence is the external's).
-    fn observe(&mut self, entry: usize, session: &str, seg: &Segment) -> bool;
-    /// A context entry on the segment's text, with the session's evidence.
-    fn context(&mut self, entry: usize, session: &str, seg: &Segment) -> Outcome;
-}
 
 /// A finding before its message is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,9 +33,7 @@ pub struct Found {
     pub segment: usize,
     pub start: usize,
     pub end: usize,
-    pub variables: Vec<(&'static str, String)>,
-    /// the external matcher's own record of the hit's variables
-    pub token: Option<usize>,
+    pub variables: Vec<(&'static str, serde_json::Value)>,
     /// the session's fallback approval covers it
     pub approved: bool,
 }
@@ -125,7 +95,7 @@ impl DocumentScanner {
     }
 
     /// Scans one segment (numbered in the order fed, from 0).
-    pub fn scan_segment(&mut self, seg: &Segment, ext: &mut dyn External) -> SegmentResult {
+    pub fn scan_segment(&mut self, seg: &Segment) -> SegmentResult {
         let number = self.seq;
         self.seq += 1;
         let mut out = SegmentResult::default();
@@ -151,8 +121,7 @@ impl DocumentScanner {
             taken: Vec::new(),
             out: &mut out,
         };
-        let text_entries =
-            self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel, ext);
+        let text_entries = self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel);
         // the text without mentions (`mentions: false`), made when an entry needs it
         let mut calls: Option<String> = None;
         for e in text_entries {
@@ -166,44 +135,35 @@ impl DocumentScanner {
                 calls = Some(crate::mentions::calls_text(text));
             }
             let subject = if on_calls { calls.as_deref() } else { None };
-            let (hits, timed_out) = match (&entry.matcher, c.external[e]) {
-                (_, true) => {
-                    let o = ext.text(e, seg, subject);
-                    (o.hits, o.timed_out)
-                }
-                (matcher, _) => {
-                    let on = subject.unwrap_or(text);
-                    let mut hits = match matcher {
-                        Matcher::Pattern(m) => m.matches(on),
-                        Matcher::Require(m) => m.matches(on),
-                        Matcher::Url(m) => m.matches(on),
-                        _ => Vec::new(),
-                    };
-                    if on.len() != text.len() {
-                        // a blanked character was wider than its space: back to the text's bytes
-                        for hit in &mut hits {
-                            hit.start = same_char(on, text, hit.start);
-                            hit.end = same_char(on, text, hit.end);
-                        }
-                    }
-                    (hits, false)
-                }
+            let on = subject.unwrap_or(text);
+            let mut outcome = match &entry.matcher {
+                Matcher::Pattern(m) => m.matches(on),
+                Matcher::Require(m) => m.matches(on),
+                Matcher::Url(m) => m.matches(on),
+                _ => Outcome::default(),
             };
-            for hit in hits {
+            if on.len() != text.len() {
+                // a blanked character was wider than its space: back to the text's bytes
+                for hit in &mut outcome.hits {
+                    hit.start = same_char(on, text, hit.start);
+                    hit.end = same_char(on, text, hit.end);
+                }
+            }
+            for hit in outcome.hits {
                 self.report(rule, hit, &mut cx);
             }
-            if timed_out {
+            if outcome.timed_out {
                 self.timed_out(rule, seg, cx.out);
             }
         }
         if let Some(s) = session {
-            self.session_text(s, &present, &mut cx, ext);
+            self.session_text(s, &present, &mut cx);
         }
         match seg.channel {
-            Channel::Command => self.scan_commands(&present, hidden, &mut cx, ext),
+            Channel::Command => self.scan_commands(&present, hidden, &mut cx),
             Channel::Request => {
                 let requests = crate::normalize::http::requests_from_http_block(text);
-                self.scan_requests(&present, requests, None, &mut cx, ext);
+                self.scan_requests(&present, requests, None, &mut cx);
             }
             _ => {}
         }
@@ -237,8 +197,8 @@ impl DocumentScanner {
                 for i in m.judge(&names) {
                     let step: &Step = &session.steps[i];
                     let mut hit = Hit::new(step.start, step.end);
-                    hit.variables.push(("step", step.name.clone()));
-                    hit.variables.push(("missing", m.missing()));
+                    hit.variables.push(("step", step.name.clone().into()));
+                    hit.variables.push(("missing", m.missing().into()));
                     let rule = entry.rule;
                     if self.capped(rule, &step.path, step.line, &mut notices) {
                         continue;
@@ -250,7 +210,6 @@ impl DocumentScanner {
                         start: hit.start,
                         end: hit.end,
                         variables: hit.variables,
-                        token: None,
                         approved: session.approved && c.covered(rule),
                     };
                     found.push((f, Arc::clone(&step.text)));
@@ -283,13 +242,7 @@ impl DocumentScanner {
     }
 
     /// The entries of `list` that apply to the segment's actor, kind and path, for `channel`.
-    fn applicable(
-        &mut self,
-        list: &[usize],
-        seg: &Segment,
-        channel: Channel,
-        ext: &mut dyn External,
-    ) -> Vec<usize> {
+    fn applicable(&mut self, list: &[usize], seg: &Segment, channel: Channel) -> Vec<usize> {
         // the same for most segments of a document: worked out once per list, channel
         // and actor while the kind and path stay the same
         if self.fits_for.0 != seg.origin.kind || self.fits_for.1 != seg.origin.path {
@@ -307,7 +260,7 @@ impl DocumentScanner {
             if !entry.applies(channel, seg.origin.actor, &seg.origin.kind) {
                 continue;
             }
-            if self.on_path(entry.rule, &seg.origin.path, ext) {
+            if self.on_path(entry.rule, &seg.origin.path) {
                 out.push(e);
             }
         }
@@ -315,16 +268,17 @@ impl DocumentScanner {
         out
     }
 
-    fn on_path(&mut self, rule: usize, path: &str, ext: &mut dyn External) -> bool {
-        let r = &self.compiled.pack.rules[rule];
-        if r.include.is_empty() && r.exclude.is_empty() {
+    /// Whether rule `rule`'s `paths` take in `path` (once per rule and path).
+    fn on_path(&mut self, rule: usize, path: &str) -> bool {
+        let globs = &self.compiled.paths[rule];
+        if globs.is_empty() {
             return true;
         }
         let key = (rule, path.to_owned());
         if let Some(&ok) = self.paths.get(&key) {
             return ok;
         }
-        let ok = ext.on_path(rule, path);
+        let ok = globs.takes(path);
         self.paths.insert(key, ok);
         ok
     }
@@ -335,9 +289,8 @@ impl DocumentScanner {
         seg: &Segment,
         channel: Channel,
         present: &[bool],
-        ext: &mut dyn External,
     ) -> Vec<usize> {
-        let mut v = self.applicable(list, seg, channel, ext);
+        let mut v = self.applicable(list, seg, channel);
         v.retain(|&e| self.compiled.passes(e, present));
         v
     }
@@ -363,7 +316,6 @@ impl DocumentScanner {
             start: hit.start,
             end: hit.end,
             variables: hit.variables,
-            token: hit.token,
             approved: approved && self.compiled.covered(rule),
         });
     }
@@ -402,8 +354,8 @@ impl DocumentScanner {
         }
         out.notices.push(ScanNotice {
             message: format!(
-                "{}: regex timed out after {}s; the rule was not applied to this text",
-                self.compiled.pack.rules[rule].id, self.compiled.regex_timeout
+                "{}: regex timed out (ran past its backtracking limit); the rule was not applied to this text",
+                self.compiled.pack.rules[rule].id
             ),
             path: seg.origin.path.clone(),
             line: seg.line,
@@ -435,36 +387,28 @@ impl DocumentScanner {
         }
     }
 
-    fn session_text(
-        &mut self,
-        s: usize,
-        present: &[bool],
-        cx: &mut Cx<'_, '_>,
-        ext: &mut dyn External,
-    ) {
+    fn session_text(&mut self, s: usize, present: &[bool], cx: &mut Cx<'_, '_>) {
         let c = Arc::clone(&self.compiled);
         let seg = cx.seg;
         let text = seg.text.as_str();
-        let name = self.sessions[s].0.clone();
         if seg.channel == Channel::Output {
             for (i, &e) in c.context.iter().enumerate() {
-                if c.external[e] {
-                    if ext.observe(e, &name, seg) {
+                if let Matcher::Context(m) = &c.pack.entries[e].matcher {
+                    let evidence = self.sessions[s].1.evidence.entry(i).or_default();
+                    if m.observe(text, evidence).is_err() {
                         self.timed_out(c.pack.entries[e].rule, seg, cx.out);
                     }
-                } else if let Matcher::Context(m) = &c.pack.entries[e].matcher {
-                    let evidence = self.sessions[s].1.evidence.entry(i).or_default();
-                    m.observe(text, evidence);
                 }
             }
         } else if seg.channel == Channel::User
             && seg.origin.actor == Some(Actor::Human)
             && !self.sessions[s].1.approved
         {
-            if let Some(m) = c.approval.regex().find(text) {
-                if !c.negation.is_match(text) {
+            // a parameter regex that runs past its limit approves nothing
+            if let Ok(Some((at, _))) = c.approval.find(text) {
+                if c.negation.is_match(text) == Ok(false) {
                     self.sessions[s].1.approved = true;
-                    cx.out.approval = Some(m.start());
+                    cx.out.approval = Some(at);
                 }
             }
         }
@@ -474,23 +418,20 @@ impl DocumentScanner {
             }
             let entry = &c.pack.entries[e];
             if !entry.applies(seg.channel, seg.origin.actor, &seg.origin.kind)
-                || !self.on_path(entry.rule, &seg.origin.path, ext)
+                || !self.on_path(entry.rule, &seg.origin.path)
             {
                 continue;
             }
-            let (hits, timed_out) = if c.external[e] {
-                let o = ext.context(e, &name, seg);
-                (o.hits, o.timed_out)
-            } else if let Matcher::Context(m) = &entry.matcher {
+            let outcome = if let Matcher::Context(m) = &entry.matcher {
                 let evidence = self.sessions[s].1.evidence.entry(i).or_default().clone();
-                (m.matches(text, &evidence), false)
+                m.matches(text, &evidence)
             } else {
-                (Vec::new(), false)
+                Outcome::default()
             };
-            for hit in hits {
+            for hit in outcome.hits {
                 self.report(entry.rule, hit, cx);
             }
-            if timed_out {
+            if outcome.timed_out {
                 self.timed_out(entry.rule, seg, cx.out);
             }
         }
@@ -503,7 +444,6 @@ impl DocumentScanner {
         requests: Vec<Request>,
         entries: Option<Vec<usize>>,
         cx: &mut Cx<'_, '_>,
-        ext: &mut dyn External,
     ) {
         if requests.is_empty() {
             return;
@@ -511,16 +451,16 @@ impl DocumentScanner {
         let c = Arc::clone(&self.compiled);
         let entries = match entries {
             Some(e) => e,
-            None => self.in_play(&c.request, cx.seg, Channel::Request, present, ext),
+            None => self.in_play(&c.request, cx.seg, Channel::Request, present),
         };
         for request in &requests {
             let mut events = Vec::new();
-            self.match_request(request, &entries, cx.seg, ext, &mut events, 0);
+            self.match_request(request, &entries, &mut events, 0);
             self.replay(events, cx);
             if let Some(s) = cx.session {
                 if !c.sequence.is_empty() && is_step_source(cx.seg) {
                     if let Some(step) = self.step_name(request) {
-                        if !self.rejected(request, cx, ext) {
+                        if !self.rejected(request, cx) {
                             self.sessions[s].1.steps.push(Step {
                                 name: step,
                                 segment: cx.number,
@@ -541,44 +481,36 @@ impl DocumentScanner {
 
     /// Every entry's hits on one request (shifted by `by`); a timeout leaves a None hit.
     fn match_request(
-        &mut self,
+        &self,
         request: &Request,
         entries: &[usize],
-        seg: &Segment,
-        ext: &mut dyn External,
         events: &mut Vec<Event>,
         by: usize,
     ) {
-        if entries.is_empty() {
-            return;
-        }
-        let outcomes = ext.requests(entries, seg, request);
-        for (&e, o) in entries.iter().zip(outcomes) {
-            let rule = self.compiled.pack.entries[e].rule;
-            for mut hit in o.hits {
-                hit.start = request.start + by;
-                hit.end = request.end + by;
-                events.push((Some(rule), Some(hit)));
+        for &e in entries {
+            let entry = &self.compiled.pack.entries[e];
+            let outcome = request_outcome(&entry.matcher, request);
+            for mut hit in outcome.hits {
+                hit.start += by;
+                hit.end += by;
+                events.push((Some(entry.rule), Some(hit)));
             }
-            if o.timed_out {
-                events.push((Some(rule), None));
+            if outcome.timed_out {
+                events.push((Some(entry.rule), None));
             }
         }
     }
 
-    fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>, ext: &mut dyn External) -> bool {
+    /// Would the gateway refuse this call (an error-level request finding)? The
+    /// validators are asked in order; the first that fires decides.
+    fn rejected(&mut self, request: &Request, cx: &mut Cx<'_, '_>) -> bool {
         let c = Arc::clone(&self.compiled);
-        if c.validators.is_empty() {
-            return false;
-        }
-        // every validator is asked; the first that fires decides (those after it have
-        // no say, and their timeouts are not reported: as when asked one by one)
-        let outcomes = ext.requests(&c.validators, cx.seg, request);
-        for (&e, o) in c.validators.iter().zip(outcomes) {
-            if !o.hits.is_empty() {
+        for &e in &c.validators {
+            let outcome = request_outcome(&c.pack.entries[e].matcher, request);
+            if !outcome.hits.is_empty() {
                 return true;
             }
-            if o.timed_out {
+            if outcome.timed_out {
                 self.timed_out(c.pack.entries[e].rule, cx.seg, cx.out);
             }
         }
@@ -595,6 +527,14 @@ impl DocumentScanner {
             Some(crate::gateway::UNKNOWN_ENDPOINT) => None,
             Some(name) => Some(name.to_owned()),
         }
+    }
+}
+
+/// A request entry's outcome on one request.
+fn request_outcome(matcher: &Matcher, request: &Request) -> Outcome {
+    match matcher {
+        Matcher::Payload(m) => m.matches(request),
+        _ => Outcome::default(),
     }
 }
 

@@ -2,29 +2,8 @@ use super::*;
 use crate::model::{Origin, Status};
 use crate::pack::Pack;
 
-/// No entry is external in these packs: the external matcher is never asked.
-struct NoExternal;
-
-impl External for NoExternal {
-    fn on_path(&mut self, _: usize, path: &str) -> bool {
-        !path.ends_with(".md")
-    }
-    fn text(&mut self, _: usize, _: &Segment, _: Option<&str>) -> Outcome {
-        unreachable!("no external entries")
-    }
-    fn requests(&mut self, entries: &[usize], _: &Segment, _: &Request) -> Vec<Outcome> {
-        vec![Outcome::default(); entries.len()]
-    }
-    fn observe(&mut self, _: usize, _: &str, _: &Segment) -> bool {
-        false
-    }
-    fn context(&mut self, _: usize, _: &str, _: &Segment) -> Outcome {
-        Outcome::default()
-    }
-}
-
 fn compiled() -> Arc<Compiled> {
-    let json = r#"{"format": 1,
+    let json = r#"{"format": 2,
       "params": {"approval_pattern": "(?i)\\bCTO\\b[^\\n]{0,50}?\\bapprov\\w*", "approval_negation": "(?i)\\bnot approv",
                  "approval_covers": ["VG1"], "control_plane_prefixes": ["/api/v1/"],
                  "endpoints": {"deploy": {"method": "POST", "path": "/api/v1/deploy"}},
@@ -40,13 +19,13 @@ fn compiled() -> Arc<Compiled> {
          "include": [], "exclude": [], "enabled": true, "chosen": true}],
       "entries": [
         {"rule": 0, "kind": "command", "spec": {"program": "gcloud", "words": ["run", "deploy"]},
-         "channels": ["command"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false},
+         "channels": ["command"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
         {"rule": 1, "kind": "pattern", "spec": {"regex": "please click"},
-         "channels": ["prose"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false},
+         "channels": ["prose"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
         {"rule": 2, "kind": "require", "spec": {"regex": "VTID-\\d+"},
-         "channels": ["meta"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false},
+         "channels": ["meta"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
         {"rule": 3, "kind": "sequence", "spec": {"step": "deploy", "requires_before": "safe-merge"},
-         "channels": ["request"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false, "python": false}]}"#;
+         "channels": ["request"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false}]}"#;
     Arc::new(Compiled::new(Pack::from_json(json).unwrap()).unwrap())
 }
 
@@ -70,21 +49,18 @@ fn seg(text: &str, channel: Channel, path: &str) -> Segment {
 fn commands_are_gated_on_what_they_run() {
     let c = compiled();
     let mut s = DocumentScanner::new(c.clone(), None);
-    let r = s.scan_segment(
-        &seg(
-            "echo hi\ng''cloud run deploy api\n",
-            Channel::Command,
-            "x.sh",
-        ),
-        &mut NoExternal,
-    );
+    let r = s.scan_segment(&seg(
+        "echo hi\ng''cloud run deploy api\n",
+        Channel::Command,
+        "x.sh",
+    ));
     assert_eq!(r.found.len(), 1);
     assert_eq!((r.found[0].start, r.found[0].end), (8, 31));
-    assert_eq!(r.found[0].variables[0], ("program", "gcloud".to_string()));
-    let r = s.scan_segment(
-        &seg("gcloud run list", Channel::Command, "x.sh"),
-        &mut NoExternal,
+    assert_eq!(
+        r.found[0].variables[0],
+        ("program", serde_json::json!("gcloud"))
     );
+    let r = s.scan_segment(&seg("gcloud run list", Channel::Command, "x.sh"));
     assert!(r.found.is_empty());
 }
 
@@ -93,28 +69,19 @@ fn paths_choose_rules_and_require_fires_on_absence() {
     let c = compiled();
     let mut s = DocumentScanner::new(c.clone(), None);
     assert_eq!(
-        s.scan_segment(
-            &seg("So please click it", Channel::Prose, "a.txt"),
-            &mut NoExternal
-        )
-        .found
-        .len(),
+        s.scan_segment(&seg("So please click it", Channel::Prose, "a.txt"))
+            .found
+            .len(),
         1
     );
     assert!(s
-        .scan_segment(
-            &seg("So please click it", Channel::Prose, "a.md"),
-            &mut NoExternal
-        )
+        .scan_segment(&seg("So please click it", Channel::Prose, "a.md"))
         .found
         .is_empty());
-    let r = s.scan_segment(&seg("feature/no-id", Channel::Meta, "pr"), &mut NoExternal);
+    let r = s.scan_segment(&seg("feature/no-id", Channel::Meta, "pr"));
     assert_eq!(r.found.len(), 1);
     assert!(s
-        .scan_segment(
-            &seg("feature/VTID-0518", Channel::Meta, "pr"),
-            &mut NoExternal
-        )
+        .scan_segment(&seg("feature/VTID-0518", Channel::Meta, "pr"))
         .found
         .is_empty());
 }
@@ -124,7 +91,7 @@ fn findings_past_the_cap_become_one_notice() {
     let c = compiled();
     let mut s = DocumentScanner::new(c.clone(), None);
     let text = "please click\n".repeat(MAX_FINDINGS_PER_RULE + 5);
-    let r = s.scan_segment(&seg(&text, Channel::Prose, "a.txt"), &mut NoExternal);
+    let r = s.scan_segment(&seg(&text, Channel::Prose, "a.txt"));
     assert_eq!(r.found.len(), MAX_FINDINGS_PER_RULE);
     assert_eq!(r.notices.len(), 1);
     assert!(r.notices[0].message.starts_with("VG301: more than 1000"));
@@ -137,18 +104,18 @@ fn a_humans_approval_covers_later_findings_of_its_session() {
     let mut user = seg("The CTO approved the fallback.", Channel::User, "t.jsonl");
     user.origin.session = Some("s1".into());
     user.origin.actor = Some(Actor::Human);
-    let r = s.scan_segment(&user, &mut NoExternal);
+    let r = s.scan_segment(&user);
     assert_eq!(r.approval, Some(4));
     let mut call = seg("gcloud run deploy api", Channel::Command, "t.jsonl");
     call.origin.session = Some("s1".into());
     call.origin.actor = Some(Actor::Agent);
     call.origin.status = Some(Status::Executed);
-    let r = s.scan_segment(&call, &mut NoExternal);
+    let r = s.scan_segment(&call);
     assert!(r.found[0].approved);
     let mut denied = user.clone();
     denied.origin.session = Some("s2".into());
     denied.text = "The CTO has not approved it.".into();
-    assert_eq!(s.scan_segment(&denied, &mut NoExternal).approval, None);
+    assert_eq!(s.scan_segment(&denied).approval, None);
 }
 
 #[test]
@@ -160,7 +127,7 @@ fn a_sessions_steps_are_judged_when_the_document_ends() {
     call.origin.session = Some("s1".into());
     call.origin.actor = Some(Actor::Agent);
     call.origin.status = Some(Status::Executed);
-    let r = s.scan_segment(&call, &mut NoExternal);
+    let r = s.scan_segment(&call);
     assert!(r.step && r.found.is_empty());
     assert_eq!(s.steps("s1").len(), 1);
     assert_eq!(s.steps("s1")[0].name, "deploy");
@@ -168,11 +135,13 @@ fn a_sessions_steps_are_judged_when_the_document_ends() {
     let mut denied = call.clone();
     denied.origin.session = Some("s2".into());
     denied.origin.status = Some(Status::Denied);
-    assert!(!s.scan_segment(&denied, &mut NoExternal).step);
+    assert!(!s.scan_segment(&denied).step);
     let (found, _) = s.finish();
     assert_eq!(found.len(), 1);
     let (f, text_of_step) = &found[0];
     assert_eq!((f.rule, f.segment), (3, 0));
     assert_eq!(&text_of_step[f.start..f.start + 4], "curl");
-    assert!(f.variables.contains(&("missing", "safe-merge".to_string())));
+    assert!(f
+        .variables
+        .contains(&("missing", serde_json::json!("safe-merge"))));
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use memchr::memchr_iter;
 
-use super::{is_step_source, Cx, DocumentScanner, Event, External};
+use super::{is_step_source, Cx, DocumentScanner, Event};
 use crate::matchers::{Hit, Matcher};
 use crate::model::{Channel, Command, Request};
 use crate::normalize::{http, shell};
@@ -95,17 +95,11 @@ impl Lowered {
 
 impl DocumentScanner {
     /// `_scan_commands`: parse the shell only when a rule still wants it.
-    pub(super) fn scan_commands(
-        &mut self,
-        present: &[bool],
-        hidden: bool,
-        cx: &mut Cx<'_, '_>,
-        ext: &mut dyn External,
-    ) {
+    pub(super) fn scan_commands(&mut self, present: &[bool], hidden: bool, cx: &mut Cx<'_, '_>) {
         let c = Arc::clone(&self.compiled);
         let seg = cx.seg;
-        let eligible = self.in_play(&c.command, seg, seg.channel, present, ext);
-        let request_entries = self.in_play(&c.request, seg, Channel::Request, present, ext);
+        let eligible = self.in_play(&c.command, seg, seg.channel, present);
+        let request_entries = self.in_play(&c.request, seg, Channel::Request, present);
         let wants_requests =
             !request_entries.is_empty() || (!c.sequence.is_empty() && is_step_source(seg));
         if eligible.is_empty() && !wants_requests {
@@ -123,7 +117,7 @@ impl DocumentScanner {
             self.replay(events, cx);
             if wants_requests {
                 let requests = requests_of(&commands);
-                self.scan_requests(present, requests, Some(request_entries), cx, ext);
+                self.scan_requests(present, requests, Some(request_entries), cx);
             }
             return;
         }
@@ -137,8 +131,6 @@ impl DocumentScanner {
                 &eligible,
                 &request_entries,
                 false,
-                cx,
-                ext,
                 &mut command_events,
                 &mut request_events,
             );
@@ -158,8 +150,6 @@ impl DocumentScanner {
         eligible: &[usize],
         request_entries: &[usize],
         line: bool,
-        cx: &mut Cx<'_, '_>,
-        ext: &mut dyn External,
         command_events: &mut Vec<Event>,
         request_events: &mut Vec<Event>,
     ) {
@@ -184,8 +174,6 @@ impl DocumentScanner {
                     eligible,
                     request_entries,
                     true,
-                    cx,
-                    ext,
                     command_events,
                     request_events,
                 );
@@ -196,7 +184,7 @@ impl DocumentScanner {
         command_events.extend(self.command_events(&commands, eligible, by));
         if !request_entries.is_empty() {
             for request in requests_of(&commands) {
-                self.match_request(&request, request_entries, cx.seg, ext, request_events, by);
+                self.match_request(&request, request_entries, request_events, by);
             }
         }
     }
@@ -224,10 +212,15 @@ impl DocumentScanner {
             let base = program.rsplit('/').next().unwrap_or(program);
             for e in self.plan(base, eligible) {
                 if let Matcher::Command(m) = &c.pack.entries[e].matcher {
-                    if let Some(mut hit) = m.matches(cmd) {
-                        hit.start += by;
-                        hit.end += by;
-                        events.push((Some(c.pack.entries[e].rule), Some(hit)));
+                    let rule = c.pack.entries[e].rule;
+                    match m.matches(cmd) {
+                        Ok(Some(mut hit)) => {
+                            hit.start += by;
+                            hit.end += by;
+                            events.push((Some(rule), Some(hit)));
+                        }
+                        Ok(None) => {}
+                        Err(_) => events.push((Some(rule), None)),
                     }
                 }
             }
