@@ -130,11 +130,11 @@ rules:
     severity: error
     policy: "§4.1"
     channels: [command]
-    summary: A rule whose regex backtracks without end on some text.
+    summary: A rule whose regex (a back-reference) backtracks without end on some text.
     message: "`{{ matched }}` is slow"
     keywords: [aaaa]
     match:
-      - pattern: {regex: '(?:a|a)+(?=b)'}
+      - pattern: {regex: '(a|a)+\\1b'}
     description:
       finds: "a run of a before b"
       why: "a test of the guard's time limit"
@@ -148,7 +148,7 @@ rules:
 
 @pytest.mark.parametrize("agent", ["claude", "gemini", "codex"])
 def test_regex_timeout_denies(agent, tmp_path):
-    # a rule that cannot finish on this text (a look-around regex past its backtracking
+    # a rule that cannot finish on this text (a back-reference regex past its backtracking
     # budget): the call was not checked completely
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
@@ -241,7 +241,7 @@ def test_installed_command_never_imports_from_the_cwd(tmp_path):
     assert shlex.split(command)[0] == str(install.executable_path())  # no interpreter runs the hook
     payload = json.dumps({"session_id": "iso", "tool_name": "Bash", "tool_input": {"command": "gcloud run deploy x"},
                           "cwd": str(project)})
-    env = {**os.environ, "VITANA_GUARD_SERVER": "0"}
+    env = dict(os.environ)
     proc = subprocess.run(command, shell=True, input=payload, capture_output=True, text=True, cwd=project, env=env,
                           timeout=120)
     assert not marker.exists()

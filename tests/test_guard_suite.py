@@ -163,7 +163,7 @@ class Sandbox:
     def env(self) -> dict:
         return {"PATH": f"{self.world['fakes']}:/usr/bin:/bin", "HOME": str(self.home), "FAKE_LOG": str(self.log),
                 "XDG_CACHE_HOME": str(self.world["cache"]), "XDG_STATE_HOME": str(self.root / "state"),
-                "VITANA_GUARD_SERVER": "0", "SHADOW_MARKER": str(self.world["marker"]), "LANG": "C.UTF-8",
+                "SHADOW_MARKER": str(self.world["marker"]), "LANG": "C.UTF-8",
                 "npm_config_update_notifier": "false", "npm_config_loglevel": "silent"}
 
     def protected(self) -> dict:

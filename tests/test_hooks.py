@@ -115,14 +115,15 @@ def test_codex_denies_forbidden(env, command, rule):
 
 def test_codex_patch_lines_end_at_newline_only():
     """apply_patch writes a line holding a form feed or a lone CR as one line: the part
-    after it is not an added line of its own."""
-    from vitana_guard.hooks.agents import items_of
+    after it is not an added line of its own (the hook's patch reader, `guard::edits`,
+    and the file text its items are made of)."""
 
     patch = ("*** Begin Patch\n*** Add File: run.sh\n+echo a\x0c+gcloud run deploy x --source .\r\n"
              "+echo b\r+docker push img\n*** End Patch")
-    items = items_of("apply_patch", {"input": patch})
-    assert [(i.channel, i.path, i.text) for i in items] == [
-        ("file", "run.sh", "echo a\x0c+gcloud run deploy x --source .\necho b\r+docker push img\n")]
+    [(path, kind, lines)] = _core.patch_files(patch)
+    added = [line[1:] for line in lines if line.startswith("+")]
+    assert (path, kind, "\n".join(added) + "\n") == (
+        "run.sh", "add", "echo a\x0c+gcloud run deploy x --source .\necho b\r+docker push img\n")
 
 
 def test_codex_argv_command(env):
