@@ -25,9 +25,16 @@ def test_every_entry_crosses_with_its_rendered_spec():
 
 
 def test_no_entry_is_left_to_python():
-    """The core runs every entry: no entry carries a flag handing it back (FORMAT 2)."""
-    data = packdata.pack_data(load_pack(), Selection().chooses)
-    assert data["format"] == 2
+    """The core runs every entry: no entry carries a flag handing it back; it makes the
+    findings, so each rule carries its message template, slug, policy and what to do
+    instead (FORMAT 3)."""
+    pack = load_pack()
+    data = packdata.pack_data(pack, Selection().chooses)
+    assert data["format"] == 3
+    vg101 = next(r for r in data["rules"] if r["id"] == "VG101")
+    rule = next(r for r in pack.rules if r.id == "VG101")
+    assert (vg101["slug"], vg101["policy"], vg101["message"]) == (rule.slug, rule.policy, rule.message)
+    assert vg101["instead"] == rule.description["instead"] and "{{" in vg101["message"]
     assert not any("python" in e for e in data["entries"])
     assert {"payload", "pattern", "command", "url", "context", "sequence", "require"} <= {
         e["kind"] for e in data["entries"]}
@@ -43,7 +50,8 @@ def test_a_selection_marks_the_rules_that_run():
     ("not json", "not JSON"),
     ('{"format": 99}', "format"),
     ('{"format": 1}', "format"),
-    ('{"format": 2, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
+    ('{"format": 2}', "format"),
+    ('{"format": 3, "rules": [], "entries": [{"rule": 3}]}', "entries[0]"),
 ])
 def test_bad_pack_data_is_a_clear_error(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):

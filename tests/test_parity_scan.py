@@ -7,11 +7,24 @@ the real readers), the shared corpus when it is there, small generated dense
 transcripts (benchmarks/dense_session.py) and seeded generated shell, markdown,
 workflow and source files, whole and with focus lines (a diff's added lines).
 
-Deliberate differences: none are needed on these inputs. (Two are known and left to
-inputs these do not hold: a Python str with a lone surrogate reaches the core as
-U+FFFD, which a rule regex may read differently; and the core lower-cases a
-non-ASCII text as Rust's `str::to_lowercase` does, where Python's `str.lower` differs
-only on a few characters' final forms.)
+The core runs every entry (look-around regexes on its bounded engine, payload
+matchers, path globs) and makes the findings itself (messages rendered with minijinja,
+fingerprints, approvals, inline directives, dedupe and order): the reports compared
+here hold all of that.
+
+Deliberate differences: none are needed on these inputs. Known, and left to inputs these
+do not hold:
+- a regex that runs past the core's backtrack limit gives "regex timed out (ran past its
+  backtracking limit)", where the oracle's 0.25 s timeout said "regex timed out after
+  0.25s" (the limit is counted in steps, not seconds: the same text times out on
+  every machine);
+- a Python str with a lone surrogate reaches the core as U+FFFD, which a rule regex may
+  read differently, and its fingerprint hashes U+FFFD;
+- the core lower-cases a non-ASCII text as Rust's `str::to_lowercase` does, where
+  Python's `str.lower` differs only on a few characters' final forms;
+- a message printing a value with a character Python's `str.isprintable` rejects
+  inside a list or dict (a `repr`) escapes the common ones only (controls, separators,
+  format and private-use characters), not every unassigned code point.
 """
 from __future__ import annotations
 
@@ -206,6 +219,40 @@ def test_the_core_runs_every_entry():
     # field check without a VTID
     assert {f["rule_id"] for f in new["findings"]} == {"VG202", "VG302", "VG401", "VG402"}
     assert any("'prod'" in f["message"] for f in new["findings"])  # a payload problem text
+
+
+GATEWAY = "https://gateway-q74ibpv6ia-uc.a.run.app/api/v1"
+PAYLOAD_VALUES = ['"nope"', "0", "false", "null", '[1, "a"]', '{"a": 1}', "1.5", '"False"', '""', '"  "', '"x\'y"',
+                  "true", "1e20", '"dev"', '"gateway"', '"AUTO"', '"main"']
+DIRECTIVES = ["# vitana-guard: ignore[VG1] staging only", "# vitana-guard: ignore", "# vitana-guard: ignore[VG4, VG3]",
+              "# vitana-guard:ignore[VG999]  -->", "echo ok"]
+
+
+def test_generated_payloads_messages_and_directives():
+    """Request bodies with every kind of JSON value (the payload matcher's problem texts
+    and the messages quote them as Python does), wrong methods, unknown endpoints, and
+    inline directives on the lines around them."""
+    rng = random.Random(4242)
+    found = 0
+    for n in range(150):
+        lines = []
+        for _ in range(rng.randint(1, 12)):
+            if rng.random() < 0.3:
+                lines.append(rng.choice(DIRECTIVES))
+                continue
+            endpoint = rng.choice(["deploy/service", "github/safe-merge", "github/create-pr", "nope/x", "cicd/health"])
+            fields = rng.sample(["service", "environment", "require_checks", "vtid", "head", "base", "repo"],
+                                rng.randint(0, 4))
+            body = ", ".join(f'"{f}": {rng.choice(PAYLOAD_VALUES)}' for f in fields)
+            body = "{" + body + "}" if rng.random() < 0.9 else "{not json"
+            method = rng.choice(["POST", "POST", "GET", "PUT"])
+            lines.append(f"curl -X {method} {GATEWAY}/{endpoint} -d '{body}'")
+            if rng.random() < 0.2:
+                lines.append(f"gcloud run deploy svc{n} --region us-central1")
+        text = "\n".join(lines) + "\n"
+        items = list(classify.segments(f"p/{n}.sh", text))
+        found += assert_same(items, f"payloads #{n}: {text!r}")
+    assert found > 100
 
 
 MENTION_PIECES = [

@@ -103,14 +103,14 @@ def test_repeated_runs_are_reported_where_each_one_is(monkeypatch):
                                        enumerate(lines) if line == bad]
     from vitana_guard.engine import _oracle_scan as oracle
 
-    monkeypatch.setattr(scan_module._RunCache, "get", lambda self, key: None)  # nothing remembered
+    monkeypatch.setattr(oracle._RunCache, "get", lambda self, key: None)  # nothing remembered
     scanner = oracle.DocumentScanner(pack, compiled)  # the Python engine, which remembers runs
     scanner.feed(classify.segments("c.sh", text))
     assert [(f.rule_id, f.line, f.column, f.end_column, f.snippet) for f in scanner.finish()[0]] == first
 
 
 def test_run_cache_is_bounded_and_not_pickled():
-    from vitana_guard.engine.scan import _RunCache
+    from vitana_guard.engine._oracle_scan import _RunCache
 
     cache = _RunCache()
     for i in range(_RunCache.SIZE + 5):
@@ -128,12 +128,15 @@ def test_compiled_pack_pickles_without_its_caches():
 
     from vitana_guard.engine import _oracle_scan as oracle
 
-    compiled = scan_module.compile_pack(load_pack(), scan_module.Selection())
-    scanner = oracle.DocumentScanner(load_pack(), compiled)  # the Python engine fills the caches
+    pack = load_pack()
+    compiled = scan_module.compile_pack(pack, scan_module.Selection())
+    scanner = oracle.DocumentScanner(pack, compiled)  # the Python engine fills its caches
     scanner.feed(classify.segments("a.sh", "gcloud run deploy gw\n" * 200))
-    assert scanner.finish()[0] and compiled.applying and compiled.runs._outcomes
+    built = oracle.compiled_for(pack, compiled)
+    assert scanner.finish()[0] and built.applying and built.runs._outcomes
     copy = pickle.loads(pickle.dumps(compiled))
-    assert copy.applying == {} and copy.runs._outcomes == {} and copy.keywords == compiled.keywords
+    fresh = oracle.compiled_for(pack, copy)
+    assert fresh.applying == {} and fresh.runs._outcomes == {} and copy.keywords == compiled.keywords
     scanner = scan_module.DocumentScanner(load_pack(), copy)  # the core's pack comes back from its data
     scanner.feed(classify.segments("a.sh", "gcloud run deploy gw\n" * 2))
     assert len(scanner.finish()[0]) == 2

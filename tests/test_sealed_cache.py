@@ -111,7 +111,7 @@ def test_hook_pack_missing_corrupt_or_foreign_is_rebuilt(cache_home, spoil):
     elif spoil == "foreign key":  # sealed by someone else's key: same bytes, another .key
         (cache_home / sealed.KEY_NAME).write_bytes(os.urandom(32))
     else:  # an entry compiled from other rules, put under this key's name
-        planted = {"format": 1, "pack": {}, "prefilter": {"keywords": [], "always": False}, "rules": [], "extra": []}
+        planted = {"format": 2, "pack": {}, "prefilter": {"keywords": [], "always": False}, "extra": []}
         assert sealed.write(entry, "0" * 40, json.dumps(planted).encode())
     assert sealed.read(entry, key) is None
     assert _deploy_denied()

@@ -13,6 +13,7 @@ lives per transcript session; sequence rules are judged when the document ends.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
@@ -26,7 +27,7 @@ from vitana_guard.engine.matchers.context import Evidence
 from vitana_guard.engine.params import render_template
 from vitana_guard.engine.rules import Entry, Rule, RulePack
 from vitana_guard.engine.scan import (  # noqa: F401 (shared with the core-backed scan)
-    MAX_FINDINGS_PER_RULE, Selection, _Compiled, _Gated, _KeywordFinder, compile_pack, fingerprint,
+    MAX_FINDINGS_PER_RULE, Selection, _Compiled, _KeywordFinder, compile_pack, fingerprint,
 )
 from vitana_guard.model import Actor, Channel, Command, Finding, Notice, Request, Segment, Status, Suppression
 from vitana_guard.normalize import http, mentions, shell
@@ -34,6 +35,109 @@ from vitana_guard.normalize import http, mentions, shell
 _DIRECTIVE = regex.compile(r"vitana-guard:\s*ignore(?:\[([A-Za-z0-9, ]*)\])?[ \t]*([^\n]*)")
 _SNIPPET_MAX = 200
 _WHOLE_PARSE_BELOW = 2048  # characters: shorter scripts are parsed whole
+
+
+_Gated = tuple[Rule, Entry, "frozenset[str] | None"]
+_Event = tuple[Rule, "Hit | None"]  # a matcher's hit, or None: it timed out
+
+
+class _Memo(dict):
+    """A dict of what can be worked out again: pickled empty."""
+
+    def __reduce__(self):
+        return _Memo, ()
+
+
+class _RunCache:
+    """Bounded map from (run text, entries in play) to the events of a shell run.
+    Emptied when full (no recency bookkeeping on the hot path); not pickled."""
+
+    SIZE = 8192
+    LONGEST = 1024  # characters: a longer run is not kept (nor its text): at most ~8 MB
+
+    def __init__(self) -> None:
+        self._outcomes: dict[tuple, tuple[list[_Event], list[_Event]]] = {}
+
+    def __reduce__(self):
+        return _RunCache, ()
+
+    def get(self, key: tuple) -> tuple[list[_Event], list[_Event]] | None:
+        return self._outcomes.get(key)
+
+    def put(self, key: tuple, outcome: tuple[list[_Event], list[_Event]]) -> None:
+        if len(key[0]) > self.LONGEST:
+            return
+        if len(self._outcomes) >= self.SIZE:
+            self._outcomes.clear()
+        self._outcomes[key] = outcome
+
+
+@dataclass(frozen=True, eq=False)
+class _OracleCompiled:
+    """What this engine reads of a compiled pack (`scan._Compiled`, whose groups and
+    finder it shares), plus its own indexes and caches."""
+
+    text: dict[Channel, list[tuple[Rule, Entry]]]
+    command: list[tuple[Rule, Entry]]
+    request: list[tuple[Rule, Entry]]
+    context: list[tuple[Rule, Entry]]
+    sequence: list[tuple[Rule, Entry]]
+    # every error-level request entry, selected or not: whether the gateway would
+    # reject a call decides if it is a flow step, whatever the user chose to see
+    validators: list[tuple[Rule, Entry]]
+    # command entries by the program they name; those that match by glob or
+    # launcher (deploy scripts) are tried on every command
+    command_index: dict[str, list[tuple[Rule, Entry]]]
+    command_any: list[tuple[Rule, Entry]]
+    keywords: tuple[str, ...]
+    finder: _KeywordFinder
+    # `text`, `command`, `request` and `context` with each entry's gate (see `_gate`)
+    gated_text: dict[Channel, list[_Gated]]
+    gated_command: list[_Gated]
+    gated_request: list[_Gated]
+    gated_context: list[_Gated]
+    runs: _RunCache  # outcomes of shell runs (see DocumentScanner._run_events)
+    # entries of a gated list that apply to a channel, actor and kind (see _applying), the
+    # statement keywords of the command entries in play (_statement_keywords) and the
+    # entries to try on a program (_plan)
+    applying: _Memo
+
+
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def compiled_for(pack: RulePack, compiled: _Compiled) -> _OracleCompiled:
+    """This engine's view of a compiled pack, built once per pack object."""
+    built = _BUILT.get(compiled)
+    if built is None:
+        validators = [(r, e) for r in pack.rules if r.severity.value == "error"
+                      for e in r.entries if e.matcher.unit == "request"]
+        command_index: dict[str, list[tuple[Rule, Entry]]] = {}
+        command_any: list[tuple[Rule, Entry]] = []
+        for rule, entry in compiled.command:
+            if entry.matcher.program_globs or entry.matcher.launchers:
+                command_any.append((rule, entry))
+            for program in entry.matcher.programs:
+                command_index.setdefault(program, []).append((rule, entry))
+        built = _BUILT[compiled] = _OracleCompiled(
+            compiled.text, compiled.command, compiled.request, compiled.context, compiled.sequence, validators,
+            command_index, command_any, compiled.keywords, compiled.finder,
+            {c: _gated(pairs) for c, pairs in compiled.text.items()}, _gated(compiled.command),
+            _gated(compiled.request), _gated(compiled.context), _RunCache(), _Memo(),
+        )
+    return built
+
+
+def _gated(pairs: list[tuple[Rule, Entry]]) -> list[_Gated]:
+    return [(rule, entry, _gate(rule, entry)) for rule, entry in pairs]
+
+
+def _gate(rule: Rule, entry: Entry) -> frozenset[str] | None:
+    """The keywords that gate an entry (None: none do): a segment holding none of them is skipped.
+    Sequence steps and `require` matchers (which fire on what is absent) are not gated."""
+    if rule.keywords and entry.matcher.unit != "session" and not entry.ungated:
+        return frozenset(rule.keywords)
+    return None
 
 
 @dataclass
@@ -58,7 +162,7 @@ class DocumentScanner:
     ):
         self.pack = pack
         self.params = pack.params
-        self.compiled = compiled
+        self.compiled = compiled_for(pack, compiled)
         self.no_ignore = no_ignore
         # lines whose findings matter (the added lines of a diff): text elsewhere is
         # classified for its channel but not matched; None = every line

@@ -4,7 +4,8 @@ compiles once per pack and selection.
 The Python side loads, validates and renders the rules (pyyaml, jsonschema, jinja2);
 the core gets each rule's selection-independent facts, and each entry's matcher
 kind with its spec as rendered with the parameters. The core runs every entry itself
-(a regex needing look-around runs on its bounded backtracking engine).
+(a regex needing look-around runs on its bounded backtracking engine) and makes the
+findings: each rule's message template, slug, policy and `description.instead` go too.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from vitana_guard.engine.rules import Entry, RulePack
 
-FORMAT = 2  # bumped when the data's shape changes (the core refuses another)
+FORMAT = 3  # bumped when the data's shape changes (the core refuses another)
 
 
 def pack_data(pack: RulePack, chooses: Any) -> dict[str, Any]:
@@ -23,7 +24,13 @@ def pack_data(pack: RulePack, chooses: Any) -> dict[str, Any]:
     for index, rule in enumerate(pack.rules):
         rules.append({
             "id": rule.id,
+            "slug": rule.slug,
             "severity": rule.severity.value,
+            "policy": rule.policy,
+            # the findings are made in the core: their message template, and what to do
+            # instead (the live guard's deny reason quotes it)
+            "message": rule.message,
+            "instead": str(rule.description.get("instead") or ""),
             "channels": sorted(c.value for c in rule.channels),
             "keywords": list(rule.keywords),
             "include": list(rule.include),

@@ -7,12 +7,12 @@ verified entry is cached under it. This loads the config and rules as `scan` doe
 selects the rules, and writes `$XDG_CACHE_HOME/vitana-guard/guard-<key>.json`, sealed
 (`vitana_guard.sealed`: private directory, HMAC under the per-user key), holding:
 
-- `pack`: the core's pack data (`engine/packdata.py`);
+- `pack`: the core's pack data (`engine/packdata.py`: with each rule's message
+  template, slug and `instead` text, which the deny reason quotes);
 - `prefilter`: every keyword of the selected rules (and the control-plane paths and
   gateway host the flow steps need), and `always` when some entry that could apply to a
   hook's segments is not gated by keywords: a call none of whose items holds a keyword
   is clean without a scan;
-- `rules`: each rule's slug, message template and `instead` text (the deny reason);
 - `extra`: the rule files the config adds, with their sha256, verified on every load.
 
 Any failure (a config or rule error) is printed and exits 2: the hook denies with it.
@@ -25,7 +25,7 @@ import re
 import sys
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2
 _KEY = re.compile(r"[0-9a-f]{40}")
 
 
@@ -79,13 +79,9 @@ def build(config: Path | None) -> dict:
     pack = load_pack(cfg.rules_dirs, cfg.parameters, parameters_source=cfg.path or "config")
     selection = Selection(cfg.select, cfg.ignore)
     compiled = compile_pack(pack, selection)
-    gateway = str(pack.params.get("gateway_url", ""))
-    rules = [{"slug": rule.slug, "message": rule.message,
-              "instead": " ".join(str(rule.description.get("instead", "")).split()).replace("{GATEWAY_URL}", gateway)}
-             for rule in pack.rules]
     extra = [[str(p), digest(p)] for d in cfg.rules_dirs for p in sorted(Path(d).glob("*.y*ml"))]
     return {"format": FORMAT, "pack": packdata.pack_data(pack, selection.chooses),
-            "prefilter": prefilter(pack, compiled), "rules": rules, "extra": extra}
+            "prefilter": prefilter(pack, compiled), "extra": extra}
 
 
 def main(argv: list[str]) -> int:

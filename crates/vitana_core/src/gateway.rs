@@ -63,6 +63,14 @@ pub fn is_feature_check(request: &Request, gateway_url: &str) -> bool {
     }
 }
 
+/// `urlsplit(url).hostname or ""` (the `host` filter of message templates).
+pub fn url_hostname(url: &str) -> String {
+    split(url)
+        .ok()
+        .and_then(|s| hostname(&s.netloc))
+        .unwrap_or_default()
+}
+
 /// The parts of a URL `urllib.parse.urlsplit` gives that the check reads.
 struct Split {
     netloc: String,

@@ -14,6 +14,7 @@
 //! - `matchers`, `pattern`, `mentions`, `gateway`: what a rule entry finds in a unit;
 //! - `session`, `scan`: one document's scan, with its sessions, flows and approvals.
 
+pub mod findings;
 pub mod gateway;
 pub mod guard;
 pub mod keywords;

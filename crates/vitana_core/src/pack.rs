@@ -10,13 +10,20 @@ use crate::matchers::{self, Matcher};
 use crate::model::{Actor, Channel};
 
 /// The shape of the data this crate reads (`packdata.FORMAT`).
-pub const FORMAT: u64 = 2;
+pub const FORMAT: u64 = 3;
 
-/// One rule's facts the scan needs (messages and descriptions stay in Python).
+/// One rule's facts the scan and its findings need.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
+    pub slug: String,
     pub severity: String,
+    /// the policy sections it enforces ("§1, §4.3")
+    pub policy: String,
+    /// the finding message: a jinja2 template (see `findings::Messages`)
+    pub message: String,
+    /// what to do instead (`description.instead`: the live guard's deny reason quotes it)
+    pub instead: String,
     pub channels: Vec<Channel>,
     /// the prefilter's literals, lower-case
     pub keywords: Vec<String>,
@@ -110,9 +117,19 @@ impl Pack {
 }
 
 fn rule(data: &Value) -> Result<Rule, String> {
+    let text = |key: &str| {
+        data.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     Ok(Rule {
         id: string(data, "id")?,
+        slug: text("slug"),
         severity: string(data, "severity")?,
+        policy: text("policy"),
+        message: text("message"),
+        instead: text("instead"),
         channels: channels(data)?,
         keywords: strings(data, "keywords")?,
         include: strings(data, "include")?,
@@ -211,7 +228,7 @@ mod tests {
     use super::*;
 
     fn sample() -> String {
-        r#"{"format": 2, "params": {"x": 1},
+        r#"{"format": 3, "params": {"x": 1},
             "rules": [{"id": "VG101", "severity": "error", "channels": ["prose", "user"],
                        "keywords": ["click"], "include": [], "exclude": [], "enabled": true,
                        "chosen": true}],

@@ -5,16 +5,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::findings::Suppression;
 use crate::matchers::context::Evidence;
-use crate::model::Request;
+use crate::model::{Request, Segment};
 
 /// One gateway call of the standard flow (create-pr, safe-merge, deploy, verify).
 #[derive(Debug, Clone)]
 pub struct Step {
     pub name: String,
-    /// the segment the call was made in (its number in the document) and its text
+    /// the segment the call was made in (its number in the document), whole: a
+    /// sequence finding at the document's end points into it
     pub segment: usize,
-    pub text: Arc<str>,
+    pub seg: Arc<Segment>,
     /// the segment's path and first line (a cap notice points there)
     pub path: String,
     pub line: u64,
@@ -30,6 +32,7 @@ pub struct Session {
     pub steps: Vec<Step>,
     /// per context entry (its index among the pack's context entries)
     pub evidence: HashMap<usize, Evidence>,
-    /// a human approved a fallback: VG1xx findings from then on are suppressed
-    pub approved: bool,
+    /// a human approved a fallback: VG1xx findings from then on are suppressed, with
+    /// the approving message as justification
+    pub approval: Option<Suppression>,
 }

@@ -1,21 +1,23 @@
 //! Bindings of the per-document scan (`vitana_core::scan`).
 //!
-//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(unknown, focus)`
-//! starts a document (`unknown`: Python's `UNKNOWN`, how request values that are not
-//! literal read). `DocumentScan.scan(segment)` returns what the segment gave, with
-//! offsets in code points of its text: findings as (rule index, segment number,
-//! start, end, variables, approved), notices as (message, path, line, level), the
-//! approval's offset and whether it holds a gateway step.
+//! `Scanner(pack_json)` compiles the pack once; `Scanner.document(unknown, focus,
+//! no_ignore)` starts a document (`unknown`: Python's `UNKNOWN`, how request values
+//! that are not literal read in `steps`). `DocumentScan.scan(segment)` returns the
+//! segment's notices as (message, path, line, level); `finish()` the document's
+//! finished findings (see `finding_to_py`) and its last notices. The core makes the
+//! findings whole (positions, messages, fingerprints, suppressions): the Python side
+//! only turns them into `model.Finding`s.
 
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyList, PyTuple};
+use vitana_core::findings::Finding;
 use vitana_core::model::{Actor, Origin, Segment, Status};
 use vitana_core::pack::Pack;
-use vitana_core::scan::{self, Compiled, Found, ScanNotice};
+use vitana_core::scan::{self, Compiled, ScanNotice};
 
 use crate::text::text_of;
 
@@ -44,10 +46,16 @@ impl Scanner {
         Ok((cls, (slf.get().json.clone(),)))
     }
 
-    #[pyo3(signature = (unknown, focus=None))]
-    fn document(&self, unknown: Py<PyAny>, focus: Option<Vec<u64>>) -> DocumentScan {
+    #[pyo3(signature = (unknown, focus=None, no_ignore=false))]
+    fn document(
+        &self,
+        unknown: Py<PyAny>,
+        focus: Option<Vec<u64>>,
+        no_ignore: bool,
+    ) -> DocumentScan {
         DocumentScan {
-            inner: scan::DocumentScanner::new(Arc::clone(&self.compiled), focus),
+            inner: scan::DocumentScanner::new(Arc::clone(&self.compiled), focus)
+                .no_ignore(no_ignore),
             unknown,
         }
     }
@@ -61,29 +69,16 @@ struct DocumentScan {
     unknown: Py<PyAny>,
 }
 
-type Result4<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<usize>, bool);
-
 #[pymethods]
 impl DocumentScan {
     fn scan<'py>(
         &mut self,
         py: Python<'py>,
         segment: &Bound<'py, PyAny>,
-    ) -> PyResult<Result4<'py>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let seg = segment_of(segment)?;
-        let offsets = Offsets::new(&seg.text);
         let result = py.detach(|| self.inner.scan_segment(&seg));
-        let unknown = self.unknown.bind(py);
-        let found = PyList::empty(py);
-        for f in &result.found {
-            found.append(found_to_py(py, f, &offsets, unknown)?)?;
-        }
-        Ok((
-            found,
-            notices_to_py(py, &result.notices)?,
-            result.approval.map(|b| offsets.cp(b)),
-            result.step,
-        ))
+        notices_to_py(py, &result.notices)
     }
 
     /// The gateway steps of a session so far: (name, `Request` fields) each, the
@@ -92,7 +87,7 @@ impl DocumentScan {
         let unknown = self.unknown.bind(py);
         let out = PyList::empty(py);
         for step in self.inner.steps(session) {
-            let offsets = Offsets::new(&step.text);
+            let offsets = Offsets::new(&step.seg.text);
             let cp = |b: usize| offsets.cp(b);
             let fields = crate::http::request_to_py(py, &step.request, unknown, &cp)?;
             out.append((step.name.as_str(), fields))?;
@@ -104,35 +99,43 @@ impl DocumentScan {
         &mut self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
-        let (found, notices) = self.inner.finish();
-        let unknown = self.unknown.bind(py);
+        let (found, notices) = py.detach(|| self.inner.finish());
         let out = PyList::empty(py);
-        for (f, text) in &found {
-            out.append(found_to_py(py, f, &Offsets::new(text), unknown)?)?;
+        for f in &found {
+            out.append(finding_to_py(py, f)?)?;
         }
         Ok((out, notices_to_py(py, &notices)?))
     }
 }
 
-fn found_to_py<'py>(
-    py: Python<'py>,
-    f: &Found,
-    offsets: &Offsets<'_>,
-    unknown: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let vars = PyDict::new(py);
-    for (k, v) in &f.variables {
-        vars.set_item(*k, crate::http::json_to_py(py, v, unknown)?)?;
-    }
-    (
-        f.rule,
-        f.segment,
-        offsets.cp(f.start),
-        offsets.cp(f.end),
-        vars,
-        f.approved,
-    )
-        .into_pyobject(py)
+/// A finding as a tuple of `model.Finding`'s fields, in order; `suppression` as (kind,
+/// justification) or None, `properties` as (name, value) pairs.
+fn finding_to_py<'py>(py: Python<'py>, f: &Finding) -> PyResult<Bound<'py, PyTuple>> {
+    let suppression = f
+        .suppression
+        .as_ref()
+        .map(|s| (s.kind, s.justification.as_str()));
+    let fields: Vec<Bound<'py, PyAny>> = vec![
+        f.rule_id.as_str().into_pyobject(py)?.into_any(),
+        f.slug.as_str().into_pyobject(py)?.into_any(),
+        f.severity.as_str().into_pyobject(py)?.into_any(),
+        f.message.as_str().into_pyobject(py)?.into_any(),
+        f.policy.as_str().into_pyobject(py)?.into_any(),
+        f.path.as_str().into_pyobject(py)?.into_any(),
+        f.line.into_pyobject(py)?.into_any(),
+        f.column.into_pyobject(py)?.into_any(),
+        f.end_line.into_pyobject(py)?.into_any(),
+        f.end_column.into_pyobject(py)?.into_any(),
+        f.snippet.as_str().into_pyobject(py)?.into_any(),
+        f.source_line.as_str().into_pyobject(py)?.into_any(),
+        f.fingerprint.as_str().into_pyobject(py)?.into_any(),
+        f.record_id.as_deref().into_pyobject(py)?.into_any(),
+        f.commit.as_deref().into_pyobject(py)?.into_any(),
+        f.session.as_deref().into_pyobject(py)?.into_any(),
+        suppression.into_pyobject(py)?.into_any(),
+        f.properties.clone().into_pyobject(py)?.into_any(),
+    ];
+    PyTuple::new(py, fields)
 }
 
 fn notices_to_py<'py>(py: Python<'py>, notices: &[ScanNotice]) -> PyResult<Bound<'py, PyList>> {
@@ -224,14 +227,14 @@ fn segment_of(seg: &Bound<'_, PyAny>) -> PyResult<Segment> {
         origin: Origin {
             path: text_of(&origin.getattr(intern!(py, "path"))?)?,
             kind: text_of(&origin.getattr(intern!(py, "kind"))?)?,
-            record_id: None,
-            record_index: None,
+            record_id: optional_text(&origin.getattr(intern!(py, "record_id"))?)?,
+            record_index: origin.getattr(intern!(py, "record_index"))?.extract()?,
             session: optional_text(&origin.getattr(intern!(py, "session"))?)?,
             actor,
             status,
-            commit: None,
-            tool: None,
-            via: None,
+            commit: optional_text(&origin.getattr(intern!(py, "commit"))?)?,
+            tool: optional_text(&origin.getattr(intern!(py, "tool"))?)?,
+            via: optional_text(&origin.getattr(intern!(py, "via"))?)?,
         },
         line: seg.getattr(intern!(py, "line"))?.extract()?,
         column: seg.getattr(intern!(py, "column"))?.extract()?,

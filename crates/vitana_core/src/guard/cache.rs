@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::{sealed, state};
 
 /// The shape of the entry (`vitana_guard/hooks/compile.py` FORMAT).
-pub const FORMAT: u64 = 1;
+pub const FORMAT: u64 = 2;
 
 /// What goes into the key besides the config.
 #[derive(Debug, Clone)]
@@ -108,24 +108,12 @@ pub struct Prefilter {
     pub always: bool,
 }
 
-/// What each rule's deny line says besides its finding's message.
-#[derive(Debug, Clone, Default)]
-pub struct RuleText {
-    pub slug: String,
-    /// the message template (rendered with the parameters and the hit's variables)
-    pub message: String,
-    /// `description.instead`, whitespace collapsed, `{GATEWAY_URL}` filled in
-    pub instead: String,
-}
-
 /// A verified, parsed entry.
 #[derive(Debug, Clone)]
 pub struct GuardPack {
     /// the core's pack data (engine/packdata.py), compiled when a scan is needed
     pub pack: Value,
     pub prefilter: Prefilter,
-    /// by rule index, in the pack's order
-    pub rules: Vec<RuleText>,
     /// rule files the config adds, with the sha256 they had when compiled
     pub extra: Vec<(String, Option<String>)>,
 }
@@ -174,18 +162,6 @@ pub fn parse(payload: &[u8]) -> Result<GuardPack, String> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let always = pre.get("always").and_then(Value::as_bool).unwrap_or(true);
-    let text = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let rules = data
-        .get("rules")
-        .and_then(Value::as_array)
-        .ok_or("guard pack has no rules")?
-        .iter()
-        .map(|r| RuleText {
-            slug: text(r, "slug"),
-            message: text(r, "message"),
-            instead: text(r, "instead"),
-        })
-        .collect();
     let extra = data
         .get("extra")
         .and_then(Value::as_array)
@@ -200,7 +176,6 @@ pub fn parse(payload: &[u8]) -> Result<GuardPack, String> {
     Ok(GuardPack {
         pack,
         prefilter: Prefilter { keywords, always },
-        rules,
         extra,
     })
 }
@@ -245,8 +220,9 @@ mod tests {
     fn entries_of_another_shape_are_refused() {
         assert!(parse(b"not json").is_err());
         assert!(parse(br#"{"format": 99}"#).is_err());
-        let ok = br#"{"format": 1, "pack": {}, "prefilter": {"keywords": ["gcloud"], "always": false},
-                      "rules": [{"slug": "s", "message": "m", "instead": ""}], "extra": [["/x", null]]}"#;
+        let ok =
+            br#"{"format": 1, "pack": {}, "prefilter": {"keywords": ["gcloud"], "always": false},
+                      "extra": [["/x", null]]}"#;
         let p = parse(ok).unwrap();
         assert_eq!(p.prefilter.keywords, ["gcloud"]);
         assert_eq!(p.extra, [("/x".to_owned(), None)]);

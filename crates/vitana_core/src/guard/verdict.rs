@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::cache::{GuardPack, Prefilter, RuleText};
+use super::cache::{GuardPack, Prefilter};
 use super::call::{py_json, Call, Item, ItemChannel};
+use crate::findings::Finding;
 use crate::keywords::KeywordSet;
 use crate::model::{Actor, Channel, Origin, Segment, Status};
 use crate::pack::Pack;
-use crate::scan::{Compiled, DocumentScanner, Found, ScanNotice};
+use crate::scan::{Compiled, DocumentScanner, ScanNotice};
 
 /// VG602 (deploy never verified) needs what comes after the call: a hook cannot judge it.
 pub const NOT_JUDGED_LIVE: &[&str] = &["VG602"];
@@ -154,204 +155,49 @@ pub fn depth_limit(items: &[Item]) -> Option<String> {
         })
 }
 
-/// The compiled pack with the rules' texts.
+/// The compiled pack.
 pub struct Engine {
     pub compiled: Arc<Compiled>,
-    pub rules: Vec<RuleText>,
     pub gateway_url: String,
     pub prefixes: Vec<String>,
 }
 
 impl Engine {
     pub fn new(pack: GuardPack) -> Result<Engine, String> {
-        let core = Pack::from_value(pack.pack)?;
-        if core.rules.len() != pack.rules.len() {
-            return Err("guard pack's rule texts do not match its rules".into());
-        }
-        let compiled = Compiled::new(core)?;
+        let compiled = Compiled::new(Pack::from_value(pack.pack)?)?;
         Ok(Engine {
             gateway_url: compiled.gateway_url.clone(),
             prefixes: compiled.prefixes.clone(),
             compiled: Arc::new(compiled),
-            rules: pack.rules,
         })
     }
 }
 
-/// One finding as the reason needs it.
-#[derive(Debug, Clone)]
-struct Finding {
-    rule: usize,
-    path: String,
-    line: u64,
-    column: u64,
-    record_id: Option<String>,
-    message: String,
-}
-
-/// A scan of segments, keeping the segments (findings point into them).
-struct Doc<'e> {
-    engine: &'e Engine,
+/// A scan of one document's segments, its findings made and settled by the core (inline
+/// ignore directives are not honoured: the agent writes the text it is judged on).
+struct Doc {
     scanner: DocumentScanner,
-    segments: Vec<Segment>,
-    found: Vec<Finding>,
     notices: Vec<ScanNotice>,
 }
 
-impl<'e> Doc<'e> {
-    fn new(engine: &'e Engine, focus: Option<Vec<u64>>) -> Doc<'e> {
+impl Doc {
+    fn new(engine: &Engine, focus: Option<Vec<u64>>) -> Doc {
         Doc {
-            engine,
-            scanner: DocumentScanner::new(Arc::clone(&engine.compiled), focus),
-            segments: Vec::new(),
-            found: Vec::new(),
+            scanner: DocumentScanner::new(Arc::clone(&engine.compiled), focus).no_ignore(true),
             notices: Vec::new(),
         }
     }
 
     fn feed(&mut self, seg: Segment) {
-        if seg.text.is_empty() {
-            return; // not numbered by the scanner either
-        }
         let result = self.scanner.scan_segment(&seg);
-        self.segments.push(seg);
-        let number = self.segments.len() - 1;
-        for f in result.found {
-            let finding = self.finding(&f, number);
-            self.found.push(finding);
-        }
         self.notices.extend(result.notices);
     }
 
     fn finish(mut self) -> (Vec<Finding>, Vec<ScanNotice>) {
         let (found, notices) = self.scanner.finish();
-        for (f, _) in found {
-            let finding = self.finding(&f, f.segment);
-            self.found.push(finding);
-        }
         self.notices.extend(notices);
-        let mut found = self.found;
-        found.sort_by(|a, b| {
-            (
-                &a.path,
-                a.line,
-                a.column,
-                &self.engine.compiled.pack.rules[a.rule].id,
-            )
-                .cmp(&(
-                    &b.path,
-                    b.line,
-                    b.column,
-                    &self.engine.compiled.pack.rules[b.rule].id,
-                ))
-        });
         (found, self.notices)
     }
-
-    fn finding(&self, f: &Found, number: usize) -> Finding {
-        let seg = &self.segments[number];
-        let (line, column) = position(seg, f.start);
-        let whole = seg.text.get(f.start..f.end).unwrap_or("");
-        let matched = short(whole);
-        let template = &self.engine.rules[f.rule].message;
-        let message = render(
-            template,
-            &self.engine.compiled.pack.params,
-            &f.variables,
-            &matched,
-        );
-        Finding {
-            rule: f.rule,
-            path: seg.origin.path.clone(),
-            line,
-            column,
-            record_id: seg.origin.record_id.clone(),
-            message,
-        }
-    }
-}
-
-/// 1-based (line, column in characters) of byte offset `at` of a segment.
-fn position(seg: &Segment, at: usize) -> (u64, u64) {
-    if seg.flat {
-        return (seg.line, seg.column);
-    }
-    let at = at.min(seg.text.len());
-    let before = seg.text.get(..at).unwrap_or("");
-    match before.rfind('\n') {
-        None => (seg.line, seg.column + before.chars().count() as u64),
-        Some(nl) => {
-            let newlines = memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
-            let col = before[nl + 1..].chars().count() as u64;
-            (seg.line + newlines, seg.indent + 1 + col)
-        }
-    }
-}
-
-/// The matched text as a message quotes it: continuations joined, whitespace collapsed,
-/// at most 120 characters.
-fn short(whole: &str) -> String {
-    let joined = whole.replace("\\\r\n", " ").replace("\\\n", " ");
-    let short = joined.split_whitespace().collect::<Vec<_>>().join(" ");
-    if short.chars().count() > 120 {
-        short.chars().take(117).collect::<String>() + "..."
-    } else {
-        short
-    }
-}
-
-/// A rule message with its `{{ name }}`, `{{ a or b }}` and `{{ x | join(', ') }}`
-/// filled from the hit's variables, `matched` and the parameters.
-fn render(template: &str, params: &Value, vars: &[(&'static str, Value)], matched: &str) -> String {
-    let lookup = |name: &str| -> Option<Value> {
-        if name == "matched" {
-            return Some(Value::String(matched.to_owned()));
-        }
-        if let Some((_, v)) = vars.iter().rev().find(|(k, _)| *k == name) {
-            return Some(v.clone());
-        }
-        params.get(name).cloned()
-    };
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find("}}") else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let expr = rest[open + 2..open + close].trim();
-        rest = &rest[open + close + 2..];
-        let (expr, join) = match expr.split_once('|') {
-            Some((e, filter)) => {
-                let sep = filter
-                    .trim()
-                    .strip_prefix("join(")
-                    .and_then(|f| f.strip_suffix(')'))
-                    .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').to_owned());
-                (e.trim(), sep)
-            }
-            None => (expr, None),
-        };
-        let value = expr
-            .split(" or ")
-            .map(|n| lookup(n.trim()))
-            .find(|v| v.as_ref().is_some_and(super::call::truthy))
-            .flatten()
-            .or_else(|| expr.split(" or ").last().and_then(|n| lookup(n.trim())));
-        let text = match (value, join) {
-            (Some(Value::Array(items)), Some(sep)) => items
-                .iter()
-                .map(super::call::py_str)
-                .collect::<Vec<_>>()
-                .join(&sep),
-            (Some(v), _) => super::call::py_str(&v),
-            (None, _) => String::new(),
-        };
-        out.push_str(&text);
-    }
-    out.push_str(rest);
-    out
 }
 
 fn agent_origin(call: &Call, path: &str, record_id: &str, tool: Option<&str>) -> Origin {
@@ -486,23 +332,22 @@ pub fn evaluate(call: &Call, engine: &Engine, past: &[Map<String, Value>]) -> Ve
             &["incomplete"],
         );
     }
-    let rules = &engine.compiled.pack.rules;
     let mine: Vec<&Finding> = found
         .iter()
-        .filter(|f| f.record_id.as_deref() == Some(rid))
-        .filter(|f| !NOT_JUDGED_LIVE.contains(&rules[f.rule].id.as_str()))
+        .filter(|f| f.record_id.as_deref() == Some(rid) && f.suppression.is_none())
+        .filter(|f| !NOT_JUDGED_LIVE.contains(&f.rule_id.as_str()))
         .collect();
     let errors: Vec<&Finding> = mine
         .iter()
         .copied()
-        .filter(|f| rules[f.rule].severity == "error")
+        .filter(|f| f.severity == "error")
         .collect();
     let blocking = !errors.is_empty();
     let shown = if blocking { &errors } else { &mine };
     if shown.is_empty() {
         return Verdict::allow();
     }
-    let ids: BTreeSet<&str> = mine.iter().map(|f| rules[f.rule].id.as_str()).collect();
+    let ids: BTreeSet<&str> = mine.iter().map(|f| f.rule_id.as_str()).collect();
     Verdict {
         decision: if blocking {
             Decision::Deny
@@ -542,18 +387,30 @@ fn reason(engine: &Engine, findings: &[&Finding], blocking: bool) -> String {
     }];
     let mut seen = BTreeSet::new();
     for f in findings {
-        let rule = &engine.compiled.pack.rules[f.rule];
-        if !seen.insert((rule.id.clone(), f.message.clone())) {
+        if !seen.insert((f.rule_id.as_str(), f.message.as_str())) {
             continue;
         }
-        let text = &engine.rules[f.rule];
+        let instead = engine
+            .compiled
+            .pack
+            .rules
+            .iter()
+            .find(|r| r.id == f.rule_id)
+            .map(|r| {
+                r.instead
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace("{GATEWAY_URL}", &engine.gateway_url)
+            })
+            .unwrap_or_default();
         let message = f.message.trim_end();
-        let mut line = format!("- {} {} [{}]: {message}", rule.id, text.slug, rule.severity);
-        if !text.instead.is_empty() {
+        let mut line = format!("- {} {} [{}]: {message}", f.rule_id, f.slug, f.severity);
+        if !instead.is_empty() {
             if !message.ends_with(['.', '!', '?']) {
                 line.push('.');
             }
-            line.push_str(&format!(" Instead: {}", text.instead));
+            line.push_str(&format!(" Instead: {instead}"));
         }
         lines.push(line);
     }
@@ -918,16 +775,5 @@ mod tests {
         let env = |k: &str| (k == "GW").then(|| gw.to_owned());
         assert!(reaches("${GW}/api/v1/x", gw, &env));
         assert!(!reaches("$OTHER/api/v1/x", gw, &env));
-    }
-
-    #[test]
-    fn messages_render_variables_or_and_join() {
-        let params = json!({"gateway_url": "https://g", "allowed": ["a", "b"]});
-        let vars = vec![("value", json!("v"))];
-        assert_eq!(
-            render("`{{ matched }}` to {{ gateway_url }}; {{ focus or value }} in {{ allowed | join(', ') }}", &params, &vars, "m"),
-            "`m` to https://g; v in a, b"
-        );
-        assert_eq!(short("gcloud \\\n  run   deploy"), "gcloud run deploy");
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::channel_index;
+use crate::findings::Messages;
 use crate::keywords::KeywordSet;
 use crate::matchers::glob::PathGlobs;
 use crate::matchers::Matcher;
@@ -23,6 +24,8 @@ pub struct Compiled {
     pub gates: Vec<Option<Vec<usize>>>,
     /// per rule: its `paths`
     pub paths: Vec<PathGlobs>,
+    /// the rules' message templates
+    pub messages: Messages,
     /// text entries per channel (see `channel_index`)
     pub text: [Vec<usize>; 6],
     pub command: Vec<usize>,
@@ -78,6 +81,7 @@ impl Compiled {
         let mut c = Compiled {
             keywords: KeywordSet::new(&keyword_list),
             gates: Vec::new(),
+            messages: Messages::new(&pack.rules, &pack.params),
             paths: pack
                 .rules
                 .iter()

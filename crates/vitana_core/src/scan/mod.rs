@@ -4,9 +4,10 @@
 //! make), and transcript sessions collect gateway steps, tool-output evidence and a
 //! human's fallback approval; sequence rules are judged when the document ends.
 //!
-//! Every rule entry runs here (no callback into Python): hits come back as [`Found`]
-//! records (rule, segment, byte span, variables), which `crate::findings` turns into
-//! findings.
+//! Every rule entry runs here (no callback into Python), and each hit is made into a
+//! finding on the spot (`crate::findings`: position, snippet, message, fingerprint,
+//! the session's approval); `finish` applies the inline directives, drops duplicates
+//! and sorts (`findings::settle`).
 
 mod compiled;
 mod units;
@@ -16,6 +17,7 @@ pub use compiled::Compiled;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::findings::{self, Directives, Finding, HitIn};
 use crate::matchers::{Hit, Matcher, Outcome};
 use crate::model::{Actor, Channel, Request, Segment};
 use crate::session::{Session, Step};
@@ -23,20 +25,6 @@ use crate::session::{Session, Step};
 /// A document with more findings of one rule than this is pathological (a generated
 /// dump): the rest are summarised in one notice.
 pub const MAX_FINDINGS_PER_RULE: usize = 1000;
-
-/// A finding before its message is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    /// index of the rule in the pack
-    pub rule: usize,
-    /// the segment's number in the document (in the order fed)
-    pub segment: usize,
-    pub start: usize,
-    pub end: usize,
-    pub variables: Vec<(&'static str, serde_json::Value)>,
-    /// the session's fallback approval covers it
-    pub approved: bool,
-}
 
 /// A notice of the scan (path: the segment's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,10 +36,11 @@ pub struct ScanNotice {
     pub level: &'static str,
 }
 
-/// What one segment gave.
+/// What one segment gave (its findings stay with the scanner until `finish`).
 #[derive(Debug, Clone, Default)]
 pub struct SegmentResult {
-    pub found: Vec<Found>,
+    /// how many findings it gave
+    pub found: usize,
     pub notices: Vec<ScanNotice>,
     /// byte offset of a human's fallback approval in this segment (its session's first)
     pub approval: Option<usize>,
@@ -76,6 +65,10 @@ pub struct DocumentScanner {
     /// entries of a list that apply, by (list, channel, actor), for `fits_for`'s (kind, path)
     fits: HashMap<(usize, Channel, Option<Actor>), Vec<usize>>,
     fits_for: (String, String),
+    findings: Vec<Finding>,
+    directives: Directives,
+    /// inline directives are not applied (`--no-ignore`, the live guard)
+    no_ignore: bool,
 }
 
 impl DocumentScanner {
@@ -91,7 +84,16 @@ impl DocumentScanner {
             seq: 0,
             fits: HashMap::new(),
             fits_for: (String::new(), String::new()),
+            findings: Vec::new(),
+            directives: Directives::default(),
+            no_ignore: false,
         }
+    }
+
+    /// Inline `vitana-guard: ignore` directives are not applied.
+    pub fn no_ignore(mut self, yes: bool) -> Self {
+        self.no_ignore = yes;
+        self
     }
 
     /// Scans one segment (numbered in the order fed, from 0).
@@ -103,6 +105,7 @@ impl DocumentScanner {
         if text.is_empty() {
             return out;
         }
+        self.directives.collect(seg);
         let session = seg.origin.session.as_ref().map(|name| self.session(name));
         if self.focus.is_some() && !self.touches_focus(seg) {
             return out;
@@ -120,6 +123,7 @@ impl DocumentScanner {
             session,
             taken: Vec::new(),
             out: &mut out,
+            shared: None,
         };
         let text_entries = self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel);
         // the text without mentions (`mentions: false`), made when an entry needs it
@@ -177,10 +181,9 @@ impl DocumentScanner {
             .map_or(&[], |&i| self.sessions[i].1.steps.as_slice())
     }
 
-    /// Judges every session's steps; the findings point at the step segments (each
-    /// comes with its segment's text).
-    pub fn finish(&mut self) -> (Vec<(Found, Arc<str>)>, Vec<ScanNotice>) {
-        let mut found = Vec::new();
+    /// Judges every session's steps (their findings point at the step segments), then
+    /// settles the document's findings: directives applied, duplicates dropped, sorted.
+    pub fn finish(&mut self) -> (Vec<Finding>, Vec<ScanNotice>) {
         let mut notices = Vec::new();
         let sessions = std::mem::take(&mut self.sessions);
         for (_, session) in &sessions {
@@ -204,20 +207,30 @@ impl DocumentScanner {
                         continue;
                     }
                     *self.counts.entry(rule).or_insert(0) += 1;
-                    let f = Found {
+                    let approval = session.approval.as_ref().filter(|_| c.covered(rule));
+                    let f = findings::finding_of(
+                        &c.pack.rules[rule],
                         rule,
-                        segment: step.segment,
-                        start: hit.start,
-                        end: hit.end,
-                        variables: hit.variables,
-                        approved: session.approved && c.covered(rule),
-                    };
-                    found.push((f, Arc::clone(&step.text)));
+                        &c.messages,
+                        &step.seg,
+                        HitIn {
+                            start: hit.start,
+                            end: hit.end,
+                            variables: &hit.variables,
+                        },
+                        approval,
+                    );
+                    self.findings.push(f);
                 }
             }
         }
         self.session_index.clear();
-        (found, notices)
+        let found = std::mem::take(&mut self.findings);
+        let directives = std::mem::take(&mut self.directives);
+        (
+            findings::settle(found, &directives, self.no_ignore),
+            notices,
+        )
     }
 
     fn session(&mut self, name: &str) -> usize {
@@ -309,15 +322,25 @@ impl DocumentScanner {
         }
         cx.taken.push((rule, hit.start, hit.end));
         *self.counts.entry(rule).or_insert(0) += 1;
-        let approved = cx.session.is_some_and(|s| self.sessions[s].1.approved);
-        cx.out.found.push(Found {
+        let c = &self.compiled;
+        let approval = cx
+            .session
+            .and_then(|s| self.sessions[s].1.approval.as_ref())
+            .filter(|_| c.covered(rule));
+        let f = findings::finding_of(
+            &c.pack.rules[rule],
             rule,
-            segment: cx.number,
-            start: hit.start,
-            end: hit.end,
-            variables: hit.variables,
-            approved: approved && self.compiled.covered(rule),
-        });
+            &c.messages,
+            cx.seg,
+            HitIn {
+                start: hit.start,
+                end: hit.end,
+                variables: &hit.variables,
+            },
+            approval,
+        );
+        self.findings.push(f);
+        cx.out.found += 1;
     }
 
     /// Whether `rule` is past the cap (the first time, with a notice at `path:line`).
@@ -402,12 +425,12 @@ impl DocumentScanner {
             }
         } else if seg.channel == Channel::User
             && seg.origin.actor == Some(Actor::Human)
-            && !self.sessions[s].1.approved
+            && self.sessions[s].1.approval.is_none()
         {
             // a parameter regex that runs past its limit approves nothing
             if let Ok(Some((at, _))) = c.approval.find(text) {
                 if c.negation.is_match(text) == Ok(false) {
-                    self.sessions[s].1.approved = true;
+                    self.sessions[s].1.approval = Some(findings::approval_of(seg, at));
                     cx.out.approval = Some(at);
                 }
             }
@@ -464,7 +487,7 @@ impl DocumentScanner {
                             self.sessions[s].1.steps.push(Step {
                                 name: step,
                                 segment: cx.number,
-                                text: Arc::from(cx.seg.text.as_str()),
+                                seg: Arc::clone(cx.seg_arc()),
                                 path: cx.seg.origin.path.clone(),
                                 line: cx.seg.line,
                                 start: request.start,
@@ -546,6 +569,15 @@ struct Cx<'a, 'o> {
     /// (rule, start, end) reported in this segment
     taken: Vec<(usize, usize, usize)>,
     out: &'o mut SegmentResult,
+    /// the segment, shared by its gateway steps (made for the first)
+    shared: Option<Arc<Segment>>,
+}
+
+impl Cx<'_, '_> {
+    fn seg_arc(&mut self) -> &Arc<Segment> {
+        let seg = self.seg;
+        self.shared.get_or_insert_with(|| Arc::new(seg.clone()))
+    }
 }
 
 fn is_step_source(seg: &Segment) -> bool {

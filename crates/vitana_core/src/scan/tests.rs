@@ -3,20 +3,27 @@ use crate::model::{Origin, Status};
 use crate::pack::Pack;
 
 fn compiled() -> Arc<Compiled> {
-    let json = r#"{"format": 2,
+    let json = r#"{"format": 3,
       "params": {"approval_pattern": "(?i)\\bCTO\\b[^\\n]{0,50}?\\bapprov\\w*", "approval_negation": "(?i)\\bnot approv",
                  "approval_covers": ["VG1"], "control_plane_prefixes": ["/api/v1/"],
                  "endpoints": {"deploy": {"method": "POST", "path": "/api/v1/deploy"}},
                  "gateway_url": "https://gw.example.run.app"},
       "rules": [
         {"id": "VG101", "severity": "error", "channels": ["command"], "keywords": ["gcloud"],
-         "include": [], "exclude": [], "enabled": true, "chosen": true},
+         "include": [], "exclude": [], "enabled": true, "chosen": true, "slug": "direct-deploy",
+         "policy": "§1", "message": "`{{ matched }}` runs {{ program }}; call {{ gateway_url }}"},
         {"id": "VG301", "severity": "warning", "channels": ["prose"], "keywords": ["click"],
          "include": [], "exclude": ["*.md"], "enabled": true, "chosen": true},
         {"id": "VG401", "severity": "warning", "channels": ["meta"], "keywords": [],
          "include": [], "exclude": [], "enabled": true, "chosen": true},
         {"id": "VG601", "severity": "error", "channels": ["request"], "keywords": [],
-         "include": [], "exclude": [], "enabled": true, "chosen": true}],
+         "include": [], "exclude": [], "enabled": true, "chosen": true,
+         "message": "{{ step }} before {{ missing }}"},
+        {"id": "VG202", "severity": "error", "channels": ["command"], "keywords": ["acme"],
+         "include": [], "exclude": [], "enabled": true, "chosen": true, "message": "repo"},
+        {"id": "VG401", "severity": "error", "channels": ["request"], "keywords": ["/api/v1/"],
+         "include": ["ops/**"], "exclude": [], "enabled": true, "chosen": true,
+         "message": "service {{ value }} is {{ problem }}"}],
       "entries": [
         {"rule": 0, "kind": "command", "spec": {"program": "gcloud", "words": ["run", "deploy"]},
          "channels": ["command"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
@@ -25,6 +32,10 @@ fn compiled() -> Arc<Compiled> {
         {"rule": 2, "kind": "require", "spec": {"regex": "VTID-\\d+"},
          "channels": ["meta"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
         {"rule": 3, "kind": "sequence", "spec": {"step": "deploy", "requires_before": "safe-merge"},
+         "channels": ["request"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
+        {"rule": 4, "kind": "pattern", "spec": {"regex": "(?<![\\w.-])acme/legacy(?![\\w-])"},
+         "channels": ["command"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false},
+        {"rule": 5, "kind": "payload", "spec": {"endpoint": "deploy", "field": "service", "not_in": ["gateway"]},
          "channels": ["request"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false}]}"#;
     Arc::new(Compiled::new(Pack::from_json(json).unwrap()).unwrap())
 }
@@ -45,62 +56,119 @@ fn seg(text: &str, channel: Channel, path: &str) -> Segment {
     }
 }
 
+fn scan(s: &mut DocumentScanner, segments: &[Segment]) -> (Vec<Finding>, Vec<ScanNotice>) {
+    let mut notices = Vec::new();
+    for seg in segments {
+        notices.extend(s.scan_segment(seg).notices);
+    }
+    let (found, more) = s.finish();
+    notices.extend(more);
+    (found, notices)
+}
+
+fn ids(found: &[Finding]) -> Vec<&str> {
+    found.iter().map(|f| f.rule_id.as_str()).collect()
+}
+
 #[test]
 fn commands_are_gated_on_what_they_run() {
-    let c = compiled();
-    let mut s = DocumentScanner::new(c.clone(), None);
-    let r = s.scan_segment(&seg(
-        "echo hi\ng''cloud run deploy api\n",
-        Channel::Command,
-        "x.sh",
-    ));
-    assert_eq!(r.found.len(), 1);
-    assert_eq!((r.found[0].start, r.found[0].end), (8, 31));
-    assert_eq!(
-        r.found[0].variables[0],
-        ("program", serde_json::json!("gcloud"))
+    let mut s = DocumentScanner::new(compiled(), None);
+    let (found, _) = scan(
+        &mut s,
+        &[
+            seg(
+                "echo hi\ng''cloud run deploy api\n",
+                Channel::Command,
+                "x.sh",
+            ),
+            seg("gcloud run list", Channel::Command, "y.sh"),
+        ],
     );
-    let r = s.scan_segment(&seg("gcloud run list", Channel::Command, "x.sh"));
-    assert!(r.found.is_empty());
+    assert_eq!(ids(&found), ["VG101"]);
+    let f = &found[0];
+    assert_eq!(
+        (f.path.as_str(), f.line, f.column, f.end_line, f.end_column),
+        ("x.sh", 2, 1, 2, 24)
+    );
+    assert_eq!(f.snippet, "g''cloud run deploy api");
+    assert_eq!(
+        f.message,
+        "`g''cloud run deploy api` runs gcloud; call https://gw.example.run.app"
+    );
+    assert_eq!(
+        (f.slug.as_str(), f.policy.as_str(), f.severity.as_str()),
+        ("direct-deploy", "§1", "error")
+    );
+    assert_eq!(
+        f.fingerprint,
+        findings::fingerprint("VG101", "x.sh", "g''cloud run deploy api")
+    );
 }
 
 #[test]
 fn paths_choose_rules_and_require_fires_on_absence() {
-    let c = compiled();
-    let mut s = DocumentScanner::new(c.clone(), None);
-    assert_eq!(
-        s.scan_segment(&seg("So please click it", Channel::Prose, "a.txt"))
-            .found
-            .len(),
-        1
+    let mut s = DocumentScanner::new(compiled(), None);
+    let (found, _) = scan(
+        &mut s,
+        &[
+            seg("So please click it", Channel::Prose, "a.txt"),
+            seg("So please click it", Channel::Prose, "docs/a.md"),
+            seg("feature/no-id", Channel::Meta, "pr"),
+            seg("feature/VTID-0518", Channel::Meta, "pr2"),
+        ],
     );
-    assert!(s
-        .scan_segment(&seg("So please click it", Channel::Prose, "a.md"))
-        .found
-        .is_empty());
-    let r = s.scan_segment(&seg("feature/no-id", Channel::Meta, "pr"));
-    assert_eq!(r.found.len(), 1);
-    assert!(s
-        .scan_segment(&seg("feature/VTID-0518", Channel::Meta, "pr"))
-        .found
-        .is_empty());
+    let got: Vec<_> = found
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.path.as_str()))
+        .collect();
+    assert_eq!(got, [("VG301", "a.txt"), ("VG401", "pr")]);
+}
+
+#[test]
+fn look_around_payload_and_path_globs_run_in_the_core() {
+    let mut s = DocumentScanner::new(compiled(), None);
+    let call = "git clone acme/legacy x; git clone my-acme/legacy\n\
+                curl -X POST https://gw.example.run.app/api/v1/deploy -d '{\"service\": \"nope\"}'\n";
+    let (found, notices) = scan(
+        &mut s,
+        &[
+            seg(call, Channel::Command, "ops/a.sh"),
+            seg(call, Channel::Command, "b.sh"),
+        ],
+    );
+    assert!(notices.is_empty());
+    let got: Vec<_> = found
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.path.as_str(), f.line))
+        .collect();
+    // VG401 reads ops/ only (paths.include)
+    assert_eq!(
+        got,
+        [
+            ("VG202", "b.sh", 1),
+            ("VG202", "ops/a.sh", 1),
+            ("VG401", "ops/a.sh", 2)
+        ]
+    );
+    let vg401 = &found[2];
+    assert_eq!(vg401.message, "service nope is 'nope' is not allowed");
+    assert_eq!(vg401.snippet, "nope"); // the field's value, where it is written
 }
 
 #[test]
 fn findings_past_the_cap_become_one_notice() {
-    let c = compiled();
-    let mut s = DocumentScanner::new(c.clone(), None);
+    let mut s = DocumentScanner::new(compiled(), None);
     let text = "please click\n".repeat(MAX_FINDINGS_PER_RULE + 5);
     let r = s.scan_segment(&seg(&text, Channel::Prose, "a.txt"));
-    assert_eq!(r.found.len(), MAX_FINDINGS_PER_RULE);
+    assert_eq!(r.found, MAX_FINDINGS_PER_RULE);
     assert_eq!(r.notices.len(), 1);
     assert!(r.notices[0].message.starts_with("VG301: more than 1000"));
+    assert_eq!(s.finish().0.len(), MAX_FINDINGS_PER_RULE);
 }
 
 #[test]
 fn a_humans_approval_covers_later_findings_of_its_session() {
-    let c = compiled();
-    let mut s = DocumentScanner::new(c.clone(), None);
+    let mut s = DocumentScanner::new(compiled(), None);
     let mut user = seg("The CTO approved the fallback.", Channel::User, "t.jsonl");
     user.origin.session = Some("s1".into());
     user.origin.actor = Some(Actor::Human);
@@ -110,25 +178,53 @@ fn a_humans_approval_covers_later_findings_of_its_session() {
     call.origin.session = Some("s1".into());
     call.origin.actor = Some(Actor::Agent);
     call.origin.status = Some(Status::Executed);
-    let r = s.scan_segment(&call);
-    assert!(r.found[0].approved);
+    call.line = 2;
+    s.scan_segment(&call);
     let mut denied = user.clone();
     denied.origin.session = Some("s2".into());
     denied.text = "The CTO has not approved it.".into();
     assert_eq!(s.scan_segment(&denied).approval, None);
+    let (found, _) = s.finish();
+    let why = found[0].suppression.as_ref().unwrap();
+    assert_eq!(
+        (why.kind, why.justification.as_str()),
+        (
+            "external",
+            "fallback approved by the human at t.jsonl:1: \"The CTO approved the fallback.\""
+        )
+    );
+    assert_eq!(
+        found[0].properties,
+        [
+            ("actor", "agent".to_string()),
+            ("status", "executed".into())
+        ]
+    );
+}
+
+#[test]
+fn inline_directives_suppress_unless_told_not_to() {
+    let text =
+        "gcloud run deploy api # vitana-guard: ignore[VG1] staging\necho\ngcloud run deploy b\n";
+    for (no_ignore, suppressed) in [(false, 1), (true, 0)] {
+        let mut s = DocumentScanner::new(compiled(), None).no_ignore(no_ignore);
+        let (found, _) = scan(&mut s, &[seg(text, Channel::Command, "x.sh")]);
+        assert_eq!(found.len(), 2);
+        let n = found.iter().filter(|f| f.suppression.is_some()).count();
+        assert_eq!(n, suppressed, "no_ignore {no_ignore}");
+    }
 }
 
 #[test]
 fn a_sessions_steps_are_judged_when_the_document_ends() {
-    let c = compiled();
-    let mut s = DocumentScanner::new(c.clone(), None);
+    let mut s = DocumentScanner::new(compiled(), None);
     let text = "echo go\ncurl -X POST https://gw.example.run.app/api/v1/deploy -d '{}'\n";
     let mut call = seg(text, Channel::Command, "t.jsonl");
     call.origin.session = Some("s1".into());
     call.origin.actor = Some(Actor::Agent);
     call.origin.status = Some(Status::Executed);
     let r = s.scan_segment(&call);
-    assert!(r.step && r.found.is_empty());
+    assert!(r.step && r.found == 0);
     assert_eq!(s.steps("s1").len(), 1);
     assert_eq!(s.steps("s1")[0].name, "deploy");
     // a refused call is no step
@@ -137,11 +233,8 @@ fn a_sessions_steps_are_judged_when_the_document_ends() {
     denied.origin.status = Some(Status::Denied);
     assert!(!s.scan_segment(&denied).step);
     let (found, _) = s.finish();
-    assert_eq!(found.len(), 1);
-    let (f, text_of_step) = &found[0];
-    assert_eq!((f.rule, f.segment), (3, 0));
-    assert_eq!(&text_of_step[f.start..f.start + 4], "curl");
-    assert!(f
-        .variables
-        .contains(&("missing", serde_json::json!("safe-merge"))));
+    assert_eq!(ids(&found), ["VG601"]);
+    assert_eq!((found[0].line, found[0].column), (2, 1));
+    assert!(found[0].snippet.starts_with("curl -X POST"));
+    assert_eq!(found[0].message, "deploy before safe-merge");
 }
