@@ -221,7 +221,7 @@ mod tests {
         assert!(parse(b"not json").is_err());
         assert!(parse(br#"{"format": 99}"#).is_err());
         let ok =
-            br#"{"format": 1, "pack": {}, "prefilter": {"keywords": ["gcloud"], "always": false},
+            br#"{"format": 2, "pack": {}, "prefilter": {"keywords": ["gcloud"], "always": false},
                       "extra": [["/x", null]]}"#;
         let p = parse(ok).unwrap();
         assert_eq!(p.prefilter.keywords, ["gcloud"]);
