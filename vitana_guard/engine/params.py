@@ -81,7 +81,10 @@ def render_value(value: Any, params: dict[str, Any], where: str, line: int | Non
 
 
 def render_template(template: str, variables: dict[str, Any]) -> str:
-    """Render a message template for one finding (sandboxed, missing names are empty)."""
+    """Render a message template for one finding (sandboxed, missing names are empty).
+    The scan renders messages in the core (crates/vitana_core/src/findings.rs, with
+    minijinja); this is the oracle engine's (`_oracle_scan.py`), which the parity test
+    compares it with."""
     if "{%" not in template and all(_SIMPLE_TEMPLATE.fullmatch(m.group()) for m in _PLACEHOLDERS.finditer(template)):
         return _SIMPLE_TEMPLATE.sub(lambda m: str(variables.get(m.group(1), "")), template)
     from jinja2 import TemplateError

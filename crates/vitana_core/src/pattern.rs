@@ -9,10 +9,11 @@
 //! ends), case-insensitive unless the rule says otherwise; a policy parameter's regex
 //! (the approval pattern) with its own inline flags only.
 //!
-//! A linear pattern is only parsed when the pack loads (its syntax checked, so a bad
-//! rule is an error then) and compiled on its first use: a hook call or a one-file
-//! scan runs a handful of a pack's regexes, and compiling them all cost more than the
-//! scan. Offsets are byte offsets of the text, except `search` and `find_all` (for the
+//! A pattern is only parsed when the pack loads (its syntax checked, so a bad rule is
+//! an error then) and compiled on its first use: a hook call or a one-file scan runs a
+//! handful of a pack's regexes, and compiling them all cost more than the scan. The
+//! Python side compiles each pattern (`check`) when it loads a rule file, so a pattern
+//! that parses but does not compile is still a rule error naming its file and line. Offsets are byte offsets of the text, except `search` and `find_all` (for the
 //! Python bindings), which count Unicode code points as Python's `str` does.
 
 use std::sync::OnceLock;
@@ -53,8 +54,8 @@ impl Engine {
 enum Compiled {
     Linear(Regex),
     Bounded(fancy_regex::Regex),
-    /// the linear engine refused it on first use (too big): never matches, always
-    /// reports the rule not applied
+    /// it did not compile on first use (a program past the size limit, say): never
+    /// matches, always reports the rule not applied (fail closed)
     Failed,
 }
 
@@ -72,13 +73,14 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// Checks the pattern's syntax and picks its engine; a linear pattern is compiled
-    /// on first use, a bounded one now (they are few).
+    /// Checks the pattern's syntax (a parse, no compile) and picks its engine; the
+    /// pattern is compiled on first use. `check` compiles it now: the Python side does
+    /// when it loads a rule, so a rule neither engine compiles is an error naming its
+    /// file and line; a pack handed to the core was so checked.
     pub fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> Result<Pattern, String> {
         let source = python_spelling(pattern).into_owned();
-        let parsed = regex_syntax::ParserBuilder::new()
-            .case_insensitive(ignore_case)
-            .multi_line(multi_line)
+        // the syntax only (no Unicode classes expanded: that is the compile's work)
+        let parsed = regex_syntax::ast::parse::ParserBuilder::new()
             .build()
             .parse(&source);
         let mut p = Pattern {
@@ -96,22 +98,49 @@ impl Pattern {
         if !needs_backtracking(&linear_error) {
             return Err(last_line(&linear_error));
         }
-        let bounded = fancy_regex::RegexBuilder::new(&p.source)
-            .case_insensitive(ignore_case)
-            .multi_line(multi_line)
-            .backtrack_limit(BACKTRACK_LIMIT)
-            .delegate_size_limit(SIZE_LIMIT)
-            .build()
-            .map_err(|e| {
-                format!(
-                    "{} (and the backtracking engine: {e})",
-                    last_line(&linear_error)
-                )
-            })?;
+        fancy_regex::Expr::parse_tree(&p.source).map_err(|e| {
+            format!(
+                "{} (and the backtracking engine: {e})",
+                last_line(&linear_error)
+            )
+        })?;
         p.engine = Engine::Bounded;
         p.reason = Some(last_line(&linear_error));
-        let _ = p.compiled.set(Compiled::Bounded(bounded));
         Ok(p)
+    }
+
+    /// Compiles the pattern now; Err says why neither engine can run it.
+    pub fn check(&self) -> Result<(), String> {
+        match self.build() {
+            Ok(c) => {
+                let _ = self.compiled.set(c);
+                Ok(())
+            }
+            Err(e) => Err(match &self.reason {
+                Some(reason) => format!("{reason} (and the backtracking engine: {e})"),
+                None => e,
+            }),
+        }
+    }
+
+    fn build(&self) -> Result<Compiled, String> {
+        match self.engine {
+            Engine::Linear => RegexBuilder::new(&self.source)
+                .multi_line(self.multi_line)
+                .case_insensitive(self.ignore_case)
+                .size_limit(SIZE_LIMIT)
+                .build()
+                .map(Compiled::Linear)
+                .map_err(|e| last_line(&e.to_string())),
+            Engine::Bounded => fancy_regex::RegexBuilder::new(&self.source)
+                .case_insensitive(self.ignore_case)
+                .multi_line(self.multi_line)
+                .backtrack_limit(BACKTRACK_LIMIT)
+                .delegate_size_limit(SIZE_LIMIT)
+                .build()
+                .map(Compiled::Bounded)
+                .map_err(|e| e.to_string()),
+        }
     }
 
     pub fn engine(&self) -> Engine {
@@ -123,15 +152,11 @@ impl Pattern {
         self.reason.as_deref()
     }
 
+    /// The compiled pattern (compiled on first use; one that does not compile, which a
+    /// checked pack never holds, runs as [`Compiled::Failed`]).
     fn compiled(&self) -> &Compiled {
-        self.compiled.get_or_init(|| {
-            RegexBuilder::new(&self.source)
-                .multi_line(self.multi_line)
-                .case_insensitive(self.ignore_case)
-                .size_limit(SIZE_LIMIT)
-                .build()
-                .map_or(Compiled::Failed, Compiled::Linear)
-        })
+        self.compiled
+            .get_or_init(|| self.build().unwrap_or(Compiled::Failed))
     }
 
     /// Whether the pattern occurs in `text`.
@@ -381,11 +406,26 @@ mod tests {
 
     #[test]
     fn syntax_is_checked_at_load_and_compiled_on_first_use() {
-        let p = Pattern::new(r"\bdeploy\b", true, true).unwrap();
-        assert!(p.compiled.get().is_none());
-        assert_eq!(p.is_match("Deploy it"), Ok(true));
-        assert!(p.compiled.get().is_some());
-        assert!(Pattern::new(r"\p{NoSuchClass}", false, true).is_err());
+        for source in [r"\bdeploy\b", r"(?<!x)deploy"] {
+            let p = Pattern::new(source, true, true).unwrap();
+            assert!(p.compiled.get().is_none(), "{source}");
+            assert_eq!(p.is_match("Deploy it"), Ok(true));
+            assert!(p.compiled.get().is_some());
+        }
+        assert!(Pattern::new(r"a{2,1}", false, true).is_err());
+        // a pattern that parses but does not compile: `check` says so; unchecked, it
+        // fails closed (the rule reported as not applied)
+        let p = Pattern::new(r"\p{NoSuchClass}", false, true).unwrap();
+        assert!(
+            p.check().unwrap_err().contains("Unicode"),
+            "{:?}",
+            p.check()
+        );
+        assert_eq!(p.is_match("x"), Err(TimedOut));
+        assert!(Pattern::new(r"\bok\b", false, true)
+            .unwrap()
+            .check()
+            .is_ok());
     }
 
     #[test]

@@ -112,9 +112,11 @@ impl Regex {
     #[new]
     #[pyo3(signature = (pattern, ignore_case=false, multi_line=true))]
     fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> PyResult<Self> {
-        vitana_core::pattern::Pattern::new(pattern, ignore_case, multi_line)
-            .map(|inner| Regex { inner })
-            .map_err(pyo3::exceptions::PyValueError::new_err)
+        // compiled now: a rule's regex is checked when its file loads
+        let inner = vitana_core::pattern::Pattern::new(pattern, ignore_case, multi_line)
+            .and_then(|p| p.check().map(|()| p))
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        Ok(Regex { inner })
     }
 
     /// "linear" or "backtracking (bounded)".
