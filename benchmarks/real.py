@@ -177,15 +177,16 @@ def bench_hook(work: Path, calls: int) -> None:
     subprocess.run(argv, input=json.dumps(hook_latency.payload("ls")).encode(), env=env, capture_output=True)
     true = statistics.median(timed(["/bin/true"])[0] for _ in range(calls))
     python = statistics.median(timed([sys.executable, "-S", "-c", "pass"])[0] for _ in range(calls))
-    row("/bin/true", true)
-    row("python3 -S -c pass", python)
+    row("/bin/true", true, None, f"  ({true * 1000:.1f} ms)")
+    row("python3 -S -c pass", python, None, f"  ({python * 1000:.1f} ms)")
     for kind, command in (("clean", "ls -la"), ("denied", "gcloud run deploy x --region us-central1"),
                           ("scanned", hook_latency.CALLS["gateway"][1])):
         times = []
         for i in range(calls):
             data = json.dumps(hook_latency.payload(command, session=f"b{kind}{i}")).encode()
             times.append(timed(argv, env=env, stdin=data)[0])
-        row(f"hook, {kind} call, median", statistics.median(times), python)
+        wall = statistics.median(times)
+        row(f"hook, {kind} call, median", wall, python, f"  ({wall * 1000:.1f} ms)")
 
 
 def bench_precommit(work: Path, runs: int) -> None:
