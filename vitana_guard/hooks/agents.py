@@ -17,10 +17,6 @@ import json
 import subprocess
 import sys
 
-USAGE = ("usage: python -m vitana_guard.hooks {claude|gemini|codex} [--post] [--deadline S] [--fail-open] "
-         "[--audit-log FILE]")
-
-
 def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None) -> int:
     """Run the hook executable on `argv` with `stdin`'s text; its stdout and stderr go to
     `stdout`/`stderr` (default: this process's), its exit code is returned."""
