@@ -39,7 +39,7 @@ fn read(path: &str, cwd: &str) -> Option<String> {
     if meta.len() > MAX_BYTES || !meta.is_file() {
         return None;
     }
-    let mut data = Vec::new();
+    let mut data = Vec::with_capacity(meta.len() as usize + 1);
     std::fs::File::open(&full)
         .ok()?
         .take(MAX_BYTES + 1)
@@ -65,20 +65,25 @@ fn read(path: &str, cwd: &str) -> Option<String> {
             }
         }
     }
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        return Some(text);
+    }
     Some(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// The lines `spans` (character offsets, as Python slices them: negative from the end,
 /// clamped) cover in `text`.
 fn lines_of(text: &str, spans: &[(i64, i64)]) -> BTreeSet<u64> {
+    // the character index of each newline
     let mut newlines: Vec<usize> = Vec::new();
-    let mut n = 0usize;
-    for (i, c) in text.chars().enumerate() {
-        if c == '\n' {
-            newlines.push(i);
-        }
-        n = i + 1;
+    let (mut byte, mut at) = (0usize, 0usize);
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        at += text[byte..nl].chars().count();
+        newlines.push(at);
+        at += 1;
+        byte = nl + 1;
     }
+    let n = at + text[byte..].chars().count();
     let norm = |x: i64| -> usize {
         let x = if x < 0 { x + n as i64 } else { x };
         (x.max(0) as usize).min(n)
@@ -131,16 +136,28 @@ pub fn apply_edits(
         else {
             return None;
         };
-        if old.is_empty() || !text.contains(old.as_str()) {
+        if old.is_empty() {
             return None;
         }
         let all = step.get("replace_all").is_some_and(truthy)
             || !is_one(step.get("expected_replacements"));
-        let pieces: Vec<&str> = if all {
-            text.split(old.as_str()).collect()
+        // `text.split(old)` (or `split(old, 1)`): occurrences left to right, not overlapping
+        let finder = memchr::memmem::Finder::new(old.as_bytes());
+        let found: Vec<usize> = if all {
+            finder.find_iter(text.as_bytes()).collect()
         } else {
-            text.splitn(2, old.as_str()).collect()
+            finder.find(text.as_bytes()).into_iter().collect()
         };
+        if found.is_empty() {
+            return None;
+        }
+        let mut pieces: Vec<&str> = Vec::with_capacity(found.len() + 1);
+        let mut from = 0;
+        for &at in &found {
+            pieces.push(&text[from..at]);
+            from = at + old.len();
+        }
+        pieces.push(&text[from..]);
         let k = pieces.len() - 1;
         if text.len() - k * old.len() + k * new.len() > MAX_RESULT {
             return None;
