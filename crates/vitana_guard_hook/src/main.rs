@@ -400,7 +400,7 @@ fn decide(ctx: &Ctx, slot: &mut Option<Call>) -> Result<Verdict, Failure> {
 /// The compiled pack for the config that applies at `cwd`: from the cache, or compiled
 /// by the Python side and then read back (verified like any entry).
 fn load_pack(ctx: &Ctx, cwd: Option<&str>) -> Result<GuardPack, Failure> {
-    let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/".into()));
+    let home = state::home();
     let config = cwd
         .filter(|c| !c.is_empty())
         .and_then(|c| discovery::discover(Path::new(c), &home));

@@ -21,8 +21,11 @@ use sha2::{Digest, Sha256};
 /// Replay cost is bounded: older steps are dropped first.
 pub const MAX_STEPS: usize = 200;
 
-fn home() -> PathBuf {
-    PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/".into()))
+/// `os.path.expanduser("~")`: HOME, else the password database's entry (as the Python
+/// side that writes the cache finds it).
+pub fn home() -> PathBuf {
+    let home = std::env::var_os("HOME").map(|h| h.to_string_lossy().into_owned());
+    PathBuf::from(super::home_of(home.as_deref()))
 }
 
 fn xdg(var: &str, default: &[&str]) -> PathBuf {
