@@ -415,7 +415,9 @@ fn load_pack(ctx: &Ctx, cwd: Option<&str>) -> Result<GuardPack, Failure> {
     compile(ctx, &key, config.as_deref())?;
     cache::load(&key).ok_or_else(|| {
         Failure::Plain(format!(
-            "the compiled rule pack {} could not be read back (is the cache directory {} private to this user?)",
+            "the compiled rule pack {} could not be read back (the cache directory {} must be \
+             private to this user, and this executable must be the installed package's: \
+             `vitana-guard hook install` rewrites it)",
             cache::entry_path(&key).display(),
             state::cache_home().display()
         ))
