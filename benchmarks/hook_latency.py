@@ -2,8 +2,8 @@
 
 200 mixed Claude PreToolUse calls (clean commands, forbidden commands, canonical
 gateway curl calls), each a fresh process like the agent spawns. Prints median and
-p95 per entry point and per kind, with the hook server (the default: the first call
-starts it) and without it (VITANA_GUARD_SERVER=0: every call loads the engine).
+p95 per entry point and per kind: the native executable the installed settings name,
+and the two Python entries people call by hand (which run that executable).
 Usage: python benchmarks/hook_latency.py [N]
 """
 from __future__ import annotations
@@ -28,11 +28,19 @@ CALLS = {
                 "\"head\": \"claude/fix-issue-1\", \"title\": \"t\", \"body\": \"VTID-0518 t\"}'"],
 }
 HOOK = [sys.executable, "-m", "vitana_guard.hooks", "claude"]
-ENTRY = {  # label -> (argv, extra environment)
-    "python -m vitana_guard.hooks (installed command; server)": (HOOK, {}),
-    "python -m vitana_guard.hooks, VITANA_GUARD_SERVER=0": (HOOK, {"VITANA_GUARD_SERVER": "0"}),
-    "vitana-guard hook claude (click; server)": ([sys.executable, "-m", "vitana_guard", "hook", "claude"], {}),
-}
+
+
+def entries() -> dict:
+    """label -> (argv, extra environment)"""
+    import shlex
+
+    from vitana_guard.hooks import install
+
+    return {
+        "vitana-guard-hook (the installed command)": (shlex.split(install.default_command("claude")), {}),
+        "python -m vitana_guard.hooks": (HOOK, {}),
+        "vitana-guard hook claude": ([sys.executable, "-m", "vitana_guard", "hook", "claude"], {}),
+    }
 
 
 def pct(xs, q):
@@ -44,16 +52,13 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     kinds = [k for k in CALLS for _ in range(len(CALLS[k]))]
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
-        base = {**os.environ, "XDG_STATE_HOME": f"{tmp}/state", "XDG_CACHE_HOME": f"{tmp}/cache",
-                "XDG_RUNTIME_DIR": tmp, "VITANA_GUARD_SERVER": "1"}
-        base.pop("CI", None)  # a server never starts on CI: the server rows would measure none
-        for label, (argv, extra) in ENTRY.items():
+        base = {**os.environ, "XDG_STATE_HOME": f"{tmp}/state", "XDG_CACHE_HOME": f"{tmp}/cache"}
+        for label, (argv, extra) in entries().items():
             env = {**base, **extra}
-            # warm up: the first call ever compiles the rules; it also starts the server
+            # warm up: the first call ever compiles the rules
             first = time.perf_counter()
             subprocess.run(argv, input=json.dumps(payload("docker push x")), capture_output=True, text=True, env=env)
             cold = time.perf_counter() - first
-            time.sleep(1.0)
             times: dict[str, list[float]] = {k: [] for k in CALLS}
             for i in range(n):
                 kind = kinds[i % len(kinds)]
@@ -67,7 +72,6 @@ def main() -> None:
                   f"(first call, cold cache: {cold * 1000:.0f} ms)")
             for kind, xs in times.items():
                 print(f"    {kind:<10} n={len(xs):<4} median {statistics.median(xs):6.1f} ms  p95 {pct(xs, .95):6.1f} ms")
-        subprocess.run(HOOK[:-1] + ["stop"], capture_output=True, env=base)
     print(f"python -c pass (interpreter start, the floor): {_common.interpreter_start_ms(20):.1f} ms")
 
 

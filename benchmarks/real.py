@@ -14,7 +14,7 @@ Jobs (all by default):
 |            | tree exported without node_modules             |                                         |
 | transcript | `scan FILE --jobs 1`, a keyword-dense session  | Python's `json.loads` on every line     |
 |            | (benchmarks/dense_session.py), MB/s and RSS    |                                         |
-| hook       | the installed hook command, one process a call | `python3 -S -c pass`                    |
+| hook       | the installed hook executable, one process a call (clean, denied, scanned) | `/bin/true`, `python3 -S -c pass` |
 | precommit  | `diff --staged`, 10 staged files, no server    | `git diff --cached` (what it reads)     |
 | small      | `scan FILE` on one small script; `--version`   | `python3 -S -c pass`                    |
 
@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import shutil
+import shlex
 import statistics
 import subprocess
 import sys
@@ -165,18 +166,27 @@ def bench_transcript(work: Path, megabytes: float, repeat: int) -> None:
 
 
 def bench_hook(work: Path, calls: int) -> None:
-    print(f"hook: {calls} Claude PreToolUse calls, one process each, no server")
+    """The installed hook command (the native executable `hook install` names), one
+    process per call, its pack cached: a clean call, a denied one, and one that needs the
+    scan (a gateway call the keyword gate passes), next to the process-start floors."""
+    from vitana_guard.hooks import install
+
+    print(f"hook: {calls} Claude PreToolUse calls of each kind, one process each")
     env = {**QUIET, "XDG_STATE_HOME": str(work / "state"), "XDG_CACHE_HOME": str(work / "cache")}
-    argv = [sys.executable, "-I", "-m", "vitana_guard.hooks", "claude"]
-    kinds = [c for cs in hook_latency.CALLS.values() for c in cs]
+    argv = shlex.split(install.default_command("claude"))
     subprocess.run(argv, input=json.dumps(hook_latency.payload("ls")).encode(), env=env, capture_output=True)
-    times = []
-    for i in range(calls):
-        data = json.dumps(hook_latency.payload(kinds[i % len(kinds)], session=f"b{i}")).encode()
-        times.append(timed(argv, env=env, stdin=data)[0])
-    floor = statistics.median(timed([sys.executable, "-S", "-c", "pass"])[0] for _ in range(20))
-    row("python3 -S -c pass", floor)
-    row("hook, median per call", statistics.median(times), floor)
+    true = statistics.median(timed(["/bin/true"])[0] for _ in range(calls))
+    python = statistics.median(timed([sys.executable, "-S", "-c", "pass"])[0] for _ in range(calls))
+    row("/bin/true", true, None, f"  ({true * 1000:.1f} ms)")
+    row("python3 -S -c pass", python, None, f"  ({python * 1000:.1f} ms)")
+    for kind, command in (("clean", "ls -la"), ("denied", "gcloud run deploy x --region us-central1"),
+                          ("scanned", hook_latency.CALLS["gateway"][1])):
+        times = []
+        for i in range(calls):
+            data = json.dumps(hook_latency.payload(command, session=f"b{kind}{i}")).encode()
+            times.append(timed(argv, env=env, stdin=data)[0])
+        wall = statistics.median(times)
+        row(f"hook, {kind} call, median", wall, python, f"  ({wall * 1000:.1f} ms)")
 
 
 def bench_precommit(work: Path, runs: int) -> None:

@@ -18,9 +18,6 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# Hook calls made by tests never start a background hook server unless a test asks for
-# one (tests/test_hooks_server.py): a server would outlive the test run.
-os.environ["VITANA_GUARD_SERVER"] = "0"
 REPO_FIXTURE = FIXTURES / "repo"
 
 

@@ -411,11 +411,11 @@ CASES += [
          files={"new/settings.json": '{"hooks": {}}\n'}),
 ]
 
-# Cases only the Rust guard checks (crates/vitana_core/src/guard/) decide: the suite runs
-# them only when the installed hook is the native executable (`vitana-guard-hook`); the
-# Python hook's tamper/on-disk checks, which are only the oracle of the parity test now,
-# do not catch them.
-NATIVE_ONLY_CASES: list[Case] = [
+# Evasions closed in session 6 (copies into protected directories, git after global
+# options, find/xargs removers, interpreter payloads, shell options before a script),
+# which the Python checks the guard used to run did not catch.
+CASES += [
+    allow("find-delete-pyc-at-root", "find . -name '*.pyc' -delete"),
     deny("tamper-cp-into-agent-dir", "cp new/settings.json .claude/", "tamper",
          files={"new/settings.json": '{"hooks": {}}\n'}),
     deny("tamper-cp-t-into-agent-dir", "cp -t .claude new/settings.json", "tamper",

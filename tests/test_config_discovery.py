@@ -1,5 +1,7 @@
 """Config discovery stays inside the repository (or the home directory) and never reads
-another user's file (tests run as root: ownership is simulated with os.getuid)."""
+another user's file (tests run as root: ownership is simulated with os.getuid for the
+Python search). Each search is made twice: by the CLI's (Python) and by the native
+hook's (Rust, `_core.guard_discover_config`), which keys its pack on what it finds."""
 from __future__ import annotations
 
 import os
@@ -7,7 +9,7 @@ import os
 import pytest
 
 from vitana_guard import config as configmod
-from vitana_guard.hooks import core
+from vitana_guard import _core
 
 
 @pytest.fixture
@@ -18,8 +20,13 @@ def home(tmp_path, monkeypatch):
     return home
 
 
+def hook_search(start):
+    found = _core.guard_discover_config(str(start))
+    return None if found is None else type(start)(found)
+
+
 def both(start) -> set:
-    return {configmod.discover(start), core.discover_config(str(start))}
+    return {configmod.discover(start), hook_search(start)}
 
 
 def test_stops_at_repository_root(home):
@@ -58,11 +65,13 @@ def test_another_users_file_is_never_read(home, monkeypatch):
     cfg.write_text("select: [VG2]\n")
     pyproject = repo / "pyproject.toml"
     pyproject.write_text("[tool.vitana-guard]\nselect = ['VG1']\n")
-    monkeypatch.setattr(os, "getuid", lambda: 4242)
     os.chown(cfg, 4243, 4243)
     os.chown(pyproject, 4243, 4243)
-    assert both(repo) == {None}
+    assert both(repo) == {None}  # as root: neither root's nor ours
+    monkeypatch.setattr(os, "getuid", lambda: 4242)
+    assert configmod.discover(repo) is None
     os.chown(pyproject, 4242, 4242)  # this user's own file is read
-    assert both(repo) == {pyproject}
+    assert configmod.discover(repo) == pyproject
+    assert hook_search(repo) is None  # the hook runs as root here: 4242 is another user
     os.chown(cfg, 0, 0)  # root's too (an administrator's)
     assert both(repo) == {cfg}

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 
-from vitana_guard.hooks import agents, core, install, managed
+from vitana_guard.hooks import agents, install, managed
 
 GW = "https://gateway-q74ibpv6ia-uc.a.run.app"
 CREATE_PR = (f"curl -s -X POST {GW}/api/v1/github/create-pr -H 'Content-Type: application/json' -d "
@@ -124,34 +125,38 @@ def test_deleted_cwd_denies(tmp_path):
 
 SLOW_RULE = """\
 rules:
-  - id: ACME02
-    slug: slow-regex
-    severity: warning
-    policy: "§0"
+  - id: ACME09
+    slug: slow-lookaround
+    severity: error
+    policy: "§4.1"
     channels: [command]
-    summary: A rule whose look-around regex backtracks exponentially.
-    message: "slow"
+    summary: A rule whose regex (a back-reference) backtracks without end on some text.
+    message: "`{{ matched }}` is slow"
     keywords: [aaaa]
     match:
-      - pattern: {regex: '(a|aa)+(?!b)$'}
-    description: {finds: x, why: y, example: z, instead: w}
+      - pattern: {regex: '(a|a)+\\1b'}
+    description:
+      finds: "a run of a before b"
+      why: "a test of the guard's time limit"
+      example: "aab"
+      instead: "nothing"
     examples:
-      match: [aaaa, aaaa, aaaa, aaaa]
-      no-match: [b, b, b, b]
+      match: ["echo aaaab"]
+      no-match: ["echo aaaa"]
 """
 
 
 @pytest.mark.parametrize("agent", ["claude", "gemini", "codex"])
 def test_regex_timeout_denies(agent, tmp_path):
-    # a look-around regex (the core's bounded engine) runs past its backtrack limit on
-    # the call's text: the call was not checked completely
-    (tmp_path / "acme-rules").mkdir()
-    (tmp_path / "acme-rules" / "slow.yaml").write_text(SLOW_RULE)
-    (tmp_path / ".vitana-guard.yaml").write_text("rules-dirs: [acme-rules]\n")
-    core._in_memory.clear()
-    code, out, err = pre("echo " + "a" * 80 + "!", agent=agent, cwd=str(tmp_path))
-    assert code == 2 and "could not check this call completely" in err, err
-    assert "ACME02: regex timed out" in err
+    # a rule that cannot finish on this text (a back-reference regex past its backtracking
+    # budget): the call was not checked completely
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "acme").mkdir()
+    (repo / "acme" / "slow.yaml").write_text(SLOW_RULE)
+    (repo / ".vitana-guard.yaml").write_text("rules-dirs: [acme]\n")
+    code, out, err = pre("echo " + "a" * 60 + "c", agent=agent, cwd=str(repo))
+    assert code == 2 and "could not check this call completely" in err and "ACME09: regex timed out" in err, err
     body = json.loads(out)
     assert (body["decision"] if agent == "gemini" else body["hookSpecificOutput"]["permissionDecision"]) == "deny"
 
@@ -164,21 +169,65 @@ def test_depth_limit_denies():
     assert pre(evals)[0] == 2
 
 
-def test_unreadable_pack_denies(monkeypatch):
-    def unreadable(_config):
-        raise PermissionError(13, "Permission denied", "vg1-deployment-path.yaml")
+def package_copy(tmp_path) -> Path:
+    """A copy of the installed package the hook can be pointed at (`--package`)."""
+    import shutil
 
-    monkeypatch.setattr(core, "cache_key", unreadable)
-    code, _, err = pre("gcloud run services list")
-    assert code == 2 and "Permission denied" in err
+    copy = tmp_path / "pkg" / "vitana_guard"
+    shutil.copytree(install.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "_bin"))
+    return copy
 
 
-def test_deadline_denies_before_the_agent_gives_up(monkeypatch):
-    monkeypatch.setattr(core, "fast_verdict", lambda call: (time.sleep(5), None)[1:] + ("k",))
+def test_unreadable_pack_denies(tmp_path):
+    copy = package_copy(tmp_path)
+    shutil_rules = copy / "rules"
+    import shutil
+
+    shutil.rmtree(shutil_rules)
+    shutil_rules.write_text("not a directory")
+    code, _, err = pre("gcloud run services list", argv=["--package", str(copy)])
+    assert code == 2 and "cannot read the rules directory" in err and "Not a directory" in err
+
+
+def test_failing_pack_compile_denies_with_its_reason(tmp_path):
+    failing = tmp_path / "python"
+    failing.write_text("#!/bin/sh\necho 'no module named yaml' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    code, out, err = pre("gcloud run services list", argv=["--python", str(failing)])
+    assert code == 2 and "compiling the rule pack failed" in err and "no module named yaml" in err
+    assert json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
+    code, _, err = pre("gcloud run services list", argv=["--python", str(tmp_path / "missing")])
+    assert code == 2 and "cannot run" in err
+
+
+def test_deadline_denies_before_the_agent_gives_up(tmp_path):
+    slow = tmp_path / "python"  # the pack's compile never ends
+    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.chmod(0o755)
     started = time.monotonic()
-    code, _, err = pre("gcloud run services list", argv=["--deadline", "0.3"])
+    code, out, err = pre("gcloud run services list", argv=["--deadline", "0.3", "--python", str(slow)])
     assert code == 2 and "did not finish within 0.3s" in err
+    assert json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert time.monotonic() - started < 3
+
+
+def test_cached_clean_call_starts_no_interpreter(tmp_path):
+    """Once the pack is compiled, a clean call runs the executable alone: no python on
+    PATH and an unusable --python change nothing (a call that needs the pack's scan too)."""
+    exe = str(install.ensure_executable())
+    payload = lambda cmd: json.dumps({"session_id": "n", "tool_name": "Bash",  # noqa: E731
+                                      "tool_input": {"command": cmd}, "cwd": "/"})
+    base = [exe, "claude", "--package", str(install.PACKAGE_DIR)]
+    warm = subprocess.run(base + ["--python", sys.executable], input=payload("gcloud run deploy x"),
+                          capture_output=True, text=True, timeout=120)
+    assert warm.returncode == 2 and "VG101" in warm.stderr
+    env = {k: v for k, v in os.environ.items() if k != "PATH"}
+    env["PATH"] = str(tmp_path)  # no interpreter to be found
+    for cmd, code in (("ls -la", 0), ("gcloud run deploy x", 2)):
+        proc = subprocess.run(base + ["--python", str(tmp_path / "no-python")], input=payload(cmd),
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert proc.returncode == code, proc.stderr
+    assert "VG101" in proc.stderr
 
 
 def test_installed_command_never_imports_from_the_cwd(tmp_path):
@@ -189,10 +238,10 @@ def test_installed_command_never_imports_from_the_cwd(tmp_path):
     for name in ("json.py", "shlex.py", "dataclasses.py"):
         (project / name).write_text(f"import os, sys\nopen({str(marker)!r}, 'w').close()\nos._exit(0)\n")
     command = install.default_command("claude")
-    assert " -I " in command or " -P " in command
+    assert shlex.split(command)[0] == str(install.executable_path())  # no interpreter runs the hook
     payload = json.dumps({"session_id": "iso", "tool_name": "Bash", "tool_input": {"command": "gcloud run deploy x"},
                           "cwd": str(project)})
-    env = {**os.environ, "VITANA_GUARD_SERVER": "0"}
+    env = dict(os.environ)
     proc = subprocess.run(command, shell=True, input=payload, capture_output=True, text=True, cwd=project, env=env,
                           timeout=120)
     assert not marker.exists()
@@ -242,7 +291,9 @@ def test_managed_install_in_a_temp_root(tmp_path):
     payload = json.dumps({"session_id": "m", "tool_name": "Bash",
                           "tool_input": {"command": "python -c 'import vitana_guard'; gcloud run deploy api"},
                           "cwd": str(tmp_path)})
-    proc = subprocess.run([str(script), "claude"], input=payload, capture_output=True, text=True, timeout=120,
+    command = claude["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    assert shlex.split(command)[0] == str(script) and f"--package {tmp_path / managed.PREFIX}/lib/vitana_guard" in command
+    proc = subprocess.run(shlex.split(command), input=payload, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "HOME": str(tmp_path)})
     assert proc.returncode == 2 and "VG101" in proc.stderr
     probe = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / managed.PREFIX / 'lib')!r});"

@@ -71,17 +71,13 @@ def test_malformed_package_file_denies(project):
     assert code == 2 and "package.json" in reason and "not JSON" in reason
 
 
-def test_unreadable_package_file_denies(project, monkeypatch):
-    real = open
-
-    def guarded(path, *a, **k):
-        if str(path).endswith("package.json"):
-            raise PermissionError(13, "Permission denied")
-        return real(path, *a, **k)
-
-    monkeypatch.setattr("builtins.open", guarded)
+def test_unreadable_package_file_denies(project):
+    # the hook runs as its own process (no open() to patch) and the tests run as root
+    # (no mode bits refuse a read): a package.json that is a symlink loop cannot be read
+    (project / "package.json").unlink()
+    os.symlink("package.json", project / "package.json")
     code, reason = decide("npm run build", project)
-    assert code == 2 and "Permission denied" in reason
+    assert code == 2 and "package.json" in reason and "Too many levels of symbolic links" in reason, reason
 
 
 def test_bounds(project):

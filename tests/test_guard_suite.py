@@ -168,7 +168,7 @@ class Sandbox:
     def env(self) -> dict:
         return {"PATH": f"{self.world['fakes']}:/usr/bin:/bin", "HOME": str(self.home), "FAKE_LOG": str(self.log),
                 "XDG_CACHE_HOME": str(self.world["cache"]), "XDG_STATE_HOME": str(self.root / "state"),
-                "VITANA_GUARD_SERVER": "0", "SHADOW_MARKER": str(self.world["marker"]), "LANG": "C.UTF-8",
+                "SHADOW_MARKER": str(self.world["marker"]), "LANG": "C.UTF-8",
                 "npm_config_update_notifier": "false", "npm_config_loglevel": "silent"}
 
     def protected(self) -> dict:
@@ -323,14 +323,7 @@ def _variants(case: gc.Case) -> list[tuple[str, str]]:
     return out + (wrappers[k:] + wrappers[:k])[:6]
 
 
-def native_hook() -> bool:
-    """Whether the installed hook command is the native executable, whose Rust checks
-    decide gc.NATIVE_ONLY_CASES (the Python hook's tamper/on-disk checks do not)."""
-    return all("vitana-guard-hook" in install.default_command(a) for a in AGENTS)
-
-
-# the native-only cases join the suite where the hook is native (the merged branch)
-DECIDED = gc.CASES + (gc.NATIVE_ONLY_CASES if native_hook() else [])
+DECIDED = gc.CASES
 BASE = [pytest.param(i, c, id=c.name) for i, c in enumerate(DECIDED)]
 MUTATED = [pytest.param(i, c, name, cmd, id=f"{c.name}~{name}")
            for i, c in enumerate(gc.CASES) if c.mutate for name, cmd in _variants(c)]
@@ -355,19 +348,6 @@ def test_case(world, index, case):
     if case.command is not None and case.sandbox is None:
         sandbox_check(case, sandbox, case.command, decision)
     shutil.rmtree(sandbox.root, ignore_errors=True)
-
-
-def test_native_only_cases_run_in_bash(tmp_path):
-    """Each native-only case's command does, under real bash, what its decision says
-    (a deny's fake or guard file is really reached), whichever hook is installed."""
-    world = {"root": tmp_path, "fakes": _fakes(tmp_path / "fakes"), "cache": tmp_path / "cache",
-             "marker": tmp_path / "shadowed"}
-    names = [c.name for c in gc.CASES + gc.NATIVE_ONLY_CASES]
-    assert len(names) == len(set(names))
-    for case in gc.NATIVE_ONLY_CASES:
-        sandbox = Sandbox(world, case)
-        sandbox_check(case, sandbox, case.command, case.expect)
-        shutil.rmtree(sandbox.root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("index,case,variant,command", MUTATED)

@@ -42,7 +42,7 @@ def project(tmp_path: Path) -> Path:
 
 def ours(settings: Path) -> list[dict]:
     groups = json.loads(settings.read_text())["hooks"]["PreToolUse"]
-    return [g for g in groups if "vitana_guard.hooks" in g["hooks"][0]["command"]]
+    return [g for g in groups if "vitana-guard-hook" in g["hooks"][0]["command"]]
 
 
 def test_install_keeps_the_file_as_written_and_only_adds_lines(project: Path, tmp_path: Path):

@@ -1,18 +1,19 @@
 """Live pre-tool hooks: contracts per agent, flow state, fail-closed, installer."""
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import json
 import os
-import shutil
+import shlex
 import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import wait_for
+
+from vitana_guard import _core
+from vitana_guard.hooks import install
 
 GW = "https://gateway-q74ibpv6ia-uc.a.run.app"
 CREATE_PR = (f"curl -s -X POST {GW}/api/v1/github/create-pr -H 'Content-Type: application/json' -d "
@@ -41,52 +42,20 @@ def plain_env(tmp_path):
     return e
 
 
-@pytest.fixture(scope="module")
-def server_env():
-    """One hook server for the module: each call brings its own environment along."""
-    with hook_server(dict(os.environ)) as e:
-        yield {k: e[k] for k in ("VITANA_GUARD_SERVER", "XDG_RUNTIME_DIR")}
-
-
-@pytest.fixture(params=["in-process", "server"])
+@pytest.fixture(params=["module", "executable"])
 def env(request, plain_env):
-    """Every hook contract holds both when the call is evaluated in its own process and
-    when a child of the hook server runs it (checked: the server's count of calls grows)."""
-    if request.param == "in-process":
-        yield plain_env
-        return
-    e = {**plain_env, **request.getfixturevalue("server_env")}
-    before = server_calls(e)
-    yield e
-    assert server_calls(e) > before
-
-
-def server_calls(env) -> int:
-    status = subprocess.run([sys.executable, "-m", "vitana_guard.hooks", "status"], capture_output=True, text=True,
-                            env=env, timeout=30)
-    assert "running" in status.stdout, status.stdout
-    return int(status.stdout.split(" calls answered")[0].rsplit(" ", 1)[1])
-
-
-@contextlib.contextmanager
-def hook_server(env):
-    runtime = tempfile.mkdtemp(prefix="vg-rt-", dir="/tmp")  # short: a socket path holds < 108 bytes
-    e = {**env, "VITANA_GUARD_SERVER": "1", "XDG_RUNTIME_DIR": runtime}
-    server = subprocess.Popen([sys.executable, "-m", "vitana_guard.hooks", "serve", "--idle", "120"], env=e)
-    try:
-        status = [sys.executable, "-m", "vitana_guard.hooks", "status"]
-        assert wait_for(lambda: subprocess.run(status, capture_output=True, env=e, timeout=30).returncode == 0, 20), \
-            "hook server did not start"
-        yield e
-    finally:
-        server.terminate()
-        server.wait(30)
-        shutil.rmtree(runtime, ignore_errors=True)
+    """Every hook contract holds both through `python -m vitana_guard.hooks` (people,
+    scripts, settings of older versions) and through the executable `hook install`
+    names in the agents' settings, run directly."""
+    return {**plain_env, "VG_TEST_VIA": request.param}
 
 
 def hook(env, agent, payload, *args, module="vitana_guard.hooks"):
     data = payload if isinstance(payload, str) else json.dumps(payload)
     argv = [sys.executable, "-m", module] + (["hook"] if module == "vitana_guard" else []) + [agent, *args]
+    if env.get("VG_TEST_VIA") == "executable" and module == "vitana_guard.hooks":
+        argv = [str(install.ensure_executable()), agent, *args, "--python", sys.executable,
+                "--package", str(install.PACKAGE_DIR)]
     return subprocess.run(argv, input=data, capture_output=True, text=True, env=env, timeout=60)
 
 
@@ -146,14 +115,15 @@ def test_codex_denies_forbidden(env, command, rule):
 
 def test_codex_patch_lines_end_at_newline_only():
     """apply_patch writes a line holding a form feed or a lone CR as one line: the part
-    after it is not an added line of its own."""
-    from vitana_guard.hooks.agents import items_of
+    after it is not an added line of its own (the hook's patch reader, `guard::edits`,
+    and the file text its items are made of)."""
 
     patch = ("*** Begin Patch\n*** Add File: run.sh\n+echo a\x0c+gcloud run deploy x --source .\r\n"
              "+echo b\r+docker push img\n*** End Patch")
-    items = items_of("apply_patch", {"input": patch})
-    assert [(i.channel, i.path, i.text) for i in items] == [
-        ("file", "run.sh", "echo a\x0c+gcloud run deploy x --source .\necho b\r+docker push img\n")]
+    [(path, kind, lines)] = _core.patch_files(patch)
+    added = [line[1:] for line in lines if line.startswith("+")]
+    assert (path, kind, "\n".join(added) + "\n") == (
+        "run.sh", "add", "echo a\x0c+gcloud run deploy x --source .\necho b\r+docker push img\n")
 
 
 def test_codex_argv_command(env):
@@ -310,7 +280,7 @@ def test_cache_keyed_by_rule_content(env, tmp_path):
     r = hook(env, "claude", payload)
     assert r.returncode == 0, r
     cache = Path(env["XDG_CACHE_HOME"]) / "vitana-guard"
-    assert len(list(cache.glob("pack-*.pickle"))) == 2
+    assert len(list(cache.glob("guard-*.json"))) == 2
 
 
 def test_concurrent_hooks_keep_state_valid(env):
@@ -365,11 +335,16 @@ def test_install_uninstall_roundtrip(plain_env, tmp_path, agent, rel, event):
     assert list(data) == list(OTHER)  # key order kept
     post_event = {"PreToolUse": "PostToolUse", "BeforeTool": "AfterTool"}[event]
     assert data["hooks"]["PostToolUse"][0] == OTHER["hooks"]["PostToolUse"][0]
-    ours = [g for g in data["hooks"][event] if "vitana_guard.hooks" in g["hooks"][0]["command"]]
+    ours = [g for g in data["hooks"][event] if "vitana-guard-hook" in g["hooks"][0]["command"]]
     assert len(ours) == 1 and ours[0]["hooks"][0]["type"] == "command"
     assert ours[0]["hooks"][0]["timeout"] == (30000 if agent == "gemini" else 30)
-    post = [g for g in data["hooks"][post_event] if "vitana_guard.hooks" in g["hooks"][0]["command"]]
-    assert len(post) == 1 and post[0]["hooks"][0]["command"].endswith(" --post")
+    # the settings name the executable install wrote: this build's, runnable
+    exe, *args = shlex.split(ours[0]["hooks"][0]["command"])
+    assert Path(exe) == install.executable_path() and os.access(exe, os.X_OK)
+    assert hashlib.sha256(Path(exe).read_bytes()).hexdigest()[:32] == _core.guard_build_id()
+    assert args[:3] == [agent, "--deadline", "20"] and args[3:5] == ["--python", sys.executable]
+    post = [g for g in data["hooks"][post_event] if "vitana-guard-hook" in g["hooks"][0]["command"]]
+    assert len(post) == 1 and f" {agent} --post " in post[0]["hooks"][0]["command"]
     if event == "PreToolUse":
         assert data["hooks"]["PreToolUse"][0] == OTHER["hooks"]["PreToolUse"][0]
     assert (tmp_path / (rel + ".bak")).read_text() == original
@@ -399,7 +374,7 @@ def test_dry_run_writes_nothing(plain_env, tmp_path):
     settings.parent.mkdir()
     settings.write_text(json.dumps(OTHER))
     r = cli(plain_env, tmp_path, "install", "claude", "--dry-run")
-    assert r.returncode == 0 and r.stdout.startswith("---") and "+" in r.stdout and "vitana_guard.hooks" in r.stdout
+    assert r.returncode == 0 and r.stdout.startswith("---") and "+" in r.stdout and "vitana-guard-hook" in r.stdout
     assert settings.read_text() == json.dumps(OTHER)
     assert not (tmp_path / ".claude" / "settings.json.bak").exists()
     r = cli(plain_env, tmp_path, "install", "gemini", "--dry-run")

@@ -1,5 +1,6 @@
-"""The compiled-pack caches (engine/cache.py and the hook's) are verified before they are
-read back: a tampered or foreign entry is rebuilt, and never unpickled."""
+"""The compiled-pack caches (engine/cache.py's pickle and the native hook's guard-<key>.json)
+are verified before they are read back: a tampered, corrupt or foreign entry is rebuilt,
+never unpickled or trusted."""
 from __future__ import annotations
 
 import io
@@ -29,13 +30,9 @@ def cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "s"))
     monkeypatch.delenv("VITANA_GUARD_NO_CACHE", raising=False)
-    from vitana_guard.hooks import core
-
     cache._in_memory.clear()
-    core._in_memory.clear()  # an engine an earlier test loaded would skip the cache files
     yield tmp_path / "c" / "vitana-guard"
     cache._in_memory.clear()
-    core._in_memory.clear()
 
 
 def test_planted_pickle_is_never_loaded(cache_home, tmp_path):
@@ -86,11 +83,45 @@ def _deploy_denied() -> bool:
     return agents.main(["claude"], io.StringIO(json.dumps(payload)), io.StringIO(), io.StringIO()) == 2
 
 
-def test_hook_prefilter_that_was_edited_cannot_wave_calls_through(cache_home):
-    assert _deploy_denied()
-    [pre] = cache_home.glob("pack-*.prefilter.json")
-    pre.write_text(json.dumps({"keywords": ["zzz-never"], "always": False}))
-    from vitana_guard.hooks import core
+def _guard_entry(cache_home):
+    [entry] = cache_home.glob("guard-*.json")
+    return entry, entry.stem.removeprefix("guard-")
 
-    core._in_memory.clear()
+
+def test_hook_pack_that_was_edited_cannot_wave_calls_through(cache_home):
     assert _deploy_denied()
+    entry, key = _guard_entry(cache_home)
+    data = entry.read_bytes()
+    payload = json.loads(sealed.read(entry, key))
+    payload["prefilter"] = {"keywords": ["zzz-never"], "always": False}
+    head = data[: data.index(b"\n", data.index(b"\n", len(sealed.MAGIC)) + 1) + 1]
+    entry.write_bytes(head + json.dumps(payload).encode())  # valid header, edited payload
+    assert _deploy_denied()
+    assert json.loads(sealed.read(entry, key))["prefilter"]["keywords"] != ["zzz-never"]  # rebuilt
+
+
+@pytest.mark.parametrize("spoil", ["missing", "corrupt", "foreign key", "other source"])
+def test_hook_pack_missing_corrupt_or_foreign_is_rebuilt(cache_home, spoil):
+    assert _deploy_denied()
+    entry, key = _guard_entry(cache_home)
+    if spoil == "missing":
+        entry.unlink()
+    elif spoil == "corrupt":
+        entry.write_bytes(entry.read_bytes()[:100])
+    elif spoil == "foreign key":  # sealed by someone else's key: same bytes, another .key
+        (cache_home / sealed.KEY_NAME).write_bytes(os.urandom(32))
+    else:  # an entry compiled from other rules, put under this key's name
+        planted = {"format": 2, "pack": {}, "prefilter": {"keywords": [], "always": False}, "extra": []}
+        assert sealed.write(entry, "0" * 40, json.dumps(planted).encode())
+    assert sealed.read(entry, key) is None
+    assert _deploy_denied()
+    assert json.loads(sealed.read(entry, key))["prefilter"]["keywords"]  # rebuilt and resealed
+
+
+def test_hook_cache_dir_open_to_others_denies(cache_home):
+    assert _deploy_denied()
+    os.chmod(cache_home, 0o777)
+    payload = {"session_id": "c", "tool_name": "Bash", "tool_input": {"command": "ls"}, "cwd": "/"}
+    err = io.StringIO()
+    assert agents.main(["claude"], io.StringIO(json.dumps(payload)), io.StringIO(), err) == 2
+    assert "must be a private directory" in err.getvalue()

@@ -1,7 +1,8 @@
 """`vitana-guard hook ...`: the live pre-tool hooks and their installer.
 
-The hook itself lives in `vitana_guard.hooks` (no click); installed commands use the
-faster `python -m vitana_guard.hooks AGENT`, and these subcommands are equivalent.
+The hook itself is a native executable (crates/vitana_guard_hook) that `hook install`
+writes into the package and names in the agents' settings; `hook AGENT` runs it too,
+for people and scripts that call it by hand.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _agent_command(agent: str):
     @click.option("--post", is_flag=True, help="Post-tool hook: record the gateway steps of a call that succeeded.")
     @click.option("--deadline", type=float, help="Deny on our own after this many seconds.")
     def run(fail_open, audit_log, post, deadline):
-        # reached in-process only: the `vitana-guard` entry point hands `hook AGENT` to the server first
+        # reached when click parses the call (`--help` aside, the entry point goes to agents.main first)
         from vitana_guard.hooks.agents import main as run_hook
 
         argv = [agent] + (["--fail-open"] if fail_open else []) + (["--audit-log", audit_log] if audit_log else [])
@@ -42,22 +43,6 @@ def _agent_command(agent: str):
 
 for _name in AGENTS:
     _agent_command(_name)
-
-
-@hook.command("server")
-@click.argument("action", type=click.Choice(("status", "stop", "run")))
-@click.option("--idle", type=click.IntRange(min=1), default=15 * 60, show_default=True,
-              help="With `run`: exit after this many seconds without a call.")
-def server(action, idle):
-    """The fork server behind hooks: show whether it runs, stop it, or run it in the foreground.
-
-    The first `hook AGENT`, `diff` or `commit-msg` call starts one in the background (per
-    user and installation, not on CI); later calls run in a child of it, with the engine
-    already imported. It exits after 15 idle minutes. VITANA_GUARD_SERVER=0 turns it off.
-    """
-    from vitana_guard.hooks import client
-
-    sys.exit(client.main(["serve", "--idle", str(idle)] if action == "run" else [action]))
 
 
 def _scope_options(f):
@@ -108,7 +93,7 @@ def _project_root() -> str:
 @hook.command("install")
 @click.argument("agent", type=click.Choice((*AGENTS, "all")))
 @_scope_options
-@click.option("--command", "command", help="Hook command to install [default: this python -I -m vitana_guard.hooks AGENT].")
+@click.option("--command", "command", help="Hook command to install [default: the hook executable, written into this package].")
 @click.option("--managed", is_flag=True,
               help="System-wide, enforced: root-owned hook and pack, agents' managed settings (run as root).")
 @click.option("--root", "root", type=click.Path(file_okay=False), default="/", show_default=True,

@@ -1,7 +1,8 @@
 """Live pre-tool hooks: Claude Code PreToolUse, Gemini CLI BeforeTool, Codex PreToolUse.
 
-Run as `python -m vitana_guard.hooks AGENT` (fast path, no click) or
-`vitana-guard hook AGENT`. Kept import-free: the hook runs on every tool call.
+The hook is a native executable (crates/vitana_guard_hook) that `hook install` writes
+into this package and names in the agents' settings; `python -m vitana_guard.hooks AGENT`
+and `vitana-guard hook AGENT` run it too. Kept import-free.
 """
 
 AGENTS = ("claude", "gemini", "codex")

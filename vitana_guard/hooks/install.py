@@ -55,26 +55,65 @@ class SettingsError(Exception):
     pass
 
 
-def isolation_flags() -> str:
-    """`-I`: the hook never imports from the agent's cwd (`-m` would put it first on
-    sys.path: a `json.py` in the project would run inside the guard) nor reads PYTHON*
-    variables. A package installed in the user site needs that site: `-E -P -s` is
-    not possible then, so `-E -P` (no env, no cwd on sys.path)."""
-    import site
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+EXECUTABLE_NAME = "vitana-guard-hook"
+
+
+def executable_path(package: Path = PACKAGE_DIR) -> Path:
+    """Where the hook executable is written: inside the package, which the guard's
+    tamper check protects (the agent cannot replace the program that judges it)."""
+    return package / "_bin" / EXECUTABLE_NAME
+
+
+def _build_id_of(path: Path) -> str | None:
+    import hashlib
 
     try:
-        user_site = site.getusersitepackages()
-    except Exception:  # noqa: BLE001 - no user site: isolated mode loses nothing
-        user_site = ""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return "-E -P" if user_site and here.startswith(user_site) else "-I"
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+    except OSError:
+        return None
 
 
-def default_command(agent: str, post: bool = False) -> str:
-    """The fast path: this interpreter running `-m vitana_guard.hooks`, isolated (no click,
-    no PATH lookup, nothing imported from the cwd)."""
-    tail = " --post" if post else f" --deadline {DEADLINE_S}"
-    return f"{shlex.quote(sys.executable)} {isolation_flags()} -m vitana_guard.hooks {agent} --no-server{tail}"
+def ensure_executable(path: Path | None = None) -> Path:
+    """The hook executable this installation was built with, written out at `path`
+    (default `executable_path()`) unless the file there already is it: atomically
+    (a temp file renamed over it, mode 0755), so a hook running meanwhile sees the old
+    program or the new one, never half of one."""
+    from vitana_guard import _core
+
+    path = path or executable_path()
+    if _build_id_of(path) == _core.guard_build_id():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_core.guard_executable())
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise SettingsError(f"cannot write the hook executable {path}: {e}") from None
+    return path
+
+
+def command_for(executable: str | Path, agent: str, python: str, package: str | Path, post: bool = False) -> str:
+    """The settings command: the native executable, with the interpreter and package it
+    compiles a rule pack with when none is cached (never on a cached call)."""
+    mode = "--post" if post else f"--deadline {DEADLINE_S}"
+    return (f"{shlex.quote(str(executable))} {agent} {mode} --python {shlex.quote(python)} "
+            f"--package {shlex.quote(str(package))}")
+
+
+def default_command(agent: str, post: bool = False, write: bool = True) -> str:
+    """The hook command `hook install` writes: this installation's executable (written
+    out first, unless `write` is false), this interpreter, this package."""
+    exe = ensure_executable() if write else executable_path()
+    return command_for(exe, agent, sys.executable, PACKAGE_DIR, post)
 
 
 def settings_path(agent: str, user: bool, root: str | Path = ".") -> Path:
@@ -219,9 +258,11 @@ def with_hook(data: dict, agent: str, command: str, post_command: str | None = N
 
 
 def _post_of(command: str, agent: str) -> str:
-    """The post hook's command for a pre hook command: the same program with `--post`."""
-    if command.endswith(f" --deadline {DEADLINE_S}"):
-        command = command[: -len(f" --deadline {DEADLINE_S}")]
+    """The post hook's command for a pre hook command: the same program with `--post`
+    in place of the deadline (a post hook never blocks)."""
+    deadline = f" --deadline {DEADLINE_S}"
+    if deadline in command:
+        return command.replace(deadline, " --post", 1)
     return command + " --post"
 
 
@@ -280,7 +321,8 @@ def apply(path: Path, agent: str, *, remove: bool, command: str | None = None,
           dry_run: bool = False) -> tuple[bool, str, Path | None]:
     """Install or uninstall; returns (changed, unified diff, the backup written or None)."""
     original, data = _read(path)
-    new = without_hook(data, agent) if remove else with_hook(data, agent, command or default_command(agent))
+    new = without_hook(data, agent) if remove else with_hook(
+        data, agent, command or default_command(agent, write=not dry_run))
     if new == data and original is not None:
         return False, "", None
     if remove and original is None:

@@ -2,9 +2,11 @@
 
 For teams whose agents must not be able to switch the guard off. Run as root, it writes:
 
-- a root-owned copy of this package's code and rule pack, and a root-owned hook
-  executable that imports only that copy (`<root>/opt/vitana-guard/`): the agent,
-  running as its user, can neither edit the code the hook runs nor the pack;
+- a root-owned copy of this package's code and rule pack, with the native hook
+  executable inside it (`<root>/opt/vitana-guard/lib/vitana_guard/_bin/`, linked from
+  `<root>/opt/vitana-guard/bin/vitana-guard-hook`), pointed at that copy (`--package`):
+  the agent, running as its user, can neither edit the program that judges it, nor the
+  code that compiles its pack, nor the pack;
 - the agents' system-wide managed settings, which user and project settings cannot
   override:
   - Claude Code: `/etc/claude-code/managed-settings.json` with the hooks and
@@ -15,9 +17,9 @@ For teams whose agents must not be able to switch the guard off. Run as root, it
     as inline tables and `allow_managed_hooks_only = true`.
 
 `root` (default `/`) lets an image build or a test write the same tree elsewhere.
-The interpreter is this one (its site-packages supply pyyaml and the other
-dependencies): for an enforced install it should be a system interpreter, not a
-user-writable virtualenv.
+The interpreter that compiles a pack that is not cached is this one (its
+site-packages supply pyyaml and the other dependencies): for an enforced install it
+should be a system interpreter, not a user-writable virtualenv.
 """
 from __future__ import annotations
 
@@ -38,16 +40,6 @@ SETTINGS = {
 }
 EXECUTABLE = "bin/vitana-guard-hook"
 
-_SCRIPT = """#!{python} -I
-# vitana-guard managed hook (written by `vitana-guard hook install --managed`).
-# Imports only the root-owned copy beside it; never the cwd (-I), never the user's.
-import sys
-sys.path.insert(0, {lib!r})
-from vitana_guard.hooks import agents
-sys.exit(agents.main(sys.argv[1:]))
-"""
-
-
 class ManagedError(Exception):
     pass
 
@@ -61,17 +53,20 @@ def install_managed(agents: list[str], root: str | os.PathLike = "/") -> list[Pa
     lib = base / "lib"
     written: list[Path] = []
     _copy_package(lib)
+    exe = install.ensure_executable(install.executable_path(lib / "vitana_guard"))
     script = base / EXECUTABLE
     script.parent.mkdir(parents=True, exist_ok=True)
-    # the path the agents will run: inside the managed tree as installed at `/`
-    lib_at_runtime = "/" + PREFIX + "/lib" if str(root) == "/" else str(lib)
-    script.write_text(_SCRIPT.format(python=os.path.realpath(sys.executable), lib=lib_at_runtime), "utf-8")
-    os.chmod(script, 0o755)
+    if script.exists() or script.is_symlink():
+        script.unlink()
+    script.symlink_to(os.path.relpath(exe, script.parent))
     written.append(script)
+    # the paths the agents will run: inside the managed tree as installed at `/`
+    lib_at_runtime = "/" + PREFIX + "/lib" if str(root) == "/" else str(lib)
     run = str(script) if str(root) != "/" else "/" + PREFIX + "/" + EXECUTABLE
+    python = os.path.realpath(sys.executable)
     for agent in agents:
-        pre = f"{run} {agent} --deadline {install.DEADLINE_S}"
-        post = f"{run} {agent} --post"
+        pre = install.command_for(run, agent, python, lib_at_runtime + "/vitana_guard")
+        post = install.command_for(run, agent, python, lib_at_runtime + "/vitana_guard", post=True)
         target = root / SETTINGS[agent]
         target.parent.mkdir(parents=True, exist_ok=True)
         if agent == "codex":

@@ -12,6 +12,7 @@ mod text;
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};
 
+mod hookexe;
 mod transcripts;
 
 /// A compiled keyword set: which of its keywords occur in a text.
@@ -157,6 +158,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     transcripts::register(m)?;
     segment::register(m)?;
     scan::register(m)?;
+    hookexe::register(m)?;
     guard::register(m)?;
     Ok(())
 }

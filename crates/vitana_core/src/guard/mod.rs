@@ -1,4 +1,14 @@
-//! The live guard's own checks, ported from `vitana_guard/hooks/`: what would switch
+//! The live guard's library half: what the hook executable (crate `vitana_guard_hook`)
+//! decides with, kept here so each part is tested on its own; the executable only does
+//! the I/O (argv, stdin, env, files, exit code).
+//!
+//! - `call`: the hook's JSON read into a call and the items to judge, per agent;
+//! - `verdict`: the decision (the scan of the items, the reason, each agent's answer)
+//!   and the post-tool hook's record of the gateway steps a call took;
+//! - `cache`, `sealed`, `discovery`: the compiled pack, found by a content hash and
+//!   verified before it is read; `state`: session steps and the audit log.
+//!
+//! The guard's own checks, ported from `vitana_guard/hooks/`: what would switch
 //! the guard off (`tamper`), what a command runs from disk (`ondisk`), and the file an
 //! edit leaves behind (`edits`).
 //!
@@ -7,9 +17,15 @@
 //! reasons). Paths are handled as Python's `posixpath` handles them (`normpath`, `join`,
 //! `expanduser`), because a difference there is a path the guard fails to protect.
 
+pub mod cache;
+pub mod call;
+pub mod discovery;
 pub mod edits;
 pub mod ondisk;
+pub mod sealed;
+pub mod state;
 pub mod tamper;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 
