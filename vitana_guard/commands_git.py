@@ -130,9 +130,9 @@ class _Run:
     def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None, period=None):
         """Classify the whole file (so a line keeps its file's channel) and keep the
         findings on the given lines."""
-        from vitana_guard.sources import classify
+        from vitana_guard.engine.scan import FileText
 
-        segs = classify.segments(display, text)
+        segs = [FileText(display, text)]
         # with a baseline every finding of the file counts (occurrence indexes)
         found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines), period=period)
         if commit:  # on the few findings, not on every segment: the commit changes nothing in the scan

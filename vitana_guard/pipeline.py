@@ -14,9 +14,9 @@ from typing import Iterable, Iterator
 from vitana_guard import __version__, config as configmod, pathglob
 from vitana_guard.engine.cache import load_pack_cached
 from vitana_guard.engine.rules import RulePack
-from vitana_guard.engine.scan import DocumentScanner, Selection, compile_pack
+from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, compile_pack
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
-from vitana_guard.sources import classify, files, guardlog, message
+from vitana_guard.sources import files, guardlog, message
 from vitana_guard import transcripts
 from vitana_guard.transcripts.prefilter import Prefilter
 
@@ -71,7 +71,7 @@ def _is_guard_log(path: str) -> bool:
 COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG")
 
 
-def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice]:
+def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice | FileText]:
     if os.path.basename(entry.path) in COMMIT_MESSAGE_FILES:
         text, notice = files.read_text(entry)
         if notice is not None:
@@ -113,7 +113,7 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
     # a file holding no keyword of any rule (nor a JSON escape that could spell one)
     # has nothing to find: skip classifying it
     if text is not None and (prefilter is None or files.is_utf16(data) or prefilter.any_hit(data)):
-        yield from classify.segments(entry.display_path, text)
+        yield FileText(entry.display_path, text)
 
 
 _COMPILED: dict[tuple, object] = {}

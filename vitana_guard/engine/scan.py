@@ -111,6 +111,15 @@ class _KeywordFinder:
         return self._set.any_in(data)
 
 
+@dataclass(frozen=True)
+class FileText:
+    """A whole file's text, fed to a DocumentScanner: classified and scanned in the core
+    in one call (see `DocumentScanner.scan_file_text`)."""
+
+    path: str  # as reported
+    text: str
+
+
 class DocumentScanner:
     """Scans one document's segments; `finish()` returns its findings and notices."""
 
@@ -130,12 +139,27 @@ class DocumentScanner:
 
     # -- input -----------------------------------------------------------------
 
-    def feed(self, items: Iterable[Segment | Notice]) -> None:
+    def feed(self, items: Iterable[Segment | Notice | FileText]) -> None:
         for item in items:
             if isinstance(item, Notice):
                 self.notices.append(item)
+            elif isinstance(item, FileText):
+                self.scan_file_text(item.path, item.text)
             else:
                 self.scan_segment(item)
+
+    def scan_file_text(self, path: str, text: str) -> None:
+        """A file's text, classified into segments by its kind and scanned: in the core,
+        without a Python object per segment, but for a workflow (its YAML is composed
+        with PyYAML, `sources/classify.py`)."""
+        kind = _core.file_kind(path, text[:256])
+        if kind == "workflow":
+            from vitana_guard.sources import classify
+
+            for seg in classify.segments(path, text, kind):
+                self.scan_segment(seg)
+            return
+        self.notices += [Notice(m, p, line, level=level) for m, p, line, level in self._doc.scan_file(path, text, kind)]
 
     def scan_segment(self, seg: Segment) -> None:
         if not seg.text:

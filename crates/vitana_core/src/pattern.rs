@@ -42,6 +42,18 @@ const SIZE_LIMIT: usize = 64 << 20;
 /// up (fancy-regex's default): a few milliseconds of work.
 pub const BACKTRACK_LIMIT: usize = 1_000_000;
 
+/// The step budgets of longer texts, by length (bytes up to, steps). A search with no
+/// match takes steps in proportion to the text even when nothing backtracks: a 380 KB
+/// stylesheet of the real repository took about 2 million (30 ms), so one budget for
+/// every length reported ordinary files as not checked. The budget grows with the text
+/// (about 16 steps a byte), so only a pattern that truly backtracks runs out.
+const LONGER_BUDGETS: [(usize, usize); 3] = [
+    (1 << 20, 16 << 20),
+    (16 << 20, 256 << 20),
+    (usize::MAX, 4 << 30),
+];
+const BASE_BUDGET_BYTES: usize = 64 << 10;
+
 /// A regex on the bounded engine ran past its backtrack limit: the rule was not
 /// applied to this text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +101,8 @@ pub struct Pattern {
     ascii_text: OnceLock<Option<regex::bytes::Regex>>,
     /// linear patterns: the spelling with ASCII word boundaries (None: it has none)
     ascii_boundaries: OnceLock<Option<Regex>>,
+    /// bounded patterns: compiled with the budgets of longer texts (`LONGER_BUDGETS`)
+    longer: [OnceLock<Option<fancy_regex::Regex>>; 3],
 }
 
 /// The linear spelling that runs on a text.
@@ -117,6 +131,7 @@ impl Pattern {
             compiled: OnceLock::new(),
             ascii_text: OnceLock::new(),
             ascii_boundaries: OnceLock::new(),
+            longer: Default::default(),
         };
         let linear_error = match parsed {
             Ok(_) => return Ok(p),
@@ -148,6 +163,34 @@ impl Pattern {
                 None => e,
             }),
         }
+    }
+
+    /// The bounded regex with the step budget of a text of `len` bytes (`base`: the
+    /// budget of short texts).
+    fn bounded_for<'r>(
+        &'r self,
+        base: &'r fancy_regex::Regex,
+        len: usize,
+    ) -> &'r fancy_regex::Regex {
+        if len <= BASE_BUDGET_BYTES {
+            return base;
+        }
+        let k = LONGER_BUDGETS
+            .iter()
+            .position(|&(upto, _)| len <= upto)
+            .unwrap_or(2);
+        self.longer[k]
+            .get_or_init(|| {
+                fancy_regex::RegexBuilder::new(&self.source)
+                    .case_insensitive(self.ignore_case)
+                    .multi_line(self.multi_line)
+                    .backtrack_limit(LONGER_BUDGETS[k].1)
+                    .delegate_size_limit(SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+            .unwrap_or(base)
     }
 
     fn build(&self) -> Result<Compiled, String> {
@@ -242,7 +285,10 @@ impl Pattern {
         }
         match self.compiled() {
             Compiled::Linear(r) => Ok(r.is_match(text)),
-            Compiled::Bounded(r) => r.is_match(text).map_err(|_| TimedOut),
+            Compiled::Bounded(r) => self
+                .bounded_for(r, text.len())
+                .is_match(text)
+                .map_err(|_| TimedOut),
             Compiled::Failed => Err(TimedOut),
         }
     }
@@ -258,7 +304,8 @@ impl Pattern {
         }
         match self.compiled() {
             Compiled::Linear(r) => Ok(r.find_at(text, at).map(|m| (m.start(), m.end()))),
-            Compiled::Bounded(r) => r
+            Compiled::Bounded(r) => self
+                .bounded_for(r, text.len())
                 .find_from_pos(text, at)
                 .map(|m| m.map(|m| (m.start(), m.end())))
                 .map_err(|_| TimedOut),
@@ -293,6 +340,7 @@ impl Pattern {
             Compiled::Linear(r) => Box::new(r.find_iter(text).map(|m| Ok((m.start(), m.end())))),
             Compiled::Bounded(r) => {
                 let mut failed = false;
+                let r = self.bounded_for(r, text.len());
                 Box::new(r.find_iter(text).map_while(move |m| {
                     if failed {
                         return None;
@@ -483,6 +531,33 @@ impl<'t> CodePoints<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_gets_a_step_budget_to_match() {
+        // no match anywhere: the search walks the whole text, which one budget for
+        // every length cut short at about 64 KB
+        // VG501's docs entry, as the pack renders it
+        let p = Pattern::new(
+            r#"(?x)
+(?:
+  \bfall(?:ing)?[\s-]?back\s+(?:to|on)\b[^`\n]{0,40}?
+| \bfallback\s*:\s*
+| (?<![\w-])(?:deploy|ship|release|roll\s+out|redeploy)\b[^`\n.]{0,50}?(?:\b(?:with|via|using|by\s+running|run(?:ning)?)\s+|:\s*)
+)
+`[^`\n]{0,120}?(?:\bgcloud\s+(?:alpha\s+|beta\s+)?(?:run\s+deploy|run\s+services\s+replace|builds\s+submit|app\s+deploy|functions\s+deploy|run\s+jobs\s+deploy)|[\w./-]{0,120}deploy[\w.-]{0,60}\.sh\b|\bdocker\s+(?:image\s+)?push)[^`\n]{0,200}`
+"#,
+            true,
+            true,
+        )
+        .unwrap();
+        assert_eq!(p.engine(), Engine::Bounded);
+        let text = "deploy-ment: ship to: release notes, fallback to: redeploy via the roll out\n"
+            .repeat(6000);
+        assert!(text.len() > 400_000);
+        assert_eq!(p.find_all_bytes(&text), (vec![], false));
+        let hit = format!("{text}Deploy with `./deploy.sh` now\n");
+        assert_eq!(p.find_all_bytes(&hit).0.len(), 1);
+    }
 
     #[test]
     fn word_boundaries_read_as_unicode_whichever_regex_runs() {

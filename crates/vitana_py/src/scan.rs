@@ -13,7 +13,7 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyList, PyString, PyTuple};
 use vitana_core::findings::Finding;
 use vitana_core::model::{Actor, Origin, Segment, Status};
 use vitana_core::pack::Pack;
@@ -79,6 +79,30 @@ impl DocumentScan {
         let seg = segment_of(segment)?;
         let result = py.detach(|| self.inner.scan_segment(&seg));
         notices_to_py(py, &result.notices)
+    }
+
+    /// Classifies one file's text as `kind` and scans its segments, all in the core
+    /// without the GIL: a file's way through `scan` and `history` crosses into Python
+    /// once, not once per segment (not for a workflow, whose YAML Python composes).
+    fn scan_file<'py>(
+        &mut self,
+        py: Python<'py>,
+        path: &Bound<'py, PyString>,
+        text: &Bound<'py, PyString>,
+        kind: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let path = text_of(path.as_any())?;
+        let text = text_of(text.as_any())?;
+        let notices = py.detach(|| {
+            let mut notices = Vec::new();
+            for seg in vitana_core::segment::segments(&path, &text, Some(kind), None) {
+                if !seg.text.is_empty() {
+                    notices.extend(self.inner.scan_segment(&seg).notices);
+                }
+            }
+            notices
+        });
+        notices_to_py(py, &notices)
     }
 
     /// The gateway steps of a session so far: (name, `Request` fields) each, the
