@@ -585,8 +585,8 @@ def test_jobs_give_the_same_findings(fixture_repo):
 
 @pytest.mark.parametrize("min_files, pool", [(500, False), (2, True)])
 def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypatch, min_files, pool):
-    """`--jobs 0` (the default) scans a few files in this process (a pool's start-up would
-    cost more than it saves) and a big tree in workers, with the same report."""
+    """`--jobs 0` (the default) scans a few files on this thread (a pool gains nothing
+    there) and a big tree on worker threads, with the same report."""
     import concurrent.futures
     import dataclasses
 
@@ -595,13 +595,14 @@ def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypat
     from vitana_guard.cli import _options
 
     started = []
-    real = concurrent.futures.ProcessPoolExecutor
+    real = concurrent.futures.ThreadPoolExecutor
 
     def counting(*args, **kwargs):
-        started.append(kwargs.get("max_workers"))
+        if kwargs.get("max_workers", 1) > 1:  # not the one-thread hasher of a big file
+            started.append(kwargs.get("max_workers"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", counting)
     monkeypatch.setattr(pipeline, "AUTO_MIN_FILES", min_files)
     monkeypatch.setattr(pipeline, "worker_count", lambda jobs: jobs if jobs > 0 else 2)
     cfg = configmod.load(None)

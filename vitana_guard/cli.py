@@ -72,7 +72,7 @@ include_vendored_option = click.option("--include-vendored", is_flag=True,
 @include_vendored_option
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--jobs", "-j", type=int, default=0, show_default=True,
-              help="Processes scanning files in parallel (0: all cores, once there are 500 files or 8 MB to scan).")
+              help="Threads scanning files in parallel (0: all cores, once there are 500 files or 8 MB to scan).")
 @click.option("--transcript-format", type=click.Choice(("claude", "codex", "gemini", "openai", "text")),
               help="Read every file as this transcript format instead of detecting it.")
 def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, show_suppressed, color, exit_zero,
