@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 from vitana_guard import __version__, config as configmod, pathglob
 from vitana_guard.engine.cache import load_pack_cached
 from vitana_guard.engine.rules import RulePack
-from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, compile_pack
+from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
 from vitana_guard.sources import files, guardlog, message
 from vitana_guard import transcripts
@@ -71,7 +71,7 @@ def _is_guard_log(path: str) -> bool:
 COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG")
 
 
-def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice | FileText]:
+def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice | FileText | TranscriptFile]:
     if os.path.basename(entry.path) in COMMIT_MESSAGE_FILES:
         text, notice = files.read_text(entry)
         if notice is not None:
@@ -97,7 +97,8 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
             fmt = transcripts.detect(entry.path, head)
     if fmt is not None:
         prefilter = _prefilter(pack, options, transcripts=True)
-        yield from transcripts.read(entry.path, entry.display_path, fmt, prefilter=prefilter)
+        yield TranscriptFile(entry.path, entry.display_path, fmt,
+                             tuple(prefilter.keywords) if prefilter is not None else None)
         return
     prefilter = _prefilter(pack, options, transcripts=False)
     if head is not None and len(head) < transcripts.HEAD_BYTES:

@@ -120,6 +120,17 @@ class FileText:
     text: str
 
 
+@dataclass(frozen=True)
+class TranscriptFile:
+    """A transcript file, fed to a DocumentScanner: read and scanned in the core in one
+    call (see `DocumentScanner.scan_transcript`)."""
+
+    path: str  # to read
+    display_path: str  # as reported
+    format: str | None
+    keywords: tuple[str, ...] | None  # the reader's prefilter (None: read every record)
+
+
 class DocumentScanner:
     """Scans one document's segments; `finish()` returns its findings and notices."""
 
@@ -139,12 +150,14 @@ class DocumentScanner:
 
     # -- input -----------------------------------------------------------------
 
-    def feed(self, items: Iterable[Segment | Notice | FileText]) -> None:
+    def feed(self, items: Iterable[Segment | Notice | FileText | TranscriptFile]) -> None:
         for item in items:
             if isinstance(item, Notice):
                 self.notices.append(item)
             elif isinstance(item, FileText):
                 self.scan_file_text(item.path, item.text)
+            elif isinstance(item, TranscriptFile):
+                self.scan_transcript(item)
             else:
                 self.scan_segment(item)
 
@@ -160,6 +173,14 @@ class DocumentScanner:
                 self.scan_segment(seg)
             return
         self.notices += [Notice(m, p, line, level=level) for m, p, line, level in self._doc.scan_file(path, text, kind)]
+
+    def scan_transcript(self, transcript: TranscriptFile) -> None:
+        """A transcript read by the core's reader and scanned record by record, without a
+        Python object per record (`transcripts.read` gives the same segments to Python)."""
+        keywords = list(transcript.keywords) if transcript.keywords is not None else None
+        self.notices += [Notice(m, p, line, level=level) for m, p, line, level in
+                         self._doc.scan_transcript(transcript.path, transcript.display_path, transcript.format,
+                                                   keywords)]
 
     def scan_segment(self, seg: Segment) -> None:
         if not seg.text:

@@ -105,6 +105,57 @@ impl DocumentScan {
         notices_to_py(py, &notices)
     }
 
+    /// Reads one transcript with the core's reader (see `TranscriptReader`) and scans
+    /// its segments, all without the GIL: no Python object per record or segment. The
+    /// notices of the reading and of the scan, in the order they arose.
+    #[pyo3(signature = (path, display_path, format=None, keywords=None, max_record_bytes=None))]
+    fn scan_transcript<'py>(
+        &mut self,
+        py: Python<'py>,
+        path: String,
+        display_path: String,
+        format: Option<String>,
+        keywords: Option<Vec<String>>,
+        max_record_bytes: Option<usize>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        use vitana_core::model::Item;
+        use vitana_core::read::transcripts as reader;
+
+        let notices = py.detach(|| {
+            let options = reader::Options {
+                keywords,
+                max_record_bytes: max_record_bytes.unwrap_or(reader::jsonl::MAX_RECORD_BYTES),
+            };
+            let items =
+                reader::TranscriptReader::new(&path, &display_path, format.as_deref(), &options);
+            // (message, path, line, level): a reader's notice may have no path or line
+            let mut notices: Vec<(String, Option<String>, Option<u64>, &'static str)> = Vec::new();
+            for item in items {
+                match item {
+                    Item::Segment(seg) if seg.text.is_empty() => {}
+                    Item::Segment(seg) => notices.extend(
+                        self.inner
+                            .scan_segment(&seg)
+                            .notices
+                            .into_iter()
+                            .map(|n| (n.message, Some(n.path), Some(n.line), n.level)),
+                    ),
+                    Item::Notice(n) => notices.push((
+                        n.message,
+                        n.path,
+                        n.line,
+                        match n.level {
+                            vitana_core::model::NoticeLevel::Error => "error",
+                            vitana_core::model::NoticeLevel::Note => "note",
+                        },
+                    )),
+                }
+            }
+            notices
+        });
+        PyList::new(py, notices)
+    }
+
     /// The gateway steps of a session so far: (name, `Request` fields) each, the
     /// request's offsets in code points of its segment's text.
     fn steps<'py>(&self, py: Python<'py>, session: &str) -> PyResult<Bound<'py, PyList>> {
