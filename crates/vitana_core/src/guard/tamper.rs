@@ -1,4 +1,4 @@
-//! The guard protects itself (port of `hooks/tamper.py`): tool calls that would switch
+//! The guard protects itself (port of the deleted `hooks/tamper.py`): tool calls that would switch
 //! it off or weaken it are denied.
 //!
 //! The agent runs as the same user as the guard, so everything that keeps the guard in
