@@ -1,9 +1,12 @@
 """Tests for vitana_guard.sources.classify: kinds, channels and exact positions."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from vitana_guard.model import Channel, Segment
+from vitana_guard.sources import classify
 from vitana_guard.sources.classify import file_kind, segments
 
 C, P, R, O = Channel.COMMAND, Channel.PROSE, Channel.REQUEST, Channel.OUTPUT
@@ -603,3 +606,87 @@ def test_package_json_with_an_escape_json_refuses_is_prose():
     text = '{"scripts": {"ship": "deploy \\q now", "up": "gcloud run deploy api"}}\n'
     segs = list(segments("package.json", text))
     assert [(s.channel, s.text) for s in segs] == [(Channel.PROSE, text)]
+
+
+# --- the libyaml shortcut against PyYAML (from the classifier's parity test, deleted with
+# --- the Python classifier once parity held)
+
+_WORDS = ["gcloud", "run", "deploy", "gateway", "echo", "$X", "'a b'", '"q\\"x"', "#", "# c",
+          "x#y", "\\", "<<EOF", "<<-'E'", "<<<", "cat", ";", "&&", "|", "é", "日本", "\t", "  ",
+          "--flag=1", "${A:-b}", "$(date)", "`x`", "curl", "-X", "POST", "https://x/api/v1/y",
+          "\u00a0", "\x1c", "'", '"', "{", "}", ":", "=", ":=", "+=", "@", "-", "~~~", "```"]
+
+
+def _words(r: random.Random, n: int) -> str:
+    return " ".join(r.choice(_WORDS) for _ in range(r.randint(0, n)))
+
+
+def _lines(r: random.Random, makers, n: int) -> list[str]:
+    return [r.choice(makers)(r) for _ in range(r.randint(0, n))]
+
+
+def _eol(r: random.Random, lines: list[str]) -> str:
+    nl = r.choice(["\n", "\n", "\n", "\r\n"])
+    text = nl.join(lines)
+    if r.random() < 0.5:
+        text += nl
+    if r.random() < 0.05:
+        text = "\ufeff" + text
+    return text
+
+
+def _gen_workflow(r):
+    def step(r):
+        ind = " " * r.choice([4, 6, 8, 2, 3])
+        kind = r.random()
+        if kind < 0.45:
+            style = r.choice(["|", ">", "|-", ">+", "|2", "&a |", "!!str |", ""])
+            head = f"{ind}- run: {style}"
+            if style in ("", ):
+                return head + _words(r, 4)
+            body_ind = ind + " " * r.choice([2, 4, 1, 0])
+            body = [body_ind + r.choice(["", " ", "\t"]) + _words(r, 5) for _ in range(r.randint(0, 5))]
+            if r.random() < 0.3:
+                body.insert(r.randint(0, len(body)), "")
+            return "\n".join([head] + body)
+        if kind < 0.6:
+            q = r.choice(["'", '"'])
+            inner = _words(r, 4).replace("\n", " ")
+            if r.random() < 0.3:
+                inner += r.choice(["\\t", "\\x41", "''", "\\q", "\\u00e9"])
+            return f"{ind}- run: {q}{inner}{q}" + r.choice(["", " # c", "\n" + ind + "  more " + q])
+        if kind < 0.8:
+            action = r.choice(["google-github-actions/deploy-cloudrun@v2", "docker/build-push-action@v6", "actions/checkout@v4", "'docker/build-push-action@v5'"])
+            lines = [f"{ind}- uses: {action}"]
+            if r.random() < 0.6:
+                lines += [f"{ind}  with:", f"{ind}    push: " + r.choice(["true", "false", "${{ x }}", "'no'", "yes # c", ""])]
+            return "\n".join(lines)
+        return ind + r.choice(["name: " + _words(r, 3), "env: {A: b}", "if: ${{ x }}", "- name: x", "run:", "\trun: x", "  run: x"])
+
+    head = r.choice(["on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:", "jobs:\n  b:\n    steps:", "steps:", "- x: [", ""])
+    return _eol(r, [head] + [step(r) for _ in range(r.randint(0, 8))])
+
+
+def test_workflow_yaml_composer_finds_what_pyyaml_finds(monkeypatch):
+    # classify composes with libyaml where it agrees with PyYAML (no tab, no BOM) and
+    # with PyYAML otherwise: the run spans and releasing steps must be PyYAML's
+    r = random.Random("yaml-composer")
+    texts = [_gen_workflow(r) for _ in range(10000)] + [
+        "a: \x85b\n", 'jobs:\n  - run: "\\u00e9 \\x41"\n', "k: \u2028\n", "steps:\r  - run: a\r",
+        "- run: |\n  a\u2029b\n", "\ufeffsteps:\n  - run: x\n", "steps:\n  - run: \t x\n",
+        "- run: &r echo\n- run: *r\n", "a: [\n", "- run: 'é''x'\n  uses: docker/build-push-action@v6\n  with: {push: yes}\n",
+    ]
+    import yaml
+
+    got = []
+    for text in texts:
+        actions: list = []
+        got.append((classify._yaml_run_spans(text, actions), actions))
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)  # PyYAML alone
+    problems = []
+    for text, (spans, actions) in zip(texts, got, strict=True):
+        want_actions: list = []
+        want = classify._yaml_run_spans(text, want_actions)
+        if (want, want_actions) != (spans, actions):
+            problems.append((text, want, spans))
+    assert problems[:3] == []

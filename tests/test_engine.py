@@ -868,3 +868,22 @@ def test_vg501_does_not_judge_source_code(pack, path):
 def test_vg501_still_judges_prose_documents(pack, path):
     text = "Click merge to finish, then trigger the deploy workflow manually from the Actions tab.\n"
     assert [f.rule_id for f in findings_in(pack, path, text, select=["VG501"])] == ["VG501", "VG501"]
+
+
+def test_the_core_runs_every_entry(pack):
+    """No entry is left to Python: the look-around regexes (VG202's repository names),
+    the payload matchers and the rules' path globs run in the core (from the scan's
+    parity test, deleted with the Python engine once parity held)."""
+    from vitana_guard import _core
+    from vitana_guard.engine.scan import scan_segments
+    from vitana_guard.sources import classify
+
+    assert not hasattr(_core.Scanner, "external_entries")
+    text = ("git clone https://github.com/exafyltd/vitana-backend.git\n"
+            "curl -X POST https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy/service"
+            " -d '{\"service\": \"nope\", \"environment\": \"prod\", \"vtid\": \"\"}'\n")
+    findings, _ = scan_segments(pack, classify.segments("ops/run.sh", text))
+    # VG202: a look-around regex; VG401/VG402: payload field checks; VG302: a payload
+    # field check without a VTID
+    assert {f.rule_id for f in findings} == {"VG202", "VG302", "VG401", "VG402"}
+    assert any("'prod'" in f.message for f in findings)  # a payload problem text

@@ -717,3 +717,12 @@ def test_history_progress_on_stderr(repo: Path):
     assert "commits 2/2" in err and "findings 1" in err
     code, _, err = vg(repo, "history")  # not a terminal: no bar
     assert "commits" not in err
+
+
+def test_odd_patches_read_without_a_traceback():
+    # where the Python reader raised (its parity test's deliberate differences): a
+    # non-UTF-8 blob id, a bad octal escape in a quoted path, a line number past 64 bits
+    assert [d.old_blob for d in gitsrc.parse_patch(b"--- a/x\n+++ b/x\nindex \xff..1 100644\n")] == ["\ufffd"]
+    assert gitsrc.unquote_path(b'"\\1xy"') == "1xy"
+    huge = b"--- a/x\n+++ b/x\n@@ -1 +" + b"9" * 30 + b" @@\n+x\n"
+    assert list(gitsrc.parse_patch(huge))[0].added == {}

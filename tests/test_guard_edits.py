@@ -1,4 +1,4 @@
-"""Edits are judged on the file they produce (hooks/edited.py): what an edit adds inside
+"""Edits are judged on the file they produce (the native guard, crates/vitana_core/src/guard/edits.rs): what an edit adds inside
 an existing `run: |` block, Makefile recipe or package.json script is seen in context."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from vitana_guard.hooks import agents, edited
+from vitana_guard.hooks import agents
 
 WORKFLOW = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          npm ci\n          npm test\n"
 MAKEFILE = "build:\n\tnpm run build\n"
@@ -65,6 +65,8 @@ def test_only_the_lines_an_edit_writes_are_reported(repo):
     assert code == 0
 
 
-def test_apply_edits_lines():
-    text, lines = edited.apply_edits("/x", "/", {}, []) or (None, None)
-    assert text is None  # no such file: judged on the new text alone
+def test_edit_of_a_missing_file_is_judged_on_its_new_text(repo):
+    # no such file: nothing to apply the edit to, so the new text is judged alone
+    code, reason = decide("Edit", {"file_path": "tools/missing.sh", "old_string": "echo hi\n",
+                                   "new_string": "gcloud run deploy api --source .\n"}, repo)
+    assert code == 2 and "VG101" in reason

@@ -1,4 +1,4 @@
-"""What a command runs from disk is judged (hooks/ondisk.py): make targets, package.json
+"""What a command runs from disk is judged (the native guard, crates/vitana_core/src/guard/ondisk.rs): make targets, package.json
 scripts, shell scripts by path or launcher; unreadable or malformed files deny."""
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import os
 
 import pytest
 
-from vitana_guard.hooks import agents, ondisk
+from vitana_guard.hooks import agents
+
+# the guard's bounds (crates/vitana_core/src/guard/ondisk.rs): files it reads, levels it follows
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 4
 
 
 @pytest.fixture
@@ -81,11 +85,11 @@ def test_unreadable_package_file_denies(project):
 
 
 def test_bounds(project):
-    for i in range(ondisk.MAX_DEPTH + 2):
+    for i in range(MAX_DEPTH + 2):
         (project / f"s{i}.sh").write_text(f"./s{i + 1}.sh\n")
     code, reason = decide("./s0.sh", project)
     assert code == 2 and "more than the guard follows" in reason
-    (project / "big.sh").write_bytes(b"#" * (ondisk.MAX_BYTES + 1))
+    (project / "big.sh").write_bytes(b"#" * (MAX_BYTES + 1))
     code, reason = decide("bash big.sh", project)
     assert code == 2 and "larger than the guard reads" in reason
     os.remove(project / "big.sh")

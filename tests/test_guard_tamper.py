@@ -1,5 +1,5 @@
 """The guard protects itself: calls that would switch it off or weaken it are denied
-(hooks/tamper.py), reads and ordinary writes are not."""
+(the native guard, crates/vitana_core/src/guard/tamper.rs), reads and ordinary writes are not."""
 from __future__ import annotations
 
 import io

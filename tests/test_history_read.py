@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import subprocess
 from dataclasses import asdict
 from pathlib import Path
@@ -12,7 +13,6 @@ from pathlib import Path
 import test_git
 from test_git import _history_result, _varied_history, commit, g, write
 
-from vitana_guard.sources import _oracle_git
 from vitana_guard.sources import git as gitsrc
 
 repo = test_git.repo  # the fixture: a new git repository per test
@@ -25,12 +25,21 @@ def log_output(repo: Path) -> bytes:
 
 def patches(output: bytes) -> list[bytes]:
     """Each commit's patch, after its message."""
+    pieces = output.split(b"\n" + gitsrc._COMMIT_MARK)  # a commit, from its mark to the next
     out = []
-    for chunk in _oracle_git._commit_chunks(io.BytesIO(output)):
-        end = _oracle_git._MESSAGE_END.search(chunk)
+    for chunk in [p + b"\n" for p in pieces[:-1]] + pieces[-1:]:
+        end = gitsrc._MESSAGE_END.search(chunk)
         assert end is not None
         out.append(chunk[end.end():])
     return out
+
+
+# a file diff header of the common shape (the header the reader takes at once; the
+# Python reader's matcher, kept here to tell the two kinds apart in a test history)
+PLAIN_HEADER = re.compile(
+    rb"diff --git [^\n]*\n(?:(new|deleted) file mode (\d+)\n)?"
+    rb"index ([0-9a-f]+)\.\.([0-9a-f]+)(?: (\d+))?\n"
+    rb"--- (?:a/([^\n\"\t\r]+)|/dev/null)\n\+\+\+ (?:b/([^\n\"\t\r]+)|/dev/null)\n\Z")
 
 
 class Skim:
@@ -107,9 +116,9 @@ def test_plain_headers_read_as_the_parser_reads_them(repo: Path):
         seen += patch.count(b"\ndiff --git ")
     assert seen > 40
     # the shortcut took the common headers and left the rest to the parser (the history
-    # holds both kinds: the oracle's matcher of plain headers tells them apart)
+    # holds both kinds: PLAIN_HEADER tells them apart)
     headers = [p for patch in patches(log_output(repo)) for p in patch.split(b"\ndiff --git ")[1:]]
-    plain = [h for h in headers if _oracle_git._plain_header(b"diff --git " + h[: h.find(b"\n@@") + 1]) is not None]
+    plain = [h for h in headers if PLAIN_HEADER.match(b"diff --git " + h[: h.find(b"\n@@") + 1]) is not None]
     assert 0 < len(plain) < len(headers)
 
 

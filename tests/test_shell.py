@@ -647,38 +647,6 @@ PLAIN_PIECES = [" ", "\t", "\r", "\n", "|", "||", "|&", "&&", "&", ";", ";;", "#
                 "{{X}}", "{{ X }}", "\ue000", "a{b,c}", "[[", "]]", "x", "1", "2>&1", "'q'", "$x", "(", "\x0b", "é", "eval"]
 
 
-def test_plain_commands_are_read_as_the_parser_reads_them():
-    # the plain-commands fast path is the Python parser's (now the oracle of
-    # test_shell_parity.py): it must keep reading as that parser does
-    from vitana_guard.normalize import _shell_oracle as shell
-    from vitana_guard.normalize._shell_oracle import _parse_strict, parse
-
-    as_words = lambda cmds: [([(w.raw, w.value, w.start, w.end) for w in c.argv], c.start, c.end)  # noqa: E731
-                             for c in cmds]
-    rng = random.Random(518)
-    taken = 0
-    for _ in range(5000):
-        text = "".join(rng.choice(PLAIN_PIECES) + rng.choice(["", " ", "\n"]) for _ in range(rng.randint(0, 20)))
-        out: list = []
-        taken += shell._plain_commands(text, 0, len(text), out)
-        assert as_words(parse(text)) == as_words(_parse_strict(text)), text
-    assert taken > 300  # the fast path was exercised
-
-
-def test_plain_commands_leave_syntax_to_the_parser():
-    from vitana_guard.normalize import _shell_oracle as shell
-
-    out: list = []
-    text = "gcloud run services describe gw | jq .s; a && b # c\r\nx=1\n"
-    assert not shell._plain_commands(text, 0, len(text), out) and out == []  # an assignment first
-    text = text.replace("x=1", "y --v=1")
-    assert shell._plain_commands(text, 0, len(text), out)
-    assert [c.values() for c in out] == [["gcloud", "run", "services", "describe", "gw"], ["jq", ".s"], ["a"], ["b"],
-                                         ["y", "--v=1"]]
-    for syntax in ("sudo x", "if x; then y; fi", "./deploy.sh", "echo 'q'", "a ;; b", "a 2>&1", "f() { x; }"):
-        assert not shell._plain_commands(syntax, 0, len(syntax), [])
-
-
 def test_plain_lines_parse_on_their_own_as_together():
     from vitana_guard.normalize import shell
 

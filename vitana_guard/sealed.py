@@ -19,7 +19,7 @@ An entry that fails any check is rebuilt and rewritten, never trusted. Not pickl
 on purpose: the compiled pack holds compiled regexes and matcher objects; turning it
 into a data format is the native core's job (see DESIGN.md). The key keeps out other
 users and stale or foreign bytes; the agent, which runs as this same user, is kept
-out of the cache directory by the guard's tamper check (hooks/tamper.py), and a
+out of the cache directory by the guard's tamper check (crates/vitana_core/src/guard/tamper.rs), and a
 managed install keeps the cache where only root writes.
 """
 from __future__ import annotations

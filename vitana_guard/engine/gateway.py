@@ -1,8 +1,8 @@
 """What a reconstructed request is to the policy: which control-plane endpoint
 (or step of the standard flow) it calls. Driven entirely by the `endpoints` and
 `control_plane_prefixes` parameters. Run by the Rust core
-(crates/vitana_core/src/gateway.rs); the Python original is the oracle of
-tests/test_parity_http.py (`_oracle_gateway.py`)."""
+(crates/vitana_core/src/gateway.rs); the Python original was deleted once the
+differential test held."""
 from __future__ import annotations
 
 from vitana_guard import _core

@@ -78,30 +78,3 @@ def render_value(value: Any, params: dict[str, Any], where: str, line: int | Non
     if isinstance(value, dict):
         return {k: render_value(v, params, where, line) for k, v in value.items()}
     return value
-
-
-def render_template(template: str, variables: dict[str, Any]) -> str:
-    """Render a message template for one finding (sandboxed, missing names are empty).
-    The scan renders messages in the core (crates/vitana_core/src/findings.rs, with
-    minijinja); this is the oracle engine's (`_oracle_scan.py`), which the parity test
-    compares it with."""
-    if "{%" not in template and all(_SIMPLE_TEMPLATE.fullmatch(m.group()) for m in _PLACEHOLDERS.finditer(template)):
-        return _SIMPLE_TEMPLATE.sub(lambda m: str(variables.get(m.group(1), "")), template)
-    from jinja2 import TemplateError
-
-    try:
-        return _message_template(template).render(**variables)
-    except TemplateError:
-        return template
-
-
-_PLACEHOLDERS = regex.compile(r"\{\{.*?\}\}")
-
-
-@lru_cache(maxsize=512)
-def _message_template(template: str):
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    env = ImmutableSandboxedEnvironment(autoescape=False)
-    env.filters.update(re=lambda v: regex.escape(str(v)), host=_host)
-    return env.from_string(template)

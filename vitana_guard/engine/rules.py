@@ -40,7 +40,7 @@ class Entry:
     kinds: frozenset[str] | None
     not_kinds: frozenset[str] = frozenset()  # kinds it never applies to (VG501: source code)
     # `mentions: false`: in a command, only what its commands would reach is matched
-    # (normalize/mentions.py), not the words of echo, grep, commit messages and the like
+    # (the core's mentions.rs), not the words of echo, grep, commit messages and the like
     calls_only: bool = False
     # the matcher's kind and its spec as rendered with the parameters: what the core
     # compiles (engine/packdata.py); not part of equality (a dict is not hashable)

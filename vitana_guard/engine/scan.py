@@ -8,8 +8,8 @@ tool-output evidence, a human's fallback approval), judges sequence rules when t
 document ends, and makes the findings whole: positions, snippets, messages (the rules'
 jinja2 templates, rendered with minijinja), fingerprints, approvals, inline
 `vitana-guard: ignore[...]` directives, dedupe and order. This module only turns the
-core's records into `Finding`s. The Python engine it replaced is `_oracle_scan.py`, the
-oracle of tests/test_parity_scan.py.
+core's records into `Finding`s. The Python engine it replaced was deleted once the
+differential test held.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 State: `$XDG_STATE_HOME/vitana-guard/` (session steps in `sessions/`, the audit log
 `audit.jsonl`); cache: `$XDG_CACHE_HOME/vitana-guard/` (compiled packs). The native hook
 reads and writes them (crates/vitana_core/src/guard/state.rs); the Python side names
-them for `compile-pack` and for the tamper check's oracle (`hooks/tamper.py`).
+them for `compile-pack`.
 """
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ crates/vitana_core/src/normalize/http/):
   `{{var}}`, `${VAR}`, `$VAR`, `...`) read as the `UNKNOWN` value.
 
 Nothing here runs, fetches or reads anything: bodies read from files (`-d @x.json`)
-are unknown (`body=None`, `json=UNKNOWN`). The Python original is kept as the oracle
-of tests/test_parity_http.py (`_oracle_http.py`).
+are unknown (`body=None`, `json=UNKNOWN`). The Python original was deleted once the
+differential test held.
 """
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ def _yaml_run_spans(text: str, actions: list | None = None):
     # libyaml composes 15-20x faster than pure-Python PyYAML, with the same marks and
     # nodes, except: it does not count a byte-order mark, and it accepts some tabs
     # PyYAML refuses (`key: \t value`). Text holding either, or that libyaml refuses,
-    # goes to PyYAML, whose answer is the reference (tests/test_parity_classify.py).
+    # goes to PyYAML, whose answer is the reference (tests/test_classify.py holds them alike).
     c_loader = getattr(yaml, "CSafeLoader", None)
     if c_loader is not None and "\t" not in text and "\ufeff" not in text:
         try:

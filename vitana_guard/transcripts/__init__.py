@@ -4,7 +4,7 @@ The readers are the core's (crates/vitana_core/src/read/transcripts, `_core.Tran
 JSONL is streamed in blocks of whole lines, and with a prefilter only the lines holding a
 keyword (plus the results of the calls on them) are parsed. They never raise: what they
 cannot read becomes a Notice. Formats: claude, codex, gemini, openai, text (plain `$ cmd`
-logs). The Python readers they were ported from are kept in `_oracle/` for the parity test.
+logs). The Python readers they were ported from were deleted once the parity test held.
 """
 from __future__ import annotations
 

@@ -25,8 +25,8 @@ class Prefilter:
 
     def __init__(self, keywords: list[str], jobs: int = 1):
         self.keywords = sorted({k.lower() for k in keywords if k})
-        # processes that may share one big file: only the Python oracle (transcripts/_oracle) splits
-        # one; the core reads a file in one pass
+        # processes that may share one big file, kept for callers that pass it: the core
+        # reads a file in one pass (the Python readers split one; they are deleted)
         self.jobs = jobs
         self._filter = RecordFilter(self.keywords)
 

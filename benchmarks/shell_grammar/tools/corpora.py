@@ -5,7 +5,7 @@
         [--tree /tmp/vp] [--session /tmp/sg/session.jsonl]
 
 - tests.jsonl: every string written in tests/test_shell.py, the texts of
-  test_shell_parity.py's DELIBERATE table and its 2,000 generated snippets, and the
+  test_shell_fixes.py's DELIBERATE table and its 2,000 generated snippets, and the
   `command` of every shell case of tests/guard_cases.py (ids say which);
 - session.jsonl: the `command` of every Bash tool call of a dense session written by
   benchmarks/dense_session.py (given with --session, or generated here, ~20 MB).
@@ -53,12 +53,10 @@ def utf8(text: str) -> bool:
 
 
 def test_inputs() -> list[dict]:
-    for name in ("vitana_guard", "vitana_guard._core", "vitana_guard.normalize",
-                 "vitana_guard.normalize._shell_oracle"):
+    for name in ("vitana_guard", "vitana_guard._core"):
         _stub(name)
     sys.modules["vitana_guard"]._core = sys.modules["vitana_guard._core"]
-    sys.modules["vitana_guard.normalize"]._shell_oracle = sys.modules["vitana_guard.normalize._shell_oracle"]
-    parity = load(ROOT / "tests" / "test_shell_parity.py")
+    parity = load(ROOT / "tests" / "test_shell_fixes.py")
     cases = load(ROOT / "tests" / "guard_cases.py")
     out: list[dict] = []
     tree = ast.parse((ROOT / "tests" / "test_shell.py").read_text())

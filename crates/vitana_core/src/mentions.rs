@@ -1,4 +1,4 @@
-//! Mentions are not calls (port of `normalize/mentions.py`): the part of a command
+//! Mentions are not calls (port of the deleted `normalize/mentions.py`): the part of a command
 //! text that would reach something.
 //!
 //! Rules whose entries say `mentions: false` judge the URLs and repositories a call

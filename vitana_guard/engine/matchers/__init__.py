@@ -15,9 +15,10 @@ import regex
 from vitana_guard._core import Regex
 from vitana_guard.errors import UsageError
 
-# The Python matchers (the oracle engine's, engine/_oracle_scan.py) run a regex the
-# linear-time engine cannot (look-around, back-references) on the backtracking `regex`
-# module, bounded by this timeout; the core runs it on its own bounded engine.
+# The Python matchers' `match` (no scan runs them since the Python engine was deleted;
+# tests/test_engine.py still does) run a regex the linear-time engine cannot (look-around,
+# back-references) on the backtracking `regex` module, bounded by this timeout; the core
+# runs it on its own bounded engine.
 REGEX_TIMEOUT = 0.25
 
 
@@ -47,7 +48,7 @@ class Span:
 
 
 class RulePattern:
-    """A rule's regex, multi-line, as the Python matchers (the oracle's) run it: on the
+    """A rule's regex, multi-line, as the Python matchers run it: on the
     core's linear-time engine (the `regex` crate) where it runs there; else on the
     `regex` module under REGEX_TIMEOUT. `engine` and `fallback_reason` say which engine
     the core runs it on ("linear", or "backtracking (bounded)" for look-around and

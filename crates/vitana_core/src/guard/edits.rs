@@ -1,4 +1,4 @@
-//! The file an edit produces (port of `hooks/edited.py`): Edit/MultiEdit (Claude),
+//! The file an edit produces (port of the deleted `hooks/edited.py`): Edit/MultiEdit (Claude),
 //! replace (Gemini) and Codex `apply_patch` updates are judged on the resulting file, as
 //! `scan` would judge it, so a `gcloud run deploy` added inside an existing `run: |`
 //! block, a Makefile recipe or a package.json script is seen in its context. Only the

@@ -1,4 +1,4 @@
-//! What a command runs from disk (port of `hooks/ondisk.py`): `make TARGET`,
+//! What a command runs from disk (port of the deleted `hooks/ondisk.py`): `make TARGET`,
 //! `npm|yarn|pnpm run X`, `bash FILE`, `sh FILE`, `./FILE`, `source FILE`. The guard
 //! reads the Makefile, package.json or script from the call's cwd (and where the `cd`s
 //! before the command lead) and judges what it runs, as more command text of the same

@@ -1,4 +1,4 @@
-//! The guard protects itself (port of `hooks/tamper.py`): tool calls that would switch
+//! The guard protects itself (port of the deleted `hooks/tamper.py`): tool calls that would switch
 //! it off or weaken it are denied.
 //!
 //! The agent runs as the same user as the guard, so everything that keeps the guard in
@@ -11,8 +11,8 @@
 //! of them stays allowed.
 //!
 //! For shell tools it reads the argv and redirect targets of every simple command the
-//! shell normalizer finds (nested `bash -c` scripts included). Beyond the Python
-//! original (the deliberate differences of tests/test_parity_guard.py): copies into a
+//! shell normalizer finds (nested `bash -c` scripts included). Beyond the deleted Python
+//! original (the deliberate differences its parity test listed): copies into a
 //! directory, git after its global options and its whole-tree rewrites, `find -delete`
 //! and `xargs rm`, interpreter code that writes or removes a protected path. A path built at run time
 //! (`rm "$F"`) is unknown and not judged here; `$HOME`, `${HOME}` and `~` are read as

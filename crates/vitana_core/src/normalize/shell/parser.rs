@@ -1,10 +1,11 @@
 //! The scanner: shell text to simple commands, in one pass.
 //!
-//! A port of the Python parser (kept as `vitana_guard/normalize/_shell_oracle.py`
-//! for the differential test), function by function: where this reads oddly, it
+//! A port of the Python parser (held to it by a differential test until parity held;
+//! the Python parser is deleted), function by function: where this reads oddly, it
 //! is most likely keeping that parser's exact results. The fixes made since (names
 //! bound earlier, text fed to a shell, interpreter payloads, the depth marker) all
-//! sit behind `Cx::fixes`, off only for that test (`Options::legacy`).
+//! sit behind `Cx::fixes`, off only for the legacy reading (`Options::legacy`) that
+//! tests/test_shell_fixes.py compares them with.
 
 use std::borrow::Cow;
 use std::rc::Rc;

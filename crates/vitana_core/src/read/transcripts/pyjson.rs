@@ -14,7 +14,7 @@
 
 use super::value::{Map, Number, Value};
 
-/// The deepest nesting accepted (orjson's limit, which the Python readers hit first).
+/// The deepest nesting accepted (orjson's limit, which the deleted Python readers hit first).
 pub const MAX_DEPTH: usize = 1024;
 
 /// orjson's message for bytes that are not UTF-8 (reported when the replacement-decoded

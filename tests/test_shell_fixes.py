@@ -1,14 +1,12 @@
-"""Differential test: the Rust shell normalizer (`vitana_guard._core`) against the
-Python parser it replaced (`vitana_guard.normalize._shell_oracle`).
+"""The shell reader's deliberate fixes (issue 13's evasions), and the inputs they are
+checked on: every string of tests/test_shell.py, every rule example, the script-like
+fixtures (and the shared corpus when it is there) and ~2,000 generated snippets.
 
-Both run on every string of tests/test_shell.py, every rule example, the
-script-like fixtures (and the shared corpus when it is there) and ~2,000 generated
-snippets. The results must be identical: the same commands, words, values and
-code-point offsets, the same statement spans. The core's deliberate fixes (issue
-13's evasions) are switched off for that comparison (`legacy=True`); with them on,
-every command the oracle finds with known values must still be found as it is, and
-the fixes themselves are listed in `DELIBERATE`, each with the result bash agrees
-with and the reason.
+The core reads shell text two ways: as the Python parser it replaced did (`legacy=True`,
+held identical to that parser by a differential test until parity held and the parser
+was deleted: 22 of 22 passed) and with its fixes on. Every fix is listed in `DELIBERATE`,
+each with the result bash agrees with and the reason; with the fixes on, every command
+the legacy reading finds with known values must still be found as it is.
 """
 from __future__ import annotations
 
@@ -21,7 +19,6 @@ import pytest
 import yaml
 
 from vitana_guard import _core
-from vitana_guard.normalize import _shell_oracle as oracle
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path("/work/shared/corpus")
@@ -192,47 +189,11 @@ def generated(count: int = 2000, seed: int = 130518) -> list[str]:
     return [_plain_script(rng) if k % 5 == 0 else _snippet(rng) for k in range(count)]
 
 
-# --------------------------------------------------------------------------- the two parsers
-
-
-def old(text: str) -> list:
-    return [([(w.raw, w.value, w.start, w.end) for w in c.argv], c.start, c.end) for c in oracle._parse_strict(text)]
+# --------------------------------------------------------------------------- the two readings
 
 
 def new(text: str, legacy: bool = True) -> list:
     return [([tuple(w) for w in argv], s, e) for argv, s, e in _core.shell_parse(text, legacy)]
-
-
-def old_statements(text: str):
-    spans = oracle.statements(text)
-    offsets = list(range(0, len(text), 5))
-    return (spans, oracle.statements_at(text, offsets), oracle.plain_lines(text), oracle.line_starts(text),
-            old_parse_statements(text, spans))
-
-
-def new_statements(text: str):
-    spans = _core.shell_statements(text)
-    offsets = list(range(0, len(text), 5))
-    return (spans, _core.shell_statements_at(text, offsets), _core.shell_plain_lines(text),
-            _core.shell_line_starts(text), new_parse_statements(text, spans))
-
-
-def old_parse_statements(text: str, spans):
-    if spans is None:
-        return None
-    chosen = spans[::2]
-    return [([(w.raw, w.value, w.start, w.end) for w in c.argv], c.start, c.end)
-            for c in oracle.parse_statements(text, chosen)]
-
-
-def new_parse_statements(text: str, spans):
-    if spans is None:
-        return None
-    return [([tuple(w) for w in argv], s, e) for argv, s, e in _core.shell_parse_statements(text, spans[::2], True)]
-
-
-def differences(texts) -> list[str]:
-    return [t for t in texts if old(t) != new(t) or old_statements(t) != new_statements(t)]
 
 
 ASSIGNED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?=")
@@ -241,8 +202,8 @@ EXPANDED = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 def refined(text: str) -> bool:
     """With the fixes on, the offsets still index the text, and every command the
-    oracle finds with all values known is still there as it was (unless the text
-    expands a name it binds: then values rightly change)."""
+    legacy reading finds with all values known is still there as it was (unless the
+    text expands a name it binds: then values rightly change)."""
     fixed = new(text, legacy=False)
     for argv, s, e in fixed:
         for raw, _value, ws, we in argv:
@@ -251,38 +212,10 @@ def refined(text: str) -> bool:
     if set(ASSIGNED.findall(text)) & set(EXPANDED.findall(text)):
         return True
     as_set = {(tuple(argv), s, e) for argv, s, e in fixed}
-    return all((tuple(argv), s, e) in as_set for argv, s, e in old(text) if all(w[1] is not None for w in argv))
+    return all((tuple(argv), s, e) in as_set for argv, s, e in new(text) if all(w[1] is not None for w in argv))
 
 
 # --------------------------------------------------------------------------- the checks
-
-
-def test_the_test_strings_parse_alike():
-    texts = test_shell_strings()
-    assert len(texts) > 500
-    assert differences(texts) == []
-
-
-def test_rule_examples_parse_alike():
-    texts = rule_examples()
-    assert len(texts) > 150
-    assert differences(texts) == []
-
-
-def test_script_files_parse_alike():
-    files = script_files()
-    assert any(p.parent.name == "shell" for p in files)  # the committed scripts at least
-    texts = [p.read_text(encoding="utf-8", errors="surrogateescape") for p in files]
-    # each line too: transcripts hold one command per record
-    lines = sorted({line for t in texts for line in t.splitlines() if line.strip()})
-    assert [str(p) for p, t in zip(files, texts) if t in differences([t])] == []
-    assert differences(lines) == []
-
-
-def test_generated_snippets_parse_alike():
-    texts = generated()
-    assert len(set(texts)) > 1900
-    assert differences(texts) == []
 
 
 # The deliberate differences: input, what the core gives with its fixes on (each
@@ -290,9 +223,9 @@ def test_generated_snippets_parse_alike():
 DEPTH = "\ue001depth"
 DELIBERATE = [
     ('g"c"loud run deploy x', [["gcloud", "run", "deploy", "x"]],
-     "not a difference: the oracle already removed quotes inside a word; kept here as the baseline"),
+     "not a difference: the legacy reading already removed quotes inside a word; kept here as the baseline"),
     ("G=gcloud; $G run deploy x", [["gcloud", "run", "deploy", "x"]],
-     "a name bound earlier in the text is expanded (the oracle: unknown program)"),
+     "a name bound earlier in the text is expanded (the legacy reading: unknown program)"),
     ('CMD="gcloud run deploy"; $CMD x', [["gcloud", "run", "deploy", "x"]],
      "an unquoted expansion is split into words, as bash does"),
     ("export G=gcloud; $G run deploy x", [["export", "G=gcloud"], ["gcloud", "run", "deploy", "x"]],
@@ -302,7 +235,7 @@ DELIBERATE = [
     ("B=main; git push origin $B", [["git", "push", "origin", "main"]],
      "the bound value of an argument"),
     ("X=docker; ${X:-echo} push img", [["docker", "push", "img"]],
-     "${NAME:-word} takes NAME's value when NAME was set (the oracle: the word)"),
+     "${NAME:-word} takes NAME's value when NAME was set (the legacy reading: the word)"),
     ("$(command -v gcloud) run deploy x", [["gcloud", "run", "deploy", "x"], ["command", "-v", "gcloud"]],
      "a lookup of a program's path stands for the program"),
     ("`which gcloud` run deploy x", [["gcloud", "run", "deploy", "x"], ["which", "gcloud"]],
@@ -315,7 +248,7 @@ DELIBERATE = [
      [["printf", "gcloud run deploy x\\n"], ["gcloud", "run", "deploy", "x"], ["bash"]],
      "printf's output, escapes decoded, piped into a shell"),
     ("cat <<EOF | bash\ngcloud run deploy x\nEOF", [["cat"], ["bash"], ["gcloud", "run", "deploy", "x"]],
-     "a heredoc copied by cat into a shell is its script (the oracle: data)"),
+     "a heredoc copied by cat into a shell is its script (the legacy reading: data)"),
     ("python3 -c \"import os; os.system('gcloud run deploy x')\"",
      [["python3", "-c", "import os; os.system('gcloud run deploy x')"], ["gcloud", "run", "deploy", "x"]],
      "a literal command string passed to os.system in a payload is judged as a command"),
@@ -330,17 +263,16 @@ DELIBERATE = [
 @pytest.mark.parametrize("text, expected, reason", DELIBERATE, ids=[repr(d[0])[:40] for d in DELIBERATE])
 def test_deliberate_differences(text, expected, reason):
     assert [[w[1] for w in argv] for argv, _, _ in new(text, legacy=False)] == expected, reason
-    oracle_values = [[w[1] for w in argv] for argv, _, _ in old(text)]
-    assert (oracle_values == expected) == reason.startswith("not a difference"), reason
+    legacy_values = [[w[1] for w in argv] for argv, _, _ in new(text)]
+    assert (legacy_values == expected) == reason.startswith("not a difference"), reason
 
 
-def test_fixes_keep_what_the_oracle_knows():
+def test_fixes_keep_what_the_legacy_reading_knows():
     texts = test_shell_strings() + rule_examples() + generated(500, seed=7)
     assert [t for t in texts if not refined(t)] == []
 
 
 def test_surrogates_and_non_ascii_offsets_are_code_points():
     text = "echo \udcff é 日本 $'\\ud800' && gcloud run deploy ｇ"
-    assert new(text) == old(text)
     cmds = new(text)
     assert cmds[1][0][0] == ("gcloud", "gcloud", text.index("gcloud"), text.index("gcloud") + 6)
