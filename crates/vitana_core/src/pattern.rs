@@ -405,25 +405,38 @@ fn last_line(error: &str) -> String {
 /// escaped backslash before a `Z` stays as written; inside a character class nothing
 /// changes.
 fn python_spelling(pattern: &str) -> std::borrow::Cow<'_, str> {
-    if !pattern.contains("\\Z") {
-        return std::borrow::Cow::Borrowed(pattern);
+    match respell_escapes(pattern, |c| (c == 'Z').then_some("\\z")) {
+        Some(out) => std::borrow::Cow::Owned(out),
+        None => std::borrow::Cow::Borrowed(pattern),
     }
-    let mut out = String::with_capacity(pattern.len());
+}
+
+/// The pattern with each escape `\c` outside a character class that `respell` gives a
+/// spelling for written so; None when there is none. Escapes are read in pairs, so an
+/// escaped backslash before the letter stays as written.
+fn respell_escapes(
+    pattern: &str,
+    respell: impl Fn(char) -> Option<&'static str>,
+) -> Option<String> {
+    let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
     let mut in_class = false;
+    let mut changed = false;
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                let next = chars.next();
-                match next {
-                    Some('Z') if !in_class => out.push_str("\\z"),
-                    Some(n) => {
+            '\\' => match chars.next() {
+                Some(n) => match respell(n).filter(|_| !in_class) {
+                    Some(spelling) => {
+                        out.push_str(spelling);
+                        changed = true;
+                    }
+                    None => {
                         out.push('\\');
                         out.push(n);
                     }
-                    None => out.push('\\'),
-                }
-            }
+                },
+                None => out.push('\\'),
+            },
             '[' if !in_class => {
                 in_class = true;
                 out.push(c);
@@ -435,7 +448,7 @@ fn python_spelling(pattern: &str) -> std::borrow::Cow<'_, str> {
             _ => out.push(c),
         }
     }
-    std::borrow::Cow::Owned(out)
+    changed.then_some(out)
 }
 
 /// Whether the pattern means the same without Unicode on ASCII text: plain ASCII, and no
@@ -451,35 +464,11 @@ fn plain_ascii(source: &str) -> bool {
 /// The pattern with every word boundary (`\b`, `\B`) spelled as an ASCII one, or None
 /// when it has none. Escapes are read in pairs; inside a character class nothing changes.
 fn ascii_word_boundaries(pattern: &str) -> Option<String> {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars();
-    let mut in_class = false;
-    let mut changed = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(b @ ('b' | 'B')) if !in_class => {
-                    out.push_str(if b == 'b' { "(?-u:\\b)" } else { "(?-u:\\B)" });
-                    changed = true;
-                }
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            },
-            '[' if !in_class => {
-                in_class = true;
-                out.push(c);
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    changed.then_some(out)
+    respell_escapes(pattern, |c| match c {
+        'b' => Some("(?-u:\\b)"),
+        'B' => Some("(?-u:\\B)"),
+        _ => None,
+    })
 }
 
 /// Whether `text` holds a character outside ASCII that a Unicode `\b` counts as part of

@@ -8,11 +8,8 @@ use serde_json::Value;
 
 use crate::model::is_unknown;
 
-/// Whether Python's `str.isspace` holds for `c` (Unicode White_Space, and the four
-/// information separators U+001C..U+001F, which Python splits on too).
-pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
+/// Whether Python's `str.isspace` holds for `c` (the HTTP normalizer's).
+pub use crate::normalize::http::pyfmt::is_space;
 
 /// `" ".join(text.split())`: runs of whitespace made one space, none at the ends.
 pub fn squeeze(text: &str) -> String {
@@ -135,59 +132,9 @@ pub fn equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// `repr(s)` of a str: single quotes unless it holds one and no double quote;
-/// backslash escapes for the quote, backslash, `\t` `\n` `\r` and unprintable characters.
+/// `repr(s)` of a str (the HTTP normalizer's, which reads `str.isprintable` closely).
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if !printable(c) => {
-                let n = c as u32;
-                if n < 0x100 {
-                    out.push_str(&format!("\\x{n:02x}"));
-                } else if n < 0x10000 {
-                    out.push_str(&format!("\\u{n:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// `str.isprintable` for one character: not a control, format, surrogate, private-use
-/// or unassigned character, nor a separator other than the space. Approximated
-/// without the Unicode tables: controls, separators (White_Space), the common format
-/// characters and the private-use area.
-fn printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || is_space(c) {
-        return false;
-    }
-    !matches!(c,
-        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
-        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
-        | '\u{e000}'..='\u{f8ff}' | '\u{f0000}'..='\u{10ffff}')
+    crate::normalize::http::pyfmt::repr(s)
 }
 
 /// `repr(x)` of a float: the shortest digits that read back as `x`, positional for
