@@ -28,6 +28,21 @@ pub fn strip(text: &str) -> &str {
     text.trim_matches(is_space)
 }
 
+/// Python's `shlex.quote`.
+pub fn shlex_quote(word: &str) -> String {
+    if word.is_empty() {
+        return "''".into();
+    }
+    let safe = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if safe {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
+    }
+}
+
 /// Python's truth value of a JSON value.
 pub fn truthy(value: &Value) -> bool {
     match value {

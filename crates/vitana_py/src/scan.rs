@@ -19,6 +19,7 @@ use vitana_core::model::{Actor, Origin, Segment, Status};
 use vitana_core::pack::Pack;
 use vitana_core::scan::{self, Compiled, ScanNotice};
 
+use crate::segment::{notice_tuple, NoticeTuple};
 use crate::text::text_of;
 
 /// A compiled pack (immutable; shared by the documents scanned with it).
@@ -119,17 +120,11 @@ impl DocumentScan {
         max_record_bytes: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
         use vitana_core::model::Item;
-        use vitana_core::read::transcripts as reader;
 
         let notices = py.detach(|| {
-            let options = reader::Options {
-                keywords,
-                max_record_bytes: max_record_bytes.unwrap_or(reader::jsonl::MAX_RECORD_BYTES),
-            };
             let items =
-                reader::TranscriptReader::new(&path, &display_path, format.as_deref(), &options);
-            // (message, path, line, level): a reader's notice may have no path or line
-            let mut notices: Vec<(String, Option<String>, Option<u64>, &'static str)> = Vec::new();
+                crate::transcripts::open(&path, &display_path, format, keywords, max_record_bytes);
+            let mut notices: Vec<NoticeTuple> = Vec::new();
             for item in items {
                 match item {
                     Item::Segment(seg) if seg.text.is_empty() => {}
@@ -140,15 +135,7 @@ impl DocumentScan {
                             .into_iter()
                             .map(|n| (n.message, Some(n.path), Some(n.line), n.level)),
                     ),
-                    Item::Notice(n) => notices.push((
-                        n.message,
-                        n.path,
-                        n.line,
-                        match n.level {
-                            vitana_core::model::NoticeLevel::Error => "error",
-                            vitana_core::model::NoticeLevel::Note => "note",
-                        },
-                    )),
+                    Item::Notice(n) => notices.push(notice_tuple(n)),
                 }
             }
             notices

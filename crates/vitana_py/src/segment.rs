@@ -71,9 +71,10 @@ fn classify_segments(
         .collect())
 }
 
-type NoticeTuple = (String, Option<String>, Option<u64>, &'static str);
+/// A notice as (message, path, line, level), the fields of model.py's `Notice`.
+pub(crate) type NoticeTuple = (String, Option<String>, Option<u64>, &'static str);
 
-fn notice_tuple(n: Notice) -> NoticeTuple {
+pub(crate) fn notice_tuple(n: Notice) -> NoticeTuple {
     let level = match n.level {
         NoticeLevel::Error => "error",
         NoticeLevel::Note => "note",

@@ -3,8 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
-use vitana_core::model::{Item, NoticeLevel};
+use vitana_core::model::Item;
 use vitana_core::read::transcripts as core;
+
+use crate::segment::notice_tuple;
 
 /// The items of one transcript file, in file order. A Segment is
 /// `("s", text, channel, path, kind, record_id, record_index, session, actor, status,
@@ -26,13 +28,7 @@ impl TranscriptReader {
         keywords: Option<Vec<String>>,
         max_record_bytes: Option<usize>,
     ) -> Self {
-        let options = core::Options {
-            keywords,
-            max_record_bytes: max_record_bytes.unwrap_or(core::jsonl::MAX_RECORD_BYTES),
-        };
-        let inner = py.detach(|| {
-            core::TranscriptReader::new(&path, &display_path, format.as_deref(), &options)
-        });
+        let inner = py.detach(|| open(&path, &display_path, format, keywords, max_record_bytes));
         TranscriptReader { inner }
     }
 
@@ -69,15 +65,28 @@ impl TranscriptReader {
                 PyTuple::new(py, parts)?
             }
             Item::Notice(n) => {
-                let level = match n.level {
-                    NoticeLevel::Error => "error",
-                    NoticeLevel::Note => "note",
-                };
-                ("n", n.message, n.path, n.line, level).into_pyobject(py)?
+                let (message, path, line, level) = notice_tuple(n);
+                ("n", message, path, line, level).into_pyobject(py)?
             }
         };
         Ok(Some(t))
     }
+}
+
+/// The core's reader of one transcript, with the keyword prefilter and record cap the
+/// Python side passes (default cap: `jsonl::MAX_RECORD_BYTES`).
+pub(crate) fn open(
+    path: &str,
+    display_path: &str,
+    format: Option<String>,
+    keywords: Option<Vec<String>>,
+    max_record_bytes: Option<usize>,
+) -> core::TranscriptReader {
+    let options = core::Options {
+        keywords,
+        max_record_bytes: max_record_bytes.unwrap_or(core::jsonl::MAX_RECORD_BYTES),
+    };
+    core::TranscriptReader::new(path, display_path, format.as_deref(), &options)
 }
 
 /// The transcript format of a file from its first bytes, then its path; None: not a

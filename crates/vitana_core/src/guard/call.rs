@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::edits;
+pub use crate::pyfmt::{shlex_quote, strip as py_strip, truthy};
 
 const SHELL_TOOLS: &[&str] = &[
     "bash",
@@ -302,21 +303,6 @@ fn command_text(cmd: &Value) -> Option<String> {
     }
 }
 
-/// Python's `shlex.quote`.
-pub fn shlex_quote(word: &str) -> String {
-    if word.is_empty() {
-        return "''".into();
-    }
-    let safe = word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if safe {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\"'\"'"))
-    }
-}
-
 fn urls_in(text: &str) -> Vec<String> {
     static URL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = URL.get_or_init(|| {
@@ -373,18 +359,6 @@ fn patch_items(patch: &str, cwd: Option<&str>) -> Vec<Item> {
     items
 }
 
-/// Python truthiness of a JSON value.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
 /// Python's `str()` of a JSON value as `json.loads` gives it.
 pub fn py_str(v: &Value) -> String {
     match v {
@@ -438,11 +412,6 @@ pub fn py_json(v: &Value) -> String {
         Value::Number(n) => py_number(n),
         other => other.to_string(),
     }
-}
-
-/// Python's `str.strip()` (Unicode whitespace).
-pub fn py_strip(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub mod verdict;
 
 use std::collections::BTreeMap;
 
+pub(crate) use crate::pyfmt::{strip as py_strip, truthy};
+
 /// The environment variables tamper expands at the start of a word, in Python's order.
 pub(crate) const EXPANDED_VARS: [&str; 5] = [
     "XDG_CACHE_HOME",
@@ -209,29 +211,11 @@ pub(crate) fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// `s.strip()` with Python's whitespace.
-pub(crate) fn py_strip(s: &str) -> &str {
-    s.trim_matches(crate::segment::py_space)
-}
-
 /// `s.split()` with Python's whitespace.
 pub(crate) fn py_split(s: &str) -> Vec<&str> {
     s.split(crate::segment::py_space)
         .filter(|w| !w.is_empty())
         .collect()
-}
-
-/// Python's truth value of a JSON value (`null`, `false`, `0`, `""`, `[]`, `{}` are false).
-pub(crate) fn truthy(v: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
 }
 
 /// `a.get(k1) or a.get(k2) or ...`: the first truthy value.

@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use crate::pyfmt::shlex_quote;
+
 use regex::Regex;
 
 use super::{
@@ -291,18 +293,4 @@ fn run(
     }
     let s = rstrip(&chunk);
     t.emit(string(s), Channel::Command, start);
-}
-
-/// Python's `shlex.quote`.
-fn shlex_quote(s: &str) -> String {
-    if s.is_empty() {
-        return "''".to_string();
-    }
-    let safe = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if safe {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\"'\"'"))
 }

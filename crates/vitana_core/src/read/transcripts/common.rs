@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
 
 use super::value::Value;
+use crate::pyfmt::shlex_quote;
 use indexmap::IndexMap;
 use regex::Regex;
 use regex_automata::{meta, Anchored, Input};
@@ -148,19 +149,6 @@ pub fn argv_to_command(argv: Option<&Value>) -> Option<String> {
         }
         _ => None,
     }
-}
-
-fn shlex_quote(s: &str) -> String {
-    if s.is_empty() {
-        return "''".into();
-    }
-    let safe = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if safe {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\"'\"'"))
 }
 
 /// What a structured tool call runs or sends: a command or an HTTP request.
