@@ -21,15 +21,22 @@
 //! A linear pattern runs as written, with Unicode rules, where the text needs them;
 //! elsewhere a spelling that gives the same matches runs faster (each compiled on first
 //! use too):
-//! - on ASCII text, the pattern without Unicode (byte classes, ASCII case folding),
-//!   when the pattern itself is plain ASCII: no Unicode table is built and the DFA
-//!   stays small;
-//! - on a text with no non-ASCII word character, the pattern with ASCII word
-//!   boundaries. A Unicode `\b` makes the regex crate's lazy DFA give up at the first
+//! - on most texts, the pattern without Unicode (byte classes, ASCII case folding) on
+//!   the text written one byte per character ([`OneByte`]): every character outside
+//!   ASCII stands as an ASCII byte of its class, a word character as `_`, a space as
+//!   `\v`, anything else as a control byte. No Unicode table is built, the DFA stays
+//!   small, and a Unicode `\b` never sends the search to the PikeVM. On the real
+//!   repository the Unicode spellings of VG501's two prose patterns took about 40 ms
+//!   each to compile, and the PikeVM 48 ms on one 735 KB snapshot holding `ä`;
+//! - where that cannot stand (a text with the Kelvin sign or a long s, which Unicode
+//!   case folding ties to ASCII letters; a non-ASCII digit for a pattern with `\d`; a
+//!   pattern naming Unicode classes, `_`, or a letter outside ASCII), on a text with no
+//!   non-ASCII word character, the pattern with ASCII word boundaries. A Unicode `\b` makes the regex crate's lazy DFA give up at the first
 //!   non-ASCII byte and hand the search to the PikeVM, 10 to 50 times slower (measured
 //!   on the real repository's docs, three in four of which hold a `—` or an emoji);
 //!   with no non-ASCII word character both spellings see the same boundaries.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
@@ -96,9 +103,9 @@ pub struct Pattern {
     /// why the linear engine does not run it (bounded patterns)
     reason: Option<String>,
     compiled: OnceLock<Compiled>,
-    /// linear patterns: the spelling for ASCII text (None: the pattern is not plain
-    /// ASCII, or did not compile so)
-    ascii_text: OnceLock<Option<regex::bytes::Regex>>,
+    /// linear patterns: the spelling for text written one byte per character (None:
+    /// the pattern cannot be written so, or did not compile so)
+    one_byte: OnceLock<Option<OneByte>>,
     /// linear patterns: the spelling with ASCII word boundaries (None: it has none)
     ascii_boundaries: OnceLock<Option<Regex>>,
     /// bounded patterns: compiled with the budgets of longer texts (`LONGER_BUDGETS`)
@@ -108,7 +115,164 @@ pub struct Pattern {
 /// The linear spelling that runs on a text.
 enum Linear<'r> {
     Text(&'r Regex),
+    /// on the text's own bytes
     Bytes(&'r regex::bytes::Regex),
+    /// on the text written one byte per character (offsets count characters)
+    Written(&'r regex::bytes::Regex, Vec<u8>),
+}
+
+/// A linear pattern without Unicode, run on the text written one byte per character:
+/// ASCII stays, and a character outside ASCII becomes a byte the pattern treats as
+/// Unicode treats the character. The pattern names no Unicode class and no `_` (see
+/// `spell`), so all it can tell of such a character is its class: `\w`, `\b` and
+/// `\s` see `_` as a word character and `\v` as a space, as Unicode sees letters and
+/// spaces; `.` and negated classes match any of them. The pattern's own characters
+/// outside ASCII (a `“`: no letter, no space, no case) are each written as a control
+/// byte of their own, in the pattern and in the text; ASCII control bytes of the text
+/// that would read as one of them are written as `\x01`, the byte of other symbols.
+#[derive(Debug, Clone)]
+struct OneByte {
+    regex: regex::bytes::Regex,
+    /// the pattern's characters outside ASCII and the bytes that stand for them
+    literals: Vec<(char, u8)>,
+    /// the pattern has `\d` or `\D`: a text with a digit outside ASCII, which Unicode
+    /// `\d` matches, keeps Unicode
+    digits: bool,
+}
+
+/// A pattern spelled for one-byte text, before it is compiled (fields as `OneByte`'s).
+struct Spelled {
+    regex: String,
+    literals: Vec<(char, u8)>,
+    digits: bool,
+}
+
+/// Bytes that stand for a pattern's own characters outside ASCII.
+const LITERAL_BYTES: [u8; 25] = [
+    2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+];
+const WORD_BYTE: u8 = b'_';
+const SPACE_BYTE: u8 = 0x0b;
+const OTHER_BYTE: u8 = 0x01;
+
+impl OneByte {
+    /// The pattern compiled to read one-byte text; None when it cannot be written so
+    /// (see `spell`) or does not compile so.
+    fn new(source: &str, ignore_case: bool, multi_line: bool) -> Option<OneByte> {
+        let spelled = OneByte::spell(source)?;
+        let regex = regex::bytes::RegexBuilder::new(&spelled.regex)
+            .unicode(false)
+            .multi_line(multi_line)
+            .case_insensitive(ignore_case)
+            .size_limit(SIZE_LIMIT)
+            .build()
+            .ok()?;
+        Some(OneByte {
+            regex,
+            literals: spelled.literals,
+            digits: spelled.digits,
+        })
+    }
+
+    /// The pattern as the one-byte text reads it (uncompiled), its literals' bytes and
+    /// whether it has `\d`; None when it cannot be written so: it names Unicode classes
+    /// or code points (`\p`, `\x`, ...), POSIX classes, `_`, `\v` or a control byte,
+    /// or a character outside ASCII that is a letter, a space or has a case, or one
+    /// that bounds a range.
+    fn spell(source: &str) -> Option<Spelled> {
+        if source.contains('_')
+            || source.contains("[[:")
+            || source
+                .bytes()
+                .any(|b| b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r'))
+        {
+            return None;
+        }
+        let mut out = String::with_capacity(source.len());
+        let mut literals: Vec<(char, u8)> = Vec::new();
+        let mut digits = false;
+        let mut chars = source.chars().peekable();
+        let mut last = '\0';
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                let escaped = chars.next()?;
+                if matches!(escaped, 'x' | 'u' | 'U' | 'p' | 'P' | 'N' | 'v') || !escaped.is_ascii()
+                {
+                    return None;
+                }
+                digits |= matches!(escaped, 'd' | 'D');
+                out.push(c);
+                out.push(escaped);
+                last = escaped;
+                continue;
+            }
+            if c.is_ascii() {
+                out.push(c);
+                last = c;
+                continue;
+            }
+            let caseless = c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]);
+            if regex_syntax::is_word_character(c)
+                || c.is_whitespace()
+                || !caseless
+                || last == '-'
+                || chars.peek() == Some(&'-')
+            {
+                return None;
+            }
+            let byte = match literals.iter().find(|&&(l, _)| l == c) {
+                Some(&(_, b)) => b,
+                None => {
+                    let b = *LITERAL_BYTES.get(literals.len())?;
+                    literals.push((c, b));
+                    b
+                }
+            };
+            out.push_str(&format!("\\x{byte:02x}"));
+            last = c;
+        }
+        Some(Spelled {
+            regex: out,
+            literals,
+            digits,
+        })
+    }
+
+    /// `text` written one byte per character; borrowed when that is the text itself
+    /// (ASCII holding no byte of a literal); None when Unicode must run: the Kelvin
+    /// sign or a long s (case folding ties them to `k` and `s`), or a non-ASCII digit
+    /// for a pattern with `\d`.
+    fn text<'t>(&self, text: &'t str) -> Option<Cow<'t, [u8]>> {
+        let is_literal_byte = |b: u8| self.literals.iter().any(|&(_, l)| l == b);
+        if text.is_ascii() && (self.literals.is_empty() || !text.bytes().any(is_literal_byte)) {
+            return Some(Cow::Borrowed(text.as_bytes()));
+        }
+        let mut out = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            out.push(if c.is_ascii() {
+                let b = c as u8;
+                if is_literal_byte(b) {
+                    OTHER_BYTE
+                } else {
+                    b
+                }
+            } else if let Some(&(_, b)) = self.literals.iter().find(|&&(l, _)| l == c) {
+                b
+            } else if c == '\u{212A}' || c == '\u{17F}' {
+                return None;
+            } else if regex_syntax::is_word_character(c) {
+                if self.digits && c.is_numeric() {
+                    return None;
+                }
+                WORD_BYTE
+            } else if c.is_whitespace() {
+                SPACE_BYTE
+            } else {
+                OTHER_BYTE
+            });
+        }
+        Some(Cow::Owned(out))
+    }
 }
 
 impl Pattern {
@@ -129,7 +293,7 @@ impl Pattern {
             engine: Engine::Linear,
             reason: None,
             compiled: OnceLock::new(),
-            ascii_text: OnceLock::new(),
+            one_byte: OnceLock::new(),
             ascii_boundaries: OnceLock::new(),
             longer: Default::default(),
         };
@@ -235,22 +399,16 @@ impl Pattern {
         if self.engine != Engine::Linear {
             return None;
         }
-        if text.is_ascii() {
-            let ascii = self.ascii_text.get_or_init(|| {
-                plain_ascii(&self.source)
-                    .then(|| {
-                        regex::bytes::RegexBuilder::new(&self.source)
-                            .unicode(false)
-                            .multi_line(self.multi_line)
-                            .case_insensitive(self.ignore_case)
-                            .size_limit(SIZE_LIMIT)
-                            .build()
-                            .ok()
-                    })
-                    .flatten()
-            });
-            if let Some(ascii) = ascii {
-                return Some(Linear::Bytes(ascii));
+        let one_byte = self
+            .one_byte
+            .get_or_init(|| OneByte::new(&self.source, self.ignore_case, self.multi_line));
+        if let Some(one_byte) = one_byte {
+            match one_byte.text(text) {
+                Some(Cow::Borrowed(_)) => return Some(Linear::Bytes(&one_byte.regex)),
+                Some(Cow::Owned(written)) => {
+                    return Some(Linear::Written(&one_byte.regex, written))
+                }
+                None => {}
             }
         }
         if !has_non_ascii_word(text) {
@@ -281,6 +439,7 @@ impl Pattern {
         match self.linear_for(text) {
             Some(Linear::Text(r)) => return Ok(r.is_match(text)),
             Some(Linear::Bytes(r)) => return Ok(r.is_match(text.as_bytes())),
+            Some(Linear::Written(r, written)) => return Ok(r.is_match(&written)),
             None => {}
         }
         match self.compiled() {
@@ -299,6 +458,13 @@ impl Pattern {
             Some(Linear::Text(r)) => return Ok(r.find_at(text, at).map(|m| (m.start(), m.end()))),
             Some(Linear::Bytes(r)) => {
                 return Ok(r.find_at(text.as_bytes(), at).map(|m| (m.start(), m.end())))
+            }
+            Some(Linear::Written(r, written)) => {
+                let from = text[..at].chars().count();
+                let mut bytes = ByteOffsets::new(text);
+                return Ok(r
+                    .find_at(&written, from)
+                    .map(|m| (bytes.at(m.start()), bytes.at(m.end()))));
             }
             None => {}
         }
@@ -333,6 +499,14 @@ impl Pattern {
                     r.find_iter(text.as_bytes())
                         .map(|m| Ok((m.start(), m.end()))),
                 )
+            }
+            Some(Linear::Written(r, written)) => {
+                let mut bytes = ByteOffsets::new(text);
+                let spans: Vec<_> = r
+                    .find_iter(&written)
+                    .map(|m| Ok((bytes.at(m.start()), bytes.at(m.end()))))
+                    .collect();
+                return Box::new(spans.into_iter());
             }
             None => {}
         }
@@ -451,16 +625,6 @@ fn respell_escapes(
     changed.then_some(out)
 }
 
-/// Whether the pattern means the same without Unicode on ASCII text: plain ASCII, and no
-/// escape that names a character or class beyond it (`\x{17F}`, `\p{L}`: case folding
-/// ties `ſ` and the Kelvin sign to ASCII letters).
-fn plain_ascii(source: &str) -> bool {
-    source.is_ascii()
-        && !["\\x", "\\u", "\\U", "\\p", "\\P", "\\N"]
-            .iter()
-            .any(|e| source.contains(e))
-}
-
 /// The pattern with every word boundary (`\b`, `\B`) spelled as an ASCII one, or None
 /// when it has none. Escapes are read in pairs; inside a character class nothing changes.
 fn ascii_word_boundaries(pattern: &str) -> Option<String> {
@@ -481,6 +645,36 @@ fn has_non_ascii_word(text: &str) -> bool {
     text[first..]
         .chars()
         .any(|c| !c.is_ascii() && regex_syntax::is_word_character(c))
+}
+
+/// Turns ascending code-point offsets of a text into byte offsets in one forward walk.
+struct ByteOffsets<'t> {
+    text: &'t str,
+    /// code points walked, and the byte offset they end at
+    walked: usize,
+    byte: usize,
+}
+
+impl<'t> ByteOffsets<'t> {
+    fn new(text: &'t str) -> Self {
+        ByteOffsets {
+            text,
+            walked: 0,
+            byte: 0,
+        }
+    }
+
+    /// The byte offset of code point `cp`, which must not be below the last one asked for.
+    fn at(&mut self, cp: usize) -> usize {
+        for c in self.text[self.byte..].chars() {
+            if self.walked >= cp {
+                break;
+            }
+            self.byte += c.len_utf8();
+            self.walked += 1;
+        }
+        self.byte
+    }
 }
 
 /// Turns ascending byte offsets of a text into code-point offsets in one forward walk.
@@ -567,6 +761,12 @@ mod tests {
             r"\b(?:do not|never)\b\s+\w+",
             r"\Bfoo\B",
             r"x[\b]?y",
+            "[\"'“]?\\b(?:click|run)\\s+[^`\\n]{0,6}deploy\\b",
+            r"\W+|\S{3}|.\s.",
+            r"\d+\b|\bss\b|\bkm\b",
+            "[^“”a-z]{2,}|“[^”]*”",
+            r"(?x) ^ \s* never \s+ (?:ask|tell) \b .{0,4} $",
+            r"deploy\w*",
         ];
         let texts = [
             "a 403 Forbidden — never deploy",
@@ -576,6 +776,11 @@ mod tests {
             "plain ascii 403",
             "“403” never—ever",
             "",
+            "please “click deploy” now, run\u{a0}x deployé",
+            "Ärger: click\u{2003}— deploy\nnever ask\u{3000}😀é\nnever tell",
+            "٤٠٣ 403 ss ſs \u{212A}m km",
+            "\u{2}x\u{3} “a\u{2}b” x\u{b}y deploy_x deployer",
+            "naïve “quoted” ü—ä 12ü ü12 ab₂ x\u{301}y",
         ];
         for source in patterns {
             let Ok(p) = Pattern::new(source, true, true) else {
@@ -595,6 +800,37 @@ mod tests {
                 assert_eq!(got, want, "{source:?} on {text:?}");
             }
         }
+    }
+
+    #[test]
+    fn only_the_kelvin_sign_and_long_s_fold_to_ascii() {
+        // the one-byte spelling reads every other character outside ASCII by its class
+        // alone, which holds only if Unicode case folding ties no other to ASCII
+        let ascii = RegexBuilder::new(r"(?i)[a-z0-9_]").build().unwrap();
+        let folded: Vec<char> = (0x80..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| ascii.is_match(c.encode_utf8(&mut [0; 4])))
+            .collect();
+        assert_eq!(folded, ['\u{17F}', '\u{212A}']);
+    }
+
+    #[test]
+    fn text_outside_ascii_runs_without_unicode() {
+        let p = Pattern::new(
+            r"(?x) [“]? \b please \s+ click \b [^\n]{0,20} deploy",
+            true,
+            true,
+        )
+        .unwrap();
+        let text = "Bitte prüfen — please\u{a0}click the “deploy” ✓";
+        assert_eq!(p.find_all(text).unwrap(), [(15, 39)]);
+        assert!(p.compiled.get().is_none() && p.ascii_boundaries.get().is_none());
+        // a letter glued to the word leaves no boundary, as in Unicode
+        assert_eq!(p.find_all("äplease click deploy").unwrap(), []);
+        // the Kelvin sign is a `k` to a case-insensitive Unicode pattern: Unicode runs
+        let k = Pattern::new(r"\bclick\b", true, true).unwrap();
+        assert_eq!(k.find_all("clic\u{212A} ä").unwrap(), [(0, 5)]);
+        assert!(k.compiled.get().is_some());
     }
 
     fn all(p: &Pattern, text: &str) -> Vec<(usize, usize)> {
@@ -677,7 +913,7 @@ mod tests {
             let p = Pattern::new(source, true, true).unwrap();
             let compiled = |p: &Pattern| {
                 p.compiled.get().is_some()
-                    || p.ascii_text.get().is_some_and(Option::is_some)
+                    || p.one_byte.get().is_some_and(Option::is_some)
                     || p.ascii_boundaries.get().is_some_and(Option::is_some)
             };
             assert!(!compiled(&p), "{source}");
