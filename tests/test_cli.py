@@ -586,8 +586,7 @@ def test_jobs_give_the_same_findings(fixture_repo):
 @pytest.mark.parametrize("min_files, pool", [(500, False), (2, True)])
 def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypatch, min_files, pool):
     """`--jobs 0` (the default) scans a few files on this thread (a pool gains nothing
-    there) and a big tree on worker threads, with the same report."""
-    import concurrent.futures
+    there) and a big tree on worker threads (the core's), with the same report."""
     import dataclasses
 
     from vitana_guard import config as configmod
@@ -595,14 +594,14 @@ def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypat
     from vitana_guard.cli import _options
 
     started = []
-    real = concurrent.futures.ThreadPoolExecutor
+    real = pipeline._scan_batch
 
-    def counting(*args, **kwargs):
-        if kwargs.get("max_workers", 1) > 1:  # not the one-thread hasher of a big file
-            started.append(kwargs.get("max_workers"))
-        return real(*args, **kwargs)
+    def counting(pack, options, entries, threads):
+        if threads > 1:
+            started.append(threads)
+        return real(pack, options, entries, threads)
 
-    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", counting)
+    monkeypatch.setattr(pipeline, "_scan_batch", counting)
     monkeypatch.setattr(pipeline, "AUTO_MIN_FILES", min_files)
     monkeypatch.setattr(pipeline, "worker_count", lambda jobs: jobs if jobs > 0 else 2)
     cfg = configmod.load(None)

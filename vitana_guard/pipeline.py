@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 from vitana_guard import __version__, config as configmod, pathglob
 from vitana_guard.engine.cache import load_pack_cached
 from vitana_guard.engine.rules import RulePack
-from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack
+from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack, finding_from_core
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
 from vitana_guard.sources import files, guardlog, message
 from vitana_guard import transcripts
@@ -268,23 +268,49 @@ AUTO_MIN_FILES = 500
 
 
 def _map(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry]):
-    """Each entry's scan, in order. Several files are scanned on threads: a file's
-    classification and scan run in the core without the GIL (`DocumentScan.scan_file`),
-    so threads scale as worker processes did (0.77-0.78 s both, the real HEAD tree on 2
-    cores), without starting, feeding and pickling for processes."""
+    """Each entry's scan, in order. Files go to the core in one batch
+    (`Scanner.scan_files`: read, decoded, gated, classified and scanned on its threads,
+    no GIL, no Python object but the findings); those it hands back (transcripts,
+    workflows, commit messages, `.jsonl` files) take `scan_file`, several of them on
+    threads (their core calls release the GIL too)."""
     jobs = worker_count(options.jobs)
     if len(entries) < 2:
         # one file: the workers share its ranges instead (a big transcript)
         options = replace(options, file_jobs=jobs)
     small = options.jobs == 0 and len(entries) < AUTO_MIN_FILES and sum(e.size for e in entries) < AUTO_MIN_BYTES
-    if jobs <= 1 or len(entries) < 2 or small:
+    threads = 1 if jobs <= 1 or len(entries) < 2 or small else jobs
+    batch = _scan_batch(pack, options, entries, threads)
+    deferred = _map_deferred(pack, options, [e for e, out in zip(entries, batch) if out is None], threads)
+    for entry, out in zip(entries, batch):
+        if out is None:
+            yield next(deferred)
+            continue
+        found, notices, digest = out
+        yield ([finding_from_core(*f) for f in found], [Notice(m, p, line, level=level) for m, p, line, level in notices],
+               entry.size, digest)
+
+
+def _scan_batch(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry], threads: int) -> list:
+    """The core's outcome of each entry on `threads` threads: (findings, notices, sha256)
+    or None for `scan_file`'s path (see `Scanner.scan_files`)."""
+    if options.transcript_format is not None:  # every file is read as the forced format
+        return [None] * len(entries)
+    prefilter = _prefilter(pack, options, transcripts=False)
+    return compiled_for(pack, options).core.scan_files(
+        [(e.path, e.display_path, e.size) for e in entries],
+        list(prefilter.keywords) if prefilter is not None else None, options.no_ignore, threads, files.MAX_BYTES)
+
+
+def _map_deferred(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry], threads: int):
+    """`_scan_and_hash` of each entry, in order, on `threads` threads."""
+    if threads <= 1 or len(entries) < 2:
         for entry in entries:
             yield _scan_and_hash(pack, options, entry)
         return
     from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
 
     compiled_for(pack, options)  # compiled once, before the threads share it
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         yield from pool.map(lambda entry: _scan_and_hash(pack, options, entry), entries)
 
 

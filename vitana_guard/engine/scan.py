@@ -195,14 +195,14 @@ class DocumentScanner:
     def finish(self) -> tuple[list[Finding], list[Notice]]:
         found, notices = self._doc.finish()
         self.notices += [Notice(m, p, line, level=level) for m, p, line, level in notices]
-        self.findings = [_finding(*f) for f in found]
+        self.findings = [finding_from_core(*f) for f in found]
         return self.findings, self.notices
 
 
 _PROPERTY_TYPES = {"actor": Actor, "status": Status}
 
 
-def _finding(rule_id, slug, severity, message, policy, path, line, column, end_line, end_column, snippet, source_line,
+def finding_from_core(rule_id, slug, severity, message, policy, path, line, column, end_line, end_column, snippet, source_line,
              fingerprint, record_id, commit, session, suppression, properties) -> Finding:
     """A `Finding` of the core's record (crates/vitana_py/src/scan.rs, `finding_to_py`)."""
     return Finding(

@@ -17,6 +17,8 @@ use pyo3::types::{PyList, PyString, PyTuple};
 use vitana_core::findings::Finding;
 use vitana_core::model::{Actor, Origin, Segment, Status};
 use vitana_core::pack::Pack;
+use vitana_core::records::RecordFilter;
+use vitana_core::scan::files::{FileJob, FileOutcome, FileScan};
 use vitana_core::scan::{self, Compiled, ScanNotice};
 
 use crate::segment::{notice_tuple, NoticeTuple};
@@ -45,6 +47,60 @@ impl Scanner {
     fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (String,))> {
         let cls = slf.get_type().into_any().unbind();
         Ok((cls, (slf.get().json.clone(),)))
+    }
+
+    /// Reads and scans a batch of files, (path, display path, size) each, on `threads`
+    /// threads without the GIL (`vitana_core::scan::files`). One outcome per file, in
+    /// order: None when the file is for the caller's own path (a transcript, a workflow,
+    /// a `.jsonl` or commit message file), else (findings, notices, sha256 hex or None),
+    /// findings as `finish` gives them. `keywords`: the file-level gate (None: none).
+    #[pyo3(signature = (files, keywords, no_ignore, threads, max_bytes))]
+    fn scan_files<'py>(
+        &self,
+        py: Python<'py>,
+        files: Vec<(String, String, u64)>,
+        keywords: Option<Vec<String>>,
+        no_ignore: bool,
+        threads: usize,
+        max_bytes: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let jobs: Vec<FileJob> = files
+            .into_iter()
+            .map(|(path, display, size)| FileJob {
+                path,
+                display,
+                size,
+            })
+            .collect();
+        let gate = keywords.map(|k| RecordFilter::new(&k));
+        let outcomes = py.detach(|| {
+            FileScan {
+                compiled: &self.compiled,
+                gate: gate.as_ref(),
+                no_ignore,
+                max_bytes,
+            }
+            .run(&jobs, threads)
+        });
+        let out = PyList::empty(py);
+        for outcome in outcomes {
+            match outcome {
+                FileOutcome::Deferred => out.append(py.None())?,
+                FileOutcome::Scanned {
+                    findings,
+                    notices,
+                    digest,
+                } => {
+                    let found = PyList::empty(py);
+                    for f in &findings {
+                        found.append(finding_to_py(py, f)?)?;
+                    }
+                    let notices: Vec<NoticeTuple> = notices.into_iter().map(notice_tuple).collect();
+                    out.append((found, notices, digest))?;
+                }
+            }
+        }
+        Ok(out)
     }
 
     #[pyo3(signature = (unknown, focus=None, no_ignore=false))]

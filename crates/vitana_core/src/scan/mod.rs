@@ -10,6 +10,7 @@
 //! and sorts (`findings::settle`).
 
 mod compiled;
+pub mod files;
 mod units;
 
 pub use compiled::Compiled;

@@ -2,7 +2,7 @@ use super::*;
 use crate::model::{Origin, Status};
 use crate::pack::Pack;
 
-fn compiled() -> Arc<Compiled> {
+pub(super) fn compiled() -> Arc<Compiled> {
     let json = r#"{"format": 3,
       "params": {"approval_pattern": "(?i)\\bCTO\\b[^\\n]{0,50}?\\bapprov\\w*", "approval_negation": "(?i)\\bnot approv",
                  "approval_covers": ["VG1"], "control_plane_prefixes": ["/api/v1/"],
