@@ -640,3 +640,29 @@ def test_evidence_in_text_when_asked_and_always_in_junit():
     assert "rule_pack.sha256" not in render("text", result)  # a pre-commit run stays terse
     props = {p.get("name"): p.get("value") for p in ET.fromstring(render("junit", result)).iter("property")}
     assert props["config.sha256"] == "cd" * 32 and props["command_line"] == "vitana-guard audit logs"
+
+
+def test_json_layout_is_pythons_indent_whatever_the_values():
+    """The JSON and SARIF reports are laid out by the core from the C encoder's compact
+    text: byte for byte what `json.dumps(indent=2)` writes, strings holding quotes,
+    brackets, commas, colons, escapes, lone surrogates, empty containers included."""
+    import random
+
+    from vitana_guard.report._common import dumps, scrub_surrogates
+
+    rng = random.Random(7)
+    leaves = [1, -2.5, 1e20, None, True, False, "", 'a"b\\c', "x,y:[z]{}", "é\ud800—\n\t\x01", 2**70, 0.1]
+
+    def value(depth: int = 0):
+        r = rng.random()
+        if depth > 4 or r < 0.3:
+            return rng.choice(leaves)
+        if r < 0.65:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {rng.choice(["k", "a:b", 'q"', ",", "é"]) + str(i): value(depth + 1) for i in range(rng.randint(0, 4))}
+
+    for _ in range(500):
+        obj = value()
+        for sort_keys in (False, True):
+            want = scrub_surrogates(json.dumps(obj, sort_keys=sort_keys, indent=2, ensure_ascii=False, default=str))
+            assert dumps(obj, sort_keys=sort_keys) == want

@@ -5,6 +5,7 @@ Reports are pure functions `render(result, options) -> str`; nothing here writes
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import re
 import unicodedata
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from vitana_guard import __version__
+from vitana_guard import __version__, _core
 from vitana_guard.model import Finding, Notice, ScanResult, Severity
 
 TOOL_NAME = "vitana-guard"
@@ -141,6 +142,14 @@ def summary_line(result: ScanResult) -> str:
 # --- text hygiene ---------------------------------------------------------------------
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def dumps(obj, *, sort_keys: bool = False) -> str:
+    """`json.dumps(obj, indent=2, ensure_ascii=False, default=str)`, lone surrogates
+    shown as U+FFFD: encoded by the C encoder (compact), laid out by the core. With an
+    indent Python encodes in pure Python: 90 ms of a 4,000-file tree's JSON report."""
+    compact = json.dumps(obj, sort_keys=sort_keys, ensure_ascii=False, default=str, separators=(",", ":"))
+    return _core.json_indent(scrub_surrogates(compact), 2)
 
 
 def scrub_surrogates(s: str) -> str:

@@ -5,15 +5,14 @@ Every key is always present (null when unknown); keys are sorted; findings come 
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from vitana_guard.model import Finding, Notice, ScanResult
 from vitana_guard.report._common import (
+    dumps,
     TOOL_NAME,
     ReportOptions,
     fingerprint,
-    scrub_surrogates,
     severity_counts,
     severity_of,
     sorted_findings,
@@ -25,9 +24,7 @@ SCHEMA_VERSION = 1
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    return scrub_surrogates(
-        json.dumps(to_dict(result), sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n"
-    )
+    return dumps(to_dict(result), sort_keys=True) + "\n"
 
 
 def to_dict(result: ScanResult) -> dict[str, Any]:

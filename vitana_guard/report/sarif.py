@@ -13,7 +13,6 @@
 """
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any
 
 from vitana_guard.model import Finding, Notice, RuleInfo, ScanResult, Severity
 from vitana_guard.report._common import (
+    dumps,
     INFORMATION_URI,
     TOOL_NAME,
     ReportOptions,
@@ -30,7 +30,6 @@ from vitana_guard.report._common import (
     file_uri,
     fingerprint,
     relative_path,
-    scrub_surrogates,
     severity_of,
     sorted_findings,
     sorted_notices,
@@ -54,7 +53,7 @@ _NOTICE_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    return scrub_surrogates(json.dumps(to_sarif(result), indent=2, ensure_ascii=False, default=str) + "\n")
+    return dumps(to_sarif(result)) + "\n"
 
 
 def to_sarif(result: ScanResult, max_results: int = MAX_RESULTS) -> dict[str, Any]:

@@ -101,6 +101,10 @@ def skip_reason_for(rel_parts: list[str]) -> str | None:
 
 
 def _display(path: str, root: str) -> str:
+    # most paths lie under the root (absolute, normalised): slicing is exact for them
+    # and `relpath`, which normalises both paths each call, was a sixth of a tree's walk
+    if path.startswith(root) and path[len(root):len(root) + 1] == os.sep and os.path.normpath(path) == path:
+        return path[len(root) + 1:].replace(os.sep, "/")
     try:
         rel = os.path.relpath(path, root)
     except ValueError:  # another drive (Windows)

@@ -160,5 +160,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scan::register(m)?;
     hookexe::register(m)?;
     guard::register(m)?;
+    text::register(m)?;
     Ok(())
 }

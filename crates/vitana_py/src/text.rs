@@ -20,3 +20,14 @@ pub(crate) fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
         }
     }
 }
+
+/// Compact JSON laid out as `json.dumps(..., indent=indent)` would (see
+/// `vitana_core::pyfmt::json_indent`).
+#[pyfunction]
+fn json_indent(py: Python<'_>, compact: &str, indent: usize) -> String {
+    py.detach(|| vitana_core::pyfmt::json_indent(compact, indent))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(json_indent, m)?)
+}
