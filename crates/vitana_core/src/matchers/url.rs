@@ -176,17 +176,20 @@ fixed!(brace_short, r"\A\{\{?[^{}\s]{1,64}\}");
 /// Every URL in `text`: (start, end, url) in byte offsets, in order of position.
 pub fn find_urls(text: &str) -> Vec<(usize, usize, String)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut i = text.find("://");
+    // memchr's SIMD search: std's `str::find` took 2% of a dense tree's scan here
+    let after =
+        |from: usize| memchr::memmem::find(&text.as_bytes()[from..], b"://").map(|k| from + k);
+    let mut i = after(0);
     while let Some(at) = i {
         if let Some(s) = scheme_start(text, at).filter(|&s| url_may_start(text, s)) {
             let end = grow(text, at + 3);
             if end > at + 3 {
                 spans.push((s, end));
-                i = text[end..].find("://").map(|k| end + k);
+                i = after(end);
                 continue;
             }
         }
-        i = text[at + 3..].find("://").map(|k| at + 3 + k);
+        i = after(at + 3);
     }
     let scheme_spans = spans.clone();
     for m in run_app().find_iter(text) {
