@@ -9,16 +9,20 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from vitana_guard import __version__, config as configmod, pathglob
+from vitana_guard import __version__
 from vitana_guard.engine.cache import load_pack_cached
-from vitana_guard.engine.rules import RulePack
 from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack
 from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
-from vitana_guard.sources import files, guardlog, message
-from vitana_guard import transcripts
+from vitana_guard.sources import files
 from vitana_guard.transcripts.prefilter import Prefilter
+
+# what a run needs only for some inputs (guard logs, commit messages, transcripts, per-path
+# ignores) is imported where it is used: a one-file `scan` starts in tens of milliseconds
+if TYPE_CHECKING:
+    from vitana_guard import config as configmod
+    from vitana_guard.engine.rules import RulePack
 
 # Files whose content may be an agent transcript; everything else is classified by kind.
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json", ".log", ".txt", ".ndjson")
@@ -52,6 +56,8 @@ def load_for(cfg: configmod.Config, as_of=None) -> RulePack:
 def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:
     """Findings and notices of one file, and the bytes read."""
     if entry.path.endswith(".jsonl") and _is_guard_log(entry.path):
+        from vitana_guard.sources import guardlog
+
         items = list(guardlog.read(entry.path, entry.display_path, pack, options.selection))
         return [i for i in items if isinstance(i, Finding)], [i for i in items if isinstance(i, Notice)], entry.size
     scanner = DocumentScanner(pack, compiled_for(pack, options), no_ignore=options.no_ignore)
@@ -61,6 +67,8 @@ def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> t
 
 
 def _is_guard_log(path: str) -> bool:
+    from vitana_guard.sources import guardlog
+
     try:
         with open(path, "rb") as f:
             return guardlog.sniff(f.read(4096))
@@ -73,6 +81,8 @@ COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMS
 
 def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice | FileText | TranscriptFile]:
     if os.path.basename(entry.path) in COMMIT_MESSAGE_FILES:
+        from vitana_guard.sources import message
+
         text, notice = files.read_text(entry)
         if notice is not None:
             yield notice
@@ -81,6 +91,8 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
         return
     fmt = options.transcript_format
     head = None
+    if fmt is not None or entry.path.lower().endswith(TRANSCRIPT_SUFFIXES):
+        from vitana_guard import transcripts
     if fmt is not None:
         mismatch = transcripts.forced_format_problem(entry.path, entry.display_path, fmt)
         if mismatch is not None:
@@ -153,6 +165,8 @@ def apply_path_ignores(findings: list[Finding], per_path: dict[str, tuple[str, .
     """Per-path ignores from the config mark findings suppressed (kept for SARIF)."""
     if not per_path:
         return findings
+    from vitana_guard import pathglob
+
     out = []
     for f in findings:
         for glob, ids in per_path.items():

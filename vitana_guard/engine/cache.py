@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from vitana_guard import __version__
-from vitana_guard.engine.rules import RulePack, builtin_rules_dir, load_pack
+from vitana_guard.engine.rules import RulePack, builtin_rules_dir
 
 _ENV_DISABLE = "VITANA_GUARD_NO_CACHE"
 # Every config edit, temporary rules directory and day with dated parameters makes a
@@ -92,6 +92,8 @@ def load_pack_cached(
     key = None if os.environ.get(_ENV_DISABLE) else pack_key(extra_dirs, parameters, parameter_changes, day)
 
     def build() -> RulePack:
+        from vitana_guard.engine.rules import load_pack  # compiling: YAML, schema, templates, matchers
+
         return load_pack(extra_dirs, parameters, parameters_source=parameters_source,
                          parameter_changes=parameter_changes, as_of=day)
 

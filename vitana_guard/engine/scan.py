@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from vitana_guard import _core
 from vitana_guard._core import KeywordSet
 from vitana_guard.engine import packdata
-from vitana_guard.engine.rules import Entry, Rule, RulePack
 from vitana_guard.model import Actor, Channel, Finding, Notice, Request, Segment, Severity, Status, Suppression
 from vitana_guard.normalize.http import UNKNOWN
+
+if TYPE_CHECKING:
+    from vitana_guard.engine.rules import Entry, Rule, RulePack
 
 # A document with more findings of one rule than this is pathological (a generated
 # dump); the rest are summarised in a notice rather than flooding every report (the
@@ -70,7 +72,7 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
         if not selection.chooses(rule):
             continue
         for entry in rule.entries:
-            unit = entry.matcher.unit
+            unit = entry.unit  # known without restoring the matcher from the pack cache
             if unit == "text":
                 for channel in entry.channels:
                     text[channel].append((rule, entry))
