@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from vitana_guard import __version__
 from vitana_guard.engine.cache import load_pack_cached
 from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack
-from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
+from vitana_guard.model import Finding, Notice, ScanResult, Severity, Suppression
 from vitana_guard.sources import files
-from vitana_guard.transcripts.prefilter import Prefilter
 
 # what a run needs only for some inputs (guard logs, commit messages, transcripts, per-path
 # ignores) is imported where it is used: a one-file `scan` starts in tens of milliseconds
 if TYPE_CHECKING:
     from vitana_guard import config as configmod
+    from vitana_guard.model import Segment
+    from vitana_guard.transcripts.prefilter import Prefilter
     from vitana_guard.engine.rules import RulePack
 
 # Files whose content may be an agent transcript; everything else is classified by kind.
@@ -150,6 +151,8 @@ def _prefilter(pack: RulePack, options: ScanOptions, *, transcripts: bool) -> Pr
     file has none of."""
     key = (pack.digest, options.selection, transcripts, options.file_jobs)
     if key not in _PREFILTERS:
+        from vitana_guard.transcripts.prefilter import Prefilter  # (the package reads transcripts)
+
         rules = [r for r in pack.rules if options.selection.chooses(r)]
         if any(not r.keywords for r in rules):
             _PREFILTERS[key] = None
