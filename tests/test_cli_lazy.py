@@ -29,7 +29,7 @@ NOT_FOR_SCAN = (
     "vitana_guard.commands_git", "vitana_guard.sources.git", "vitana_guard.commands_audit",
     "vitana_guard.commands_hooks", "vitana_guard.baseline", "vitana_guard.audit", "vitana_guard.report.html",
     "vitana_guard.report.sarif", "vitana_guard.report.json_report", "vitana_guard.engine.matchers",
-    "vitana_guard.engine.params", "vitana_guard.sources.classify", "regex", "jinja2", "jsonschema", "yaml", "vitana_guard.units",
+    "vitana_guard.engine.params", "vitana_guard.sources.classify", "regex", "jinja2", "jsonschema", "yaml", "vitana_guard.units", "hashlib", "hmac",
     "importlib.resources", "subprocess",
 )
 

@@ -245,26 +245,21 @@ def drop_relayed_copies(findings: list[Finding]) -> list[Finding]:
 
 
 def sha256_file(path: str) -> str | None:
-    """The sha256 of a file's bytes (evidence of what was scanned); None if it cannot be read."""
-    import hashlib
+    """The sha256 of a file's bytes (evidence of what was scanned); None if it cannot be read.
+    Hashed by the core, 1 MiB at a time, without the GIL."""
+    from vitana_guard import _core
 
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
+    return _core.sha256_file(path)
 
 
 def config_digest(options: ScanOptions) -> str:
     """sha256 of the effective configuration (rule selection, ignores, fail-on, ...): evidence."""
-    import hashlib
     import json
 
+    from vitana_guard import _core
+
     data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k not in ("jobs", "file_jobs")}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return _core.sha256_hex(json.dumps(data, sort_keys=True, default=str).encode())
 
 
 def worker_count(jobs: int) -> int:
@@ -310,7 +305,7 @@ HASH_IN_THREAD_BYTES = 1 << 20
 
 def _scan_and_hash(pack: RulePack, options: ScanOptions, entry: files.FileEntry):
     """scan_file, plus the sha256 of the file (the JSON/SARIF evidence of each input). A big
-    file is hashed in a thread while it is scanned (hashlib releases the GIL)."""
+    file is hashed in a thread while it is scanned (the core's hash releases the GIL)."""
     if entry.size < HASH_IN_THREAD_BYTES:
         found, notices, size = scan_file(pack, options, entry)
         return found, notices, size, sha256_file(entry.path)

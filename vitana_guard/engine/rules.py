@@ -6,7 +6,6 @@ whose compiled pack is cached (engine/cache.py) unpickles these records and noth
 else, and the core runs the rules."""
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -255,6 +254,8 @@ def load_pack(
             raise UsageError(f"unknown parameter '{key}' (known: {', '.join(sorted(params))})", parameters_source)
         _check_parameter(key, value, params[key], parameters_source)
         params[key] = value
+    import hashlib
+
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
     files = sorted(p for p in base.glob("*.yaml") if p.name != POLICY_FILE)
     for d in extra_dirs:

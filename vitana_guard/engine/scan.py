@@ -13,7 +13,6 @@ differential test held.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -237,6 +236,8 @@ def fingerprint(rule_id: str, path: str, snippet: str) -> str:
     """Content fingerprint: rule + path + whitespace-normalised matched text.
     Independent of line numbers, so it survives edits above the finding (the core's
     `findings::fingerprint` makes the scan's; this one, findings made elsewhere)."""
+    import hashlib  # findings made outside the core only
+
     normal = " ".join(snippet.split())
     return hashlib.sha256(f"{rule_id}\0{path}\0{normal}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
