@@ -155,3 +155,15 @@ def test_diff_in_a_repository_without_commits_reads_the_whole_index(tmp_path, ca
     report = json.loads(p.stdout)
     assert [f["rule_id"] for f in report["findings"]] == ["VG101"]
     assert report["invocation"]["commit"] is None
+
+
+def test_the_collector_stays_on_with_a_larger_first_generation(tmp_path, cache_env):
+    """The entry point tunes the cyclic collector for a short process (fewer passes, none
+    over the frozen objects at exit) but never turns it off: `history` and `audit` run long."""
+    probe = _PROBE.replace("sorted(sys.modules)", "[gc.isenabled(), gc.get_threshold()[0]]").replace(
+        "import atexit, json, sys", "import atexit, gc, json, sys")
+    p = subprocess.run([sys.executable, "-c", probe, "--version"], cwd=str(tmp_path), capture_output=True,
+                       text=True, env={**os.environ, **cache_env}, timeout=60)
+    line = next(line for line in p.stderr.splitlines() if line.startswith("MODULES="))
+    enabled, threshold = json.loads(line.removeprefix("MODULES="))
+    assert enabled and threshold >= 10_000
