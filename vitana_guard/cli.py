@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -18,8 +17,31 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip().upper() for value in values for v in value.split(",") if v.strip())
 
 
+# The commands defined in other modules, each imported only when its command runs
+# (click's "lazily loading subcommands" pattern): `scan FILE` must not pay for git,
+# audit or hook code. name -> (module that registers it on `main`, the first paragraph
+# of its help, which `--help` lists without importing the module; tests/test_cli_lazy.py
+# checks it against the command's own).
+LAZY_COMMANDS = {
+    "audit": ("vitana_guard.commands_audit",
+              "Audit agent session logs: every transcript under PATHS (default: each agent's log folders)."),
+    "baseline": ("vitana_guard.baseline",
+                 "Accept the findings a repository has today; fail only on new ones (--baseline FILE)."),
+    "commit-msg": ("vitana_guard.commands_git",
+                   "Lint a commit message file (git's comment lines are ignored); for the commit-msg hook."),
+    "diff": ("vitana_guard.commands_git", "Lint only the lines a change adds."),
+    "history": ("vitana_guard.commands_git",
+                "Lint every commit's additions and message (default: all of HEAD's history)."),
+    "hook": ("vitana_guard.commands_hooks",
+             "Live pre-tool hooks for Claude Code, Gemini CLI and Codex (deny forbidden calls)."),
+    "pr": ("vitana_guard.commands_git",
+           "Lint a pull request: body (VTID, suggested commands), title and head branch."),
+}
+
+
 class Guarded(click.Group):
-    """Turns every UsageError into `vitana-guard: path:line: message` and exit 2."""
+    """Turns every UsageError into `vitana-guard: path:line: message` and exit 2; loads
+    the commands of LAZY_COMMANDS when one is run (or its help asked for)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -27,6 +49,31 @@ class Guarded(click.Group):
         except UsageError as e:
             click.echo(f"vitana-guard: error: {e}", err=True)
             ctx.exit(2)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            importlib.import_module(LAZY_COMMANDS[name][0])  # registers its commands on `main`
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter) -> None:
+        """click's listing, with the short help of a command not loaded taken from
+        LAZY_COMMANDS (shortened as click shortens the command's own)."""
+        commands = []
+        for name in self.list_commands(ctx):
+            cmd = self.commands.get(name)
+            if cmd is None and name in LAZY_COMMANDS:
+                cmd = click.Command(name, help=LAZY_COMMANDS[name][1])
+            if cmd is not None and not cmd.hidden:
+                commands.append((name, cmd))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in commands])
 
 
 @click.group(cls=Guarded, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -78,12 +125,15 @@ include_vendored_option = click.option("--include-vendored", is_flag=True,
 def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, show_suppressed, color, exit_zero,
          baseline, include_vendored, exclude, jobs, transcript_format):
     """Scan files, directories and agent transcripts (default: the current directory)."""
-    from vitana_guard import baseline as baselinemod
     from vitana_guard import config as configmod
     from vitana_guard.pipeline import load_for, scan_paths
 
     paths = paths or (".",)
-    accepted = baselinemod.load(baseline) if baseline else None  # a bad baseline fails before the scan
+    accepted = None
+    if baseline:
+        from vitana_guard import baseline as baselinemod
+
+        accepted = baselinemod.load(baseline)  # a bad baseline fails before the scan
     cfg = configmod.load(config_path or configmod.discover(paths[0]))
     pack = load_for(cfg)
     options = _options(pack, cfg, select, ignore, fail_on, no_ignore)
@@ -136,7 +186,8 @@ def _emit(result, fmt, output, color, show_suppressed, exit_zero) -> None:
     text = render(fmt, result, ReportOptions(color=use_color, show_suppressed=show_suppressed))
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
         except OSError as e:
             raise UsageError(f"cannot write report: {e.strerror or e}", output) from None
         if fmt != "text":  # a human still sees the verdict
@@ -207,6 +258,8 @@ def _regex_engines(rule) -> list[str]:
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Configuration file.")
 def rules_test(directory, config_path):
     """Run every rule's examples (and those of the rules in DIRECTORY)."""
+    from pathlib import Path
+
     from vitana_guard import config as configmod
     from vitana_guard.engine.rules import load_pack
     from vitana_guard.ruletest import run_examples
@@ -231,6 +284,3 @@ def _pack(config_path):
     return load_for(configmod.load(config_path or configmod.discover(".")))
 
 
-# The other command groups register themselves on `main` when imported.
-from vitana_guard import baseline as _baseline_commands  # noqa: E402,F401
-from vitana_guard import commands_audit, commands_git, commands_hooks  # noqa: E402,F401

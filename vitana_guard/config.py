@@ -3,7 +3,6 @@ found upward from the scanned path. Unknown keys and rule IDs are errors that na
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +113,8 @@ def _check_strings(values: list, at: tuple, source: str, lines: yamlfile.Lines) 
 
 def _toml_section(text: str, source: str) -> tuple[Any, yamlfile.Lines]:
     """`[tool.vitana-guard]` of a pyproject.toml ({} when absent) and its keys' lines."""
+    import tomllib  # only for a pyproject.toml
+
     try:
         data: Any = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -11,7 +11,23 @@ import sys
 from vitana_guard.hooks import AGENTS
 
 
+# A one-shot command makes its modules' objects once and keeps them to the end: the
+# cyclic collector's passes over them while importing and at exit were ~7% of a `scan
+# FILE` (callgrind). It collects less often (a larger first generation, still on for long
+# runs) and everything is frozen at exit, so the interpreter's final pass skips it.
+GC_THRESHOLD = 10_000
+
+
+def _collect_less() -> None:
+    import atexit
+    import gc
+
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    atexit.register(gc.freeze)  # registered first, so it runs after every other handler
+
+
 def main() -> None:
+    _collect_less()
     argv = sys.argv[1:]
     asks_help = bool({"-h", "--help"} & set(argv))
     # `hook AGENT --help` is a person asking, not an agent's call: click prints the help

@@ -9,16 +9,21 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from vitana_guard import __version__, config as configmod, pathglob
+from vitana_guard import __version__
 from vitana_guard.engine.cache import load_pack_cached
-from vitana_guard.engine.rules import RulePack
 from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack, finding_from_core
-from vitana_guard.model import Finding, Notice, ScanResult, Segment, Severity, Suppression
-from vitana_guard.sources import files, guardlog, message
-from vitana_guard import transcripts
-from vitana_guard.transcripts.prefilter import Prefilter
+from vitana_guard.model import Finding, Notice, ScanResult, Severity, Suppression
+from vitana_guard.sources import files
+
+# what a run needs only for some inputs (guard logs, commit messages, transcripts, per-path
+# ignores) is imported where it is used: a one-file `scan` starts in tens of milliseconds
+if TYPE_CHECKING:
+    from vitana_guard import config as configmod
+    from vitana_guard.model import Segment
+    from vitana_guard.transcripts.prefilter import Prefilter
+    from vitana_guard.engine.rules import RulePack
 
 # Files whose content may be an agent transcript; everything else is classified by kind.
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json", ".log", ".txt", ".ndjson")
@@ -52,6 +57,8 @@ def load_for(cfg: configmod.Config, as_of=None) -> RulePack:
 def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> tuple[list[Finding], list[Notice], int]:
     """Findings and notices of one file, and the bytes read."""
     if entry.path.endswith(".jsonl") and _is_guard_log(entry.path):
+        from vitana_guard.sources import guardlog
+
         items = list(guardlog.read(entry.path, entry.display_path, pack, options.selection))
         return [i for i in items if isinstance(i, Finding)], [i for i in items if isinstance(i, Notice)], entry.size
     scanner = DocumentScanner(pack, compiled_for(pack, options), no_ignore=options.no_ignore)
@@ -61,6 +68,8 @@ def scan_file(pack: RulePack, options: ScanOptions, entry: files.FileEntry) -> t
 
 
 def _is_guard_log(path: str) -> bool:
+    from vitana_guard.sources import guardlog
+
     try:
         with open(path, "rb") as f:
             return guardlog.sniff(f.read(4096))
@@ -73,6 +82,8 @@ COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMS
 
 def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice | FileText | TranscriptFile]:
     if os.path.basename(entry.path) in COMMIT_MESSAGE_FILES:
+        from vitana_guard.sources import message
+
         text, notice = files.read_text(entry)
         if notice is not None:
             yield notice
@@ -81,6 +92,8 @@ def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptio
         return
     fmt = options.transcript_format
     head = None
+    if fmt is not None or entry.path.lower().endswith(TRANSCRIPT_SUFFIXES):
+        from vitana_guard import transcripts
     if fmt is not None:
         mismatch = transcripts.forced_format_problem(entry.path, entry.display_path, fmt)
         if mismatch is not None:
@@ -138,6 +151,8 @@ def _prefilter(pack: RulePack, options: ScanOptions, *, transcripts: bool) -> Pr
     file has none of."""
     key = (pack.digest, options.selection, transcripts, options.file_jobs)
     if key not in _PREFILTERS:
+        from vitana_guard.transcripts.prefilter import Prefilter  # (the package reads transcripts)
+
         rules = [r for r in pack.rules if options.selection.chooses(r)]
         if any(not r.keywords for r in rules):
             _PREFILTERS[key] = None
@@ -153,6 +168,8 @@ def apply_path_ignores(findings: list[Finding], per_path: dict[str, tuple[str, .
     """Per-path ignores from the config mark findings suppressed (kept for SARIF)."""
     if not per_path:
         return findings
+    from vitana_guard import pathglob
+
     out = []
     for f in findings:
         for glob, ids in per_path.items():
@@ -228,26 +245,21 @@ def drop_relayed_copies(findings: list[Finding]) -> list[Finding]:
 
 
 def sha256_file(path: str) -> str | None:
-    """The sha256 of a file's bytes (evidence of what was scanned); None if it cannot be read."""
-    import hashlib
+    """The sha256 of a file's bytes (evidence of what was scanned); None if it cannot be read.
+    Hashed by the core, 1 MiB at a time, without the GIL."""
+    from vitana_guard import _core
 
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
+    return _core.sha256_file(path)
 
 
 def config_digest(options: ScanOptions) -> str:
     """sha256 of the effective configuration (rule selection, ignores, fail-on, ...): evidence."""
-    import hashlib
     import json
 
+    from vitana_guard import _core
+
     data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k not in ("jobs", "file_jobs")}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return _core.sha256_hex(json.dumps(data, sort_keys=True, default=str).encode())
 
 
 def worker_count(jobs: int) -> int:
@@ -319,7 +331,7 @@ HASH_IN_THREAD_BYTES = 1 << 20
 
 def _scan_and_hash(pack: RulePack, options: ScanOptions, entry: files.FileEntry):
     """scan_file, plus the sha256 of the file (the JSON/SARIF evidence of each input). A big
-    file is hashed in a thread while it is scanned (hashlib releases the GIL)."""
+    file is hashed in a thread while it is scanned (the core's hash releases the GIL)."""
     if entry.size < HASH_IN_THREAD_BYTES:
         found, notices, size = scan_file(pack, options, entry)
         return found, notices, size, sha256_file(entry.path)

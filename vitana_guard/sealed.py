@@ -24,8 +24,6 @@ managed install keeps the cache where only root writes.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import stat
 from pathlib import Path
@@ -81,34 +79,22 @@ def _key(directory: Path, create: bool) -> bytes | None:
 
 
 def _mac(key: bytes, source: str, payload: bytes) -> bytes:
+    import hashlib
+    import hmac
+
     return hmac.new(key, source.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
 
 
 def read(path: Path, source: str) -> bytes | None:
     """The payload of a verified entry compiled from `source` (a content hash); None
-    when the entry is missing or fails any check."""
-    directory = path.parent
-    if not private_dir(directory, create=False) or not _own_file(path):
-        return None
-    key = _key(directory, create=False)
-    if key is None:
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if not data.startswith(MAGIC):
-        return None
-    head_end = data.find(b"\n", len(MAGIC))
-    src_end = data.find(b"\n", head_end + 1)
-    if head_end < 0 or src_end < 0:
-        return None
-    mac, stored_source, payload = data[len(MAGIC):head_end], data[head_end + 1:src_end], data[src_end + 1:]
-    if stored_source != source.encode():
-        return None  # compiled from something else: the rules or config changed
-    if not hmac.compare_digest(mac, _mac(key, source, payload)):
-        return None  # not written by this code under this user's key
-    return payload
+    when the entry is missing or fails any check.
+
+    The checks above run in the core (crates/vitana_core/src/guard/sealed.rs, which the
+    native hook reads its entries with): a one-shot command loads neither `hmac` nor
+    `hashlib` to verify its cached pack."""
+    from vitana_guard import _core
+
+    return _core.sealed_read(path, source)
 
 
 def write(path: Path, source: str, payload: bytes) -> bool:

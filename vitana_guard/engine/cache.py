@@ -10,7 +10,6 @@ on every load, before anything is unpickled; one that fails is rebuilt, never tr
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from vitana_guard import __version__
-from vitana_guard.engine.rules import RulePack, builtin_rules_dir, load_pack
+from vitana_guard.engine.rules import RulePack, builtin_rules_dir
 
 _ENV_DISABLE = "VITANA_GUARD_NO_CACHE"
 # Every config edit, temporary rules directory and day with dated parameters makes a
@@ -60,21 +59,23 @@ def _code_identity() -> str:
 
 def pack_key(extra_dirs: Iterable[str | Path], parameters: dict[str, Any] | None, *extra: Any) -> str | None:
     """Digest of every input of the compiled pack, or None if one cannot be read."""
-    digest = hashlib.sha256(__version__.encode() + b"\0" + _code_identity().encode())
+    from vitana_guard import _core  # its sha256: no hashlib (OpenSSL) to load on every start
+
+    parts = [__version__.encode() + b"\0" + _code_identity().encode()]
     schema = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
     try:
         files = sorted(builtin_rules_dir().glob("*.yaml")) + [schema]
         for d in extra_dirs:
             if not Path(d).is_dir():
                 return None  # not cacheable: loading reports the missing directory
-            digest.update(str(d).encode() + b"\0")
+            parts.append(str(d).encode() + b"\0")
             files += sorted(Path(d).glob("*.yaml")) + sorted(Path(d).glob("*.yml"))
         for f in files:
-            digest.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+            parts.append(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
     except OSError:
         return None
-    digest.update(json.dumps([parameters or {}, *extra], sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:32]
+    parts.append(json.dumps([parameters or {}, *extra], sort_keys=True, default=str).encode())
+    return _core.sha256_hex(b"".join(parts))[:32]
 
 
 def load_pack_cached(
@@ -92,6 +93,8 @@ def load_pack_cached(
     key = None if os.environ.get(_ENV_DISABLE) else pack_key(extra_dirs, parameters, parameter_changes, day)
 
     def build() -> RulePack:
+        from vitana_guard.engine.rules import load_pack  # compiling: YAML, schema, templates, matchers
+
         return load_pack(extra_dirs, parameters, parameters_source=parameters_source,
                          parameter_changes=parameter_changes, as_of=day)
 

@@ -10,9 +10,10 @@ findings: each rule's message template, slug, policy and `description.instead` g
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vitana_guard.engine.rules import Entry, RulePack
+if TYPE_CHECKING:
+    from vitana_guard.engine.rules import Entry, RulePack
 
 FORMAT = 3  # bumped when the data's shape changes (the core refuses another)
 

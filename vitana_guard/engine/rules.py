@@ -1,8 +1,11 @@
 """Loading the rule pack: YAML data, validated against the published schema,
-rendered with the policy parameters, compiled once."""
+rendered with the policy parameters, compiled once.
+
+Importing this module is cheap (no `regex`, YAML, template or matcher module): a run
+whose compiled pack is cached (engine/cache.py) unpickles these records and nothing
+else, and the core runs the rules."""
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -10,24 +13,50 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-import regex
-
 from vitana_guard import yamlfile
-from vitana_guard.engine.matchers import command, context, pattern, patterns_of, payload, require, sequence, url
-from vitana_guard.engine.params import render_value
 from vitana_guard.errors import UsageError
 from vitana_guard.model import Actor, Channel, RuleInfo, Severity
 
-MATCHER_KINDS = {
-    "pattern": pattern.compile,
-    "command": command.compile,
-    "url": url.compile,
-    "require": require.compile,
-    "payload": payload.compile,
-    "sequence": sequence.compile,
-    "context": context.compile,
-}
+# the matcher kinds a rule entry may name (engine/matchers/<kind>.py compiles each)
+MATCHER_KINDS = ("pattern", "command", "url", "require", "payload", "sequence", "context")
 POLICY_FILE = "policy.yaml"
+
+
+def _compile_matcher(kind: str, spec: Any, params: dict, path: str, line: int | None) -> Any:
+    import importlib
+
+    return importlib.import_module(f"vitana_guard.engine.matchers.{kind}").compile(spec, params, path, line)
+
+
+class _Deferred:
+    """A matcher as the pack cache stores it: pickled on its own, unpickled on first use.
+    A scan never uses the Python matchers (the core runs the rules), so loading a cached
+    pack imports no matcher module (nor `regex`)."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes):
+        self.blob = blob
+
+    def __reduce__(self):
+        return _Deferred, (self.blob,)
+
+
+class _MatcherSlot:
+    """`Entry.matcher`: restores a `_Deferred` matcher the first time it is read."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__["matcher"]
+        if isinstance(value, _Deferred):
+            import pickle
+
+            value = obj.__dict__["matcher"] = pickle.loads(value.blob)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["matcher"] = value
 
 
 @dataclass(frozen=True)
@@ -46,11 +75,26 @@ class Entry:
     # compiles (engine/packdata.py); not part of equality (a dict is not hashable)
     kind: str = field(default="", compare=False)
     spec: Any = field(default=None, compare=False)
+    # the unit the matcher takes (its `unit`: "text", "command", "request", "context",
+    # "session"), known without restoring the matcher
+    unit: str = field(default="", compare=False)
 
     @property
     def ungated(self) -> bool:
         """A `require` matcher fires on what is absent: keywords cannot gate it."""
-        return isinstance(self.matcher, require.RequireMatcher)
+        return self.kind == "require"
+
+    def __getstate__(self) -> dict:
+        # the matcher pickled apart, restored when read (_MatcherSlot)
+        import pickle
+
+        state = dict(self.__dict__)
+        if not isinstance(state["matcher"], _Deferred):
+            state["matcher"] = _Deferred(pickle.dumps(state["matcher"], protocol=pickle.HIGHEST_PROTOCOL))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def applies(self, channel: Channel, actor: Actor | None, kind: str) -> bool:
         if channel not in self.channels:
@@ -60,6 +104,9 @@ class Entry:
         if kind in self.not_kinds:
             return False
         return self.kinds is None or kind in self.kinds
+
+
+Entry.matcher = _MatcherSlot()  # set after @dataclass read the fields
 
 
 @dataclass(frozen=True)
@@ -164,12 +211,17 @@ def builtin_rules_dir() -> Path:
 
     (An editable install does not map rules/ into the package; the checkout does.)
     """
-    import importlib.resources  # not at import: a cached pack never needs it
-
     try:
-        return Path(str(importlib.resources.files("vitana_guard.rules")))
+        # the package's folder, as importlib.resources.files names it for a package on
+        # disk, without importing importlib.resources (~4 ms of a one-file scan)
+        from vitana_guard import rules as package
     except ModuleNotFoundError:
         return Path(__file__).resolve().parents[2] / "rules"
+    if getattr(package, "__file__", None):
+        return Path(package.__file__).parent
+    import importlib.resources  # a namespace package (no __init__.py)
+
+    return Path(str(importlib.resources.files("vitana_guard.rules")))
 
 
 @lru_cache(maxsize=1)
@@ -202,6 +254,8 @@ def load_pack(
             raise UsageError(f"unknown parameter '{key}' (known: {', '.join(sorted(params))})", parameters_source)
         _check_parameter(key, value, params[key], parameters_source)
         params[key] = value
+    import hashlib
+
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
     files = sorted(p for p in base.glob("*.yaml") if p.name != POLICY_FILE)
     for d in extra_dirs:
@@ -261,6 +315,8 @@ def _url_problem(value: str) -> str | None:
 
 
 def _regex_problem(value: str) -> str | None:
+    import regex
+
     try:
         regex.compile(value)
     except regex.error as e:
@@ -333,6 +389,8 @@ def _keywords(values: Any) -> tuple[str, ...]:
 
 
 def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params: dict) -> Rule:
+    from vitana_guard.engine.params import render_value
+
     line = yamlfile.line_of(lines, at)
     rendered = {
         k: render_value(v, params, path, yamlfile.line_of(lines, at + (k,)))
@@ -352,8 +410,10 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
         entry_channels = frozenset(Channel(c) for c in spec.get("channels", raw["channels"]))
         if not entry_channels <= channels:
             raise UsageError(f"{raw['id']}: match[{j}] names channels the rule does not list", path, entry_line)
-        matcher = MATCHER_KINDS[kind](spec[kind], params, path, entry_line)
+        matcher = _compile_matcher(kind, spec[kind], params, path, entry_line)
         if kind == "command":
+            from vitana_guard.engine.matchers import patterns_of
+
             slow = next((p for p in patterns_of(matcher) if p.engine != "linear"), None)
             if slow is not None:
                 # the core matches commands on the linear-time engine only
@@ -372,6 +432,7 @@ def _compile_rule(raw: dict, path: str, lines: yamlfile.Lines, at: tuple, params
                 calls_only=spec.get("mentions") is False,
                 kind=kind,
                 spec=spec[kind],
+                unit=matcher.unit,
             )
         )
     examples = []

@@ -13,16 +13,18 @@ differential test held.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from vitana_guard import _core
 from vitana_guard._core import KeywordSet
 from vitana_guard.engine import packdata
-from vitana_guard.engine.rules import Entry, Rule, RulePack
-from vitana_guard.model import Actor, Channel, Finding, Notice, Request, Segment, Severity, Status, Suppression
+from vitana_guard.model import Actor, Channel, Finding, Notice, Severity, Status, Suppression
 from vitana_guard.normalize.http import UNKNOWN
+
+if TYPE_CHECKING:
+    from vitana_guard.engine.rules import Entry, Rule, RulePack
+    from vitana_guard.model import Request, Segment
 
 # A document with more findings of one rule than this is pathological (a generated
 # dump); the rest are summarised in a notice rather than flooding every report (the
@@ -47,20 +49,26 @@ class Selection:
 
 
 
-@dataclass(frozen=True, eq=False)
 class _Compiled:
     """The selected rules' entries grouped by the unit they take (per channel for text),
     every keyword of the selected rules with their finder, and the core's compiled pack
-    (engine/packdata.py), which runs the scan."""
+    (engine/packdata.py), which runs the scan. A plain class (made once per run, compared
+    by identity): a dataclass would cost its definition on every start."""
 
-    text: dict[Channel, list[tuple[Rule, Entry]]]
-    command: list[tuple[Rule, Entry]]
-    request: list[tuple[Rule, Entry]]
-    context: list[tuple[Rule, Entry]]
-    sequence: list[tuple[Rule, Entry]]
-    keywords: tuple[str, ...]  # every keyword of the selected rules
-    finder: _KeywordFinder  # which of `keywords` a text holds
-    core: Any = None
+    __slots__ = ("text", "command", "request", "context", "sequence", "keywords", "finder", "core")
+
+    def __init__(self, text: dict[Channel, list[tuple[Rule, Entry]]], command: list[tuple[Rule, Entry]],
+                 request: list[tuple[Rule, Entry]], context: list[tuple[Rule, Entry]],
+                 sequence: list[tuple[Rule, Entry]], keywords: tuple[str, ...], finder: _KeywordFinder,
+                 core: Any = None):
+        self.text = text
+        self.command = command
+        self.request = request
+        self.context = context
+        self.sequence = sequence
+        self.keywords = keywords  # every keyword of the selected rules
+        self.finder = finder  # which of `keywords` a text holds
+        self.core = core
 
 
 def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
@@ -70,7 +78,7 @@ def compile_pack(pack: RulePack, selection: Selection) -> _Compiled:
         if not selection.chooses(rule):
             continue
         for entry in rule.entries:
-            unit = entry.matcher.unit
+            unit = entry.unit  # known without restoring the matcher from the pack cache
             if unit == "text":
                 for channel in entry.channels:
                     text[channel].append((rule, entry))
@@ -88,15 +96,23 @@ class _KeywordFinder:
 
     One pass of the core's Aho-Corasick automaton over the text finds them all
     (matched on the lower-case form, as `str.lower` makes it: the Kelvin sign lowers
-    to `k`). Pickled as its keywords: the hook caches the compiled pack.
+    to `k`). Pickled as its keywords: the hook caches the compiled pack. The automaton
+    is built on first use: a `scan` never asks (the core's scanner has its own), `diff`
+    and `history` do.
     """
 
     def __init__(self, keywords: tuple[str, ...]):
         self.keywords = keywords
-        self._set = KeywordSet(list(keywords))
+        self._built: KeywordSet | None = None
 
     def __reduce__(self):
         return _KeywordFinder, (self.keywords,)
+
+    @property
+    def _set(self) -> KeywordSet:
+        if self._built is None:
+            self._built = KeywordSet(list(self.keywords))
+        return self._built
 
     def present(self, text: str, lowered: str | None = None) -> frozenset[str]:
         return self._set.present(text)
@@ -190,6 +206,8 @@ class DocumentScanner:
     def steps(self, session: str) -> list[tuple[str, Request]]:
         """The gateway steps (name, request) a session took so far, in order (before
         `finish`): what the live guard records of a call that ran."""
+        from vitana_guard.model import Request
+
         return [(name, Request(*fields)) for name, fields in self._doc.steps(session)]
 
     def finish(self) -> tuple[list[Finding], list[Notice]]:
@@ -218,6 +236,8 @@ def fingerprint(rule_id: str, path: str, snippet: str) -> str:
     """Content fingerprint: rule + path + whitespace-normalised matched text.
     Independent of line numbers, so it survives edits above the finding (the core's
     `findings::fingerprint` makes the scan's; this one, findings made elsewhere)."""
+    import hashlib  # findings made outside the core only
+
     normal = " ".join(snippet.split())
     return hashlib.sha256(f"{rule_id}\0{path}\0{normal}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
 

@@ -14,10 +14,12 @@ differential test held.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vitana_guard import _core
-from vitana_guard.model import Command, Request
+
+if TYPE_CHECKING:
+    from vitana_guard.model import Command, Request
 
 __all__ = [
     "UNKNOWN",
@@ -85,6 +87,8 @@ def parse_json_lenient(body: str) -> tuple[Any, str | None]:
 
 def request_from_command(cmd: Command) -> Request | None:
     """The HTTP request a curl / wget / httpie / xh command makes, or None."""
+    from vitana_guard.model import Request  # defined on first use (model.py)
+
     fields = _core.http_request_from_command(cmd, UNKNOWN)
     return None if fields is None else Request(*fields)
 
@@ -96,4 +100,6 @@ def requests_from_http_block(text: str) -> list[Request]:
     line and a body that runs to a `###` line, or to the next request line after a
     blank line. `start`/`end` span the request in `text`.
     """
+    from vitana_guard.model import Request
+
     return [Request(*fields) for fields in _core.http_requests_from_block(text, UNKNOWN)]

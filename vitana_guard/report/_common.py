@@ -4,7 +4,6 @@ Reports are pure functions `render(result, options) -> str`; nothing here writes
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 import re
@@ -80,6 +79,8 @@ def fingerprint(f: Finding) -> str:
     """The finding's content fingerprint; sha256 of `rule|path|snippet` when upstream left it empty."""
     if f.fingerprint:
         return f.fingerprint
+    import hashlib  # a finding made without one: rare
+
     data = f"{f.rule_id}|{f.path}|{f.snippet}".encode("utf-8", "surrogateescape")
     return hashlib.sha256(data).hexdigest()
 

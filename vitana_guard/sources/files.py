@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -136,6 +135,8 @@ _GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)': (.*)$"
 def _git_files(top: str, directory: str, notices: list[Notice], root: str) -> list[str] | None:
     """Paths (relative to `top`) git tracks or would track under `directory`; a
     directory git could not open is an error notice."""
+    import subprocess  # a directory walk only: a one-file scan never starts git
+
     rel = os.path.relpath(directory, top)
     try:
         proc = subprocess.run(

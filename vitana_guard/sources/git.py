@@ -53,6 +53,8 @@ def _env() -> dict[str, str]:
 
 
 def git(args: list[str], cwd: str, *, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess:
+    global _head_of_root
+    _head_of_root = None  # another git command ran: repo_root's answer about HEAD may be stale
     try:
         p = subprocess.run(_GIT + args, cwd=cwd, capture_output=True, input=input, env=_env())
     except FileNotFoundError:
@@ -80,7 +82,16 @@ def repo_root(cwd: str, *, bare_ok: bool = False) -> str:
         answer = p.stdout.decode("utf-8", "surrogateescape").splitlines()
         if p.returncode == 0 and len(answer) == 2 and answer[0].strip() == "true":
             return answer[1].strip()
-    p = git(["rev-parse", "--show-toplevel"], cwd, check=False)
+    # one process answers both questions `diff` asks: the top directory, and HEAD's
+    # commit (exit 1, no sha: an unborn branch), kept for the head_commit call after it
+    p = git(["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}"], cwd, check=False)
+    answer = p.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if (p.returncode, len(answer)) in ((0, 2), (1, 1)) and os.path.isabs(answer[0].strip()):
+        top = answer[0].strip()
+        global _head_of_root
+        _head_of_root = (top, answer[1].strip() if p.returncode == 0 else None)
+        return top
+    p = git(["rev-parse", "--show-toplevel"], cwd, check=False)  # the error, as git words it
     if p.returncode != 0:
         if b"not a git repository" in p.stderr.lower():
             raise GitError("not a git repository (or any parent up to the filesystem root)", cwd)
@@ -91,8 +102,16 @@ def repo_root(cwd: str, *, bare_ok: bool = False) -> str:
     return top
 
 
+# (top directory, HEAD's sha or None) as repo_root found them, until the next git command
+_head_of_root: tuple[str, str | None] | None = None
+
+
 def head_commit(root: str) -> str | None:
     """HEAD's sha, or None for an empty repository (unborn branch)."""
+    global _head_of_root
+    known, _head_of_root = _head_of_root, None
+    if known is not None and known[0] == root:
+        return known[1]  # repo_root read it, and no git command ran since
     p = git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], root, check=False)
     return p.stdout.decode().strip() if p.returncode == 0 else None
 

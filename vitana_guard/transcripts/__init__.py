@@ -8,10 +8,13 @@ logs). The Python readers they were ported from were deleted once the parity tes
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import _core
-from ..model import Actor, Channel, Notice, Origin, Segment, Status
+from ..model import Actor, Channel, Notice, Status
+
+if TYPE_CHECKING:
+    from ..model import Segment
 
 FORMATS = ("claude", "codex", "gemini", "openai", "text")
 HEAD_BYTES = 64 * 1024
@@ -54,6 +57,8 @@ def read(
     the rules' keywords; pretty-printed documents and plain logs ignore it.
     `max_record_bytes` caps one JSONL record (64 MiB by default).
     """
+    from ..model import Origin, Segment  # defined on first use (model.py)
+
     keywords = list(prefilter.keywords) if prefilter is not None else None
     reader = _core.TranscriptReader(path, display_path, fmt, keywords, max_record_bytes)
     channels, actors, statuses = _CHANNELS, _ACTORS, _STATUSES

@@ -1,6 +1,7 @@
 //! `vitana_guard._core`: the engine's Python face. Thin wrappers only; the logic
 //! lives in `vitana_core`, which knows nothing of Python.
 
+mod digest;
 mod git;
 mod guard;
 mod http;
@@ -161,5 +162,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hookexe::register(m)?;
     guard::register(m)?;
     text::register(m)?;
+    digest::register(m)?;
     Ok(())
 }

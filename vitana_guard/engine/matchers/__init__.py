@@ -10,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Iterator
 
-import regex
-
 from vitana_guard._core import Regex
 from vitana_guard.errors import UsageError
 
 # The Python matchers' `match` (no scan runs them since the Python engine was deleted;
 # tests/test_engine.py still does) run a regex the linear-time engine cannot (look-around,
 # back-references) on the backtracking `regex` module, bounded by this timeout; the core
-# runs it on its own bounded engine.
+# runs it on its own bounded engine. `regex` is imported where a pattern is compiled:
+# a pack restored from the cache (`diff`, `history`) compiles none.
 REGEX_TIMEOUT = 0.25
 
 
@@ -120,6 +119,8 @@ class RulePattern:
 
 
 def _backtracking(pattern: str, ignore_case: bool, multi_line: bool = True) -> regex.Pattern:
+    import regex
+
     flags = (regex.VERSION1 | (regex.MULTILINE if multi_line else 0)
              | (regex.IGNORECASE if ignore_case else 0))
     return regex.compile(pattern, flags)
@@ -130,6 +131,8 @@ def _restore(pattern: str, ignore_case: bool, multi_line: bool) -> RulePattern:
 
 
 def compile_regex(pattern: str, where: str, line: int | None, *, ignore_case: bool = False) -> RulePattern:
+    import regex
+
     try:
         return RulePattern(pattern, ignore_case)
     except regex.error as e:

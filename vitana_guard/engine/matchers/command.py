@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex
 from vitana_guard.model import Command, Word

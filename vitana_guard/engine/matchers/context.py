@@ -8,9 +8,8 @@ matched `unless_output` (evidence the endpoint answered). Outside a session
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
-
-import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex
 from vitana_guard.engine.matchers.pattern import sentence_bounds
@@ -59,21 +58,25 @@ class ContextMatcher:
 
 # what separates the clauses of a sentence: punctuation, and the words that open a
 # subordinate or coordinate clause
-_CLAUSE_BREAK = regex.compile(r"[,;:()\u2014]|\s-\s|\b(?:which|but|though|although|whereas|while|yet)\b",
-                              regex.IGNORECASE)
+@lru_cache(maxsize=1)
+def _clause_break():
+    import regex  # on first use: restoring a cached pack imports this module, not `regex`
+
+    return regex.compile(r"[,;:()\u2014]|\s-\s|\b(?:which|but|though|although|whereas|while|yet)\b",
+                         regex.IGNORECASE)
 
 
 def clause_start(text: str, sentence_start: int, at: int) -> int:
     """Where the clause holding the character before `at` begins (within its sentence)."""
     start = sentence_start
-    for m in _CLAUSE_BREAK.finditer(text, sentence_start, at):
+    for m in _clause_break().finditer(text, sentence_start, at):
         if m.end() < at:
             start = m.start()
     return start
 
 
 def clause_end(text: str, at: int, sentence_end: int) -> int:
-    m = _CLAUSE_BREAK.search(text, at, sentence_end)
+    m = _clause_break().search(text, at, sentence_end)
     return m.start() if m else sentence_end
 
 

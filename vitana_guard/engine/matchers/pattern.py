@@ -8,13 +8,17 @@ as "the policy forbids asking you to click" is an exception, not a request);
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
-
-import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex
 
-_SENTENCE_END = regex.compile(r"[.!?](?=\s)|\n\s*\n|\n[-*>] ")
+
+@lru_cache(maxsize=1)
+def _sentence_end():
+    import regex  # on first use: restoring a cached pack imports this module, not `regex`
+
+    return regex.compile(r"[.!?](?=\s)|\n\s*\n|\n[-*>] ")
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,9 @@ class PatternMatcher:
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     s = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
+    for m in _sentence_end().finditer(text, 0, start):
         s = m.end()
-    m = _SENTENCE_END.search(text, end)
+    m = _sentence_end().search(text, end)
     return s, (m.start() + 1 if m else len(text))
 
 

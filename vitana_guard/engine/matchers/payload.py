@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-import regex
 
 from vitana_guard.engine import gateway
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex

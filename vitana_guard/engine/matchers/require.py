@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, compile_regex
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-import regex
 
 from vitana_guard.engine.matchers import REGEX_TIMEOUT, Hit, as_list, compile_regex
 
