@@ -4,7 +4,6 @@
 //! Record types read: user, assistant, summary, system, progress (agent_progress only).
 //! Known to hold nothing the rules read, skipped on purpose: `SKIPPED_TYPES`.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::value::{Map, Value};
@@ -138,7 +137,7 @@ pub struct Claude {
     em: Ordered,
     seen_uuid: BoundedSet,
     seen_tool: BoundedSet,
-    tool_names: HashMap<String, String>,
+    tool_names: rustc_hash::FxHashMap<String, String>,
     unknown: UnknownTypes,
     subagent_file: bool,
 }
@@ -158,7 +157,7 @@ impl Claude {
             em: Ordered::default(),
             seen_uuid: BoundedSet::default(),
             seen_tool: BoundedSet::default(),
-            tool_names: HashMap::new(),
+            tool_names: Default::default(),
             unknown: UnknownTypes::default(),
             subagent_file: SUBAGENT_FILE.is_match(&norm),
         }

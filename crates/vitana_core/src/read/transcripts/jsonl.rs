@@ -415,33 +415,9 @@ const MAX_WANTED: usize = 10_000;
 const ANSWER_WINDOW: i64 = 2 << 20;
 const RUNNING_WINDOW: i64 = 64 << 20;
 
-/// A fast hash for call ids (short byte strings from the log; no adversary gains by
-/// colliding them: the map is bounded at MAX_WANTED entries).
-#[derive(Default, Clone, Copy)]
-pub struct FxBuild;
-
-pub struct FxHasher(u64);
-
-impl std::hash::BuildHasher for FxBuild {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// Call ids are short byte strings from the log, hashed with FxHash: no adversary gains by
+/// colliding them (the map is bounded at MAX_WANTED entries).
+type FxBuild = rustc_hash::FxBuildHasher;
 
 /// Ids of picked calls whose result has not been seen yet, each with the bytes of log after
 /// its call still to search (results follow their calls within a few records), and the order
