@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use super::value::{Map, Value};
+use super::value::{Map, Skip, Value};
 use regex::Regex;
 
 use super::common::{
@@ -77,6 +77,29 @@ const DENIED_STARTS: [&str; 3] = [
     "The user doesn't want to proceed",
     "The user doesn't want to take this action",
 ];
+
+/// What a Claude record holds that this reader never reads: not built while parsing.
+/// (`toolUseResult` repeats the tool_result's output; the rest is metadata.) A key the
+/// reader starts reading must leave this list.
+pub static SKIP: Skip = Skip {
+    keys: &[
+        "parentUuid",
+        "logicalParentUuid",
+        "userType",
+        "cwd",
+        "version",
+        "gitBranch",
+        "timestamp",
+        "requestId",
+        "toolUseResult",
+    ],
+    nested: &[("message", &MESSAGE_SKIP)],
+};
+
+static MESSAGE_SKIP: Skip = Skip {
+    keys: &["id", "model", "usage", "stop_reason", "stop_sequence"],
+    nested: &[],
+};
 
 static SUBAGENT_FILE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|/)agent-[0-9A-Za-z_-]+\.jsonl$").unwrap());
