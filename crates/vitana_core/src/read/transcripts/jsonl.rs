@@ -21,7 +21,7 @@ use memchr::{memchr, memchr_iter, memmem, memrchr};
 use super::common::notice;
 use super::pyjson::{self, bytes_isspace, loads, loads_skipping};
 use crate::model::Notice;
-use crate::records::RecordFilter;
+use crate::records::{Quick, RecordFilter};
 
 pub const MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
@@ -112,6 +112,8 @@ enum Source {
 struct Blocks {
     file: File,
     filter: RecordFilter,
+    /// the keyword most of the log's lines hold (see `Quick`)
+    quick: Quick,
     wanted: Wanted,
     lines_before: u64,
     carry: Vec<u8>,
@@ -141,6 +143,7 @@ impl Records {
             Some(filter) => Source::Blocks(Box::new(Blocks {
                 file,
                 filter,
+                quick: Quick::default(),
                 wanted: Wanted::new(reference_keys(fmt)),
                 lines_before: 0,
                 carry: Vec::new(),
@@ -352,7 +355,7 @@ impl Blocks {
             if self.first && block.starts_with(BOM) {
                 block[..3].copy_from_slice(b"   ");
             }
-            let mut starts = self.filter.candidates(&block);
+            let mut starts = self.filter.candidates_quick(&block, &mut self.quick);
             if self.first && starts.first() != Some(&0) {
                 starts.insert(0, 0); // the first record names the session / format metadata
             }
