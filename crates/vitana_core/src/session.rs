@@ -78,6 +78,12 @@ impl Session {
                 k += 1;
             }
         }
+        if self.steps.is_empty() && self.steps.capacity() > 0 {
+            // a finished session keeps no room for steps it let go
+            self.steps = Vec::new();
+            self.held = Vec::new();
+            self.waits = Vec::new();
+        }
         let (mut pending, mut flagged) = (Vec::new(), false);
         for (m, matcher) in matchers.iter().enumerate() {
             match matcher.observe(&mut self.watches[m], &name) {
@@ -167,6 +173,12 @@ mod tests {
         assert_eq!(streamed.names.len(), 4005);
         // held: the deploy without a merge (reported) and the last, still unverified
         assert_eq!(streamed.held, [4001, 4004]);
+        // a session whose steps are all judged holds none, nor room for them
+        let mut done = Session::default();
+        for name in ["create-pr", "safe-merge", "deploy", "verify"] {
+            done.push_step(Arc::from(name), step(name), Some(&matchers));
+        }
+        assert_eq!(done.steps.capacity(), 0);
         for m in matchers {
             let names: Vec<&str> = streamed.names.iter().map(|n| &**n).collect();
             for i in m.judge(&names) {
