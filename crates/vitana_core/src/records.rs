@@ -12,7 +12,7 @@
 //!   so that a command spelled in pieces is still read.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
-use memchr::{memchr, memchr_iter};
+use memchr::{memchr, memchr_iter, memmem};
 
 use crate::shellview::shell_view;
 
@@ -21,6 +21,19 @@ const ESCAPES: [&str; 2] = ["\\u", "\\/"];
 #[derive(Debug, Clone)]
 pub struct RecordFilter {
     automaton: AhoCorasick,
+    /// the automaton's patterns, lower case; the first `keywords` are keywords (then escapes)
+    patterns: Vec<String>,
+    keywords: usize,
+}
+
+/// A keyword most lines of a log hold (its lower-case spelling), looked for with memchr's
+/// SIMD search before the automaton: a line holding it is picked without the automaton's
+/// byte-by-byte pass. The lines picked are the same; in a keyword-dense session the
+/// automaton ran over most of every line, a tenth of the scan. Chosen from the keywords
+/// the automaton found first on the lines of a block, kept while it picks most lines.
+#[derive(Debug, Default)]
+pub struct Quick {
+    finder: Option<memmem::Finder<'static>>,
 }
 
 impl RecordFilter {
@@ -31,13 +44,18 @@ impl RecordFilter {
             .map(|k| k.as_ref().to_lowercase())
             .filter(|k| !k.is_empty())
             .collect();
+        let keywords = patterns.len();
         patterns.extend(ESCAPES.iter().map(|e| e.to_string()));
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .expect("literal keywords always compile");
-        RecordFilter { automaton }
+        RecordFilter {
+            automaton,
+            patterns,
+            keywords,
+        }
     }
 
     /// Whether `data` (or its shell view) holds any keyword or a JSON escape (a whole
@@ -49,7 +67,13 @@ impl RecordFilter {
 
     /// Offsets of the starts of the lines of `block` to parse, ascending.
     pub fn candidates(&self, block: &[u8]) -> Vec<usize> {
-        let raw = self.raw_candidates(block);
+        self.candidates_quick(block, &mut Quick::default())
+    }
+
+    /// `candidates`, for the blocks of one log in turn: `quick` carries the keyword the
+    /// log's lines hold most from block to block (see `Quick`). The same lines.
+    pub fn candidates_quick(&self, block: &[u8], quick: &mut Quick) -> Vec<usize> {
+        let raw = self.raw_candidates(block, quick);
         // every line picked already (a keyword-dense log): the shell view cannot add one
         let lines = memchr_iter(b'\n', block).count() + usize::from(!block.ends_with(b"\n"));
         if raw.len() >= lines {
@@ -59,7 +83,7 @@ impl RecordFilter {
             return raw;
         };
         // the view keeps every line break: its n-th line is the block's n-th line
-        let hidden = self.raw_candidates(&view);
+        let hidden = self.raw_candidates(&view, &mut Quick::default());
         if hidden.is_empty() {
             return raw;
         }
@@ -92,33 +116,72 @@ impl RecordFilter {
         starts
     }
 
-    fn raw_candidates(&self, block: &[u8]) -> Vec<usize> {
+    fn raw_candidates(&self, block: &[u8], quick: &mut Quick) -> Vec<usize> {
         let mut starts = Vec::new();
-        // where the next keyword hit at or after the current line starts (None: no more)
-        let mut next_hit = self.hit_from(block, 0);
+        // the automaton's first hit from `searched` on: valid for a line starting at or
+        // before it (None: no hit after `searched`)
+        let mut cached: Option<(usize, Option<(usize, usize)>)> = None;
+        let mut next_quick = quick.finder.as_ref().and_then(|f| f.find(block));
+        // per keyword, the lines the automaton found it on first; lines, quick lines
+        let mut firsts = vec![0u32; self.keywords];
+        let (mut lines, mut quick_lines) = (0usize, 0usize);
         let mut start = 0;
         while start < block.len() {
             let end = memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
             let line = &block[start..end];
-            let hit_here = next_hit.is_some_and(|h| h < end);
+            lines += 1;
+            if let (Some(f), Some(q)) = (quick.finder.as_ref(), next_quick) {
+                if q < start {
+                    next_quick = f.find(&block[start..]).map(|i| start + i);
+                }
+            }
+            // a keyword holds no line break: one starting on this line is on it
+            let hit_here = if next_quick.is_some_and(|q| q < end) {
+                quick_lines += 1;
+                true
+            } else {
+                let hit = match cached {
+                    Some((from, h)) if from <= start && h.map_or(true, |(at, _)| at >= start) => h,
+                    _ => {
+                        let h = self.hit_from(block, start);
+                        cached = Some((start, h));
+                        h
+                    }
+                };
+                if let Some((at, pattern)) = hit.filter(|&(at, _)| at < end) {
+                    if at >= start && pattern < self.keywords {
+                        firsts[pattern] += 1;
+                    }
+                    true
+                } else {
+                    false
+                }
+            };
             if hit_here || !object_shaped(line) {
                 starts.push(start);
             }
-            if next_hit.is_some_and(|h| h < end + 1) {
-                next_hit = self.hit_from(block, end + 1);
-            }
             start = end + 1;
+        }
+        // a quick keyword that picks under half the lines gives way to the one found
+        // first most often
+        if quick_lines * 2 < lines {
+            let best = (0..self.keywords).max_by_key(|&k| (firsts[k], std::cmp::Reverse(k)));
+            if let Some(k) = best.filter(|&k| firsts[k] > 0) {
+                let word = self.patterns[k].as_bytes().to_vec();
+                quick.finder = Some(memmem::Finder::new(&word).into_owned());
+            }
         }
         starts
     }
 
-    fn hit_from(&self, block: &[u8], from: usize) -> Option<usize> {
+    /// The automaton's first match at or after `from`: (start, pattern).
+    fn hit_from(&self, block: &[u8], from: usize) -> Option<(usize, usize)> {
         if from >= block.len() {
             return None;
         }
         self.automaton
             .find(Input::new(block).range(from..))
-            .map(|m| m.start())
+            .map(|m| (m.start(), m.pattern().as_usize()))
     }
 }
 
@@ -193,6 +256,27 @@ mod tests {
         let f = RecordFilter::new(&["deploy"]);
         let block = "{\"a\": \"deploy\"}\n{\"b\": \"g''cloud deploy\"}\n";
         assert_eq!(f.candidates(block.as_bytes()), [0, 16]);
+    }
+
+    #[test]
+    fn a_quick_keyword_picks_the_same_lines() {
+        let f = RecordFilter::new(&["gateway", "deploy"]);
+        let block = "{\"a\": \"the gateway\"}\n{\"b\": \"GATEWAY\"}\n{\"c\": \"ls\"}\n\
+                     {\"d\": \"deploy\"}\n[1]\n{\"e\": \"gateway deploy\"}\n{\"f\": \"\\u0067\"}\n";
+        let mut quick = Quick::default();
+        let first = f.candidates_quick(block.as_bytes(), &mut quick);
+        assert_eq!(first, f.candidates(block.as_bytes()));
+        assert_eq!(lines_of(&f, block).len(), 6); // all but `ls`
+                                                  // the keyword found first on most lines is looked for with memchr from then on,
+                                                  // and picks the same lines (GATEWAY, deploy alone and the rest by the automaton)
+        assert!(quick.finder.is_some());
+        assert_eq!(quick.finder.as_ref().unwrap().needle(), b"gateway");
+        assert_eq!(f.candidates_quick(block.as_bytes(), &mut quick), first);
+        let other = "{\"x\": \"deploy\"}\n{\"y\": \"Gateway\"}\n{\"z\": 1}\n";
+        assert_eq!(
+            f.candidates_quick(other.as_bytes(), &mut quick),
+            f.candidates(other.as_bytes())
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ use pyo3::types::{PyFrozenSet, PyString};
 mod hookexe;
 mod transcripts;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc; // Rust's allocations only (Python keeps its own)
+
 /// A compiled keyword set: which of its keywords occur in a text.
 #[pyclass(frozen, module = "vitana_guard._core")]
 struct KeywordSet {

@@ -177,6 +177,8 @@ impl DocumentScan {
     ) -> PyResult<Bound<'py, PyList>> {
         use vitana_core::model::Item;
 
+        // a transcript may be any length: its sessions hold only the steps still to judge
+        self.inner.stream_steps(true);
         let notices = py.detach(|| {
             let items =
                 crate::transcripts::open(&path, &display_path, format, keywords, max_record_bytes);

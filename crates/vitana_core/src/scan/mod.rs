@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::findings::{self, Directives, Finding, HitIn};
+use crate::matchers::sequence::SequenceMatcher;
 use crate::matchers::{Hit, Matcher, Outcome};
 use crate::model::{Actor, Channel, Request, Segment};
 use crate::session::{Session, Step};
@@ -70,6 +71,10 @@ pub struct DocumentScanner {
     directives: Directives,
     /// inline directives are not applied (`--no-ignore`, the live guard)
     no_ignore: bool,
+    /// sessions hold only the steps a sequence entry may still report (`stream_steps`)
+    stream_steps: bool,
+    /// the step names met so far, shared by the sessions' step lists
+    step_names: Vec<Arc<str>>,
 }
 
 impl DocumentScanner {
@@ -88,7 +93,26 @@ impl DocumentScanner {
             findings: Vec::new(),
             directives: Directives::default(),
             no_ignore: false,
+            stream_steps: false,
+            step_names: Vec::new(),
         }
+    }
+
+    /// Sessions keep only the gateway steps a sequence entry may still report (and every
+    /// step's name): a long transcript's memory does not grow with its steps. `steps`
+    /// then gives the steps held, not all of them.
+    pub fn stream_steps(&mut self, yes: bool) {
+        self.stream_steps = yes;
+    }
+
+    /// `name`, shared with the other steps of that name.
+    fn step_name_shared(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.step_names.iter().find(|n| &***n == name) {
+            return Arc::clone(n);
+        }
+        let n: Arc<str> = Arc::from(name);
+        self.step_names.push(Arc::clone(&n));
+        n
     }
 
     /// Inline `vitana-guard: ignore` directives are not applied.
@@ -188,10 +212,10 @@ impl DocumentScanner {
         let mut notices = Vec::new();
         let sessions = std::mem::take(&mut self.sessions);
         for (_, session) in &sessions {
-            if session.steps.is_empty() {
+            if session.names.is_empty() {
                 continue;
             }
-            let names: Vec<&str> = session.steps.iter().map(|s| s.name.as_str()).collect();
+            let names: Vec<&str> = session.names.iter().map(|s| &**s).collect();
             let c = Arc::clone(&self.compiled);
             for &e in &c.sequence {
                 let entry = &c.pack.entries[e];
@@ -199,7 +223,11 @@ impl DocumentScanner {
                     continue;
                 };
                 for i in m.judge(&names) {
-                    let step: &Step = &session.steps[i];
+                    // held: a streaming scan lets go only of steps no entry reports
+                    let Some(step) = session.step(i) else {
+                        debug_assert!(false, "step {i} reported but not held");
+                        continue;
+                    };
                     let mut hit = Hit::new(step.start, step.end);
                     hit.variables.push(("step", step.name.clone().into()));
                     hit.variables.push(("missing", m.missing().into()));
@@ -485,7 +513,18 @@ impl DocumentScanner {
                 if !c.sequence.is_empty() && is_step_source(cx.seg) {
                     if let Some(step) = self.step_name(request) {
                         if !self.rejected(request, cx) {
-                            self.sessions[s].1.steps.push(Step {
+                            let name = self.step_name_shared(&step);
+                            let matchers: Option<Vec<&SequenceMatcher>> =
+                                self.stream_steps.then(|| {
+                                    c.sequence
+                                        .iter()
+                                        .filter_map(|&e| match &c.pack.entries[e].matcher {
+                                            Matcher::Sequence(m) => Some(m),
+                                            _ => None,
+                                        })
+                                        .collect()
+                                });
+                            let step = Step {
                                 name: step,
                                 segment: cx.number,
                                 seg: Arc::clone(cx.seg_arc()),
@@ -494,7 +533,10 @@ impl DocumentScanner {
                                 start: request.start,
                                 end: request.end,
                                 request: request.clone(),
-                            });
+                            };
+                            self.sessions[s]
+                                .1
+                                .push_step(name, step, matchers.as_deref());
                             cx.out.step = true;
                         }
                     }

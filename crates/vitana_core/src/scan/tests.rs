@@ -238,3 +238,27 @@ fn a_sessions_steps_are_judged_when_the_document_ends() {
     assert!(found[0].snippet.starts_with("curl -X POST"));
     assert_eq!(found[0].message, "deploy before safe-merge");
 }
+
+#[test]
+fn a_streaming_scan_reports_the_steps_a_holding_one_does() {
+    let text = "curl -X POST https://gw.example.run.app/api/v1/deploy -d '{}'\n";
+    let mut segments = Vec::new();
+    for i in 0..50 {
+        let mut call = seg(text, Channel::Command, "t.jsonl");
+        call.origin.session = Some(format!("s{}", i % 3));
+        call.origin.actor = Some(Actor::Agent);
+        call.origin.status = Some(Status::Executed);
+        call.line = i + 1;
+        segments.push(call);
+    }
+    let mut holding = DocumentScanner::new(compiled(), None);
+    let mut streaming = DocumentScanner::new(compiled(), None);
+    streaming.stream_steps(true);
+    for s in &segments {
+        holding.scan_segment(s);
+        streaming.scan_segment(s);
+    }
+    let (a, b) = (holding.finish().0, streaming.finish().0);
+    assert_eq!(a.len(), 50);
+    assert_eq!(a, b);
+}

@@ -4,10 +4,9 @@
 //! Record types read: user, assistant, summary, system, progress (agent_progress only).
 //! Known to hold nothing the rules read, skipped on purpose: `SKIPPED_TYPES`.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::value::{Map, Value};
+use super::value::{Map, Skip, Value};
 use regex::Regex;
 
 use super::common::{
@@ -79,6 +78,29 @@ const DENIED_STARTS: [&str; 3] = [
     "The user doesn't want to take this action",
 ];
 
+/// What a Claude record holds that this reader never reads: not built while parsing.
+/// (`toolUseResult` repeats the tool_result's output; the rest is metadata.) A key the
+/// reader starts reading must leave this list.
+pub static SKIP: Skip = Skip {
+    keys: &[
+        "parentUuid",
+        "logicalParentUuid",
+        "userType",
+        "cwd",
+        "version",
+        "gitBranch",
+        "timestamp",
+        "requestId",
+        "toolUseResult",
+    ],
+    nested: &[("message", &MESSAGE_SKIP)],
+};
+
+static MESSAGE_SKIP: Skip = Skip {
+    keys: &["id", "model", "usage", "stop_reason", "stop_sequence"],
+    nested: &[],
+};
+
 static SUBAGENT_FILE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|/)agent-[0-9A-Za-z_-]+\.jsonl$").unwrap());
 static UUID: LazyLock<Regex> = LazyLock::new(|| {
@@ -138,7 +160,7 @@ pub struct Claude {
     em: Ordered,
     seen_uuid: BoundedSet,
     seen_tool: BoundedSet,
-    tool_names: HashMap<String, String>,
+    tool_names: rustc_hash::FxHashMap<String, String>,
     unknown: UnknownTypes,
     subagent_file: bool,
 }
@@ -158,7 +180,7 @@ impl Claude {
             em: Ordered::default(),
             seen_uuid: BoundedSet::default(),
             seen_tool: BoundedSet::default(),
-            tool_names: HashMap::new(),
+            tool_names: Default::default(),
             unknown: UnknownTypes::default(),
             subagent_file: SUBAGENT_FILE.is_match(&norm),
         }

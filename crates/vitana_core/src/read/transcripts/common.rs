@@ -3,7 +3,7 @@
 //! a tool call until its result says what became of it.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use super::value::Value;
 use crate::pyfmt::shlex_quote;
@@ -656,10 +656,13 @@ fn py_str_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// A set that forgets its oldest members beyond `limit` (dedup keys in huge files).
+///
+/// Each member is stored once (shared by the set and the order queue) and hashed with
+/// FxHash: every record's uuid passes through here.
 pub struct BoundedSet {
-    set: std::collections::HashSet<String>,
+    set: rustc_hash::FxHashSet<Arc<str>>,
     /// members in the order they came, to forget the oldest in O(1)
-    order: VecDeque<String>,
+    order: VecDeque<Arc<str>>,
     limit: usize,
 }
 
@@ -683,14 +686,23 @@ impl BoundedSet {
         if self.set.contains(key) {
             return false;
         }
-        self.set.insert(key.to_string());
-        self.order.push_back(key.to_string());
+        let member: Arc<str> = Arc::from(key);
+        self.set.insert(Arc::clone(&member));
+        self.order.push_back(member);
         if self.order.len() > self.limit {
             if let Some(old) = self.order.pop_front() {
                 self.set.remove(&old);
             }
         }
         true
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
     }
 }
 
@@ -1001,6 +1013,8 @@ mod tests {
         assert!(s.add("a") && s.add("b") && !s.add("a"));
         assert!(s.add("c")); // forgets "a"
         assert!(s.add("a") && !s.add("c"));
+        assert_eq!(s.len(), 2); // the forgotten member left the set too
+        assert!(s.add("b"));
     }
 
     #[test]

@@ -13,14 +13,15 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::LazyLock;
 
 use super::value::{Map, Value};
 use memchr::{memchr, memchr_iter, memmem, memrchr};
 
 use super::common::notice;
-use super::pyjson::{self, bytes_isspace, loads};
+use super::pyjson::{self, bytes_isspace, loads, loads_skipping};
 use crate::model::Notice;
-use crate::records::RecordFilter;
+use crate::records::{Quick, RecordFilter};
 
 pub const MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
@@ -50,7 +51,11 @@ pub fn parse_line(
     fmt: &str,
     out: &mut VecDeque<Rec>,
 ) {
-    let l = loads(raw);
+    let skip = match fmt {
+        "claude" => Some(&super::claude::SKIP),
+        _ => None,
+    };
+    let l = loads_skipping(raw, skip);
     if let Some(error) = l.error {
         let why = if complete {
             error
@@ -107,6 +112,8 @@ enum Source {
 struct Blocks {
     file: File,
     filter: RecordFilter,
+    /// the keyword most of the log's lines hold (see `Quick`)
+    quick: Quick,
     wanted: Wanted,
     lines_before: u64,
     carry: Vec<u8>,
@@ -136,6 +143,7 @@ impl Records {
             Some(filter) => Source::Blocks(Box::new(Blocks {
                 file,
                 filter,
+                quick: Quick::default(),
                 wanted: Wanted::new(reference_keys(fmt)),
                 lines_before: 0,
                 carry: Vec::new(),
@@ -347,7 +355,7 @@ impl Blocks {
             if self.first && block.starts_with(BOM) {
                 block[..3].copy_from_slice(b"   ");
             }
-            let mut starts = self.filter.candidates(&block);
+            let mut starts = self.filter.candidates_quick(&block, &mut self.quick);
             if self.first && starts.first() != Some(&0) {
                 starts.insert(0, 0); // the first record names the session / format metadata
             }
@@ -390,12 +398,26 @@ pub fn reference_keys(fmt: &str) -> &'static [&'static [u8]] {
 /// The call ids on a line: `"(?:id|call_id)"\s*:\s*"([^"\\]{1,200})"`, left to right,
 /// without overlaps (a hand-written search: the regex took a third of a dense log's time).
 fn call_ids(line: &[u8]) -> Vec<&[u8]> {
+    static ID: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"id\""));
+    static CALL_ID: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\"call_id\""));
+    // the next occurrence of each key at or after `from` (searched again only once passed)
+    let find = |f: &memmem::Finder, from: usize| f.find(&line[from..]).map(|i| from + i);
     let mut out = Vec::new();
     let mut from = 0;
+    let (mut a, mut b) = (find(&ID, 0), find(&CALL_ID, 0));
     while from < line.len() {
-        let a = memmem::find(&line[from..], b"\"id\"").map(|i| (from + i, 4));
-        let b = memmem::find(&line[from..], b"\"call_id\"").map(|i| (from + i, 9));
-        let Some((at, len)) = [a, b].into_iter().flatten().min() else {
+        if a.is_some_and(|i| i < from) {
+            a = find(&ID, from);
+        }
+        if b.is_some_and(|i| i < from) {
+            b = find(&CALL_ID, from);
+        }
+        let Some((at, len)) = [a.map(|i| (i, 4)), b.map(|i| (i, 9))]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
             break;
         };
         match reference_value(line, at + len) {
@@ -415,33 +437,9 @@ const MAX_WANTED: usize = 10_000;
 const ANSWER_WINDOW: i64 = 2 << 20;
 const RUNNING_WINDOW: i64 = 64 << 20;
 
-/// A fast hash for call ids (short byte strings from the log; no adversary gains by
-/// colliding them: the map is bounded at MAX_WANTED entries).
-#[derive(Default, Clone, Copy)]
-pub struct FxBuild;
-
-pub struct FxHasher(u64);
-
-impl std::hash::BuildHasher for FxBuild {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// Call ids are short byte strings from the log, hashed with FxHash: no adversary gains by
+/// colliding them (the map is bounded at MAX_WANTED entries).
+type FxBuild = rustc_hash::FxBuildHasher;
 
 /// Ids of picked calls whose result has not been seen yet, each with the bytes of log after
 /// its call still to search (results follow their calls within a few records), and the order
@@ -1021,6 +1019,46 @@ pub fn looks_like_document(head: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parsed(raw: &[u8]) -> (Vec<String>, Option<Value>) {
+        let mut out = VecDeque::new();
+        parse_line(raw, 7, true, "s.jsonl", "claude", &mut out);
+        let (mut notes, mut record) = (vec![], None);
+        for r in out {
+            match r {
+                Rec::Notice(n) => notes.push(n.message),
+                Rec::Record(_, v) => record = Some(v),
+            }
+        }
+        (notes, record)
+    }
+
+    #[test]
+    fn a_claude_records_skipped_members_are_still_checked() {
+        // not built: the reader never reads them
+        let (notes, rec) = parsed(
+            br#"{"type": "user", "cwd": "/x", "toolUseResult": {"stdout": "a"}, "message": {"role": "user", "usage": 1}}"#,
+        );
+        let rec = rec.unwrap();
+        assert!(notes.is_empty());
+        assert!(rec["toolUseResult"].is_null() && rec["cwd"].is_null());
+        assert_eq!(rec["message"]["role"], Value::String("user".into()));
+        assert!(rec["message"]["usage"].is_null());
+        // bytes that are not UTF-8 in a skipped member: read with replacement, with its notice
+        let (notes, rec) = parsed(b"{\"type\": \"user\", \"toolUseResult\": \"\xff\"}");
+        assert_eq!(
+            notes,
+            ["claude: line 7: invalid UTF-8; read with replacement characters"]
+        );
+        assert_eq!(rec.unwrap()["type"], Value::String("user".into()));
+        // a control character in a skipped string: the record is malformed
+        let (notes, rec) = parsed(b"{\"type\": \"user\", \"cwd\": \"a\tb\"}");
+        assert!(rec.is_none());
+        assert!(
+            notes[0].starts_with("claude: line 7: Invalid control character"),
+            "{notes:?}"
+        );
+    }
 
     #[test]
     fn members_of_a_document() {

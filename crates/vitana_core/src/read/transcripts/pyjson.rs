@@ -12,7 +12,9 @@
 //! - a lone surrogate escape (`"\ud800"`) reads as U+FFFD;
 //! - an integer beyond 64 bits reads as the nearest f64.
 
-use super::value::{Map, Number, Value};
+use serde::de::DeserializeSeed;
+
+use super::value::{Map, Number, Skip, Value, ValueSeed};
 
 /// The deepest nesting accepted (orjson's limit, which the deleted Python readers hit first).
 pub const MAX_DEPTH: usize = 1024;
@@ -31,7 +33,22 @@ pub struct Loaded {
 
 /// Parse `raw` (bytes of a record); never panics.
 pub fn loads(raw: &[u8]) -> Loaded {
-    match serde_json::from_slice::<Value>(raw) {
+    loads_skipping(raw, None)
+}
+
+/// `loads`, without building the members `skip` names (see `Skip`): the same answer for
+/// every member the reader reads, the same errors and notices.
+pub fn loads_skipping(raw: &[u8], skip: Option<&'static Skip>) -> Loaded {
+    // UTF-8 checked once, for the whole record (a skipped string is not checked by the
+    // parser): bytes that are not UTF-8 take the second chance, and its notice
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return second_chance(raw);
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = ValueSeed(skip)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match parsed {
         // serde_json reads the integer `-0` as the float -0.0; Python as the int 0
         Ok(_) if has_minus_zero_int(raw) => second_chance(raw),
         Ok(v) => Loaded {

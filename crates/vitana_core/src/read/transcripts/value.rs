@@ -7,7 +7,11 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 pub use serde_json::Number;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -117,7 +121,58 @@ impl std::ops::Index<&str> for Map {
     }
 }
 
-struct ValueVisitor;
+/// The members of a record's objects that its reader never reads: parsed (so a malformed
+/// record is still reported) but not built. A keyword-dense Claude session spends much
+/// of its parse on `toolUseResult` (a second copy of the tool's output) and metadata.
+#[derive(Debug)]
+pub struct Skip {
+    /// keys skipped in this object
+    pub keys: &'static [&'static str],
+    /// members that are objects with their own skips
+    pub nested: &'static [(&'static str, &'static Skip)],
+}
+
+/// A `Value` parsed with a `Skip` (None: every member built).
+pub struct ValueSeed(pub Option<&'static Skip>);
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor(self.0))
+    }
+}
+
+/// An object key, borrowed from the input when it holds no escape.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(KeySeed)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+struct ValueVisitor(Option<&'static Skip>);
 
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value;
@@ -160,7 +215,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element_seed(ValueSeed(None))? {
             items.push(v);
         }
         Ok(Value::Array(items))
@@ -169,8 +224,19 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut members: Vec<(String, Value)> = Vec::new();
         let mut seen: Option<std::collections::HashMap<String, usize>> = None;
-        while let Some(key) = access.next_key::<String>()? {
-            let value = access.next_value::<Value>()?;
+        while let Some(key) = access.next_key_seed(KeySeed)? {
+            let value = match self.0 {
+                Some(skip) if skip.keys.contains(&&*key) => {
+                    access.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                Some(skip) => {
+                    let nested = skip.nested.iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
+                    access.next_value_seed(ValueSeed(nested))?
+                }
+                None => access.next_value_seed(ValueSeed(None))?,
+            };
+            let key = key.into_owned();
             if members.len() >= LINEAR_LIMIT && seen.is_none() {
                 seen = Some(
                     members
@@ -200,7 +266,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        d.deserialize_any(ValueVisitor(None))
     }
 }
 
@@ -215,6 +281,31 @@ mod tests {
         let keys: Vec<&String> = o.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(o["a"], Value::Number(3.into()));
+    }
+
+    #[test]
+    fn skipped_members_are_checked_not_built() {
+        static INNER: Skip = Skip {
+            keys: &["usage"],
+            nested: &[],
+        };
+        static SKIP: Skip = Skip {
+            keys: &["big"],
+            nested: &[("message", &INNER)],
+        };
+        let text = r#"{"big": {"a": [1, "x\u0041"]}, "k": {"big": 1}, "message": {"usage": 2, "role": "user"}}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = ValueSeed(Some(&SKIP)).deserialize(&mut de).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["k", "message"]);
+        // only at the level named: a nested object keeps its members
+        assert_eq!(v["k"]["big"], Value::Number(1.into()));
+        assert_eq!(v["message"].as_object().unwrap().len(), 1);
+        assert_eq!(v["message"]["role"], Value::String("user".into()));
+        // a skipped member must still be well-formed
+        let bad = r#"{"big": {"a": "\q"}, "k": 1}"#;
+        let mut de = serde_json::Deserializer::from_str(bad);
+        assert!(ValueSeed(Some(&SKIP)).deserialize(&mut de).is_err());
     }
 
     #[test]
