@@ -43,7 +43,7 @@ def main() -> None:
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="vg-oneshot-")
     try:
-        env = {**os.environ, **precommit.ENV, "VITANA_GUARD_SERVER": "0", "NO_COLOR": "1",
+        env = {**os.environ, **precommit.ENV, "NO_COLOR": "1",
                "XDG_CACHE_HOME": os.path.join(work, "cache")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         script = os.path.join(work, "small.sh")

@@ -44,7 +44,9 @@ import precommit  # noqa: E402
 
 VG = str(Path(sys.executable).with_name("vitana-guard"))
 RG_KEYWORDS = ["gcloud", "deploy", "gateway", "docker", "gh", "safe-merge", "vtid", "cloud shell", "click", "push"]
-QUIET = {**os.environ, "VITANA_GUARD_SERVER": "0", "NO_COLOR": "1"}
+# bytecode caching on, as users have it (a shell with PYTHONDONTWRITEBYTECODE set would
+# time every one-shot command recompiling its modules from source)
+QUIET = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"NO_COLOR": "1"}
 
 
 def timed(argv: list[str], *, cwd: str | None = None, env: dict | None = None, stdin: bytes | None = None,
