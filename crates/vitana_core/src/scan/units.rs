@@ -362,16 +362,18 @@ impl DocumentScanner {
 /// `_line_hits`: an offset (in the source, bytes) of each keyword on every line where
 /// it occurs.
 fn line_hits(lowered: &Lowered, keywords: &[String], source_len: usize) -> Vec<usize> {
-    let text = lowered.text.as_str();
+    // memchr's SIMD searches: std's `str::find` here was 3% of a dense tree's scan
+    let text = lowered.text.as_bytes();
     let mut hits = Vec::new();
     for k in keywords {
-        let mut p = text.find(k.as_str());
+        let finder = memchr::memmem::Finder::new(k.as_bytes());
+        let mut p = finder.find(text);
         while let Some(at) = p {
             hits.push(lowered.source_byte(lowered.lowered_char(at), source_len));
-            let Some(eol) = text[at..].find('\n').map(|i| at + i) else {
+            let Some(eol) = memchr::memchr(b'\n', &text[at..]).map(|i| at + i) else {
                 break;
             };
-            p = text[eol + 1..].find(k.as_str()).map(|i| eol + 1 + i);
+            p = finder.find(&text[eol + 1..]).map(|i| eol + 1 + i);
         }
     }
     hits
