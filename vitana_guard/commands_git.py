@@ -146,11 +146,13 @@ class _Run:
         keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
         return keep, notices
 
-    def added(self, diffs: list[gitsrc.FileDiff]) -> Iterator[tuple[gitsrc.FileDiff, set[int]]]:
+    def added(self, diffs: list[gitsrc.FileDiff], prefilter: bool = False) -> list[tuple[gitsrc.FileDiff, set[int]]]:
         """(file diff, its new added line numbers) for each text file a change adds lines
         to; binary, vendored, generated, lock and excluded files are counted as skipped.
         A line is not new when the change deletes it elsewhere (it moved), unless from a
-        skipped file: a line never linted where it was is new where it lands."""
+        skipped file: a line never linted where it was is new where it lands. With
+        `prefilter`, only the files whose new lines pass the keyword prefilter (`wanted`
+        as text): the others cannot add a finding."""
         linted = []
         for d in diffs:
             path = d.new_path or d.old_path
@@ -161,10 +163,8 @@ class _Run:
                 linted.append(d)
             elif d.lintable:
                 self.skip(reason)
-        moved = gitsrc.moved_lines(linted)
-        for d in linted:
-            if d.lintable and (lines := gitsrc.new_lines(d, moved)):
-                yield d, lines
+        gate = prefilter and not ({None, "text"} & self.bypass_kinds)
+        return gitsrc.new_lines(linted, self.compiled.finder.keyword_set if gate else None)
 
     def skip_reason(self, path: str) -> str | None:
         """Why a file at this repository path is not linted, as `scan` would skip it."""
@@ -759,8 +759,7 @@ def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | Non
 
 def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.FileDiff, set[int]]]:
     """The files whose new added lines hold a keyword: the others cannot add a finding."""
-    return [(d, lines) for d, lines in run.added(diffs)
-            if run.wanted("\n".join(d.added[n] for n in lines), "text")]
+    return run.added(diffs, prefilter=True)
 
 
 def _scan_message(run: _Run, c: gitsrc.CommitDiff, period) -> list[Finding]:

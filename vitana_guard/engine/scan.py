@@ -98,6 +98,11 @@ class _KeywordFinder:
     def __reduce__(self):
         return _KeywordFinder, (self.keywords,)
 
+    @property
+    def keyword_set(self) -> KeywordSet:
+        """The core's keyword set, for core calls that gate on it themselves."""
+        return self._set
+
     def present(self, text: str, lowered: str | None = None) -> frozenset[str]:
         return self._set.present(text)
 

@@ -180,30 +180,17 @@ def parse_patch(data: bytes) -> Iterator[FileDiff]:
     return iter([FileDiff(*t) for t in _core.parse_patch(data)])
 
 
-def moved_lines(diffs: list[FileDiff]) -> dict[str, set[str]]:
-    """Texts (whitespace-normalised) that a diff deletes, with the kinds of file they are
-    deleted from: an added line with the same text in a file of one of those kinds moved
-    and is not new. A line moved into another kind of file (notes.txt -> release.sh, a
-    README line into a Makefile recipe) changes meaning, from text to command: new."""
-    from vitana_guard.sources.classify import file_kind
-
-    deleted: dict[str, set[str]] = {}
-    for d in diffs:
-        if d.deleted:
-            kind = file_kind(d.old_path or d.new_path or "", "")
-            for t in d.deleted:
-                deleted.setdefault(" ".join(t.split()), set()).add(kind)
-    deleted.pop("", None)
-    return deleted
-
-
-def new_lines(diff: FileDiff, moved: dict[str, set[str]]) -> set[int]:
-    if not moved:  # most commits delete nothing: no line to normalise
-        return set(diff.added)
-    from vitana_guard.sources.classify import file_kind
-
-    kind = file_kind(diff.new_path or "", "")
-    return {n for n, t in diff.added.items() if kind not in moved.get(" ".join(t.split()), ())}
+def new_lines(diffs: list[FileDiff], keywords=None) -> list[tuple[FileDiff, set[int]]]:
+    """(file diff, its new added lines) for each lintable diff that adds any: lines whose
+    text (whitespace-normalised) no diff of the list deletes from a file of the same
+    kind. A deleted line that reappears in a file of that kind moved and is not new;
+    moved into another kind of file (notes.txt -> release.sh, a README line into a
+    Makefile recipe) it changes meaning, from text to command: new. With `keywords` (a
+    `_core.KeywordSet`), only the diffs whose new lines hold one. The work is the
+    core's (crates/vitana_core/src/read/added.rs), one call per change."""
+    rows = [(d.new_path or d.old_path or "", d.old_path or d.new_path or "", d.added, d.deleted, d.lintable)
+            for d in diffs]
+    return [(diffs[i], lines) for i, lines in _core.new_added_lines(rows, keywords)]
 
 
 # --------------------------------------------------------------------------- blobs

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use crate::text::text_of;
 use vitana_core::keywords::KeywordSet;
+use vitana_core::read::added;
 use vitana_core::read::git as core;
 use vitana_core::read::versions;
 
@@ -303,7 +306,60 @@ fn held_size(content: &[u8]) -> usize {
     versions::held_size(content)
 }
 
+/// The new added lines of a change's file diffs (`vitana_core::read::added`): for
+/// each (new path, old path, added {line: text}, deleted texts, lintable) with new
+/// lines, (its index, the set of them); with `keywords`, only those whose new lines
+/// hold a keyword.
+#[pyfunction]
+#[pyo3(signature = (diffs, keywords=None))]
+#[allow(clippy::type_complexity)]
+fn new_added_lines<'py>(
+    py: Python<'py>,
+    diffs: Vec<(
+        Bound<'py, PyAny>,
+        Bound<'py, PyAny>,
+        Bound<'py, PyDict>,
+        Bound<'py, PyList>,
+        bool,
+    )>,
+    keywords: Option<PyRef<'py, crate::KeywordSet>>,
+) -> PyResult<Bound<'py, PyList>> {
+    // (new path, old path, added, deleted) as Rust text
+    let mut texts: Vec<(String, String, Vec<(u64, String)>, Vec<String>)> =
+        Vec::with_capacity(diffs.len());
+    for (new_path, old_path, lines, deleted, _) in &diffs {
+        let mut added = Vec::with_capacity(lines.len());
+        for (n, t) in lines.iter() {
+            added.push((n.extract::<u64>()?, text_of(&t)?));
+        }
+        let deleted = deleted
+            .iter()
+            .map(|t| text_of(&t))
+            .collect::<PyResult<Vec<_>>>()?;
+        texts.push((text_of(new_path)?, text_of(old_path)?, added, deleted));
+    }
+    let changes: Vec<added::Change<'_>> = texts
+        .iter()
+        .zip(&diffs)
+        .map(|((new_path, old_path, lines, deleted), d)| added::Change {
+            new_path,
+            old_path,
+            added: lines.iter().map(|(n, t)| (*n, t.as_str())).collect(),
+            deleted: deleted.iter().map(String::as_str).collect(),
+            lintable: d.4,
+        })
+        .collect();
+    let gate = keywords.as_ref().map(|k| &k.inner);
+    let found = py.detach(|| added::new_lines(&changes, gate));
+    let out = PyList::empty(py);
+    for (i, lines) in found {
+        out.append((i, pyo3::types::PySet::new(py, lines)?))?;
+    }
+    Ok(out)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(new_added_lines, m)?)?;
     m.add_class::<LogReader>()?;
     m.add_function(wrap_pyfunction!(parse_patch, m)?)?;
     m.add_function(wrap_pyfunction!(read_git_patch, m)?)?;
