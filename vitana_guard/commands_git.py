@@ -476,7 +476,7 @@ def _known_parts(added: dict[int, str]) -> Iterator[tuple[int, str]]:
 @click.option("--policy-date", metavar="YYYY-MM-DD",
               help="Judge every commit by the policy in force on this date (default: each commit's own date).")
 @click.option("--jobs", "-j", type=int, default=0, show_default=True,
-              help="Processes that scan parts of the history in parallel (0: all cores; "
+              help="Threads that scan parts of the history in parallel (0: all cores; "
                    "histories under 200 commits are scanned in one).")
 @include_vendored_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: when a terminal].")
@@ -665,12 +665,15 @@ _CHUNK_MIN = 100
 
 def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effective: date | None,
              jobs: int) -> Iterator[_Scanned]:
-    """The commits of `revs` (first-parent chain, newest first), scanned in this process
-    or, with jobs > 1, here and by jobs - 1 worker processes: this process scans the
-    newest 1/jobs of the chain (its caches are warm, and its results come first) while
-    the workers take consecutive parts of the rest. Workers only scan; what is reported
-    once (a finding at the commit that introduced it) is decided by the caller over all
-    commits in order, as in a serial run."""
+    """The commits of `revs` (first-parent chain, newest first), scanned in this thread
+    or, with jobs > 1, here and by jobs - 1 worker threads: this thread scans the newest
+    1/jobs of the chain (its results come first) while the workers take consecutive
+    parts of the rest, each with its own `git log` process. The heavy work (git, the
+    core's reading, rebuilding and scanning) runs outside the GIL, so threads share the
+    compiled pack instead of pickling it to processes. Each worker counts on its own
+    copy of the run, merged here. Workers only scan; what is reported once (a finding
+    at the commit that introduced it) is decided by the caller over all commits in
+    order, as in a serial run."""
     from vitana_guard.pipeline import worker_count
 
     jobs = worker_count(jobs)
@@ -678,35 +681,29 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     if len(chain) < 2 * _CHUNK_MIN:
         yield from _scan_commits(run, root, gitsrc.walk_history(root, revs, run), pinned, effective)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
+    from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
 
     own, rest = chain[: len(chain) // jobs], chain[len(chain) // jobs :]
     size = max(_CHUNK_MIN, -(-len(rest) // ((jobs - 1) * 2)))
     chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
-    with ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), initializer=_init_worker,
-                             initargs=(run, root, pinned, effective)) as pool:
-        parts = pool.map(_worker_chunk, chunks)  # submitted now: the workers start at once
+    with ThreadPoolExecutor(max_workers=min(jobs - 1, len(chunks))) as pool:
+        parts = pool.map(lambda shas: _scan_part(run, root, shas, pinned, effective), chunks)
         yield from _scan_commits(run, root, gitsrc.walk_commits(root, own, skim=run), pinned, effective)
         for scanned, tally in parts:
             run.add_tally(tally)
             yield from scanned
 
 
-_WORKER: tuple | None = None
+def _scan_part(run: _Run, root: str, shas: list[str], pinned: date | None,
+               effective: date | None) -> tuple[list[_Scanned], tuple]:
+    """One part of the chain scanned in a worker thread, with what it adds to the run's
+    counts (kept on the worker's own copy of the run, not shared)."""
+    import copy
 
-
-def _init_worker(run: _Run, root: str, pinned: date | None, effective: date | None) -> None:
-    global _WORKER
-    _WORKER = (run, root, pinned, effective)
-
-
-def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
-    """One part of the chain scanned in a worker, with what it adds to the run's counts."""
-    assert _WORKER is not None
-    run, root, pinned, effective = _WORKER
-    run.reset_tally()
-    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas, skim=run), pinned, effective))
-    return scanned, run.tally()
+    mine = copy.copy(run)  # config, pack and caches shared; the counts its own
+    mine.reset_tally()
+    scanned = list(_scan_commits(mine, root, gitsrc.walk_commits(root, shas, skim=mine), pinned, effective))
+    return scanned, mine.tally()
 
 
 # files scanned per batch: their missing contents are asked of `git cat-file` at once
