@@ -326,9 +326,57 @@ def _read_stream(stream: BinaryIO, skim: Skim | None = None) -> Iterator[CommitD
     """The commits of git's output as the pipe hands it over; only the commit being
     printed is held (the reader cuts at the nonce's marks)."""
     reader = _core.LogReader(_NONCE, skim)
-    while block := stream.read1(1 << 16):
+    for block in _read_ahead(stream):
         yield from _commits(reader.feed(block))
     yield from _commits(reader.finish())
+
+
+# git's output read ahead of the scan, at most this many blocks of this size
+_AHEAD_BLOCKS = 128
+_AHEAD_SIZE = 1 << 18
+
+
+def _read_ahead(stream: BinaryIO) -> Iterator[bytes]:
+    """The blocks of `stream`, read on a thread of their own: git (another process)
+    goes on printing while the scan works on what it printed before, instead of
+    stopping at a full pipe. Reading releases the GIL; at most _AHEAD_BLOCKS blocks are
+    held. When the consumer stops early the thread stops at its next block."""
+    import queue
+    import threading
+
+    blocks: queue.Queue = queue.Queue(maxsize=_AHEAD_BLOCKS)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                blocks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            while block := stream.read1(_AHEAD_SIZE):
+                if not put(block):
+                    return
+        except (OSError, ValueError):  # the pipe closed under it: the consumer has stopped
+            pass
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            failed.append(e)
+        put(None)
+
+    thread = threading.Thread(target=pump, name="vg-git-reader", daemon=True)
+    thread.start()
+    try:
+        while (block := blocks.get()) is not None:
+            yield block
+        if failed:
+            raise failed[0]
+    finally:
+        stop.set()
 
 
 def read_git_patch(data: bytes, skim: Skim | None = None) -> list[FileDiff]:

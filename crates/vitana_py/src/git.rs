@@ -291,13 +291,13 @@ fn older<'py>(
     py: Python<'py>,
     content: &[u8],
     hunks: Vec<(i64, i64, Vec<Bound<'py, PyBytes>>)>,
-) -> Bound<'py, PyBytes> {
+) -> (Bound<'py, PyBytes>, usize) {
     let hunks: Vec<versions::Hunk<'_>> = hunks
         .iter()
         .map(|(s, c, old)| (*s, *c, old.iter().map(|b| b.as_bytes()).collect()))
         .collect();
-    let out = versions::older(content, &hunks);
-    PyBytes::new(py, &out)
+    let (out, size) = py.detach(|| versions::older_sized(content, &hunks));
+    (PyBytes::new(py, &out), size)
 }
 
 /// Memory a version costs in the store's accounting.
@@ -324,14 +324,22 @@ fn new_added_lines<'py>(
     )>,
     keywords: Option<PyRef<'py, crate::KeywordSet>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    // (new path, old path, added, deleted) as Rust text
-    let mut texts: Vec<(String, String, Vec<(u64, String)>, Vec<String>)> =
-        Vec::with_capacity(diffs.len());
-    for (new_path, old_path, lines, deleted, _) in &diffs {
-        let mut added = Vec::with_capacity(lines.len());
+    // (new path, old path, added, deleted) as Rust text: borrowed from the Python
+    // strings (a million lines in a history), copied only for one with a surrogate
+    let mut held: Vec<Vec<(u64, Bound<'py, PyString>)>> = Vec::with_capacity(diffs.len());
+    for (_, _, lines, _, _) in &diffs {
+        let mut v = Vec::with_capacity(lines.len());
         for (n, t) in lines.iter() {
-            added.push((n.extract::<u64>()?, text_of(&t)?));
+            v.push((n.extract::<u64>()?, t.cast_into::<PyString>()?));
         }
+        held.push(v);
+    }
+    let mut texts = Vec::with_capacity(diffs.len());
+    for ((new_path, old_path, _, deleted, _), lines) in diffs.iter().zip(&held) {
+        let added = lines
+            .iter()
+            .map(|(n, t)| Ok((*n, str_of(t)?)))
+            .collect::<PyResult<Vec<_>>>()?;
         let deleted = deleted
             .iter()
             .map(|t| text_of(&t))
@@ -344,7 +352,7 @@ fn new_added_lines<'py>(
         .map(|((new_path, old_path, lines, deleted), d)| added::Change {
             new_path,
             old_path,
-            added: lines.iter().map(|(n, t)| (*n, t.as_str())).collect(),
+            added: lines.iter().map(|(n, t)| (*n, t.as_ref())).collect(),
             deleted: deleted.iter().map(String::as_str).collect(),
             lintable: d.4,
         })
@@ -356,6 +364,14 @@ fn new_added_lines<'py>(
         out.append((i, pyo3::types::PySet::new(py, lines)?))?;
     }
     Ok(out)
+}
+
+/// A Python str's text, borrowed unless it holds a surrogate (see `text_of`).
+fn str_of<'a>(t: &'a Bound<'_, PyString>) -> PyResult<std::borrow::Cow<'a, str>> {
+    match t.to_str() {
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(_) => text_of(t.as_any()).map(std::borrow::Cow::Owned),
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
