@@ -127,14 +127,23 @@ class _Run:
             self._periods[start] = (pack, compiled_for(pack, self.options))
         return self._periods[start]
 
-    def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None, period=None):
+    def scan_added(self, display: str, content: str | bytes, lines: set[int], commit: str | None = None,
+                   period=None):
         """Classify the whole file (so a line keeps its file's channel) and keep the
-        findings on the given lines."""
-        from vitana_guard.engine.scan import FileText
+        findings on the given lines. `content`: its text, or its bytes (`readable`),
+        which the core decodes."""
+        from vitana_guard.engine.scan import DocumentScanner, FileText
 
-        segs = [FileText(display, text)]
+        pack, compiled = period or (self.pack, self.compiled)
         # with a baseline every finding of the file counts (occurrence indexes)
-        found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines), period=period)
+        scanner = DocumentScanner(pack, compiled, no_ignore=self.options.no_ignore,
+                                  focus=None if self.baseline is not None else frozenset(lines))
+        if isinstance(content, bytes):
+            size = scanner.scan_file_bytes(display, content)
+        else:
+            scanner.feed([FileText(display, content)])
+            size = len(content.encode("utf-8", "surrogatepass"))
+        found, notices = scanner.finish()
         if commit:  # on the few findings, not on every segment: the commit changes nothing in the scan
             found = [replace(f, commit=commit) for f in found]
         if self.baseline is not None:
@@ -142,7 +151,7 @@ class _Run:
 
             self.occurrence.update(occurrences(found))
         self.files_scanned += 1
-        self.bytes_scanned += len(text.encode("utf-8", "surrogatepass"))
+        self.bytes_scanned += size
         keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
         return keep, notices
 
@@ -177,16 +186,17 @@ class _Run:
                 self._skip_reasons[path] = None if self.include_vendored else files.skip_reason_for(path.split("/"))
         return self._skip_reasons[path]
 
-    def text_of(self, data: bytes) -> str | None:
-        """A file version's text; None, counted as skipped, for a binary one or one over
-        the size `scan` reads (a generated 60 MB file would cost a minute and GBs)."""
+    def readable(self, data: bytes) -> bool:
+        """Whether a file version is text `scan` would read: False, counted as skipped,
+        for a binary one or one over the size `scan` reads (a generated 60 MB file would
+        cost a minute and GBs). The core decodes it (`scan_added`)."""
         if len(data) > files.MAX_BYTES:
             self.skip("too-large")
-            return None
-        text = gitsrc.decode(data)
-        if text is None:
+            return False
+        if b"\0" in data[:8192]:  # gitsrc.decode's test
             self.skip("binary")
-        return text
+            return False
+        return True
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -404,10 +414,9 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
                 if data is None:
                     notices.append(Notice(f"object {d.new_blob} is missing (partial or shallow clone?)", display))
                     continue
-            text = run.text_of(data)
-            if text is None:
+            if not run.readable(data):
                 continue
-            found, file_notices = run.scan_added(display, text, lines)
+            found, file_notices = run.scan_added(display, data, lines)
             findings += found
             notices += file_notices
     _emit(run.result(findings, notices, os.getcwd(), commit=commit), fmt, output, color, show_suppressed, exit_zero)
@@ -778,9 +787,8 @@ def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list) -> None:
             scanned.notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
                                           "(partial or shallow clone?); file skipped", display))
             continue
-        text = run.text_of(data)
-        if text is None:
+        if not run.readable(data):
             continue
-        found, file_notices = run.scan_added(display, text, lines, commit=c.sha, period=period)
+        found, file_notices = run.scan_added(display, data, lines, commit=c.sha, period=period)
         scanned.notices += file_notices
         scanned.findings += found
