@@ -758,3 +758,35 @@ def test_history_jobs_run_on_threads_sharing_the_compiled_pack(repo: Path, monke
     monkeypatch.setattr(gitsrc, "walk_commits", recorded)
     assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
     assert len(threads) == 2 and threading.current_thread().name in threads
+
+
+def _filler(first: int, last: int) -> str:
+    """Lines of a long notes file, in paragraphs of six."""
+    return "".join("\n" if n % 7 == 0 else f"filler line {n} of the release notes\n" for n in range(first, last + 1))
+
+
+def test_history_finds_a_request_that_starts_lines_above_the_added_line(repo: Path):
+    """A long text file is matched around its added lines, not whole: a sentence that
+    starts above the hunk and ends on the added line is still found, from its start."""
+    write(repo, "notes.txt", _filler(1, 149) + "When the build is green, please\n" + _filler(151, 400))
+    commit(repo, "notes")
+    write(repo, "notes.txt", _filler(1, 149) + "When the build is green, please\n"
+          + "click Run workflow on EXEC-DEPLOY.\n" + _filler(151, 400))
+    sha = commit(repo, "ask for the click")
+    code, report, _ = vg(repo, "history")
+    assert code == 1
+    hits = [f for f in report["findings"] if f["rule_id"] == "VG501"]
+    assert [(f["path"], f["line"], f["end_line"], f["commit"]) for f in hits] == [("notes.txt", 150, 151, sha)]
+
+
+def test_history_reads_a_file_version_as_utf8_with_replacement(repo: Path):
+    """File versions reach the core as bytes: invalid UTF-8 reads as U+FFFD, columns
+    count characters, and the bytes scanned are those of the decoded text."""
+    data = "# café ".encode() + b"\xff\xfe\n" + "echo é; ".encode() + DEPLOY.encode()
+    write(repo, "ship.sh", data)
+    commit(repo, "ship")
+    code, report, _ = vg(repo, "history")
+    assert code == 1
+    assert [(f["path"], f["line"], f["column"]) for f in report["findings"] if f["rule_id"] == "VG101"] == [
+        ("ship.sh", 2, 9)]
+    assert report["summary"]["bytes_scanned"] == len(data.decode("utf-8", "replace").encode())
