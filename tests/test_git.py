@@ -540,16 +540,20 @@ def _comparable(result) -> tuple:
 
 
 def _in_parts(monkeypatch) -> list[int]:
-    """From here on history is not walked whole in this process: this process walks its
-    own part (the sizes of what it walks are recorded), workers the rest."""
+    """From here on history is not walked whole: the calling thread walks its own part
+    (the sizes of what it walks are recorded), worker threads the rest."""
+    import threading
+
     def serial_walk(*_args):
-        raise AssertionError("walked the whole history in this process")
+        raise AssertionError("walked the whole history in one walk")
 
     walked: list[int] = []
     walk_commits = gitsrc.walk_commits
+    caller = threading.current_thread()
 
     def own_part(root, shas, **kwargs):
-        walked.append(len(shas))
+        if threading.current_thread() is caller:
+            walked.append(len(shas))
         return walk_commits(root, shas, **kwargs)
 
     monkeypatch.setattr(gitsrc, "walk_history", serial_walk)
@@ -569,7 +573,7 @@ def test_history_jobs_give_the_serial_result(repo: Path, monkeypatch):
     commits = len(gitsrc.first_parent_chain(str(repo), ["HEAD"]))
     for jobs in (2, 3):
         assert _comparable(_history_result(repo, monkeypatch, jobs)) == _comparable(serial)
-        assert walked.pop() == commits // jobs  # this process's part; workers walked the rest
+        assert walked.pop() == commits // jobs  # this thread's part; workers walked the rest
 
 
 def test_history_jobs_with_a_missing_object(repo: Path, monkeypatch):
@@ -726,3 +730,63 @@ def test_odd_patches_read_without_a_traceback():
     assert gitsrc.unquote_path(b'"\\1xy"') == "1xy"
     huge = b"--- a/x\n+++ b/x\n@@ -1 +" + b"9" * 30 + b" @@\n+x\n"
     assert list(gitsrc.parse_patch(huge))[0].added == {}
+
+
+def test_history_jobs_run_on_threads_sharing_the_compiled_pack(repo: Path, monkeypatch):
+    """--jobs parts run on threads of this process (no pack pickled to processes), and
+    each worker's counts reach the report."""
+    import concurrent.futures
+    import threading
+
+    from vitana_guard import commands_git
+
+    _varied_history(repo)
+    serial = _history_result(repo, monkeypatch, jobs=1)
+
+    def no_processes(*_args, **_kwargs):
+        raise AssertionError("history started worker processes")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)
+    threads: set[str] = set()
+    walk_commits = gitsrc.walk_commits
+
+    def recorded(root, shas, **kwargs):
+        threads.add(threading.current_thread().name)
+        return walk_commits(root, shas, **kwargs)
+
+    monkeypatch.setattr(gitsrc, "walk_commits", recorded)
+    assert _comparable(_history_result(repo, monkeypatch, jobs=2)) == _comparable(serial)
+    assert len(threads) == 2 and threading.current_thread().name in threads
+
+
+def _filler(first: int, last: int) -> str:
+    """Lines of a long notes file, in paragraphs of six."""
+    return "".join("\n" if n % 7 == 0 else f"filler line {n} of the release notes\n" for n in range(first, last + 1))
+
+
+def test_history_finds_a_request_that_starts_lines_above_the_added_line(repo: Path):
+    """A long text file is matched around its added lines, not whole: a sentence that
+    starts above the hunk and ends on the added line is still found, from its start."""
+    write(repo, "notes.txt", _filler(1, 149) + "When the build is green, please\n" + _filler(151, 400))
+    commit(repo, "notes")
+    write(repo, "notes.txt", _filler(1, 149) + "When the build is green, please\n"
+          + "click Run workflow on EXEC-DEPLOY.\n" + _filler(151, 400))
+    sha = commit(repo, "ask for the click")
+    code, report, _ = vg(repo, "history")
+    assert code == 1
+    hits = [f for f in report["findings"] if f["rule_id"] == "VG501"]
+    assert [(f["path"], f["line"], f["end_line"], f["commit"]) for f in hits] == [("notes.txt", 150, 151, sha)]
+
+
+def test_history_reads_a_file_version_as_utf8_with_replacement(repo: Path):
+    """File versions reach the core as bytes: invalid UTF-8 reads as U+FFFD, columns
+    count characters, and the bytes scanned are those of the decoded text."""
+    data = "# café ".encode() + b"\xff\xfe\n" + "echo é; ".encode() + DEPLOY.encode()
+    write(repo, "ship.sh", data)
+    commit(repo, "ship")
+    code, report, _ = vg(repo, "history")
+    assert code == 1
+    assert [(f["path"], f["line"], f["column"]) for f in report["findings"] if f["rule_id"] == "VG101"] == [
+        ("ship.sh", 2, 9)]
+    assert report["summary"]["bytes_scanned"] == len(data.decode("utf-8", "replace").encode())

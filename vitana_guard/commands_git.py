@@ -127,14 +127,23 @@ class _Run:
             self._periods[start] = (pack, compiled_for(pack, self.options))
         return self._periods[start]
 
-    def scan_added(self, display: str, text: str, lines: set[int], commit: str | None = None, period=None):
+    def scan_added(self, display: str, content: str | bytes, lines: set[int], commit: str | None = None,
+                   period=None):
         """Classify the whole file (so a line keeps its file's channel) and keep the
-        findings on the given lines."""
-        from vitana_guard.engine.scan import FileText
+        findings on the given lines. `content`: its text, or its bytes (`readable`),
+        which the core decodes."""
+        from vitana_guard.engine.scan import DocumentScanner, FileText
 
-        segs = [FileText(display, text)]
+        pack, compiled = period or (self.pack, self.compiled)
         # with a baseline every finding of the file counts (occurrence indexes)
-        found, notices = self.scan(segs, focus=None if self.baseline is not None else frozenset(lines), period=period)
+        scanner = DocumentScanner(pack, compiled, no_ignore=self.options.no_ignore,
+                                  focus=None if self.baseline is not None else frozenset(lines))
+        if isinstance(content, bytes):
+            size = scanner.scan_file_bytes(display, content)
+        else:
+            scanner.feed([FileText(display, content)])
+            size = len(content.encode("utf-8", "surrogatepass"))
+        found, notices = scanner.finish()
         if commit:  # on the few findings, not on every segment: the commit changes nothing in the scan
             found = [replace(f, commit=commit) for f in found]
         if self.baseline is not None:
@@ -142,15 +151,17 @@ class _Run:
 
             self.occurrence.update(occurrences(found))
         self.files_scanned += 1
-        self.bytes_scanned += len(text.encode("utf-8", "surrogatepass"))
+        self.bytes_scanned += size
         keep = [f for f in found if any(n in lines for n in range(f.line, max(f.line, f.end_line) + 1))]
         return keep, notices
 
-    def added(self, diffs: list[gitsrc.FileDiff]) -> Iterator[tuple[gitsrc.FileDiff, set[int]]]:
+    def added(self, diffs: list[gitsrc.FileDiff], prefilter: bool = False) -> list[tuple[gitsrc.FileDiff, set[int]]]:
         """(file diff, its new added line numbers) for each text file a change adds lines
         to; binary, vendored, generated, lock and excluded files are counted as skipped.
         A line is not new when the change deletes it elsewhere (it moved), unless from a
-        skipped file: a line never linted where it was is new where it lands."""
+        skipped file: a line never linted where it was is new where it lands. With
+        `prefilter`, only the files whose new lines pass the keyword prefilter (`wanted`
+        as text): the others cannot add a finding."""
         linted = []
         for d in diffs:
             path = d.new_path or d.old_path
@@ -161,10 +172,8 @@ class _Run:
                 linted.append(d)
             elif d.lintable:
                 self.skip(reason)
-        moved = gitsrc.moved_lines(linted)
-        for d in linted:
-            if d.lintable and (lines := gitsrc.new_lines(d, moved)):
-                yield d, lines
+        gate = prefilter and not ({None, "text"} & self.bypass_kinds)
+        return gitsrc.new_lines(linted, self.compiled.finder.keyword_set if gate else None)
 
     def skip_reason(self, path: str) -> str | None:
         """Why a file at this repository path is not linted, as `scan` would skip it."""
@@ -177,16 +186,17 @@ class _Run:
                 self._skip_reasons[path] = None if self.include_vendored else files.skip_reason_for(path.split("/"))
         return self._skip_reasons[path]
 
-    def text_of(self, data: bytes) -> str | None:
-        """A file version's text; None, counted as skipped, for a binary one or one over
-        the size `scan` reads (a generated 60 MB file would cost a minute and GBs)."""
+    def readable(self, data: bytes) -> bool:
+        """Whether a file version is text `scan` would read: False, counted as skipped,
+        for a binary one or one over the size `scan` reads (a generated 60 MB file would
+        cost a minute and GBs). The core decodes it (`scan_added`)."""
         if len(data) > files.MAX_BYTES:
             self.skip("too-large")
-            return None
-        text = gitsrc.decode(data)
-        if text is None:
+            return False
+        if b"\0" in data[:8192]:  # gitsrc.decode's test
             self.skip("binary")
-        return text
+            return False
+        return True
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -404,10 +414,9 @@ def diff_command(rev_range, staged, patch_file, pre_push, include_vendored, fmt,
                 if data is None:
                     notices.append(Notice(f"object {d.new_blob} is missing (partial or shallow clone?)", display))
                     continue
-            text = run.text_of(data)
-            if text is None:
+            if not run.readable(data):
                 continue
-            found, file_notices = run.scan_added(display, text, lines)
+            found, file_notices = run.scan_added(display, data, lines)
             findings += found
             notices += file_notices
     _emit(run.result(findings, notices, os.getcwd(), commit=commit), fmt, output, color, show_suppressed, exit_zero)
@@ -476,7 +485,7 @@ def _known_parts(added: dict[int, str]) -> Iterator[tuple[int, str]]:
 @click.option("--policy-date", metavar="YYYY-MM-DD",
               help="Judge every commit by the policy in force on this date (default: each commit's own date).")
 @click.option("--jobs", "-j", type=int, default=0, show_default=True,
-              help="Processes that scan parts of the history in parallel (0: all cores; "
+              help="Threads that scan parts of the history in parallel (0: all cores; "
                    "histories under 200 commits are scanned in one).")
 @include_vendored_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: when a terminal].")
@@ -665,12 +674,15 @@ _CHUNK_MIN = 100
 
 def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effective: date | None,
              jobs: int) -> Iterator[_Scanned]:
-    """The commits of `revs` (first-parent chain, newest first), scanned in this process
-    or, with jobs > 1, here and by jobs - 1 worker processes: this process scans the
-    newest 1/jobs of the chain (its caches are warm, and its results come first) while
-    the workers take consecutive parts of the rest. Workers only scan; what is reported
-    once (a finding at the commit that introduced it) is decided by the caller over all
-    commits in order, as in a serial run."""
+    """The commits of `revs` (first-parent chain, newest first), scanned in this thread
+    or, with jobs > 1, here and by jobs - 1 worker threads: this thread scans the newest
+    1/jobs of the chain (its results come first) while the workers take consecutive
+    parts of the rest, each with its own `git log` process. The heavy work (git, the
+    core's reading, rebuilding and scanning) runs outside the GIL, so threads share the
+    compiled pack instead of pickling it to processes. Each worker counts on its own
+    copy of the run, merged here. Workers only scan; what is reported once (a finding
+    at the commit that introduced it) is decided by the caller over all commits in
+    order, as in a serial run."""
     from vitana_guard.pipeline import worker_count
 
     jobs = worker_count(jobs)
@@ -678,35 +690,29 @@ def _history(run: _Run, root: str, revs: list[str], pinned: date | None, effecti
     if len(chain) < 2 * _CHUNK_MIN:
         yield from _scan_commits(run, root, gitsrc.walk_history(root, revs, run), pinned, effective)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only when there is parallel work
+    from concurrent.futures import ThreadPoolExecutor  # only when there is parallel work
 
     own, rest = chain[: len(chain) // jobs], chain[len(chain) // jobs :]
     size = max(_CHUNK_MIN, -(-len(rest) // ((jobs - 1) * 2)))
     chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
-    with ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), initializer=_init_worker,
-                             initargs=(run, root, pinned, effective)) as pool:
-        parts = pool.map(_worker_chunk, chunks)  # submitted now: the workers start at once
+    with ThreadPoolExecutor(max_workers=min(jobs - 1, len(chunks))) as pool:
+        parts = pool.map(lambda shas: _scan_part(run, root, shas, pinned, effective), chunks)
         yield from _scan_commits(run, root, gitsrc.walk_commits(root, own, skim=run), pinned, effective)
         for scanned, tally in parts:
             run.add_tally(tally)
             yield from scanned
 
 
-_WORKER: tuple | None = None
+def _scan_part(run: _Run, root: str, shas: list[str], pinned: date | None,
+               effective: date | None) -> tuple[list[_Scanned], tuple]:
+    """One part of the chain scanned in a worker thread, with what it adds to the run's
+    counts (kept on the worker's own copy of the run, not shared)."""
+    import copy
 
-
-def _init_worker(run: _Run, root: str, pinned: date | None, effective: date | None) -> None:
-    global _WORKER
-    _WORKER = (run, root, pinned, effective)
-
-
-def _worker_chunk(shas: list[str]) -> tuple[list[_Scanned], tuple]:
-    """One part of the chain scanned in a worker, with what it adds to the run's counts."""
-    assert _WORKER is not None
-    run, root, pinned, effective = _WORKER
-    run.reset_tally()
-    scanned = list(_scan_commits(run, root, gitsrc.walk_commits(root, shas, skim=run), pinned, effective))
-    return scanned, run.tally()
+    mine = copy.copy(run)  # config, pack and caches shared; the counts its own
+    mine.reset_tally()
+    scanned = list(_scan_commits(mine, root, gitsrc.walk_commits(root, shas, skim=mine), pinned, effective))
+    return scanned, mine.tally()
 
 
 # files scanned per batch: their missing contents are asked of `git cat-file` at once
@@ -759,8 +765,7 @@ def _batches(run: _Run, commits: Iterable[gitsrc.CommitDiff], pinned: date | Non
 
 def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.FileDiff, set[int]]]:
     """The files whose new added lines hold a keyword: the others cannot add a finding."""
-    return [(d, lines) for d, lines in run.added(diffs)
-            if run.wanted("\n".join(d.added[n] for n in lines), "text")]
+    return run.added(diffs, prefilter=True)
 
 
 def _scan_message(run: _Run, c: gitsrc.CommitDiff, period) -> list[Finding]:
@@ -782,9 +787,8 @@ def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list) -> None:
             scanned.notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
                                           "(partial or shallow clone?); file skipped", display))
             continue
-        text = run.text_of(data)
-        if text is None:
+        if not run.readable(data):
             continue
-        found, file_notices = run.scan_added(display, text, lines, commit=c.sha, period=period)
+        found, file_notices = run.scan_added(display, data, lines, commit=c.sha, period=period)
         scanned.notices += file_notices
         scanned.findings += found

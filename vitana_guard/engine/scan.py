@@ -114,6 +114,11 @@ class _KeywordFinder:
             self._built = KeywordSet(list(self.keywords))
         return self._built
 
+    @property
+    def keyword_set(self) -> KeywordSet:
+        """The core's keyword set, for core calls that gate on it themselves."""
+        return self._set
+
     def present(self, text: str, lowered: str | None = None) -> frozenset[str]:
         return self._set.present(text)
 
@@ -189,6 +194,21 @@ class DocumentScanner:
                 self.scan_segment(seg)
             return
         self.notices += [Notice(m, p, line, level=level) for m, p, line, level in self._doc.scan_file(path, text, kind)]
+
+    def scan_file_bytes(self, path: str, data: bytes) -> int:
+        """`scan_file_text` of a file's bytes (UTF-8, invalid sequences read as U+FFFD):
+        decoded in the core, never made a Python str (but for a workflow). Returns the
+        decoded text's UTF-8 length."""
+        # 256 characters take at most 1,024 bytes; a sequence cut at the end only
+        # changes what follows them
+        kind = _core.file_kind(path, data[:1027].decode("utf-8", "replace")[:256])
+        if kind == "workflow":
+            text = data.decode("utf-8", "replace")
+            self.scan_file_text(path, text)
+            return len(text.encode("utf-8", "surrogatepass"))
+        notices, size = self._doc.scan_file_bytes(path, data, kind)
+        self.notices += [Notice(m, p, line, level=level) for m, p, line, level in notices]
+        return size
 
     def scan_transcript(self, transcript: TranscriptFile) -> None:
         """A transcript read by the core's reader and scanned record by record, without a

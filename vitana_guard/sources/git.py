@@ -199,30 +199,17 @@ def parse_patch(data: bytes) -> Iterator[FileDiff]:
     return iter([FileDiff(*t) for t in _core.parse_patch(data)])
 
 
-def moved_lines(diffs: list[FileDiff]) -> dict[str, set[str]]:
-    """Texts (whitespace-normalised) that a diff deletes, with the kinds of file they are
-    deleted from: an added line with the same text in a file of one of those kinds moved
-    and is not new. A line moved into another kind of file (notes.txt -> release.sh, a
-    README line into a Makefile recipe) changes meaning, from text to command: new."""
-    from vitana_guard.sources.classify import file_kind
-
-    deleted: dict[str, set[str]] = {}
-    for d in diffs:
-        if d.deleted:
-            kind = file_kind(d.old_path or d.new_path or "", "")
-            for t in d.deleted:
-                deleted.setdefault(" ".join(t.split()), set()).add(kind)
-    deleted.pop("", None)
-    return deleted
-
-
-def new_lines(diff: FileDiff, moved: dict[str, set[str]]) -> set[int]:
-    if not moved:  # most commits delete nothing: no line to normalise
-        return set(diff.added)
-    from vitana_guard.sources.classify import file_kind
-
-    kind = file_kind(diff.new_path or "", "")
-    return {n for n, t in diff.added.items() if kind not in moved.get(" ".join(t.split()), ())}
+def new_lines(diffs: list[FileDiff], keywords=None) -> list[tuple[FileDiff, set[int]]]:
+    """(file diff, its new added lines) for each lintable diff that adds any: lines whose
+    text (whitespace-normalised) no diff of the list deletes from a file of the same
+    kind. A deleted line that reappears in a file of that kind moved and is not new;
+    moved into another kind of file (notes.txt -> release.sh, a README line into a
+    Makefile recipe) it changes meaning, from text to command: new. With `keywords` (a
+    `_core.KeywordSet`), only the diffs whose new lines hold one. The work is the
+    core's (crates/vitana_core/src/read/added.rs), one call per change."""
+    rows = [(d.new_path or d.old_path or "", d.old_path or d.new_path or "", d.added, d.deleted, d.lintable)
+            for d in diffs]
+    return [(diffs[i], lines) for i, lines in _core.new_added_lines(rows, keywords)]
 
 
 # --------------------------------------------------------------------------- blobs
@@ -358,9 +345,57 @@ def _read_stream(stream: BinaryIO, skim: Skim | None = None) -> Iterator[CommitD
     """The commits of git's output as the pipe hands it over; only the commit being
     printed is held (the reader cuts at the nonce's marks)."""
     reader = _core.LogReader(_NONCE, skim)
-    while block := stream.read1(1 << 16):
+    for block in _read_ahead(stream):
         yield from _commits(reader.feed(block))
     yield from _commits(reader.finish())
+
+
+# git's output read ahead of the scan, at most this many blocks of this size
+_AHEAD_BLOCKS = 128
+_AHEAD_SIZE = 1 << 18
+
+
+def _read_ahead(stream: BinaryIO) -> Iterator[bytes]:
+    """The blocks of `stream`, read on a thread of their own: git (another process)
+    goes on printing while the scan works on what it printed before, instead of
+    stopping at a full pipe. Reading releases the GIL; at most _AHEAD_BLOCKS blocks are
+    held. When the consumer stops early the thread stops at its next block."""
+    import queue
+    import threading
+
+    blocks: queue.Queue = queue.Queue(maxsize=_AHEAD_BLOCKS)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                blocks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            while block := stream.read1(_AHEAD_SIZE):
+                if not put(block):
+                    return
+        except (OSError, ValueError):  # the pipe closed under it: the consumer has stopped
+            pass
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            failed.append(e)
+        put(None)
+
+    thread = threading.Thread(target=pump, name="vg-git-reader", daemon=True)
+    thread.start()
+    try:
+        while (block := blocks.get()) is not None:
+            yield block
+        if failed:
+            raise failed[0]
+    finally:
+        stop.set()
 
 
 def read_git_patch(data: bytes, skim: Skim | None = None) -> list[FileDiff]:

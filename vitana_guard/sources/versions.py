@@ -39,9 +39,9 @@ def _rebuildable(d: FileDiff) -> bool:
             and bool(d.hunks or d.unread))
 
 
-def _older(content: bytes, d: FileDiff) -> bytes:
+def _older(content: bytes, d: FileDiff) -> tuple[bytes, int]:
     """The parent's version of a file from the commit's (lines end at "\n" only: a lone
-    "\r" stays inside its line)."""
+    "\r" stays inside its line), with the memory it costs held (`_core.held_size`)."""
     return _core.older(content, hunks_of(d))
 
 
@@ -76,7 +76,7 @@ class Versions:
                 content, out[id(d)] = self._verified(d, content)
             if content is not None and _rebuildable(d):
                 assert d.old_blob is not None
-                self._keep(d.old_blob, _older(content, d))
+                self._keep(d.old_blob, *_older(content, d))
         self._trim()
         return out
 
@@ -111,9 +111,9 @@ class Versions:
             self._held -= self._size.pop(oid)
         return lines
 
-    def _keep(self, oid: str, content: bytes) -> None:
+    def _keep(self, oid: str, content: bytes, size: int) -> None:
+        """Holds a version; `size`: its bytes and _LINE_OVERHEAD a line."""
         self._take(oid)
-        size = _core.held_size(content)  # its bytes and _LINE_OVERHEAD a line
         self._lines[oid] = content
         self._size[oid] = size
         self._held += size

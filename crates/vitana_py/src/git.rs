@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use crate::text::text_of;
 use vitana_core::keywords::KeywordSet;
+use vitana_core::read::added;
 use vitana_core::read::git as core;
 use vitana_core::read::versions;
 
@@ -288,13 +291,13 @@ fn older<'py>(
     py: Python<'py>,
     content: &[u8],
     hunks: Vec<(i64, i64, Vec<Bound<'py, PyBytes>>)>,
-) -> Bound<'py, PyBytes> {
+) -> (Bound<'py, PyBytes>, usize) {
     let hunks: Vec<versions::Hunk<'_>> = hunks
         .iter()
         .map(|(s, c, old)| (*s, *c, old.iter().map(|b| b.as_bytes()).collect()))
         .collect();
-    let out = versions::older(content, &hunks);
-    PyBytes::new(py, &out)
+    let (out, size) = py.detach(|| versions::older_sized(content, &hunks));
+    (PyBytes::new(py, &out), size)
 }
 
 /// Memory a version costs in the store's accounting.
@@ -303,7 +306,76 @@ fn held_size(content: &[u8]) -> usize {
     versions::held_size(content)
 }
 
+/// The new added lines of a change's file diffs (`vitana_core::read::added`): for
+/// each (new path, old path, added {line: text}, deleted texts, lintable) with new
+/// lines, (its index, the set of them); with `keywords`, only those whose new lines
+/// hold a keyword.
+#[pyfunction]
+#[pyo3(signature = (diffs, keywords=None))]
+#[allow(clippy::type_complexity)]
+fn new_added_lines<'py>(
+    py: Python<'py>,
+    diffs: Vec<(
+        Bound<'py, PyAny>,
+        Bound<'py, PyAny>,
+        Bound<'py, PyDict>,
+        Bound<'py, PyList>,
+        bool,
+    )>,
+    keywords: Option<PyRef<'py, crate::KeywordSet>>,
+) -> PyResult<Bound<'py, PyList>> {
+    // (new path, old path, added, deleted) as Rust text: borrowed from the Python
+    // strings (a million lines in a history), copied only for one with a surrogate
+    let mut held: Vec<Vec<(u64, Bound<'py, PyString>)>> = Vec::with_capacity(diffs.len());
+    for (_, _, lines, _, _) in &diffs {
+        let mut v = Vec::with_capacity(lines.len());
+        for (n, t) in lines.iter() {
+            v.push((n.extract::<u64>()?, t.cast_into::<PyString>()?));
+        }
+        held.push(v);
+    }
+    let mut texts = Vec::with_capacity(diffs.len());
+    for ((new_path, old_path, _, deleted, _), lines) in diffs.iter().zip(&held) {
+        let added = lines
+            .iter()
+            .map(|(n, t)| Ok((*n, str_of(t)?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let deleted = deleted
+            .iter()
+            .map(|t| text_of(&t))
+            .collect::<PyResult<Vec<_>>>()?;
+        texts.push((text_of(new_path)?, text_of(old_path)?, added, deleted));
+    }
+    let changes: Vec<added::Change<'_>> = texts
+        .iter()
+        .zip(&diffs)
+        .map(|((new_path, old_path, lines, deleted), d)| added::Change {
+            new_path,
+            old_path,
+            added: lines.iter().map(|(n, t)| (*n, t.as_ref())).collect(),
+            deleted: deleted.iter().map(String::as_str).collect(),
+            lintable: d.4,
+        })
+        .collect();
+    let gate = keywords.as_ref().map(|k| &k.inner);
+    let found = py.detach(|| added::new_lines(&changes, gate));
+    let out = PyList::empty(py);
+    for (i, lines) in found {
+        out.append((i, pyo3::types::PySet::new(py, lines)?))?;
+    }
+    Ok(out)
+}
+
+/// A Python str's text, borrowed unless it holds a surrogate (see `text_of`).
+fn str_of<'a>(t: &'a Bound<'_, PyString>) -> PyResult<std::borrow::Cow<'a, str>> {
+    match t.to_str() {
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(_) => text_of(t.as_any()).map(std::borrow::Cow::Owned),
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(new_added_lines, m)?)?;
     m.add_class::<LogReader>()?;
     m.add_function(wrap_pyfunction!(parse_patch, m)?)?;
     m.add_function(wrap_pyfunction!(read_git_patch, m)?)?;

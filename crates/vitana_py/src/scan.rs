@@ -162,6 +162,31 @@ impl DocumentScan {
         notices_to_py(py, &notices)
     }
 
+    /// `scan_file` of a file's bytes, decoded here as Python's `decode("utf-8",
+    /// "replace")` would (one U+FFFD for each invalid sequence): a file version read from
+    /// git is never made a Python str. Returns the notices and the decoded text's UTF-8
+    /// length (what a report counts as scanned).
+    fn scan_file_bytes<'py>(
+        &mut self,
+        py: Python<'py>,
+        path: &Bound<'py, PyString>,
+        data: &[u8],
+        kind: &str,
+    ) -> PyResult<(Bound<'py, PyList>, usize)> {
+        let path = text_of(path.as_any())?;
+        let (notices, size) = py.detach(|| {
+            let text = String::from_utf8_lossy(data);
+            let mut notices = Vec::new();
+            for seg in vitana_core::segment::segments(&path, &text, Some(kind), None) {
+                if !seg.text.is_empty() {
+                    notices.extend(self.inner.scan_segment(&seg).notices);
+                }
+            }
+            (notices, text.len())
+        });
+        Ok((notices_to_py(py, &notices)?, size))
+    }
+
     /// Reads one transcript with the core's reader (see `TranscriptReader`) and scans
     /// its segments, all without the GIL: no Python object per record or segment. The
     /// notices of the reading and of the scan, in the order they arose.

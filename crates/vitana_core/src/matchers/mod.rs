@@ -76,6 +76,16 @@ pub enum Matcher {
 }
 
 impl Matcher {
+    /// Whether the matcher judges a segment as a whole (a `require`'s absence, a
+    /// pattern's `unless_message`), so that a focused scan must not cut it.
+    pub fn judges_whole(&self) -> bool {
+        match self {
+            Matcher::Require(_) => true,
+            Matcher::Pattern(m) => m.judges_whole(),
+            _ => false,
+        }
+    }
+
     /// The unit the matcher takes: "text", "command", "request", "context", "session".
     pub fn unit(&self, kind: &str) -> &'static str {
         match kind {

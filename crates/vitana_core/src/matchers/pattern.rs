@@ -29,6 +29,11 @@ impl PatternMatcher {
         })
     }
 
+    /// Whether an `unless_message` judges the whole segment.
+    pub fn judges_whole(&self) -> bool {
+        !self.unless_message.is_empty()
+    }
+
     /// The hits; a regex that runs past its limit ends them (those before stand).
     pub fn matches(&self, text: &str) -> Outcome {
         let mut hits = Vec::new();

@@ -1,3 +1,4 @@
+pub mod added;
 pub mod files;
 pub mod git;
 pub mod transcripts;

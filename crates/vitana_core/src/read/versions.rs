@@ -55,12 +55,24 @@ fn slice_bounds(start: i64, stop: i64, len: usize) -> (usize, usize) {
 /// read as Python's slices read them (a malformed hunk rebuilds something; the id
 /// check refuses it).
 pub fn older(content: &[u8], hunks: &[Hunk<'_>]) -> Vec<u8> {
+    older_sized(content, hunks).0
+}
+
+/// `older`, with the `held_size` of what it gives, counted from the lines it cut
+/// rather than by cutting them again.
+pub fn older_sized(content: &[u8], hunks: &[Hunk<'_>]) -> (Vec<u8>, usize) {
     let mut ls = lines(content);
     for (start, count, old) in hunks.iter().rev() {
         let (a, b) = slice_bounds(*start, start.saturating_add(*count), ls.len());
         ls.splice(a..b, old.iter().copied());
     }
-    ls.concat()
+    // a piece without its newline joins the next one: a line ends at each newline,
+    // and one more follows the last newline when something does
+    let ended = ls.iter().filter(|l| l.ends_with(b"\n")).count();
+    let tail = ls.last().is_some_and(|l| !l.ends_with(b"\n"));
+    let out = ls.concat();
+    let size = out.len() + 41 * (ended + usize::from(tail));
+    (out, size)
 }
 
 /// Memory a version costs in the Python store's accounting: its bytes, and 41 bytes a
@@ -106,5 +118,23 @@ mod tests {
             b"a\nx\nb\n"
         );
         assert_eq!(held_size(b"a\nb"), 3 + 82);
+    }
+
+    #[test]
+    fn older_sized_counts_as_held_size_does() {
+        let cases: Vec<(&[u8], Vec<Hunk<'_>>)> = vec![
+            (
+                b"zero\none\nthree\nfour\n",
+                vec![(0, 1, vec![]), (2, 0, vec![&b"two\n"[..]])],
+            ),
+            (b"a\nb", vec![(1, 1, vec![&b"x"[..]])]),
+            (b"a\nb\n", vec![(0, 1, vec![&b"x"[..]])]),
+            (b"a\n", vec![(0, 1, vec![])]),
+        ];
+        for (content, hunks) in cases {
+            let (out, size) = older_sized(content, &hunks);
+            assert_eq!(out, older(content, &hunks));
+            assert_eq!(size, held_size(&out), "{:?}", String::from_utf8_lossy(&out));
+        }
     }
 }

@@ -8,6 +8,12 @@
 //! finding on the spot (`crate::findings`: position, snippet, message, fingerprint,
 //! the session's approval); `finish` applies the inline directives, drops duplicates
 //! and sorts (`findings::settle`).
+//!
+//! A focused scan (`diff`, `history`: the added lines) keeps only the findings on its
+//! focus lines, so a long prose segment (a whole text or source file) is matched in
+//! windows of whole paragraphs around those lines (`window_spans`), not whole: a 2.5 MB
+//! file changed in one line costs its paragraph. Its directives are still read whole,
+//! and an entry that judges the whole segment (`require`, `unless_message`) sees it so.
 
 mod compiled;
 pub mod files;
@@ -75,10 +81,18 @@ pub struct DocumentScanner {
     stream_steps: bool,
     /// the step names met so far, shared by the sessions' step lists
     step_names: Vec<Arc<str>>,
+    /// bytes of text the matchers were run on (what a focus saves, measured)
+    matched_bytes: usize,
 }
 
 impl DocumentScanner {
     pub fn new(compiled: Arc<Compiled>, focus: Option<Vec<u64>>) -> Self {
+        // sorted, for the windows' binary searches
+        let focus = focus.map(|mut f| {
+            f.sort_unstable();
+            f.dedup();
+            f
+        });
         DocumentScanner {
             compiled,
             focus,
@@ -95,6 +109,7 @@ impl DocumentScanner {
             no_ignore: false,
             stream_steps: false,
             step_names: Vec::new(),
+            matched_bytes: 0,
         }
     }
 
@@ -115,6 +130,11 @@ impl DocumentScanner {
         n
     }
 
+    /// Bytes of segment text the matchers have run on so far.
+    pub fn matched_bytes(&self) -> usize {
+        self.matched_bytes
+    }
+
     /// Inline `vitana-guard: ignore` directives are not applied.
     pub fn no_ignore(mut self, yes: bool) -> Self {
         self.no_ignore = yes;
@@ -132,9 +152,34 @@ impl DocumentScanner {
         }
         self.directives.collect(seg);
         let session = seg.origin.session.as_ref().map(|name| self.session(name));
-        if self.focus.is_some() && !self.touches_focus(seg) {
-            return out;
+        if self.focus.is_some() {
+            match self.windows(seg, session) {
+                Windows::None => return out,
+                Windows::Whole => {}
+                Windows::Some(spans) => {
+                    for (first, start, end) in spans {
+                        let part = window_segment(seg, first, start, end);
+                        self.match_segment(&part, number, session, &mut out);
+                    }
+                    return out;
+                }
+            }
         }
+        self.match_segment(seg, number, session, &mut out);
+        out
+    }
+
+    /// Runs the entries of the segment's channel on it (the keyword prefilter first),
+    /// with its session's and its units' (commands, requests) matchers.
+    fn match_segment(
+        &mut self,
+        seg: &Segment,
+        number: usize,
+        session: Option<usize>,
+        out: &mut SegmentResult,
+    ) {
+        let text = seg.text.as_str();
+        self.matched_bytes += text.len();
         let c = Arc::clone(&self.compiled);
         let (present, hidden) = if seg.channel == Channel::Command {
             c.keywords.present_shell(text)
@@ -147,7 +192,7 @@ impl DocumentScanner {
             number,
             session,
             taken: Vec::new(),
-            out: &mut out,
+            out,
             shared: None,
         };
         let text_entries = self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel);
@@ -196,7 +241,6 @@ impl DocumentScanner {
             }
             _ => {}
         }
-        out
     }
 
     /// The gateway steps of a session so far (before `finish`).
@@ -272,15 +316,53 @@ impl DocumentScanner {
         self.sessions.len() - 1
     }
 
-    fn touches_focus(&self, seg: &Segment) -> bool {
+    /// Which parts of a segment a focused scan matches (see `Windows`).
+    fn windows(&mut self, seg: &Segment, session: Option<usize>) -> Windows {
+        let Some(focus) = self.focus.as_ref() else {
+            return Windows::Whole;
+        };
+        let text = seg.text.as_bytes();
         let last = if seg.flat {
             seg.line
         } else {
-            seg.line + memchr::memchr_iter(b'\n', seg.text.as_bytes()).count() as u64
+            seg.line + memchr::memchr_iter(b'\n', text).count() as u64
         };
-        self.focus
-            .as_ref()
-            .is_some_and(|f| f.iter().any(|&l| seg.line <= l && l <= last))
+        let from = focus.partition_point(|&l| l < seg.line);
+        let to = focus.partition_point(|&l| l <= last);
+        if from == to {
+            return Windows::None;
+        }
+        // a session's segment feeds state whole; commands and requests are read as
+        // statements and requests, whose start may lie lines before a focus line
+        let cut = session.is_none()
+            && !seg.flat
+            && text.len() > WINDOW_MARGIN_BYTES
+            && matches!(
+                seg.channel,
+                Channel::Prose | Channel::Output | Channel::Meta | Channel::User
+            );
+        if !cut {
+            return Windows::Whole;
+        }
+        let lines: Vec<usize> = focus[from..to]
+            .iter()
+            .map(|&l| (l - seg.line) as usize)
+            .collect();
+        // entries that judge the whole segment (a `require`'s absence, an
+        // `unless_message`) see it whole
+        let c = Arc::clone(&self.compiled);
+        let list = self.applicable(&c.text[channel_index(seg.channel)], seg, seg.channel);
+        if list
+            .iter()
+            .any(|&e| c.pack.entries[e].matcher.judges_whole())
+        {
+            return Windows::Whole;
+        }
+        let spans = window_spans(text, &lines);
+        if spans.len() == 1 && spans[0].1 == 0 && spans[0].2 == text.len() {
+            return Windows::Whole;
+        }
+        Windows::Some(spans)
     }
 
     /// The entries of `list` that apply to the segment's actor, kind and path, for `channel`.
@@ -601,6 +683,112 @@ fn request_outcome(matcher: &Matcher, request: &Request) -> Outcome {
     match matcher {
         Matcher::Payload(m) => m.matches(request),
         _ => Outcome::default(),
+    }
+}
+
+/// The parts of a segment a focused scan (a diff's added lines) runs the matchers on.
+enum Windows {
+    /// no focus line in it: nothing to match (its directives still count)
+    None,
+    /// all of it
+    Whole,
+    /// (first line's index in the segment, start, end) byte spans of its text
+    Some(Vec<(usize, usize, usize)>),
+}
+
+/// Lines and bytes a window reaches beyond its focus lines, at least: more than the
+/// pack's bounded spans (`[\s\S]{0,240}`), so that a match that starts above a focus
+/// line or runs on below it is found whole.
+const WINDOW_MARGIN_LINES: usize = 5;
+const WINDOW_MARGIN_BYTES: usize = 2048;
+/// Beyond the margin, a window reaches on to a paragraph break (a blank line: a
+/// sentence end, so that `unless` sees the sentences it sees in the whole text), for at
+/// most this many bytes before it stops at a line end.
+const WINDOW_SNAP_BYTES: usize = 64 << 10;
+
+/// The windows of `text` around the focus lines `lines` (0-based, sorted): runs of whole
+/// lines, each from a paragraph start at least the margin above its first focus line to
+/// a paragraph break at least the margin below its last, merged where they meet, as
+/// (first line index, start byte, end byte).
+fn window_spans(text: &[u8], lines: &[usize]) -> Vec<(usize, usize, usize)> {
+    let mut starts = vec![0];
+    starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+    if starts.len() > 1 && starts.last() == Some(&text.len()) {
+        starts.pop(); // a final newline opens no line
+    }
+    let n = starts.len();
+    let end_of = |k: usize| starts.get(k + 1).copied().unwrap_or(text.len());
+    // as `matchers::sentence_end` reads `\n\s*\n`
+    let blank = |k: usize| {
+        std::str::from_utf8(&text[starts[k]..end_of(k)])
+            .is_ok_and(|l| l.chars().all(char::is_whitespace))
+    };
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let first = lines[i].min(n - 1);
+        // up to a paragraph's first line (the line above blank, this one not); never
+        // into the window before, which this one then joins
+        let floor = out.last().map_or(0, |w| w.2);
+        let a = starts[first];
+        let mut j = first.saturating_sub(WINDOW_MARGIN_LINES);
+        while j > 0 && starts[j] > floor && a - starts[j] < WINDOW_MARGIN_BYTES {
+            j -= 1;
+        }
+        let opens = |j: usize| blank(j - 1) && !blank(j);
+        while j > 0 && starts[j] > floor && !opens(j) && a - starts[j] < WINDOW_SNAP_BYTES {
+            j -= 1;
+        }
+        // down through the blank line that ends a paragraph, taking in the focus
+        // lines it reaches (the window then reaches their margin too)
+        let mut last = first;
+        let mut k;
+        loop {
+            let b = end_of(last);
+            k = (last + WINDOW_MARGIN_LINES).min(n - 1);
+            while k + 1 < n && end_of(k) - b < WINDOW_MARGIN_BYTES {
+                k += 1;
+            }
+            while k + 1 < n && !blank(k) && end_of(k) - b < WINDOW_SNAP_BYTES {
+                k += 1;
+            }
+            let mut grew = false;
+            while i + 1 < lines.len() && lines[i + 1].min(n - 1) <= k {
+                i += 1;
+                if lines[i].min(n - 1) > last {
+                    last = lines[i].min(n - 1);
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        i += 1;
+        let (start, end) = (starts[j], end_of(k));
+        match out.last_mut() {
+            Some(w) if start <= w.2 => w.2 = w.2.max(end),
+            _ => out.push((j, start, end)),
+        }
+    }
+    out
+}
+
+/// The lines [start, end) of a segment as a segment of their own, at their place.
+fn window_segment(seg: &Segment, first: usize, start: usize, end: usize) -> Segment {
+    Segment {
+        text: seg.text[start..end].to_owned(),
+        channel: seg.channel,
+        origin: seg.origin.clone(),
+        line: seg.line + first as u64,
+        // a segment's later lines start at its indent (`findings::position`)
+        column: if first == 0 {
+            seg.column
+        } else {
+            seg.indent + 1
+        },
+        indent: seg.indent,
+        flat: false,
     }
 }
 

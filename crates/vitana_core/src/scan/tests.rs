@@ -262,3 +262,158 @@ fn a_streaming_scan_reports_the_steps_a_holding_one_does() {
     assert_eq!(a.len(), 50);
     assert_eq!(a, b);
 }
+
+/// A prose pattern that spans lines (with an `unless` on its sentence) and a `require`.
+fn prose_pack(require: bool) -> Arc<Compiled> {
+    let require_rule = if require {
+        r#",{"id": "VG301", "severity": "error", "channels": ["prose"], "keywords": [],
+            "include": [], "exclude": [], "enabled": true, "chosen": true}"#
+    } else {
+        ""
+    };
+    let require_entry = if require {
+        r#",{"rule": 1, "kind": "require", "spec": {"regex": "VTID-\\d+"},
+            "channels": ["prose"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false}"#
+    } else {
+        ""
+    };
+    let json = format!(
+        r#"{{"format": 3, "params": {{"approval_pattern": "x^", "approval_negation": "x^"}},
+          "rules": [{{"id": "VG501", "severity": "error", "channels": ["prose"], "keywords": ["click"],
+            "include": [], "exclude": [], "enabled": true, "chosen": true}}{require_rule}],
+          "entries": [{{"rule": 0, "kind": "pattern",
+            "spec": {{"regex": "please\\s+click[\\s\\S]{{0,40}}?workflow", "unless": ["never"]}},
+            "channels": ["prose"], "actors": null, "kinds": null, "not_kinds": [], "calls_only": false}}{require_entry}]}}"#
+    );
+    Arc::new(Compiled::new(Pack::from_json(&json).unwrap()).unwrap())
+}
+
+/// A long text document: filler paragraphs, with `lines` (1-based line -> text) put in.
+fn long_doc(lines: &[(usize, &str)]) -> String {
+    let mut out: Vec<String> = (1..=3000)
+        .map(|n| {
+            if n % 7 == 0 {
+                String::new()
+            } else {
+                format!("filler line {n} of the notes")
+            }
+        })
+        .collect();
+    for &(n, t) in lines {
+        out[n - 1] = t.to_owned();
+    }
+    out.join("\n") + "\n"
+}
+
+fn prose(text: &str) -> Segment {
+    let mut s = seg(text, Channel::Prose, "notes.txt");
+    s.origin.kind = "text".into();
+    s
+}
+
+/// (rule, line, end line, column, snippet, fingerprint) of the findings touching `focus`.
+fn touching(found: &[Finding], focus: &[u64]) -> Vec<(String, u64, u64, u64, String, String)> {
+    found
+        .iter()
+        .filter(|f| {
+            focus
+                .iter()
+                .any(|&l| f.line <= l && l <= f.end_line.max(f.line))
+        })
+        .map(|f| {
+            (
+                f.rule_id.clone(),
+                f.line,
+                f.end_line,
+                f.column,
+                f.snippet.clone(),
+                f.fingerprint.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_focused_scan_matches_windows_around_the_focus_lines_only() {
+    let text = long_doc(&[(1500, "please click Run workflow")]);
+    let mut whole = DocumentScanner::new(prose_pack(false), None);
+    let (all, _) = scan(&mut whole, &[prose(&text)]);
+    let mut focused = DocumentScanner::new(prose_pack(false), Some(vec![1500]));
+    let (found, _) = scan(&mut focused, &[prose(&text)]);
+    assert_eq!(touching(&found, &[1500]), touching(&all, &[1500]));
+    assert_eq!(touching(&found, &[1500]).len(), 1);
+    assert_eq!(whole.matched_bytes(), text.len());
+    // the margin and the paragraphs around it, not the 90 KB document
+    assert!(
+        focused.matched_bytes() < 8 * 1024,
+        "{}",
+        focused.matched_bytes()
+    );
+}
+
+#[test]
+fn a_focused_scan_finds_a_match_that_starts_lines_above_the_focus_line() {
+    // the match starts on line 1498 and ends on the focus line 1500
+    let text = long_doc(&[
+        (1498, "you should please"),
+        (1499, "click"),
+        (1500, "Run workflow now"),
+    ]);
+    let mut whole = DocumentScanner::new(prose_pack(false), None);
+    let (all, _) = scan(&mut whole, &[prose(&text)]);
+    let mut focused = DocumentScanner::new(prose_pack(false), Some(vec![1500]));
+    let (found, _) = scan(&mut focused, &[prose(&text)]);
+    let got = touching(&found, &[1500]);
+    assert_eq!(got, touching(&all, &[1500]));
+    assert_eq!((got[0].1, got[0].2), (1498, 1500));
+}
+
+#[test]
+fn a_focused_scan_sees_the_sentence_an_unless_judges() {
+    // "never" opens the sentence three lines above the focus line: no finding
+    let text = long_doc(&[
+        (1496, "You must never"),
+        (1497, "ask anyone to"),
+        (1498, "please"),
+        (1499, "click"),
+        (1500, "Run workflow."),
+    ]);
+    let mut focused = DocumentScanner::new(prose_pack(false), Some(vec![1500]));
+    let (found, _) = scan(&mut focused, &[prose(&text)]);
+    assert!(touching(&found, &[1500]).is_empty());
+}
+
+#[test]
+fn a_focused_scan_judges_a_require_on_the_whole_segment() {
+    // the VTID sits far above the focus line: the document is not missing it
+    let text = long_doc(&[
+        (3, "Tracked as VTID-0518"),
+        (1500, "please click Run workflow"),
+    ]);
+    let mut focused = DocumentScanner::new(prose_pack(true), Some(vec![1500]));
+    let (found, _) = scan(&mut focused, &[prose(&text)]);
+    assert_eq!(ids(&found), ["VG501"]);
+    assert_eq!(focused.matched_bytes(), text.len());
+}
+
+#[test]
+fn focus_windows_cover_every_focus_line_and_merge() {
+    let text = long_doc(&[]);
+    let lines = [10, 11, 2000, 2003, 2040];
+    let spans = window_spans(text.as_bytes(), &lines.map(|l| l - 1));
+    let line_of = |at: usize| text[..at].matches('\n').count();
+    for l in lines {
+        assert!(
+            spans
+                .iter()
+                .any(|&(_, a, b)| line_of(a) < l && l <= line_of(b)),
+            "line {l}: {spans:?}"
+        );
+    }
+    assert_eq!(spans.len(), 2, "{spans:?}"); // those 40 lines apart meet
+    for &(first, a, _) in &spans {
+        assert_eq!(line_of(a), first);
+        // a paragraph's first line (or the text's)
+        assert!(a == 0 || text[..a].ends_with("\n\n"));
+    }
+}
