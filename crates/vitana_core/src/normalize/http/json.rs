@@ -24,37 +24,44 @@ const SP: &str = r"[\s\x1c-\x1f]";
 
 const PLACEHOLDER: &str = r"<[^<>\n]+>|\{\{[^{}\n]*\}\}|\$\{[^{}\n]*\}|\$\([^()\n]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\.\.\.|\x{2026}";
 
-struct Patterns {
-    /// a whole string value that is only a placeholder
-    placeholder_string: Regex,
-    /// somewhere in a text, a quoted string that may be a placeholder (cheap pre-test)
-    quoted_placeholder: Regex,
-    /// a bare placeholder in value position, possibly glued to word characters: PR_<N>
-    bare: Regex,
+/// Each pattern is compiled on its first use, apart: a request body without a quoted
+/// placeholder (most of them) needs only the pre-test, and the other two's Unicode
+/// classes were most of the regex work of a live-guard call that rebuilt a request.
+macro_rules! pattern {
+    ($(#[$doc:meta])* $name:ident, $build:expr) => {
+        $(#[$doc])*
+        fn $name() -> &'static Regex {
+            static P: OnceLock<Regex> = OnceLock::new();
+            P.get_or_init(|| Regex::new(&$build).expect("a fixed regex"))
+        }
+    };
 }
 
-fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
-    P.get_or_init(|| {
-        let w = r"\p{L}\p{N}_";
-        Patterns {
-            placeholder_string: Regex::new(&format!(r"^{SP}*(?:{PLACEHOLDER}){SP}*$")).unwrap(),
-            quoted_placeholder: Regex::new(&format!(r#""{SP}*(?:<|\{{\{{|\$|\.\.\.|\x{{2026}})"#))
-                .unwrap(),
-            bare: Regex::new(&format!(
-                r"^[{w}.\-]*(?:{PLACEHOLDER})(?:{PLACEHOLDER}|[{w}.\-/]+)*"
-            ))
-            .unwrap(),
-        }
-    })
-}
+/// Word characters of a bare placeholder's neighbours.
+const WORD: &str = r"\p{L}\p{N}_";
+
+pattern!(
+    /// a whole string value that is only a placeholder
+    placeholder_string,
+    format!(r"^{SP}*(?:{PLACEHOLDER}){SP}*$")
+);
+pattern!(
+    /// somewhere in a text, a quoted string that may be a placeholder (cheap pre-test)
+    quoted_placeholder,
+    format!(r#""{SP}*(?:<|\{{\{{|\$|\.\.\.|\x{{2026}})"#)
+);
+pattern!(
+    /// a bare placeholder in value position, possibly glued to word characters: PR_<N>
+    bare,
+    format!(r"^[{WORD}.\-]*(?:{PLACEHOLDER})(?:{PLACEHOLDER}|[{WORD}.\-/]+)*")
+);
 
 /// Parse `body` as lenient JSON: the value, or the error message.
 pub fn parse_json_lenient(body: &str) -> Result<Value, String> {
     let mut value = Parser { text: body }
         .parse()
         .map_err(|(pos, what)| format!("{}: {what}", where_(body, pos)))?;
-    if patterns().quoted_placeholder.is_match(body) {
+    if quoted_placeholder().is_match(body) {
         unknown_strings(&mut value);
     }
     Ok(value)
@@ -71,7 +78,7 @@ fn where_(text: &str, pos: usize) -> String {
 }
 
 fn is_placeholder_string(s: &str) -> bool {
-    s.chars().count() < 400 && patterns().placeholder_string.is_match(s)
+    s.chars().count() < 400 && placeholder_string().is_match(s)
 }
 
 /// Replace string values that are wholly a placeholder with the unknown value.
@@ -280,7 +287,7 @@ impl Parser<'_> {
                 }
             }
         }
-        if let Some(m) = patterns().bare.find(&text[pos..]) {
+        if let Some(m) = bare().find(&text[pos..]) {
             return Ok((unknown_value(), pos + m.end()));
         }
         if let Some((end, float)) = self.number(pos) {
