@@ -34,16 +34,103 @@ macro_rules! fixed {
 
 // `\.` goes on: a URL in a regex literal (`https://gateway\.corp\.io`) is read whole
 fixed!(url_tail, r#"\A(?:[^\s'"<>`\\)\]{}|,;]|\\\.)+"#);
-// `<code>`, `</span>` and the like are markup around a URL, not placeholders in it
-fixed!(
-    tag,
-    r"\A(?:/|(?:a|b|i|u|s|p|br|em|strong|span|code|tt|kbd|pre|li|td|th|div|sub|sup|small|mark)\b)"
-);
-fixed!(angle_placeholder, r"\A<[^<>\s]{1,64}>");
-fixed!(
-    brace_placeholder,
-    r"\A(?:\{\{[^{}\n]{1,64}\}\}|\{[^{}\s]{1,64}\})"
-);
+// The placeholder forms below are read by hand: as regexes (kept in the tests, which
+// hold the two alike), their Unicode classes repeated up to 64 times were compiled in
+// every process that saw a URL, 8M of a live-guard call's 51M instructions.
+
+/// The byte length of the run of 1 to 64 characters `keep` accepts at the start of `s`
+/// (a regex's `[...]{1,64}`, followed by a character it refuses); None otherwise.
+fn run_of(s: &str, keep: impl Fn(char) -> bool) -> Option<usize> {
+    let mut end = 0;
+    for (n, c) in s.chars().enumerate() {
+        if !keep(c) {
+            break;
+        }
+        if n == 64 {
+            return None;
+        }
+        end += c.len_utf8();
+    }
+    (end > 0).then_some(end)
+}
+
+/// `s[at..]` starts with `c`: the byte after it.
+fn after(s: &str, at: usize, c: char) -> Option<usize> {
+    s[at..].starts_with(c).then_some(at + c.len_utf8())
+}
+
+/// Not a brace and not a space: `[^{}\s]`.
+fn in_brace(c: char) -> bool {
+    !matches!(c, '{' | '}') && !c.is_whitespace()
+}
+
+/// `\A(?:/|(?:a|b|i|u|s|p|br|em|...)\b)`: `<code>`, `</span>` and the like are markup
+/// around a URL, not placeholders in it.
+fn tag(s: &str) -> bool {
+    const TAGS: [&str; 22] = [
+        "a", "b", "i", "u", "s", "p", "br", "em", "strong", "span", "code", "tt", "kbd", "pre",
+        "li", "td", "th", "div", "sub", "sup", "small", "mark",
+    ];
+    s.starts_with('/')
+        || TAGS.iter().any(|t| {
+            s.strip_prefix(t).is_some_and(|rest| {
+                !rest
+                    .chars()
+                    .next()
+                    .is_some_and(regex_syntax::is_word_character)
+            })
+        })
+}
+
+/// `\A<[^<>\s]{1,64}>`'s end.
+fn angle_placeholder(s: &str) -> Option<usize> {
+    let inner = after(s, 0, '<')?;
+    let run = run_of(&s[inner..], |c| {
+        !matches!(c, '<' | '>') && !c.is_whitespace()
+    })?;
+    after(s, inner + run, '>')
+}
+
+/// `\A(?:\{\{[^{}\n]{1,64}\}\}|\{[^{}\s]{1,64}\})`'s end.
+fn brace_placeholder(s: &str) -> Option<usize> {
+    if let Some(inner) = s.strip_prefix("{{") {
+        let run = run_of(inner, |c| !matches!(c, '{' | '}' | '\n'))?;
+        return inner[run..].starts_with("}}").then_some(2 + run + 2);
+    }
+    let inner = after(s, 0, '{')?;
+    after(s, inner + run_of(&s[inner..], in_brace)?, '}')
+}
+
+/// `\A\{\{?[^{}\s]{1,64}\}`'s end.
+fn brace_short(s: &str) -> Option<usize> {
+    let inner = after(s, 0, '{')?;
+    let inner = after(s, inner, '{').unwrap_or(inner);
+    after(s, inner + run_of(&s[inner..], in_brace)?, '}')
+}
+
+/// `\A(?:[A-Za-z0-9.*-]|\{\{?[^{}\s]{1,64}\}\}?|\$\{[^{}\s]{1,64}\}|\$\w)`'s end: one
+/// token of `_HOST_HEAD` but the `<...>` placeholder (see `host_head_start`).
+fn head_token(s: &str) -> Option<usize> {
+    let first = s.chars().next()?;
+    if first.is_ascii_alphanumeric() || matches!(first, '.' | '*' | '-') {
+        return Some(1);
+    }
+    if let Some(end) = brace_short(s) {
+        return Some(after(s, end, '}').unwrap_or(end));
+    }
+    let dollar = after(s, 0, '$')?;
+    if let Some(inner) = after(s, dollar, '{') {
+        if let Some(end) = run_of(&s[inner..], in_brace).and_then(|r| after(s, inner + r, '}')) {
+            return Some(end);
+        }
+    }
+    let c = s[dollar..]
+        .chars()
+        .next()
+        .filter(|&c| regex_syntax::is_word_character(c))?;
+    Some(dollar + c.len_utf8())
+}
+
 fixed!(run_app, r"(?i)\.run\.app");
 fixed!(scheme, r"(?i)\A(?:https?|wss?)\z");
 // the host placeholders but `x{3,}` (see `host_placeholders`)
@@ -63,11 +150,6 @@ fn host_placeholder_ascii() -> &'static regex::bytes::Regex {
             .expect("a fixed regex")
     })
 }
-// one token of `_HOST_HEAD` but the `<...>` placeholder (see `host_head_start`)
-fixed!(
-    head_token,
-    r"\A(?:[A-Za-z0-9.*-]|\{\{?[^{}\s]{1,64}\}\}?|\$\{[^{}\s]{1,64}\}|\$\w)"
-);
 
 /// Python's `str.isalnum() or c in "_.-"`.
 fn is_host_char(c: char) -> bool {
@@ -91,12 +173,12 @@ fn chars_back(text: &str, at: usize, n: usize) -> usize {
 fn placeholder_end(text: &str, at: usize) -> Option<usize> {
     let rest = &text[at..];
     if let Some(after) = rest.strip_prefix('<') {
-        if tag().is_match(after) {
+        if tag(after) {
             return None;
         }
-        return angle_placeholder().find(rest).map(|m| at + m.end());
+        return angle_placeholder(rest).map(|end| at + end);
     }
-    brace_placeholder().find(rest).map(|m| at + m.end())
+    brace_placeholder(rest).map(|end| at + end)
 }
 
 /// `_grow`: the end of a URL whose rest starts at `at`.
@@ -152,16 +234,16 @@ fn host_head_start(text: &str, i: usize) -> Option<usize> {
         let p = starts[k];
         let window = &text[p..i];
         let mut ends: Vec<usize> = Vec::new();
-        if let Some(m) = head_token().find(window) {
-            ends.push(p + m.end());
+        if let Some(end) = head_token(window) {
+            ends.push(p + end);
         }
         // `\{\{?...\}\}?` may also end one brace short
-        if let Some(m) = brace_short().find(window) {
-            ends.push(p + m.end());
+        if let Some(end) = brace_short(window) {
+            ends.push(p + end);
         }
-        if window.starts_with('<') && !tag().is_match(&window[1..]) {
-            if let Some(m) = angle_placeholder().find(window) {
-                ends.push(p + m.end());
+        if window.starts_with('<') && !tag(&window[1..]) {
+            if let Some(end) = angle_placeholder(window) {
+                ends.push(p + end);
             }
         }
         reach[k] = ends
@@ -170,8 +252,6 @@ fn host_head_start(text: &str, i: usize) -> Option<usize> {
     }
     (0..starts.len()).find(|&k| reach[k]).map(|k| starts[k])
 }
-
-fixed!(brace_short, r"\A\{\{?[^{}\s]{1,64}\}");
 
 /// Every URL in `text`: (start, end, url) in byte offsets, in order of position.
 pub fn find_urls(text: &str) -> Vec<(usize, usize, String)> {
@@ -210,9 +290,7 @@ pub fn find_urls(text: &str) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     for (start, end) in spans {
         let next = text[end..].chars().next();
-        if matches!(next, Some('{' | '$'))
-            || (next == Some('<') && !tag().is_match(&text[end + 1..]))
-        {
+        if matches!(next, Some('{' | '$')) || (next == Some('<') && !tag(&text[end + 1..])) {
             continue; // the URL goes on with a placeholder it could not be read through
         }
         let mut url = text[start..end].trim_end_matches(':');
@@ -493,6 +571,75 @@ impl UrlMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholder_forms_read_as_their_regexes() {
+        type Form = (&'static str, fn(&str) -> Option<usize>);
+        let forms: [Form; 4] = [
+            (r"\A<[^<>\s]{1,64}>", angle_placeholder),
+            (
+                r"\A(?:\{\{[^{}\n]{1,64}\}\}|\{[^{}\s]{1,64}\})",
+                brace_placeholder,
+            ),
+            (r"\A\{\{?[^{}\s]{1,64}\}", brace_short),
+            (
+                r"\A(?:[A-Za-z0-9.*-]|\{\{?[^{}\s]{1,64}\}\}?|\$\{[^{}\s]{1,64}\}|\$\w)",
+                head_token,
+            ),
+        ];
+        let tag_re = re(
+            r"\A(?:/|(?:a|b|i|u|s|p|br|em|strong|span|code|tt|kbd|pre|li|td|th|div|sub|sup|small|mark)\b)",
+        );
+        let pieces = [
+            "<",
+            ">",
+            "{",
+            "}",
+            "{{",
+            "}}",
+            "$",
+            " ",
+            "\n",
+            "a",
+            "b",
+            "r",
+            "x",
+            "é",
+            "/",
+            ".",
+            "\u{a0}",
+            "-",
+            "*",
+            "_",
+            "7",
+            "span",
+            "😀",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ];
+        let compiled: Vec<Regex> = forms.iter().map(|(p, _)| re(p)).collect();
+        let mut matched = [0usize; 4];
+        let mut state = 11u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let mut bits = state;
+            for _ in 0..(state >> 59) {
+                text.push_str(pieces[(bits % pieces.len() as u64) as usize]);
+                bits = bits / pieces.len() as u64 + (state >> 7);
+                bits ^= bits << 13;
+            }
+            for (k, (pattern, by_hand)) in forms.iter().enumerate() {
+                let want = compiled[k].find(&text).map(|m| m.end());
+                assert_eq!(by_hand(&text), want, "{pattern} on {text:?}");
+                matched[k] += usize::from(want.is_some());
+            }
+            assert_eq!(tag(&text), tag_re.is_match(&text), "tag on {text:?}");
+        }
+        // the texts reach every form's matches, not only its refusals
+        assert!(matched.iter().all(|&n| n > 50), "{matched:?}");
+    }
 
     #[test]
     fn ascii_hosts_find_the_placeholders_the_unicode_regex_finds() {
