@@ -45,7 +45,7 @@ def prefilter(pack, compiled) -> dict:
         if not rule.keywords:
             always = True
         keywords.update(rule.keywords)
-        if type(entry.matcher).__name__ == "RequireMatcher":
+        if entry.ungated:
             # ungated by keywords: only safe when it is bound to kinds a hook never emits
             if entry.kinds is None or entry.kinds & {"claude", "gemini", "codex", "shell", "markdown", "text",
                                                       "makefile", "dockerfile", "workflow", "package-json",
