@@ -8,6 +8,8 @@
 //! whose lower case is ASCII (the Kelvin sign lowers to `k`, `İ` to `i` and a dot). Other
 //! text is lowered with Unicode's full mapping first and searched case-sensitively.
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::shellview::shell_view;
@@ -19,11 +21,47 @@ pub struct KeywordSet {
     /// keywords that are empty: present in every text
     always: Vec<usize>,
     /// ASCII, already lower-case keywords: the only ones lowered ASCII text can hold
-    ascii: Option<(AhoCorasick, Vec<usize>)>,
+    ascii: Option<Group>,
     /// every non-empty keyword, for lowered non-ASCII text
-    unicode: Option<(AhoCorasick, Vec<usize>)>,
+    unicode: Option<Group>,
     /// every non-empty keyword is in `ascii`
     all_ascii: bool,
+}
+
+/// Some of the keywords, with their automaton built on first use: ASCII text never
+/// needs the Unicode group's, and building an automaton (a DFA for a pack's hundred
+/// keywords) was 4M instructions of a live-guard call, twice over.
+#[derive(Debug, Clone)]
+struct Group {
+    patterns: Vec<String>,
+    /// the keyword index of each pattern
+    ids: Vec<usize>,
+    caseless: bool,
+    automaton: OnceLock<AhoCorasick>,
+}
+
+impl Group {
+    fn new<S: AsRef<str>>(keywords: &[S], ids: Vec<usize>, caseless: bool) -> Option<Group> {
+        (!ids.is_empty()).then(|| Group {
+            patterns: ids
+                .iter()
+                .map(|&i| keywords[i].as_ref().to_owned())
+                .collect(),
+            ids,
+            caseless,
+            automaton: OnceLock::new(),
+        })
+    }
+
+    fn automaton(&self) -> &AhoCorasick {
+        self.automaton.get_or_init(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(self.caseless)
+                .match_kind(MatchKind::Standard)
+                .build(&self.patterns)
+                .expect("literal keywords always compile")
+        })
+    }
 }
 
 impl KeywordSet {
@@ -42,25 +80,13 @@ impl KeywordSet {
                 ascii.push(i);
             }
         }
-        let build = |ids: Vec<usize>, caseless: bool| -> Option<(AhoCorasick, Vec<usize>)> {
-            if ids.is_empty() {
-                return None;
-            }
-            let patterns: Vec<&str> = ids.iter().map(|&i| keywords[i].as_ref()).collect();
-            let automaton = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(caseless)
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .expect("literal keywords always compile");
-            Some((automaton, ids))
-        };
         let all_ascii = ascii.len() == unicode.len();
         KeywordSet {
             count: keywords.len(),
             all_ascii,
             always,
-            ascii: build(ascii, true),
-            unicode: build(unicode, false),
+            ascii: Group::new(keywords, ascii, true),
+            unicode: Group::new(keywords, unicode, false),
         }
     }
 
@@ -80,12 +106,12 @@ impl KeywordSet {
             seen[i] = true;
         }
         if self.reads_raw(text) {
-            if let Some((automaton, ids)) = &self.ascii {
-                mark_all(automaton, ids, text.as_bytes(), &mut seen);
+            if let Some(group) = &self.ascii {
+                mark_all(group.automaton(), &group.ids, text.as_bytes(), &mut seen);
             }
-        } else if let Some((automaton, ids)) = &self.unicode {
+        } else if let Some(group) = &self.unicode {
             let lowered = text.to_lowercase();
-            mark_all(automaton, ids, lowered.as_bytes(), &mut seen);
+            mark_all(group.automaton(), &group.ids, lowered.as_bytes(), &mut seen);
         }
         seen.iter()
             .enumerate()
@@ -140,11 +166,11 @@ impl KeywordSet {
             return self
                 .ascii
                 .as_ref()
-                .is_some_and(|(a, _)| a.is_match(text.as_bytes()));
+                .is_some_and(|g| g.automaton().is_match(text.as_bytes()));
         }
         self.unicode
             .as_ref()
-            .is_some_and(|(a, _)| a.is_match(text.to_lowercase().as_bytes()))
+            .is_some_and(|g| g.automaton().is_match(text.to_lowercase().as_bytes()))
     }
 }
 
