@@ -276,7 +276,15 @@ mod tests {
             r#""rule": 7, "kind": "pattern", "spec": {"regex": "please"#,
         );
         assert!(Pack::from_json(&bad).unwrap_err().contains("entries[0]"));
+        // a rule regex that does not parse (the Python side checks each when it loads
+        // the rule, so a pack it built holds none) loads, and fails closed where it is
+        // used: it matches nothing and says the rule was not applied
         let bad = sample().replace("please click", "(unclosed");
-        assert!(Pack::from_json(&bad).is_err());
+        let pack = Pack::from_json(&bad).unwrap();
+        let crate::matchers::Matcher::Pattern(m) = &pack.entries[0].matcher else {
+            panic!("a pattern entry");
+        };
+        let outcome = m.matches("(unclosed please click");
+        assert!(outcome.hits.is_empty() && outcome.timed_out);
     }
 }

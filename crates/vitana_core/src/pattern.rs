@@ -99,9 +99,10 @@ pub struct Pattern {
     source: String,
     ignore_case: bool,
     multi_line: bool,
-    engine: Engine,
-    /// why the linear engine does not run it (bounded patterns)
-    reason: Option<String>,
+    /// the engine that runs it and, for the bounded one, why the linear one does not;
+    /// Err: neither can (see `read_syntax`). Read at `new`, or on first use for a
+    /// pattern of a checked pack (`unchecked`)
+    syntax: OnceLock<Result<(Engine, Option<String>), String>>,
     compiled: OnceLock<Compiled>,
     /// linear patterns: the spelling for text written one byte per character (None:
     /// the pattern cannot be written so, or did not compile so)
@@ -281,38 +282,32 @@ impl Pattern {
     /// when it loads a rule, so a rule neither engine compiles is an error naming its
     /// file and line; a pack handed to the core was so checked.
     pub fn new(pattern: &str, ignore_case: bool, multi_line: bool) -> Result<Pattern, String> {
-        let source = python_spelling(pattern).into_owned();
-        // the syntax only (no Unicode classes expanded: that is the compile's work)
-        let parsed = regex_syntax::ast::parse::ParserBuilder::new()
-            .build()
-            .parse(&source);
-        let mut p = Pattern {
-            source,
+        let p = Pattern::unchecked(pattern, ignore_case, multi_line);
+        p.syntax().clone()?;
+        Ok(p)
+    }
+
+    /// A pattern whose syntax is read on first use, not now: a rule regex of a pack the
+    /// Python side built, which checked every one when it loaded the rule. A live-guard
+    /// call reads a handful of a pack's regexes, and reading all of them at load was a
+    /// sixth of a call that needs the scan. One that turns out not to parse never
+    /// matches and reports the rule not applied (fail closed).
+    pub fn unchecked(pattern: &str, ignore_case: bool, multi_line: bool) -> Pattern {
+        Pattern {
+            source: python_spelling(pattern).into_owned(),
             ignore_case,
             multi_line,
-            engine: Engine::Linear,
-            reason: None,
+            syntax: OnceLock::new(),
             compiled: OnceLock::new(),
             one_byte: OnceLock::new(),
             ascii_boundaries: OnceLock::new(),
             longer: Default::default(),
-        };
-        let linear_error = match parsed {
-            Ok(_) => return Ok(p),
-            Err(e) => e.to_string(),
-        };
-        if !needs_backtracking(&linear_error) {
-            return Err(last_line(&linear_error));
         }
-        fancy_regex::Expr::parse_tree(&p.source).map_err(|e| {
-            format!(
-                "{} (and the backtracking engine: {e})",
-                last_line(&linear_error)
-            )
-        })?;
-        p.engine = Engine::Bounded;
-        p.reason = Some(last_line(&linear_error));
-        Ok(p)
+    }
+
+    /// The engine and reason, read once (see `read_syntax`).
+    fn syntax(&self) -> &Result<(Engine, Option<String>), String> {
+        self.syntax.get_or_init(|| read_syntax(&self.source))
     }
 
     /// Compiles the pattern now; Err says why neither engine can run it.
@@ -322,7 +317,7 @@ impl Pattern {
                 let _ = self.compiled.set(c);
                 Ok(())
             }
-            Err(e) => Err(match &self.reason {
+            Err(e) => Err(match self.reason() {
                 Some(reason) => format!("{reason} (and the backtracking engine: {e})"),
                 None => e,
             }),
@@ -358,7 +353,11 @@ impl Pattern {
     }
 
     fn build(&self) -> Result<Compiled, String> {
-        match self.engine {
+        let engine = match self.syntax() {
+            Ok((engine, _)) => *engine,
+            Err(e) => return Err(e.clone()),
+        };
+        match engine {
             Engine::Linear => RegexBuilder::new(&self.source)
                 .multi_line(self.multi_line)
                 .case_insensitive(self.ignore_case)
@@ -377,13 +376,20 @@ impl Pattern {
         }
     }
 
+    /// The engine that runs it (the linear one for a pattern neither can run: it never
+    /// compiles, see `compiled`).
     pub fn engine(&self) -> Engine {
-        self.engine
+        self.syntax()
+            .as_ref()
+            .map_or(Engine::Linear, |(engine, _)| *engine)
     }
 
     /// Why the linear engine does not run it (None when it does).
     pub fn reason(&self) -> Option<&str> {
-        self.reason.as_deref()
+        self.syntax()
+            .as_ref()
+            .ok()
+            .and_then(|(_, reason)| reason.as_deref())
     }
 
     /// The compiled pattern (compiled on first use; one that does not compile, which a
@@ -396,7 +402,7 @@ impl Pattern {
     /// The spelling of a linear pattern that gives its results on `text` fastest;
     /// None for a bounded one.
     fn linear_for(&self, text: &str) -> Option<Linear<'_>> {
-        if self.engine != Engine::Linear {
+        if self.engine() != Engine::Linear || self.syntax().is_err() {
             return None;
         }
         let one_byte = self
@@ -560,6 +566,29 @@ impl Pattern {
             .map(|m| m.map(|(s, e)| (counter.at(s), counter.at(e))))
             .collect()
     }
+}
+
+/// Which engine runs `source` (a syntax parse, no Unicode classes expanded: that is the
+/// compile's work) and, for the bounded one, why the linear one does not; Err says why
+/// neither can.
+fn read_syntax(source: &str) -> Result<(Engine, Option<String>), String> {
+    let linear_error = match regex_syntax::ast::parse::ParserBuilder::new()
+        .build()
+        .parse(source)
+    {
+        Ok(_) => return Ok((Engine::Linear, None)),
+        Err(e) => e.to_string(),
+    };
+    if !needs_backtracking(&linear_error) {
+        return Err(last_line(&linear_error));
+    }
+    fancy_regex::Expr::parse_tree(source).map_err(|e| {
+        format!(
+            "{} (and the backtracking engine: {e})",
+            last_line(&linear_error)
+        )
+    })?;
+    Ok((Engine::Bounded, Some(last_line(&linear_error))))
 }
 
 /// Whether the `regex` crate refused a pattern only for a feature the backtracking
@@ -938,6 +967,19 @@ mod tests {
             .unwrap()
             .check()
             .is_ok());
+    }
+
+    #[test]
+    fn a_checked_packs_pattern_is_read_on_first_use_and_fails_closed() {
+        let p = Pattern::unchecked(r"(?<!x)deploy", true, true);
+        assert!(p.syntax.get().is_none());
+        assert_eq!(p.is_match("Deploy"), Ok(true));
+        assert_eq!(p.engine(), Engine::Bounded);
+        // one that does not parse never matches: the rule is reported not applied
+        let bad = Pattern::unchecked(r"(unclosed", true, true);
+        assert_eq!(bad.is_match("unclosed"), Err(TimedOut));
+        assert_eq!(bad.find_all_bytes("unclosed"), (vec![], true));
+        assert!(bad.check().is_err());
     }
 
     #[test]

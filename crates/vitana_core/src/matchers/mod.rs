@@ -113,26 +113,24 @@ pub fn compile(kind: &str, spec: &Value, params: &Value) -> Result<Matcher, Stri
     })
 }
 
-/// A rule regex from a spec key: multi-line, case-insensitive when asked.
+/// A rule regex from a spec key: multi-line, case-insensitive when asked. A pack's
+/// regexes were checked when the Python side loaded their rules: their syntax is read
+/// on first use (`Pattern::unchecked`).
 pub(crate) fn regex(spec: &Value, key: &str, ignore_case: bool) -> Result<Option<Pattern>, String> {
     match spec.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Pattern::new(s, ignore_case, true)
-            .map(Some)
-            .map_err(|e| format!("invalid regex {s:?}: {e}")),
+        Some(Value::String(s)) => Ok(Some(Pattern::unchecked(s, ignore_case, true))),
         Some(_) => Err(format!("'{key}' must be a regex")),
     }
 }
 
-/// Rule regexes from a spec key holding one or a list.
+/// Rule regexes from a spec key holding one or a list (see `regex`).
 pub(crate) fn regexes(spec: &Value, key: &str, ignore_case: bool) -> Result<Vec<Pattern>, String> {
-    crate::pack::strings(spec, key)?
+    Ok(crate::pack::strings(spec, key)?
         .iter()
-        .map(|s| {
-            Pattern::new(s, ignore_case, true).map_err(|e| format!("invalid regex {s:?}: {e}"))
-        })
-        .collect()
+        .map(|s| Pattern::unchecked(s, ignore_case, true))
+        .collect())
 }
 
 /// Whether any of `patterns` occurs in `text` (tried in order, as Python's `any`).
