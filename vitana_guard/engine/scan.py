@@ -184,16 +184,16 @@ class DocumentScanner:
 
     def scan_file_text(self, path: str, text: str) -> None:
         """A file's text, classified into segments by its kind and scanned: in the core,
-        without a Python object per segment, but for a workflow (its YAML is composed
-        with PyYAML, `sources/classify.py`)."""
+        without a Python object per segment. A workflow's YAML is composed with PyYAML
+        first (`sources/classify.py`), and its run spans go along."""
         kind = _core.file_kind(path, text[:256])
+        yaml = None
         if kind == "workflow":
             from vitana_guard.sources import classify
 
-            for seg in classify.segments(path, text, kind):
-                self.scan_segment(seg)
-            return
-        self.notices += [Notice(m, p, line, level=level) for m, p, line, level in self._doc.scan_file(path, text, kind)]
+            yaml = classify.workflow_yaml(text)
+        self.notices += [Notice(m, p, line, level=level)
+                         for m, p, line, level in self._doc.scan_file(path, text, kind, yaml)]
 
     def scan_file_bytes(self, path: str, data: bytes) -> int:
         """`scan_file_text` of a file's bytes (UTF-8, invalid sequences read as U+FFFD):

@@ -54,7 +54,7 @@ def segments(display_path: str, text: str, kind: str | None = None) -> Iterator[
     if whole is not None:
         # read whole: the text itself is the segment (not copied through the core)
         return iter([] if not text or text.isspace() else [Segment(text, whole, origin, 1, 1, 0, False)])
-    yaml_spans = _workflow_yaml(text) if kind == "workflow" else None
+    yaml_spans = workflow_yaml(text) if kind == "workflow" else None
     return iter(
         [
             Segment(seg_text, _CHANNELS[channel], origin, line, column, indent, flat)
@@ -65,7 +65,7 @@ def segments(display_path: str, text: str, kind: str | None = None) -> Iterator[
     )
 
 
-def _workflow_yaml(text: str):
+def workflow_yaml(text: str):
     """(run spans, releasing steps) as PyYAML composes the text, or None when it is not YAML."""
     actions: list[tuple[int, str]] = []
     spans = _yaml_run_spans(text, actions)

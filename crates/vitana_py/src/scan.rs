@@ -21,7 +21,7 @@ use vitana_core::records::RecordFilter;
 use vitana_core::scan::files::{FileJob, FileOutcome, FileScan};
 use vitana_core::scan::{self, Compiled, ScanNotice};
 
-use crate::segment::{notice_tuple, NoticeTuple};
+use crate::segment::{notice_tuple, workflow_yaml, NoticeTuple, YamlSpans};
 use crate::text::text_of;
 
 /// A compiled pack (immutable; shared by the documents scanned with it).
@@ -140,19 +140,23 @@ impl DocumentScan {
 
     /// Classifies one file's text as `kind` and scans its segments, all in the core
     /// without the GIL: a file's way through `scan` and `history` crosses into Python
-    /// once, not once per segment (not for a workflow, whose YAML Python composes).
+    /// once, not once per segment. `yaml`: a workflow's run spans and releasing steps
+    /// as PyYAML composed them (`classify_segments`'s).
+    #[pyo3(signature = (path, text, kind, yaml=None))]
     fn scan_file<'py>(
         &mut self,
         py: Python<'py>,
         path: &Bound<'py, PyString>,
         text: &Bound<'py, PyString>,
         kind: &str,
+        yaml: Option<YamlSpans>,
     ) -> PyResult<Bound<'py, PyList>> {
         let path = text_of(path.as_any())?;
         let text = text_of(text.as_any())?;
+        let yaml = yaml.map(workflow_yaml);
         let notices = py.detach(|| {
             let mut notices = Vec::new();
-            for seg in vitana_core::segment::segments(&path, &text, Some(kind), None) {
+            for seg in vitana_core::segment::segments(&path, &text, Some(kind), yaml.as_ref()) {
                 if !seg.text.is_empty() {
                     notices.extend(self.inner.scan_segment(&seg).notices);
                 }

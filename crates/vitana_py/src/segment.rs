@@ -23,7 +23,7 @@ fn file_kind(path: &Bound<'_, PyString>, head: &Bound<'_, PyString>) -> PyResult
 }
 
 type SegmentTuple = (String, &'static str, u64, u64, u64, bool);
-type YamlSpans = (
+pub(crate) type YamlSpans = (
     Vec<(usize, usize, usize, Option<char>, Option<String>)>,
     Vec<(usize, String)>,
 );
@@ -31,18 +31,9 @@ type YamlSpans = (
 /// The segments of a file of `kind` as [(text, channel, line, column, indent, flat)].
 /// `yaml`: a workflow's `run:` scalars and releasing steps as Python's YAML
 /// composer found them; None when it is not YAML (found line by line).
-#[pyfunction]
-#[pyo3(signature = (path, text, kind, yaml=None))]
-fn classify_segments(
-    py: Python<'_>,
-    path: &Bound<'_, PyString>,
-    text: &Bound<'_, PyString>,
-    kind: &str,
-    yaml: Option<YamlSpans>,
-) -> PyResult<Vec<SegmentTuple>> {
-    let path = text_of(path.as_any())?;
-    let text = text_of(text.as_any())?;
-    let yaml = yaml.map(|(spans, actions)| WorkflowYaml {
+/// The (run spans, releasing steps) PyYAML found in a workflow, as the core reads them.
+pub(crate) fn workflow_yaml((spans, actions): YamlSpans) -> WorkflowYaml {
+    WorkflowYaml {
         spans: spans
             .into_iter()
             .map(|(key_col, start, end, style, value)| RunSpan {
@@ -54,7 +45,21 @@ fn classify_segments(
             })
             .collect(),
         actions,
-    });
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (path, text, kind, yaml=None))]
+fn classify_segments(
+    py: Python<'_>,
+    path: &Bound<'_, PyString>,
+    text: &Bound<'_, PyString>,
+    kind: &str,
+    yaml: Option<YamlSpans>,
+) -> PyResult<Vec<SegmentTuple>> {
+    let path = text_of(path.as_any())?;
+    let text = text_of(text.as_any())?;
+    let yaml = yaml.map(workflow_yaml);
     let segs = py.detach(|| segment::segments(&path, &text, Some(kind), yaml.as_ref()));
     Ok(segs
         .into_iter()
