@@ -218,3 +218,20 @@ pub struct Request {
     /// false when the method was inferred (curl's default GET, or POST for data)
     pub method_explicit: bool,
 }
+
+impl Request {
+    /// A request of only a method and a URL, read from nothing (no offsets, no body).
+    pub fn bare(method: String, url: String) -> Request {
+        Request {
+            method,
+            url,
+            start: 0,
+            end: 0,
+            headers: Vec::new(),
+            body: None,
+            json: None,
+            body_error: None,
+            method_explicit: true,
+        }
+    }
+}

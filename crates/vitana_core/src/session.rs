@@ -130,17 +130,7 @@ mod tests {
             line: 1,
             start: 0,
             end: 0,
-            request: Request {
-                method: "POST".into(),
-                url: String::new(),
-                start: 0,
-                end: 0,
-                headers: Vec::new(),
-                body: None,
-                json: None,
-                body_error: None,
-                method_explicit: true,
-            },
+            request: Request::bare("POST".into(), String::new()),
         }
     }
 

@@ -190,20 +190,6 @@ fn gateway_path_of(url: &Bound<'_, PyAny>, prefixes: Vec<String>) -> PyResult<Op
     Ok(gateway::path_of(&text_of(url)?, &prefixes))
 }
 
-fn url_request(method: String, url: String) -> Request {
-    Request {
-        method,
-        url,
-        start: 0,
-        end: 0,
-        headers: Vec::new(),
-        body: None,
-        json: None,
-        body_error: None,
-        method_explicit: true,
-    }
-}
-
 /// The endpoint `url` calls: a name of `endpoints` (name, path), "unknown", or None.
 #[pyfunction]
 fn gateway_endpoint_of(
@@ -211,7 +197,7 @@ fn gateway_endpoint_of(
     prefixes: Vec<String>,
     endpoints: Vec<(String, String)>,
 ) -> PyResult<Option<String>> {
-    let request = url_request(String::new(), text_of(url)?);
+    let request = Request::bare(String::new(), text_of(url)?);
     Ok(gateway::endpoint_of(&request, &prefixes, &endpoints).map(str::to_string))
 }
 
@@ -222,7 +208,7 @@ fn gateway_is_feature_check(
     url: &Bound<'_, PyAny>,
     gateway_url: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
-    let request = url_request(text_of(method)?, text_of(url)?);
+    let request = Request::bare(text_of(method)?, text_of(url)?);
     Ok(gateway::is_feature_check(&request, &text_of(gateway_url)?))
 }
 
