@@ -154,15 +154,7 @@ impl DocumentScan {
         let path = text_of(path.as_any())?;
         let text = text_of(text.as_any())?;
         let yaml = yaml.map(workflow_yaml);
-        let notices = py.detach(|| {
-            let mut notices = Vec::new();
-            for seg in vitana_core::segment::segments(&path, &text, Some(kind), yaml.as_ref()) {
-                if !seg.text.is_empty() {
-                    notices.extend(self.inner.scan_segment(&seg).notices);
-                }
-            }
-            notices
-        });
+        let notices = py.detach(|| self.inner.scan_file(&path, &text, kind, yaml.as_ref()));
         notices_to_py(py, &notices)
     }
 
@@ -180,13 +172,7 @@ impl DocumentScan {
         let path = text_of(path.as_any())?;
         let (notices, size) = py.detach(|| {
             let text = String::from_utf8_lossy(data);
-            let mut notices = Vec::new();
-            for seg in vitana_core::segment::segments(&path, &text, Some(kind), None) {
-                if !seg.text.is_empty() {
-                    notices.extend(self.inner.scan_segment(&seg).notices);
-                }
-            }
-            (notices, text.len())
+            (self.inner.scan_file(&path, &text, kind, None), text.len())
         });
         Ok((notices_to_py(py, &notices)?, size))
     }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use memchr::memchr;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::{Compiled, DocumentScanner, ScanNotice};
 use crate::findings::Finding;
@@ -25,7 +24,7 @@ use crate::model::{Notice, NoticeLevel};
 use crate::read::files::{decode, read_bytes, worth_classifying};
 use crate::read::transcripts::{detect, HEAD_BYTES};
 use crate::records::RecordFilter;
-use crate::segment::{file_kind, segments};
+use crate::segment::file_kind;
 
 /// Files whose content may be an agent transcript (detected from their head).
 const TRANSCRIPT_SUFFIXES: [&str; 5] = [".jsonl", ".json", ".log", ".txt", ".ndjson"];
@@ -117,12 +116,7 @@ impl FileScan<'_> {
                 }
             }
         };
-        let digest = Some(
-            Sha256::digest(&data)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        );
+        let digest = Some(crate::guard::state::sha256_hex(&data));
         let (text, notice) = decode(&job.path, &job.display, &data);
         let mut notices: Vec<Notice> = notice.into_iter().collect();
         let scanned = |findings, notices| FileOutcome::Scanned {
@@ -149,11 +143,8 @@ impl FileScan<'_> {
         }
         let mut doc =
             DocumentScanner::new(Arc::clone(self.compiled), None).no_ignore(self.no_ignore);
-        for seg in segments(&job.display, &text, Some(kind), None) {
-            if !seg.text.is_empty() {
-                notices.extend(doc.scan_segment(&seg).notices.into_iter().map(notice_of));
-            }
-        }
+        let found = doc.scan_file(&job.display, &text, kind, None);
+        notices.extend(found.into_iter().map(notice_of));
         let (findings, last) = doc.finish();
         notices.extend(last.into_iter().map(notice_of));
         scanned(findings, notices)

@@ -141,6 +141,24 @@ impl DocumentScanner {
         self
     }
 
+    /// Classifies one file's text as `kind` (a workflow's `yaml` as the caller composed
+    /// it) and scans its segments; their notices, in order.
+    pub fn scan_file(
+        &mut self,
+        path: &str,
+        text: &str,
+        kind: &str,
+        yaml: Option<&crate::segment::WorkflowYaml>,
+    ) -> Vec<ScanNotice> {
+        let mut notices = Vec::new();
+        for seg in crate::segment::segments(path, text, Some(kind), yaml) {
+            if !seg.text.is_empty() {
+                notices.extend(self.scan_segment(&seg).notices);
+            }
+        }
+        notices
+    }
+
     /// Scans one segment (numbered in the order fed, from 0).
     pub fn scan_segment(&mut self, seg: &Segment) -> SegmentResult {
         let number = self.seq;
