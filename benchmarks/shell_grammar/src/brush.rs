@@ -184,10 +184,7 @@ fn nested(text: &str, depth: usize, out: &mut Vec<Argv>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn argv(words: &[Option<&str>]) -> Argv {
-        words.iter().map(|w| w.map(str::to_string)).collect()
-    }
+    use crate::compare::argv;
 
     #[test]
     fn words_after_quote_removal_and_substitutions() {

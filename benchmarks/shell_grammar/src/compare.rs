@@ -8,6 +8,12 @@
 /// A simple command's words after quote removal (None: not a literal).
 pub type Argv = Vec<Option<String>>;
 
+/// An argv from literal words (None: a word with no literal value); for the tests.
+#[cfg(test)]
+pub fn argv(words: &[Option<&str>]) -> Argv {
+    words.iter().map(|w| w.map(str::to_string)).collect()
+}
+
 /// What a parser gave for one input: its commands, and its error when it failed (a
 /// failed parse gives no commands from brush; tree-sitter always gives a tree, and an
 /// error means it holds ERROR or MISSING nodes).
@@ -179,10 +185,6 @@ pub const BY_DESIGN: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn argv(words: &[Option<&str>]) -> Argv {
-        words.iter().map(|w| w.map(str::to_string)).collect()
-    }
 
     #[test]
     fn equal_multisets_agree_in_any_order() {

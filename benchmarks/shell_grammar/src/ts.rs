@@ -206,10 +206,7 @@ fn unescape(s: &str, special: impl Fn(char) -> bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn argv(words: &[Option<&str>]) -> Argv {
-        words.iter().map(|w| w.map(str::to_string)).collect()
-    }
+    use crate::compare::argv;
 
     #[test]
     fn words_after_quote_removal_and_substitutions() {
