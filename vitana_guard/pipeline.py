@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from vitana_guard import __version__
+from vitana_guard import __version__, _core
 from vitana_guard.engine.cache import load_pack_cached
 from vitana_guard.engine.scan import DocumentScanner, FileText, Selection, TranscriptFile, compile_pack, finding_from_core
 from vitana_guard.model import Finding, Notice, ScanResult, Severity, Suppression
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from vitana_guard.engine.rules import RulePack
 
 # Files whose content may be an agent transcript; everything else is classified by kind.
-TRANSCRIPT_SUFFIXES = (".jsonl", ".json", ".log", ".txt", ".ndjson")
+TRANSCRIPT_SUFFIXES: tuple[str, ...] = tuple(_core.TRANSCRIPT_SUFFIXES)  # the core batch reads the same
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _is_guard_log(path: str) -> bool:
         return False  # the regular path reports what cannot be read
 
 
-COMMIT_MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG")
+COMMIT_MESSAGE_FILES: tuple[str, ...] = tuple(_core.COMMIT_MESSAGE_FILES)
 
 
 def document_segments(pack: RulePack, entry: files.FileEntry, options: ScanOptions) -> Iterator[Segment | Notice | FileText | TranscriptFile]:

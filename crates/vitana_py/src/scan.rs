@@ -390,5 +390,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mentions_calls_text, m)?)?;
     m.add_class::<Scanner>()?;
     m.add_class::<DocumentScan>()?;
+    // which files the batch hands back: the Python path decides by the same lists
+    m.add(
+        "TRANSCRIPT_SUFFIXES",
+        vitana_core::scan::files::TRANSCRIPT_SUFFIXES.to_vec(),
+    )?;
+    m.add(
+        "COMMIT_MESSAGE_FILES",
+        vitana_core::scan::files::COMMIT_MESSAGE_FILES.to_vec(),
+    )?;
     Ok(())
 }

@@ -26,10 +26,11 @@ use crate::read::transcripts::{detect, HEAD_BYTES};
 use crate::records::RecordFilter;
 use crate::segment::file_kind;
 
-/// Files whose content may be an agent transcript (detected from their head).
-const TRANSCRIPT_SUFFIXES: [&str; 5] = [".jsonl", ".json", ".log", ".txt", ".ndjson"];
+/// Files whose content may be an agent transcript (detected from their head); the
+/// Python side's path reads the same lists (`_core.TRANSCRIPT_SUFFIXES`).
+pub const TRANSCRIPT_SUFFIXES: [&str; 5] = [".jsonl", ".json", ".log", ".txt", ".ndjson"];
 /// git's message files: their comment lines are stripped before the scan (Python side).
-const COMMIT_MESSAGE_FILES: [&str; 4] =
+pub const COMMIT_MESSAGE_FILES: [&str; 4] =
     ["COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG"];
 /// Binary detection looks at this many first bytes (as `read::files::decode` does).
 const BINARY_SNIFF_BYTES: usize = 8192;
