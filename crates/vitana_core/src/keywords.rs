@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::model::Command;
 use crate::shellview::shell_view;
 
 /// A compiled keyword set. Indices refer to the keyword list it was built from.
@@ -125,6 +126,19 @@ impl KeywordSet {
     /// `G=gc; ${G}loud` runs gcloud). The flag says whether the raw text lacks some of
     /// them: then it spells a keyword in pieces, and only parsing all of it tells what runs.
     pub fn present_shell(&self, text: &str) -> (Vec<usize>, bool) {
+        let parsed = std::cell::OnceCell::new();
+        self.present_shell_parsed(text, || {
+            parsed.get_or_init(|| crate::normalize::shell::parse(text))
+        })
+    }
+
+    /// `present_shell`, with the text's commands from `commands` (called only when
+    /// names could be bound): a scan that parses the text anyway parses it once.
+    pub fn present_shell_parsed<'c>(
+        &self,
+        text: &str,
+        commands: impl FnOnce() -> &'c [Command],
+    ) -> (Vec<usize>, bool) {
         let raw = self.present(text);
         let mut all = raw.clone();
         if let Some(view) = shell_view(text.as_bytes()) {
@@ -132,7 +146,7 @@ impl KeywordSet {
         }
         if text.contains('$') && text.contains('=') {
             let mut words = String::new();
-            for command in crate::normalize::shell::parse(text) {
+            for command in commands() {
                 for word in command.argv.iter().filter_map(|w| w.value.as_deref()) {
                     words.push_str(word);
                     words.push(' ');
@@ -251,26 +265,33 @@ mod tests {
 
     #[test]
     fn every_keyword_in_the_text_is_found_however_they_overlap() {
-        // small alphabet, keywords that nest and overlap: compared with a plain search
-        let keys = ["ab", "bab", "abab", "b", "aab", "baa", "abba"];
+        // small alphabet, keywords that nest and overlap, text in either case: the set
+        // found is compared with a plain search of the lowered text for each keyword
+        let keys = ["ab", "bab", "abab", "b", "aab", "baa", "abba", "bbbab", "aaaa"];
         let set = KeywordSet::new(&keys);
         let mut state = 7u64;
-        for _ in 0..3000 {
-            let mut text = String::new();
+        let mut next = || {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            for k in 0..(state >> 60) + 1 {
-                text.push(if (state >> (k * 3 + 7)) & 1 == 1 {
-                    'a'
-                } else {
-                    'b'
-                });
-                if (state >> (k + 40)) & 7 == 0 {
-                    text.push(' ');
-                }
-            }
-            let want: Vec<&str> = keys.iter().copied().filter(|k| text.contains(k)).collect();
+            state >> 33
+        };
+        for _ in 0..20_000 {
+            let len = next() % 40 + 1;
+            let text: String = (0..len)
+                .map(|_| match next() % 9 {
+                    0..=3 => 'a',
+                    4..=6 => 'b',
+                    7 => 'A',
+                    _ => 'B',
+                })
+                .collect();
+            let lowered = text.to_lowercase();
+            let want: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| lowered.contains(k))
+                .collect();
             let mut got = words(&set, &keys, &text);
             got.sort_by_key(|w| keys.iter().position(|k| k == w));
             assert_eq!(got, want, "{text:?}");

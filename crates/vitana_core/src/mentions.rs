@@ -123,12 +123,16 @@ fn char_len(b: &[u8], i: usize) -> usize {
 /// `text` with the words of commands that only mention things blanked (one space per
 /// character: character positions hold; byte offsets may not).
 pub fn calls_text(text: &str) -> String {
-    let commands = shell::parse(text);
+    calls_text_of(text, &shell::parse(text))
+}
+
+/// `calls_text` of a text whose commands (`shell::parse(text)`) are at hand.
+pub fn calls_text_of(text: &str, commands: &[Command]) -> String {
     if commands.is_empty() {
         return text.to_owned();
     }
     let mut writes_client = false;
-    for cmd in &commands {
+    for cmd in commands {
         let program = basename(
             cmd.argv
                 .first()
@@ -153,7 +157,7 @@ pub fn calls_text(text: &str) -> String {
     }
     let mut blank: Vec<(usize, usize)> = Vec::new();
     let mut keep: Vec<(usize, usize)> = Vec::new();
-    for cmd in &commands {
+    for cmd in commands {
         match mention_spans(cmd, text, writes_client) {
             None => keep.extend(cmd.argv.iter().map(|w| (w.start, w.end))),
             Some(spans) => blank.extend(spans),

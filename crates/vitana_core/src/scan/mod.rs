@@ -199,8 +199,13 @@ impl DocumentScanner {
         let text = seg.text.as_str();
         self.matched_bytes += text.len();
         let c = Arc::clone(&self.compiled);
+        // a command segment's commands, parsed once for the keyword gate's names and
+        // the text without mentions, whichever asks first
+        let parsed = std::cell::OnceCell::new();
+        let commands = || parsed.get_or_init(|| crate::normalize::shell::parse(text));
         let (present, hidden) = if seg.channel == Channel::Command {
-            c.keywords.present_shell(text)
+            c.keywords
+                .present_shell_parsed(text, || commands().as_slice())
         } else {
             (c.keywords.present(text), false)
         };
@@ -224,7 +229,7 @@ impl DocumentScanner {
             let rule = entry.rule;
             let on_calls = entry.calls_only && seg.channel == Channel::Command;
             if on_calls && calls.is_none() {
-                calls = Some(crate::mentions::calls_text(text));
+                calls = Some(crate::mentions::calls_text_of(text, commands()));
             }
             let subject = if on_calls { calls.as_deref() } else { None };
             let on = subject.unwrap_or(text);
