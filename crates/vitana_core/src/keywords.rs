@@ -267,7 +267,9 @@ mod tests {
     fn every_keyword_in_the_text_is_found_however_they_overlap() {
         // small alphabet, keywords that nest and overlap, text in either case: the set
         // found is compared with a plain search of the lowered text for each keyword
-        let keys = ["ab", "bab", "abab", "b", "aab", "baa", "abba", "bbbab", "aaaa"];
+        let keys = [
+            "ab", "bab", "abab", "b", "aab", "baa", "abba", "bbbab", "aaaa",
+        ];
         let set = KeywordSet::new(&keys);
         let mut state = 7u64;
         let mut next = || {

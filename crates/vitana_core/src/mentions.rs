@@ -67,6 +67,9 @@ pub fn redirect_targets(span: &str) -> Vec<String> {
     let b = span.as_bytes();
     let n = b.len();
     let mut out = Vec::new();
+    if memchr::memchr(b'>', b).is_none() {
+        return out; // most commands redirect nothing
+    }
     let mut i = 0;
     let mut quote: u8 = 0;
     while i < n {
@@ -166,17 +169,29 @@ pub fn calls_text_of(text: &str, commands: &[Command]) -> String {
     if blank.is_empty() {
         return text.to_owned();
     }
-    let mut marks = vec![false; text.len()];
-    for (s, e) in blank {
-        for m in &mut marks[s.min(text.len())..e.min(text.len())] {
-            *m = true;
+    let clamp = |(s, e): (usize, usize)| s.min(text.len())..e.min(text.len());
+    if text.is_ascii() {
+        // one byte a character: blank in place, then put back what calls keep
+        let mut out = text.as_bytes().to_vec();
+        for r in blank.into_iter().map(clamp) {
+            for b in out[r].iter_mut().filter(|b| **b != b'\n') {
+                *b = b' ';
+            }
         }
+        for r in keep.into_iter().map(clamp) {
+            // a call nested in a blanked word (`echo "$(curl ...)"`) is still judged
+            out[r.clone()].copy_from_slice(&text.as_bytes()[r]);
+        }
+        return String::from_utf8(out).unwrap_or_else(|e| {
+            String::from_utf8_lossy(e.as_bytes()).into_owned() // not reached: ASCII stays ASCII
+        });
     }
-    for (s, e) in keep {
-        // a call nested in a blanked word (`echo "$(curl ...)"`) is still judged
-        for m in &mut marks[s.min(text.len())..e.min(text.len())] {
-            *m = false;
-        }
+    let mut marks = vec![false; text.len()];
+    for r in blank.into_iter().map(clamp) {
+        marks[r].fill(true);
+    }
+    for r in keep.into_iter().map(clamp) {
+        marks[r].fill(false);
     }
     text.char_indices()
         .map(|(i, c)| if marks[i] && c != '\n' { ' ' } else { c })
@@ -367,5 +382,16 @@ mod tests {
         assert_eq!(out.chars().count(), text.chars().count());
         assert!(out.ends_with("curl https://é.run.app"));
         assert!(out.starts_with("echo            \n"));
+    }
+
+    #[test]
+    fn ascii_text_is_blanked_as_other_text_is() {
+        // ASCII text is blanked byte by byte; the same text with one non-ASCII
+        // character after it goes through the character path
+        let ascii = "echo 'one\ntwo' && rg old.run.app | tee out.txt\necho \"$(curl https://a.run.app)\" > .env\nsed -i 's|a.run.app|b.run.app|' .env";
+        let wide = format!("{ascii} # é");
+        let (a, w) = (calls_text(ascii), calls_text(&wide));
+        assert_ne!(a, ascii);
+        assert_eq!(w.strip_suffix(" # é"), Some(a.as_str()));
     }
 }

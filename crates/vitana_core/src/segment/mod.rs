@@ -309,7 +309,11 @@ pub fn segments(
             flat: false,
         }];
     }
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = if text.is_ascii() {
+        text.bytes().map(char::from).collect() // no decoding: widened byte by byte
+    } else {
+        text.chars().collect()
+    };
     let mut t = Text::new(text, &chars, origin);
     match kind.as_str() {
         "shell" => shell::segments(&mut t),

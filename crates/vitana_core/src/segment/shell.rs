@@ -3,13 +3,13 @@
 //! The comment finder is a cheap lexer (Python's `_shell_comments`): a `#` starting a
 //! word, outside quotes and here-document bodies.
 
-use super::{lstrip_ch, py_word, rstrip_ch, string, Text};
+use super::{lstrip_ch, py_word, rstrip_ch, Text};
 use crate::model::Channel;
 
 pub(super) fn segments(t: &mut Text<'_>) {
-    t.emit(string(t.t), Channel::Command, 0);
+    t.emit(t.slice(0, t.t.len()), Channel::Command, 0);
     for (s, e) in comments(t.t) {
-        t.emit(string(&t.t[s..e]), Channel::Prose, s);
+        t.emit(t.slice(s, e), Channel::Prose, s);
     }
 }
 
