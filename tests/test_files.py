@@ -124,6 +124,21 @@ def test_walk_outside_git_skips_vendored_and_vcs(tmp_path):
     assert notices == []
 
 
+@pytest.mark.parametrize("root", ["tree", "beside", "tree/sub", "."])
+def test_walked_files_are_displayed_relative_to_the_root_wherever_it_lies(tmp_path, root):
+    # the root may be the walked directory, beside it (`scan ../other`) or below it
+    tree = tmp_path / "tree"
+    write(tree / "a.sh")
+    write(tree / "sub" / "b.md")
+    write(tree / "sub" / "deep" / "c.py")
+    (tmp_path / "beside").mkdir()
+    root_dir = tmp_path / root
+    entries, _, _ = discover([str(tree)], root=str(root_dir))
+    want = sorted(os.path.relpath(p, root_dir).replace(os.sep, "/")
+                  for p in (tree / "a.sh", tree / "sub" / "b.md", tree / "sub" / "deep" / "c.py"))
+    assert displays(entries) == want
+
+
 def test_broken_git_dir_falls_back_to_walk(tmp_path):
     write(tmp_path / ".git" / "config", "not a repo")
     write(tmp_path / "a.sh")

@@ -235,8 +235,9 @@ def discover(
     def count(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
-    def add(path: str, rel_parts: list[str] | None) -> None:
-        display = _display(path, root)
+    def add(path: str, rel_parts: list[str] | None, display: str | None = None) -> None:
+        if display is None:
+            display = _display(path, root)
         if display in found:
             return
         if excluded is not None and excluded.match(display):
@@ -291,8 +292,17 @@ def discover(
                 parts = name.split("/")
                 add(os.path.join(top, *parts), parts[prefix_parts:] or parts)
         else:
+            # a walked file's display path is its directory's and the names under it,
+            # unless the root lies below the directory (then `..` may cancel out)
+            base = _display(path, root)
+            lexical = path == root or not root.startswith(path.rstrip(os.sep) + os.sep)
             for file_path, parts in _walk(path, notices, root):
-                add(file_path, parts)
+                if not lexical:
+                    add(file_path, parts)
+                elif base == ".":
+                    add(file_path, parts, "/".join(parts))
+                else:
+                    add(file_path, parts, base + "/" + "/".join(parts))
 
     entries = sorted(found.values(), key=lambda e: e.display_path)
     return entries, skipped, notices
