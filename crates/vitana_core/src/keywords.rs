@@ -87,11 +87,16 @@ impl Group {
 
     /// Marks the keywords of the group that occur in `haystack`.
     fn mark(&self, haystack: &[u8], seen: &mut [bool]) {
-        if haystack.len() >= STREAMED_FROM {
-            if let Some(dfa) = self.dfa() {
-                if mark_streamed(dfa, &self.ids, haystack, seen).is_ok() {
-                    return;
-                }
+        // the first long text builds the DFA; a scan that holds one reads shorter texts
+        // with it too, where the live guard (short commands) never builds it
+        let dfa = match haystack.len() {
+            n if n >= STREAMED_FROM => self.dfa(),
+            n if n >= STREAMED_ONCE_BUILT_FROM => self.dfa.get().and_then(Option::as_ref),
+            _ => None,
+        };
+        if let Some(dfa) = dfa {
+            if mark_streamed(dfa, &self.ids, haystack, seen).is_ok() {
+                return;
             }
         }
         mark_all(self.automaton(), &self.ids, haystack, seen);
@@ -101,6 +106,8 @@ impl Group {
 /// Texts this long are read by three DFA cursors at once (`mark_streamed`); shorter
 /// ones (a command the live guard judges) by the automaton, without building a DFA.
 const STREAMED_FROM: usize = 1024;
+/// Once the DFA is built, texts this long are read by it too.
+const STREAMED_ONCE_BUILT_FROM: usize = 64;
 /// A DFA's size grows with the keywords' total length: the rule packs hold about fifty.
 const MAX_DFA_PATTERNS: usize = 1000;
 
@@ -388,8 +395,9 @@ mod tests {
 
     #[test]
     fn long_texts_are_read_whole_wherever_a_keyword_lies() {
-        // texts long enough for the three cursors, each holding the keywords planted
-        // in it (some across the cuts between the cursors' thirds) and no others
+        // texts read by the three cursors, each holding the keywords planted in it
+        // (some across the cuts between the cursors' thirds) and no others; the first
+        // long text builds the DFA, which then reads the shorter ones too
         let keys = [
             "deploy",
             "deploy.sh",
@@ -399,6 +407,7 @@ mod tests {
             "sh",
         ];
         let set = KeywordSet::new(&keys);
+        assert!(set.present(&"x".repeat(STREAMED_FROM)).is_empty());
         let mut state = 11u64;
         let mut next = |n: u64| {
             state = state
@@ -407,7 +416,7 @@ mod tests {
             (state >> 33) % n
         };
         for _ in 0..3000 {
-            let len = 1024 + next(4000) as usize;
+            let len = STREAMED_ONCE_BUILT_FROM + next(5000) as usize;
             let mut text = vec![b'x'; len];
             for _ in 0..next(3) + 1 {
                 let key = keys[next(keys.len() as u64) as usize].as_bytes();
