@@ -71,24 +71,30 @@ pub fn older_sized(content: &[u8], hunks: &[Hunk<'_>]) -> (Vec<u8>, usize) {
 }
 
 /// The byte offset `n` lines after `pos` (a line ends after `\n`, or at the end), or
-/// None when fewer than `n` lines follow.
+/// None when fewer than `n` lines follow. Newlines are counted a block at a time (the
+/// vectorised count), and looked for one by one only in the block where the n-th ends.
 fn skip_lines(content: &[u8], pos: usize, n: usize) -> Option<usize> {
-    if n == 0 {
-        return Some(pos);
-    }
-    if pos >= content.len() {
-        return None;
-    }
-    match memchr::memchr_iter(b'\n', &content[pos..]).nth(n - 1) {
-        Some(i) => Some(pos + i + 1),
-        // the last line has no newline: it is the n-th only if n - 1 newlines follow
-        None if !content.ends_with(b"\n")
-            && memchr::memchr_iter(b'\n', &content[pos..]).count() == n - 1 =>
-        {
-            Some(content.len())
+    const BLOCK: usize = 4096;
+    let (mut pos, mut left) = (pos, n);
+    while left > 0 {
+        if pos >= content.len() {
+            return None;
         }
-        None => None,
+        let end = (pos + BLOCK).min(content.len());
+        let block = &content[pos..end];
+        let k = memchr::memchr_iter(b'\n', block).count();
+        if k < left && end < content.len() {
+            (pos, left) = (end, left - k);
+            continue;
+        }
+        return match memchr::memchr_iter(b'\n', block).nth(left - 1) {
+            Some(i) => Some(pos + i + 1),
+            // the last line has no newline: it is the one wanted if it is next
+            None if k == left - 1 && !content.ends_with(b"\n") => Some(content.len()),
+            None => None,
+        };
     }
+    Some(pos)
 }
 
 /// The forward pass of `older_sized`, or None when the hunks are not in order, overlap
@@ -235,5 +241,25 @@ mod tests {
             assert_eq!(out, older_spliced(content, &hunks));
             assert_eq!(size, held_size(&out));
         }
+    }
+
+    #[test]
+    fn lines_are_skipped_across_blocks() {
+        let content: Vec<u8> = (0..3000)
+            .flat_map(|k| format!("line {k}\n").into_bytes())
+            .collect();
+        let ls = lines(&content);
+        let offset = |n: usize| ls[..n].iter().map(|l| l.len()).sum::<usize>();
+        for (pos_line, n) in [(0, 0), (0, 1), (0, 2999), (0, 3000), (17, 1500), (2999, 1)] {
+            assert_eq!(
+                skip_lines(&content, offset(pos_line), n),
+                Some(offset(pos_line + n))
+            );
+        }
+        assert_eq!(skip_lines(&content, 0, 3001), None);
+        let mut open = content.clone();
+        open.extend_from_slice(b"no newline");
+        assert_eq!(skip_lines(&open, offset(2990), 11), Some(open.len()));
+        assert_eq!(skip_lines(&open, offset(2990), 12), None);
     }
 }
