@@ -773,13 +773,16 @@ def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.F
 
 
 def _scan_message(run: _Run, c: gitsrc.CommitDiff, period) -> list[Finding]:
-    from vitana_guard.sources import message
+    """The commit message's findings, reported at `COMMIT_MSG@<sha12>` (line 1: the
+    subject): scanned in the core in one call (`DocumentScanner.scan_message`)."""
+    from vitana_guard.engine.scan import DocumentScanner
 
     if not (c.message.strip() and run.wanted(c.message, "commit-msg")):
         return []
-    found, _ = run.scan(message.segments(f"COMMIT_MSG@{c.sha[:12]}", c.message, "commit-msg", commit=c.sha),
-                        period=period)
-    return found
+    pack, compiled = period
+    scanner = DocumentScanner(pack, compiled, no_ignore=run.options.no_ignore)
+    scanner.scan_message(f"COMMIT_MSG@{c.sha[:12]}", c.message, "commit-msg", commit=c.sha)
+    return scanner.finish()[0]
 
 
 def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list, versions) -> None:
