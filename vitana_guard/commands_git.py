@@ -183,14 +183,19 @@ class _Run:
 
     def skip_reason(self, path: str) -> str | None:
         """Why a file at this repository path is not linted, as `scan` would skip it."""
-        if path not in self._skip_reasons:  # a history names the same paths again and again
-            if len(self._skip_reasons) > 100_000:
-                self._skip_reasons.clear()
-            if self.excluded is not None and self.excluded.match(path):
-                self._skip_reasons[path] = "excluded"
-            else:
-                self._skip_reasons[path] = None if self.include_vendored else files.skip_reason_for(path.split("/"))
-        return self._skip_reasons[path]
+        # a history names the same paths again and again; the reader of git's output
+        # asks too, on its own thread: the answer is returned, not read back
+        known = self._skip_reasons.get(path, False)
+        if known is not False:
+            return known
+        if len(self._skip_reasons) > 100_000:
+            self._skip_reasons.clear()
+        if self.excluded is not None and self.excluded.match(path):
+            reason: str | None = "excluded"
+        else:
+            reason = None if self.include_vendored else files.skip_reason_for(path.split("/"))
+        self._skip_reasons[path] = reason
+        return reason
 
     def readable(self, data: bytes, count: bool = True) -> bool:
         """Whether a file version is text `scan` would read: False, counted as skipped
