@@ -329,6 +329,41 @@ def test_history_policy_date(repo: Path):
     assert code == 2 and "not a date" in err
 
 
+@pytest.mark.parametrize("select", [(), ("VG303",)])
+def test_a_message_scanned_in_one_core_call_as_its_segments(tmp_path: Path, monkeypatch, select):
+    """history scans a commit message in one core call (`scan_message`): the same
+    findings, lines and notices as its segments (`message.segments`) fed one by one."""
+    from vitana_guard import commands_git
+    from vitana_guard.engine.scan import DocumentScanner
+    from vitana_guard.sources import message
+
+    monkeypatch.chdir(tmp_path)
+    run = commands_git._Run(None, select, (), None, False)
+    sha = "ab" * 20
+    messages = [
+        "fix things\n\nPlease click Run workflow in the GitHub UI to deploy it manually.",
+        "release\n\nthen:\n\n```sh\necho ok\n" + DEPLOY + "```\n",
+        "VTID-0518: add a step\n\n```bash\ngcloud auth list\n```\n\nwhy: the gateway\n",
+        "call it\n\n```http\nPOST https://gateway-q74ibpv6ia-uc.a.run.app/api/v1/deploy\n```\n",
+        "just words, nothing to see",
+        "\n",
+    ]
+    total = 0
+    for text in messages:
+        fed = DocumentScanner(run.pack, run.compiled)
+        fed.feed(message.segments("COMMIT_MSG@abababababab", text, "commit-msg", commit=sha))
+        one = DocumentScanner(run.pack, run.compiled)
+        one.scan_message("COMMIT_MSG@abababababab", text, "commit-msg", commit=sha)
+        assert one.finish() == fed.finish(), text
+        total += len(one.findings)
+        assert all(f.commit == sha for f in one.findings)
+    assert total >= 2
+    fenced = DocumentScanner(run.pack, run.compiled)
+    fenced.scan_message("COMMIT_MSG@abababababab", messages[1], "commit-msg", commit=sha)
+    assert ("VG303", 1) in [(f.rule_id, f.line) for f in fenced.finish()[0]] if select else \
+        ("VG101", 7) in [(f.rule_id, f.line) for f in fenced.finish()[0]]
+
+
 def test_history_commit_messages(repo: Path):
     write(repo, "a.txt", "x\n")
     sha = commit(repo, "fix things\n\nPlease click Run workflow in the GitHub UI to deploy it manually.")

@@ -207,3 +207,49 @@ def test_keyword_test_on_bytes_answers_as_the_text_test():
         assert answer == bool(finder.present(text, text.lower())), text
         answers.add(answer)
     assert answers == {True, False}
+
+
+def test_commits_are_read_on_the_read_ahead_thread(repo: Path):
+    """The core's reader of git's output runs on the read-ahead thread, beside the scan;
+    the commits still come in git's order."""
+    import threading
+
+    for n in range(5):
+        write(repo, "a.sh", f"echo {n}\n")
+        commit(repo, f"c{n}")
+    readers: set[str] = set()
+
+    class Watch:
+        skim_keywords = None
+
+        def skips(self, path: str) -> bool:
+            readers.add(threading.current_thread().name)
+            return False
+
+        def may_matter(self, hunks: bytes) -> bool:
+            return True
+
+    shas = [c.sha for c in gitsrc.walk_history(str(repo), ["HEAD"], Watch())]
+    assert shas == gitsrc.first_parent_chain(str(repo), ["HEAD"])
+    assert readers == {"vg-git-reader"}
+
+
+def test_an_error_of_the_reader_is_raised_not_taken_for_the_end(repo: Path):
+    """An error while the read-ahead thread reads git's output (here the skim's) stops
+    the walk with that error; it is never taken for the pipe's end (a history cut short)."""
+    import pytest
+
+    write(repo, "a.sh", "echo 1\n")
+    commit(repo, "c1")
+
+    class Broken:
+        skim_keywords = None
+
+        def skips(self, path: str) -> bool:
+            raise ValueError("cannot tell")
+
+        def may_matter(self, hunks: bytes) -> bool:
+            return True
+
+    with pytest.raises(ValueError, match="cannot tell"):
+        list(gitsrc.walk_history(str(repo), ["HEAD"], Broken()))

@@ -144,3 +144,68 @@ def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch
     result = _history_result(repo, monkeypatch, jobs)
     assert [(f.path, f.line, f.rule_id, f.commit) for f in result.findings] == [("deploy.sh", 11, "VG101", bad)]
     assert result.files_scanned == 7  # every version but the first: their added lines name gcloud
+
+
+def test_versions_checked_later_are_confirmed_against_their_ids(repo: Path):
+    """`check_later` hands a rebuilt content out unchecked; `confirm` gives git's content
+    when the patch rebuilt it wrong, and the same object when it is right."""
+    for n in range(3):
+        write(repo, "a.sh", "".join(f"line {k}\n" for k in range(n + 1)))
+        commit(repo, f"c{n}")
+    diffs = all_diffs(repo)
+    start, count, _ = diffs[0].hunks[0]
+    diffs[0].hunks[0] = (start, count, [b"tampered\n"])  # the middle version rebuilds wrong
+    with gitsrc.BlobReader(str(repo)) as reader:
+        versions = Versions(reader)
+        got = versions.contents(diffs, {id(d) for d in diffs}, check_later=True)
+        assert versions.unchecked == {id(diffs[1]), id(diffs[2])} and versions.read == 1
+        assert got[id(diffs[1])] != blob(repo, diffs[1].new_blob)  # not checked yet
+        assert versions.confirm(diffs[1], got[id(diffs[1])]) == blob(repo, diffs[1].new_blob)
+        right = blob(repo, diffs[2].new_blob)
+        assert versions.confirm(diffs[2], right) is right
+        assert versions.read == 2 and not versions.unchecked
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_history_reports_nothing_of_a_version_rebuilt_wrong(repo: Path, jobs: int, monkeypatch):
+    """A rebuilt version is checked before anything of it is reported: one that a bad
+    rebuild fills with violations is replaced by git's content, and counted once."""
+    from test_git import _history_result, _in_parts
+
+    from vitana_guard import commands_git
+    from vitana_guard.sources import versions as versionsmod
+
+    write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(20)))
+    commit(repo, "base")
+    write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(10)) + "gcloud run deploy api --source .\n"
+          + "".join(f"echo step {k}\n" for k in range(10, 20)))
+    bad = commit(repo, "bad")
+    for n in range(6):
+        text = (repo / "deploy.sh").read_text()
+        write(repo, "deploy.sh", f"gcloud auth list {n}\n" + text)
+        commit(repo, f"later {n}")
+    older = versionsmod._older
+    monkeypatch.setattr(versionsmod, "_older", lambda content, d: (
+        older(content, d)[0].replace(b"gcloud auth list", b"gcloud run deploy evil --source . #"), older(content, d)[1]))
+    if jobs > 1:
+        monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)
+        _in_parts(monkeypatch)
+    result = _history_result(repo, monkeypatch, jobs)
+    assert [(f.path, f.line, f.rule_id, f.commit) for f in result.findings] == [("deploy.sh", 11, "VG101", bad)]
+    assert result.files_scanned == 7 and not result.notices
+
+
+def test_history_hashes_no_rebuilt_version_that_finds_nothing(repo: Path, monkeypatch):
+    from test_git import _history_result
+
+    from vitana_guard.sources import versions as versionsmod
+
+    for n in range(6):
+        write(repo, "deploy.sh", "".join(f"gcloud auth list {k}\n" for k in range(n + 1)))
+        commit(repo, f"c{n}")
+    hashed: list[bytes] = []
+    object_id = versionsmod.object_id
+    monkeypatch.setattr(versionsmod, "object_id", lambda data, length=40: hashed.append(data) or object_id(data, length))
+    result = _history_result(repo, monkeypatch, 1)
+    assert result.files_scanned == 6 and not result.findings
+    assert hashed == []

@@ -130,10 +130,12 @@ class _Run:
         return self._periods[start]
 
     def scan_added(self, display: str, content: str | bytes, lines: set[int], commit: str | None = None,
-                   period=None):
+                   period=None, trusted: Callable[[], bool] | None = None):
         """Classify the whole file (so a line keeps its file's channel) and keep the
         findings on the given lines. `content`: its text, or its bytes (`readable`),
-        which the core decodes."""
+        which the core decodes. `trusted`: for a content not yet checked (a rebuilt
+        version), asked once the scan finds anything; when it answers False nothing is
+        reported or counted, and None is returned."""
         from vitana_guard.engine.scan import DocumentScanner, FileText
 
         pack, compiled = period or (self.pack, self.compiled)
@@ -146,6 +148,8 @@ class _Run:
             scanner.feed([FileText(display, content)])
             size = len(content.encode("utf-8", "surrogatepass"))
         found, notices = scanner.finish()
+        if trusted is not None and (found or notices) and not trusted():
+            return None
         if commit:  # on the few findings, not on every segment: the commit changes nothing in the scan
             found = [replace(f, commit=commit) for f in found]
         if self.baseline is not None:
@@ -179,26 +183,29 @@ class _Run:
 
     def skip_reason(self, path: str) -> str | None:
         """Why a file at this repository path is not linted, as `scan` would skip it."""
-        if path not in self._skip_reasons:  # a history names the same paths again and again
-            if len(self._skip_reasons) > 100_000:
-                self._skip_reasons.clear()
-            if self.excluded is not None and self.excluded.match(path):
-                self._skip_reasons[path] = "excluded"
-            else:
-                self._skip_reasons[path] = None if self.include_vendored else files.skip_reason_for(path.split("/"))
-        return self._skip_reasons[path]
+        # a history names the same paths again and again; the reader of git's output
+        # asks too, on its own thread: the answer is returned, not read back
+        known = self._skip_reasons.get(path, False)
+        if known is not False:
+            return known
+        if len(self._skip_reasons) > 100_000:
+            self._skip_reasons.clear()
+        if self.excluded is not None and self.excluded.match(path):
+            reason: str | None = "excluded"
+        else:
+            reason = None if self.include_vendored else files.skip_reason_for(path.split("/"))
+        self._skip_reasons[path] = reason
+        return reason
 
-    def readable(self, data: bytes) -> bool:
-        """Whether a file version is text `scan` would read: False, counted as skipped,
-        for a binary one or one over the size `scan` reads (a generated 60 MB file would
-        cost a minute and GBs). The core decodes it (`scan_added`)."""
-        if len(data) > files.MAX_BYTES:
-            self.skip("too-large")
-            return False
-        if b"\0" in data[:8192]:  # gitsrc.decode's test
-            self.skip("binary")
-            return False
-        return True
+    def readable(self, data: bytes, count: bool = True) -> bool:
+        """Whether a file version is text `scan` would read: False, counted as skipped
+        (unless not `count`), for a binary one or one over the size `scan` reads (a
+        generated 60 MB file would cost a minute and GBs). The core decodes it
+        (`scan_added`)."""
+        reason = "too-large" if len(data) > files.MAX_BYTES else "binary" if b"\0" in data[:8192] else None
+        if reason is not None and count:  # binary: gitsrc.decode's test
+            self.skip(reason)
+        return reason is None
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -731,9 +738,9 @@ def _scan_commits(run: _Run, root: str, commits: Iterable[gitsrc.CommitDiff], pi
     with gitsrc.BlobReader(root) as blobs:
         versions = Versions(blobs)
         for batch, diffs in _batches(run, commits, pinned, effective):
-            contents = versions.contents(diffs, {id(d) for _, todo in batch for d, _ in todo})
+            contents = versions.contents(diffs, {id(d) for _, todo in batch for d, _ in todo}, check_later=True)
             for scanned, todo in batch:
-                _scan_files(run, root, scanned, [(d, lines, contents[id(d)]) for d, lines in todo])
+                _scan_files(run, root, scanned, [(d, lines, contents[id(d)]) for d, lines in todo], versions)
                 yield scanned
 
 
@@ -771,26 +778,48 @@ def _prefiltered(run: _Run, diffs: list[gitsrc.FileDiff]) -> list[tuple[gitsrc.F
 
 
 def _scan_message(run: _Run, c: gitsrc.CommitDiff, period) -> list[Finding]:
-    from vitana_guard.sources import message
+    """The commit message's findings, reported at `COMMIT_MSG@<sha12>` (line 1: the
+    subject): scanned in the core in one call (`DocumentScanner.scan_message`)."""
+    from vitana_guard.engine.scan import DocumentScanner
 
     if not (c.message.strip() and run.wanted(c.message, "commit-msg")):
         return []
-    found, _ = run.scan(message.segments(f"COMMIT_MSG@{c.sha[:12]}", c.message, "commit-msg", commit=c.sha),
-                        period=period)
-    return found
+    pack, compiled = period
+    scanner = DocumentScanner(pack, compiled, no_ignore=run.options.no_ignore)
+    scanner.scan_message(f"COMMIT_MSG@{c.sha[:12]}", c.message, "commit-msg", commit=c.sha)
+    return scanner.finish()[0]
 
 
-def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list) -> None:
+def _scan_files(run: _Run, root: str, scanned: _Scanned, todo: list, versions) -> None:
+    """The commit's files scanned. A rebuilt version comes unchecked (`versions.unchecked`):
+    it is checked against its object id only when something of it would be reported (a
+    finding, a notice, a skip), and replaced by git's content when it is wrong."""
     c = scanned.commit
     period = run.period(scanned.when) if todo else None
     for d, lines, data in todo:
         display = _display(root, d.new_path)
-        if data is None:
-            scanned.notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
-                                          "(partial or shallow clone?); file skipped", display))
-            continue
-        if not run.readable(data):
-            continue
-        found, file_notices = run.scan_added(display, data, lines, commit=c.sha, period=period)
-        scanned.notices += file_notices
-        scanned.findings += found
+        unchecked = id(d) in versions.unchecked
+        while True:
+            if data is None:
+                scanned.notices.append(Notice(f"commit {c.sha[:12]}: object {d.new_blob} is missing "
+                                              "(partial or shallow clone?); file skipped", display))
+                break
+            if unchecked and not run.readable(data, count=False):
+                data, unchecked = versions.confirm(d, data), False
+                continue
+            if not run.readable(data):
+                break
+            right: list[bytes | None] = []
+
+            def trusted(d=d, data=data) -> bool:
+                right.append(versions.confirm(d, data))
+                return right[0] is data
+
+            got = run.scan_added(display, data, lines, commit=c.sha, period=period,
+                                 trusted=trusted if unchecked else None)
+            if got is None:  # rebuilt wrong: the scan found something in a content git does not hold
+                data, unchecked = right[0], False
+                continue
+            scanned.notices += got[1]
+            scanned.findings += got[0]
+            break

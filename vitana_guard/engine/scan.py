@@ -210,6 +210,12 @@ class DocumentScanner:
         self.notices += [Notice(m, p, line, level=level) for m, p, line, level in notices]
         return size
 
+    def scan_message(self, path: str, text: str, kind: str, commit: str | None = None) -> None:
+        """A commit message or PR body, scanned in the core as `message.segments(path,
+        text, kind, commit=commit)` gives it to `feed`, in one call."""
+        self.notices += [Notice(m, p, line, level=level)
+                         for m, p, line, level in self._doc.scan_message(path, text, kind, commit)]
+
     def scan_transcript(self, transcript: TranscriptFile) -> None:
         """A transcript read by the core's reader and scanned record by record, without a
         Python object per record (`transcripts.read` gives the same segments to Python)."""

@@ -25,7 +25,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator, Protocol
+from typing import BinaryIO, Callable, Iterator, Protocol, TypeVar
 
 from vitana_guard import _core
 from vitana_guard.errors import UsageError
@@ -343,23 +343,27 @@ def _commits(records: list[tuple]) -> list[CommitDiff]:
 
 def _read_stream(stream: BinaryIO, skim: Skim | None = None) -> Iterator[CommitDiff]:
     """The commits of git's output as the pipe hands it over; only the commit being
-    printed is held (the reader cuts at the nonce's marks)."""
+    printed is held (the reader cuts at the nonce's marks). They are read on the
+    read-ahead thread, beside the scan of the commits before them."""
     reader = _core.LogReader(_NONCE, skim)
-    for block in _read_ahead(stream):
-        yield from _commits(reader.feed(block))
+    for commits in _read_ahead(stream, lambda block: _commits(reader.feed(block))):
+        yield from commits
     yield from _commits(reader.finish())
 
+
+T = TypeVar("T")
 
 # git's output read ahead of the scan, at most this many blocks of this size
 _AHEAD_BLOCKS = 128
 _AHEAD_SIZE = 1 << 18
 
 
-def _read_ahead(stream: BinaryIO) -> Iterator[bytes]:
-    """The blocks of `stream`, read on a thread of their own: git (another process)
-    goes on printing while the scan works on what it printed before, instead of
-    stopping at a full pipe. Reading releases the GIL; at most _AHEAD_BLOCKS blocks are
-    held. When the consumer stops early the thread stops at its next block."""
+def _read_ahead(stream: BinaryIO, read: Callable[[bytes], T] = lambda block: block) -> Iterator[T]:
+    """What `read` makes of each block of `stream`, on a thread of its own: git (another
+    process) goes on printing while the scan works on what it printed before, instead
+    of stopping at a full pipe, and `read` (the core's reader of git's output) runs
+    beside the scan. Reading releases the GIL; at most _AHEAD_BLOCKS results are held.
+    When the consumer stops early the thread stops at its next block."""
     import queue
     import threading
 
@@ -378,20 +382,22 @@ def _read_ahead(stream: BinaryIO) -> Iterator[bytes]:
 
     def pump() -> None:
         try:
-            while block := stream.read1(_AHEAD_SIZE):
-                if not put(block):
-                    return
-        except (OSError, ValueError):  # the pipe closed under it: the consumer has stopped
-            pass
-        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            while True:
+                try:
+                    block = stream.read1(_AHEAD_SIZE)
+                except (OSError, ValueError):  # the pipe closed under it: the consumer has stopped
+                    break
+                if not block or not put(read(block)):
+                    break
+        except BaseException as e:  # noqa: BLE001 - an error of `read`, handed to the consumer
             failed.append(e)
         put(None)
 
     thread = threading.Thread(target=pump, name="vg-git-reader", daemon=True)
     thread.start()
     try:
-        while (block := blocks.get()) is not None:
-            yield block
+        while (item := blocks.get()) is not None:
+            yield item
         if failed:
             raise failed[0]
     finally:

@@ -5,9 +5,11 @@ version of a file differs from its parent's, so the parent's version is the comm
 version with each hunk's new lines put back to its old ones. A file's content is
 therefore read from `git cat-file` once, for the newest version the scan needs, and
 older versions are rebuilt from the patches between them. Contents are keyed by object
-id, and every rebuilt version is checked against its id (git hashes
-`blob <size>\\0<content>`) before it is scanned: a patch that does not rebuild exactly
-costs one read, never a wrong scan.
+id, and a rebuilt version is checked against its id (git hashes `blob <size>\\0<content>`)
+before anything of it is reported: a patch that does not rebuild exactly costs one read,
+never a wrong finding. `contents` checks each rebuilt version it hands out; with
+`check_later`, `history` checks only those whose scan finds something (most find
+nothing: hashing them all was a tenth of a run), by `confirm`.
 
 The plan and the store are here; cutting lines, splicing hunks and hashing are the
 core's (crates/vitana_core/src/read/versions.rs). Versions are held as their bytes.
@@ -55,12 +57,17 @@ class Versions:
         self._held = 0
         self._budget = budget
         self.read = 0  # contents read from git
-        self.rebuilt = 0  # contents rebuilt from patches (and verified)
+        self.rebuilt = 0  # contents rebuilt from patches (verified, unless handed out unchecked)
+        self.unchecked: set[int] = set()  # id() of the diffs whose content was handed out unchecked
 
-    def contents(self, diffs: Sequence[FileDiff], wanted: set[int]) -> dict[int, bytes | None]:
+    def contents(self, diffs: Sequence[FileDiff], wanted: set[int],
+                 check_later: bool = False) -> dict[int, bytes | None]:
         """The new content of each diff whose id() is in `wanted`, None for a missing
         object. `diffs` are every file diff of a run of commits, newest first: those not
-        wanted carry the older versions along."""
+        wanted carry the older versions along. With `check_later`, a rebuilt content is
+        handed out unchecked (its diff's id() in `unchecked`): the caller must `confirm`
+        it before reporting anything of it."""
+        self.unchecked.clear()
         misses = self._plan(diffs, wanted)
         names = [diffs[i].new_blob or "" for i in misses]
         fetched = dict(zip(misses, self._blobs.read_many(names)))
@@ -73,7 +80,12 @@ class Versions:
             if i in fetched:
                 content = out[id(d)] = fetched[i]
             elif id(d) in wanted:
-                content, out[id(d)] = self._verified(d, content)
+                if check_later and content is not None and d.new_blob:
+                    self.rebuilt += 1
+                    self.unchecked.add(id(d))
+                    out[id(d)] = content
+                else:
+                    content, out[id(d)] = self._verified(d, content)
             if content is not None and _rebuildable(d):
                 assert d.old_blob is not None
                 self._keep(d.old_blob, *_older(content, d))
@@ -104,6 +116,17 @@ class Versions:
         data = self._blobs.read(d.new_blob)
         self.read += 1
         return data, data
+
+    def confirm(self, d: FileDiff, data: bytes) -> bytes | None:
+        """A content `contents` handed out unchecked, checked against the diff's object
+        id: `data` itself when it is right, else what git holds (None: missing)."""
+        assert d.new_blob is not None
+        self.unchecked.discard(id(d))
+        if object_id(data, len(d.new_blob)) == d.new_blob:
+            return data
+        self.rebuilt -= 1
+        self.read += 1
+        return self._blobs.read(d.new_blob)
 
     def _take(self, oid: str) -> bytes | None:
         lines = self._lines.pop(oid, None)

@@ -29,6 +29,8 @@ pub struct KeywordSet {
     unicode: Option<Group>,
     /// every non-empty keyword is in `ascii`
     all_ascii: bool,
+    /// some keyword holds a line break (it may match across lines joined by one)
+    multiline: bool,
 }
 
 /// Some of the keywords, with their automaton built on first use: ASCII text never
@@ -131,6 +133,7 @@ impl KeywordSet {
         KeywordSet {
             count: keywords.len(),
             all_ascii,
+            multiline: keywords.iter().any(|k| k.as_ref().contains(['\n', '\r'])),
             always,
             ascii: Group::new(keywords, ascii, true),
             unicode: Group::new(keywords, unicode, false),
@@ -214,6 +217,12 @@ impl KeywordSet {
             Err(_) => self.any_in(&String::from_utf8_lossy(bytes)),
         };
         found(data) || shell_view(data).is_some_and(|view| found(&view))
+    }
+
+    /// Whether some keyword holds a line break: then a text of lines joined by `\n` may
+    /// hold it though no line does.
+    pub fn multiline(&self) -> bool {
+        self.multiline
     }
 
     /// Whether any keyword occurs in `text`; stops at the first.

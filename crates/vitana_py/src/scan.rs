@@ -15,7 +15,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 use vitana_core::findings::Finding;
-use vitana_core::model::{Actor, Origin, Segment, Status};
+use vitana_core::model::{Actor, Channel, Origin, Segment, Status};
 use vitana_core::pack::Pack;
 use vitana_core::records::RecordFilter;
 use vitana_core::scan::files::{FileJob, FileOutcome, FileScan};
@@ -158,6 +158,56 @@ impl DocumentScan {
         notices_to_py(py, &notices)
     }
 
+    /// A free-text message (a commit message, a PR body) scanned in one call as
+    /// `sources/message.py`'s `segments` gives it: the whole text one prose segment of
+    /// `kind`, then the fenced commands and requests inside it (the text read as
+    /// markdown) as segments of their own at their lines, all with the message's origin
+    /// and `commit`. `history` scans thousands of messages: one crossing each.
+    #[pyo3(signature = (path, text, kind, commit=None))]
+    fn scan_message<'py>(
+        &mut self,
+        py: Python<'py>,
+        path: &Bound<'py, PyString>,
+        text: &Bound<'py, PyString>,
+        kind: &str,
+        commit: Option<String>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let path = text_of(path.as_any())?;
+        let text = text_of(text.as_any())?;
+        let notices = py.detach(|| {
+            let origin = |kind: &str| Origin {
+                path: path.clone(),
+                kind: kind.to_owned(),
+                commit: commit.clone(),
+                ..Origin::default()
+            };
+            let mut notices = Vec::new();
+            if !text.is_empty() {
+                let whole = Segment {
+                    text: text.clone(),
+                    channel: Channel::Prose,
+                    origin: origin(kind),
+                    line: 1,
+                    column: 1,
+                    indent: 0,
+                    flat: false,
+                };
+                notices.extend(self.inner.scan_segment(&whole).notices);
+            }
+            for seg in vitana_core::segment::segments(&path, &text, Some("markdown"), None) {
+                if seg.channel != Channel::Prose && !seg.text.is_empty() {
+                    let seg = Segment {
+                        origin: origin("markdown"),
+                        ..seg
+                    };
+                    notices.extend(self.inner.scan_segment(&seg).notices);
+                }
+            }
+            notices
+        });
+        notices_to_py(py, &notices)
+    }
+
     /// `scan_file` of a file's bytes, decoded here as Python's `decode("utf-8",
     /// "replace")` would (one U+FFFD for each invalid sequence): a file version read from
     /// git is never made a Python str. Returns the notices and the decoded text's UTF-8
@@ -171,7 +221,12 @@ impl DocumentScan {
     ) -> PyResult<(Bound<'py, PyList>, usize)> {
         let path = text_of(path.as_any())?;
         let (notices, size) = py.detach(|| {
-            let text = String::from_utf8_lossy(data);
+            // valid UTF-8 (nearly every version) checked by the fast validator; only
+            // text with invalid sequences takes the byte-by-byte lossy decoder
+            let text = match std::str::from_utf8(data) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(data),
+            };
             (self.inner.scan_file(&path, &text, kind, None), text.len())
         });
         Ok((notices_to_py(py, &notices)?, size))

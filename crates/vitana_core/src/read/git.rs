@@ -169,8 +169,13 @@ fn rstrip<'a>(mut s: &'a [u8], chars: &[u8]) -> &'a [u8] {
     s
 }
 
+/// Text of bytes, invalid sequences as U+FFFD; valid UTF-8 is checked by the fast
+/// validator (`from_utf8_lossy` reads byte by byte).
 fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 fn strip_prefix(path: Vec<u8>, prefix: &[u8]) -> Vec<u8> {
