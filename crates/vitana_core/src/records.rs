@@ -11,7 +11,9 @@
 //! - a keyword in the line's shell view (`g''cloud`, `$'\x67cloud'`: see `shellview`),
 //!   so that a command spelled in pieces is still read.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use std::sync::OnceLock;
+
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memmem};
 
 use crate::shellview::shell_view;
@@ -24,6 +26,16 @@ pub struct RecordFilter {
     /// the automaton's patterns, lower case; the first `keywords` are keywords (then escapes)
     patterns: Vec<String>,
     keywords: usize,
+    /// the longest patterns (up to 64, of 4 bytes or more), case-sensitive, in the SIMD
+    /// searcher for a few dozen literals (Teddy), with the index of each in `patterns`;
+    /// built on first use, None when Teddy declines them. The automaton folds ASCII case,
+    /// which leaves it no SIMD prefilter: it reads byte by byte. A line on which this
+    /// finds a pattern (spelled as the rule spells it, lower case) holds a keyword or an
+    /// escape, so it is picked without the automaton; only a line without one (a keyword
+    /// in upper case, a short one, or none) is left to it. The lines picked are the same.
+    /// (Short patterns are left out: two-byte ones made Teddy verify at almost every
+    /// byte, as slow as the automaton.)
+    lower: OnceLock<Option<(packed::Searcher, Vec<usize>)>>,
 }
 
 /// A keyword most lines of a log hold (its lower-case spelling), looked for with memchr's
@@ -55,7 +67,25 @@ impl RecordFilter {
             automaton,
             patterns,
             keywords,
+            lower: OnceLock::new(),
         }
+    }
+
+    fn lower(&self) -> Option<&(packed::Searcher, Vec<usize>)> {
+        self.lower
+            .get_or_init(|| {
+                let mut ids: Vec<usize> = (0..self.patterns.len())
+                    .filter(|&i| self.patterns[i].len() >= 4)
+                    .collect();
+                ids.sort_by_key(|&i| (std::cmp::Reverse(self.patterns[i].len()), i));
+                ids.truncate(64);
+                let mut b = packed::Config::new()
+                    .match_kind(packed::MatchKind::LeftmostFirst)
+                    .builder();
+                b.extend(ids.iter().map(|&i| &self.patterns[i]));
+                b.build().map(|searcher| (searcher, ids))
+            })
+            .as_ref()
     }
 
     /// Whether `data` (or its shell view) holds any keyword or a JSON escape (a whole
@@ -121,6 +151,9 @@ impl RecordFilter {
         // the automaton's first hit from `searched` on: valid for a line starting at or
         // before it (None: no hit after `searched`)
         let mut cached: Option<(usize, Option<(usize, usize)>)> = None;
+        // the same for the case-sensitive searcher (`lower`)
+        let lower = self.lower();
+        let mut lower_cached: Option<(usize, Option<(usize, usize)>)> = None;
         let mut next_quick = quick.finder.as_ref().and_then(|f| f.find(block));
         // per keyword, the lines the automaton found it on first; lines, quick lines
         let mut firsts = vec![0u32; self.keywords];
@@ -140,13 +173,30 @@ impl RecordFilter {
                 quick_lines += 1;
                 true
             } else {
-                let hit = match cached {
-                    Some((from, h)) if from <= start && h.map_or(true, |(at, _)| at >= start) => h,
-                    _ => {
+                let valid = |c: Option<(usize, Option<(usize, usize)>)>| {
+                    c.filter(|&(from, h)| from <= start && h.map_or(true, |(at, _)| at >= start))
+                        .map(|(_, h)| h)
+                };
+                let lower_hit = lower.and_then(|(searcher, ids)| {
+                    valid(lower_cached).unwrap_or_else(|| {
+                        let h = (start < block.len())
+                            .then(|| {
+                                searcher
+                                    .find_in(block, aho_corasick::Span::from(start..block.len()))
+                            })
+                            .flatten()
+                            .map(|m| (m.start(), ids[m.pattern().as_usize()]));
+                        lower_cached = Some((start, h));
+                        h
+                    })
+                });
+                let hit = match lower_hit.filter(|&(at, _)| at < end) {
+                    Some(h) => Some(h),
+                    None => valid(cached).unwrap_or_else(|| {
                         let h = self.hit_from(block, start);
                         cached = Some((start, h));
                         h
-                    }
+                    }),
                 };
                 if let Some((at, pattern)) = hit.filter(|&(at, _)| at < end) {
                     if at >= start && pattern < self.keywords {
@@ -277,6 +327,74 @@ mod tests {
             f.candidates_quick(other.as_bytes(), &mut quick),
             f.candidates(other.as_bytes())
         );
+    }
+
+    #[test]
+    fn the_case_sensitive_searcher_picks_the_lines_the_automaton_alone_picks() {
+        let keys = ["gateway", "deploy", "gh", "hub", "cloud shell", "vtid-"];
+        let f = RecordFilter::new(&keys);
+        assert!(
+            f.lower().is_some(),
+            "a pack's few dozen keywords fit the searcher"
+        );
+        let plain = RecordFilter {
+            lower: OnceLock::from(None),
+            ..f.clone()
+        };
+        let words = [
+            "gateway",
+            "GATEWAY",
+            "Deploy",
+            "deploy",
+            "ls",
+            "x y",
+            "\\u0067",
+            "gh",
+            "GH",
+            "hub",
+            "cloud  shell",
+            "Cloud Shell",
+            "\\/",
+            "deplo",
+            "gatewa",
+            "",
+            "VTID-1",
+            "vtid-2",
+            "cloud shell",
+        ];
+        let mut state = 5u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let (mut quick, mut plain_quick) = (Quick::default(), Quick::default());
+        for _ in 0..300 {
+            let mut block = String::new();
+            for _ in 0..next(12) {
+                match next(10) {
+                    0 => block.push_str("[1]"),
+                    1 => {}
+                    _ => {
+                        block.push_str("{\"m\": \"");
+                        for _ in 0..next(4) {
+                            block.push_str(words[next(words.len())]);
+                            block.push(' ');
+                        }
+                        block.push_str("\"}");
+                    }
+                }
+                block.push('\n');
+            }
+            let got = f.candidates_quick(block.as_bytes(), &mut quick);
+            assert_eq!(
+                got,
+                plain.candidates_quick(block.as_bytes(), &mut plain_quick),
+                "{block}"
+            );
+            assert_eq!(got, plain.candidates(block.as_bytes()), "{block}");
+        }
     }
 
     #[test]
