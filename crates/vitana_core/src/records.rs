@@ -11,12 +11,16 @@
 //! - a keyword in the line's shell view (`g''cloud`, `$'\x67cloud'`: see `shellview`),
 //!   so that a command spelled in pieces is still read.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use std::sync::OnceLock;
+
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memmem};
 
 use crate::shellview::shell_view;
 
 const ESCAPES: [&str; 2] = ["\\u", "\\/"];
+/// lines past the quick word between two choices of `Quick::sparse`
+const WINDOW: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct RecordFilter {
@@ -24,6 +28,16 @@ pub struct RecordFilter {
     /// the automaton's patterns, lower case; the first `keywords` are keywords (then escapes)
     patterns: Vec<String>,
     keywords: usize,
+    /// the longest patterns (up to 64, of 4 bytes or more), case-sensitive, in the SIMD
+    /// searcher for a few dozen literals (Teddy), with the index of each in `patterns`;
+    /// built on first use, None when Teddy declines them. The automaton folds ASCII case,
+    /// which leaves it no SIMD prefilter: it reads byte by byte. A line on which this
+    /// finds a pattern (spelled as the rule spells it, lower case) holds a keyword or an
+    /// escape, so it is picked without the automaton; only a line without one (a keyword
+    /// in upper case, a short one, or none) is left to it. The lines picked are the same.
+    /// (Short patterns are left out: two-byte ones made Teddy verify at almost every
+    /// byte, as slow as the automaton.)
+    lower: OnceLock<Option<(packed::Searcher, Vec<usize>)>>,
 }
 
 /// A keyword most lines of a log hold (its lower-case spelling), looked for with memchr's
@@ -31,9 +45,17 @@ pub struct RecordFilter {
 /// byte-by-byte pass. The lines picked are the same; in a keyword-dense session the
 /// automaton ran over most of every line, a tenth of the scan. Chosen from the keywords
 /// the automaton found first on the lines of a block, kept while it picks most lines.
+///
+/// It also says whether the lines the quick word misses go to the case-sensitive SIMD
+/// searcher (`RecordFilter::lower`) before the automaton: only while most of them hold a
+/// keyword it finds (a dense log), judged every `WINDOW` such lines. On other lines the
+/// automaton must read the line anyway, and the searcher's pass over it first (its
+/// candidates are everywhere in JSON) made picking lines up to a third slower.
 #[derive(Debug, Default)]
 pub struct Quick {
     finder: Option<memmem::Finder<'static>>,
+    /// most lines past the quick word held no keyword in the last block
+    sparse: bool,
 }
 
 impl RecordFilter {
@@ -55,7 +77,25 @@ impl RecordFilter {
             automaton,
             patterns,
             keywords,
+            lower: OnceLock::new(),
         }
+    }
+
+    fn lower(&self) -> Option<&(packed::Searcher, Vec<usize>)> {
+        self.lower
+            .get_or_init(|| {
+                let mut ids: Vec<usize> = (0..self.patterns.len())
+                    .filter(|&i| self.patterns[i].len() >= 4)
+                    .collect();
+                ids.sort_by_key(|&i| (std::cmp::Reverse(self.patterns[i].len()), i));
+                ids.truncate(64);
+                let mut b = packed::Config::new()
+                    .match_kind(packed::MatchKind::LeftmostFirst)
+                    .builder();
+                b.extend(ids.iter().map(|&i| &self.patterns[i]));
+                b.build().map(|searcher| (searcher, ids))
+            })
+            .as_ref()
     }
 
     /// Whether `data` (or its shell view) holds any keyword or a JSON escape (a whole
@@ -121,6 +161,17 @@ impl RecordFilter {
         // the automaton's first hit from `searched` on: valid for a line starting at or
         // before it (None: no hit after `searched`)
         let mut cached: Option<(usize, Option<(usize, usize)>)> = None;
+        // the case-sensitive searcher (`lower`) for the lines past the quick word, while
+        // most of them hold a keyword: judged every WINDOW such lines
+        let lower = self.lower();
+        let mut use_lower = !quick.sparse;
+        // lines past the quick word, and those the searcher found (or, while it waits,
+        // would find: the automaton's hit is one of its patterns)
+        let (mut seen, mut held) = (0usize, 0usize);
+        let mut in_lower = vec![false; self.patterns.len()];
+        for &i in lower.map_or(&[][..], |(_, ids)| ids.as_slice()) {
+            in_lower[i] = true;
+        }
         let mut next_quick = quick.finder.as_ref().and_then(|f| f.find(block));
         // per keyword, the lines the automaton found it on first; lines, quick lines
         let mut firsts = vec![0u32; self.keywords];
@@ -140,22 +191,42 @@ impl RecordFilter {
                 quick_lines += 1;
                 true
             } else {
-                let hit = match cached {
+                // searched on this line only: on a line without a hit the automaton
+                // reads it whole anyway
+                let lower_hit =
+                    lower
+                        .filter(|_| use_lower && start < end)
+                        .and_then(|(searcher, ids)| {
+                            searcher
+                                .find_in(block, aho_corasick::Span::from(start..end))
+                                .map(|m| (m.start(), ids[m.pattern().as_usize()]))
+                        });
+                let from_lower = lower_hit.is_some();
+                let hit = lower_hit.or_else(|| match cached {
                     Some((from, h)) if from <= start && h.map_or(true, |(at, _)| at >= start) => h,
                     _ => {
                         let h = self.hit_from(block, start);
                         cached = Some((start, h));
                         h
                     }
-                };
-                if let Some((at, pattern)) = hit.filter(|&(at, _)| at < end) {
+                });
+                seen += 1;
+                let on_line = if let Some((at, pattern)) = hit.filter(|&(at, _)| at < end) {
                     if at >= start && pattern < self.keywords {
                         firsts[pattern] += 1;
+                    }
+                    if from_lower || (!use_lower && in_lower[pattern]) {
+                        held += 1;
                     }
                     true
                 } else {
                     false
+                };
+                if seen == WINDOW {
+                    use_lower = held * 2 >= seen;
+                    (seen, held) = (0, 0);
                 }
+                on_line
             };
             if hit_here || !object_shaped(line) {
                 starts.push(start);
@@ -164,6 +235,10 @@ impl RecordFilter {
         }
         // a quick keyword that picks under half the lines gives way to the one found
         // first most often
+        if seen > 0 {
+            use_lower = held * 2 >= seen;
+        }
+        quick.sparse = !use_lower;
         if quick_lines * 2 < lines {
             let best = (0..self.keywords).max_by_key(|&k| (firsts[k], std::cmp::Reverse(k)));
             if let Some(k) = best.filter(|&k| firsts[k] > 0) {
@@ -277,6 +352,91 @@ mod tests {
             f.candidates_quick(other.as_bytes(), &mut quick),
             f.candidates(other.as_bytes())
         );
+    }
+
+    #[test]
+    fn the_case_sensitive_searcher_picks_the_lines_the_automaton_alone_picks() {
+        let keys = ["gateway", "deploy", "gh", "hub", "cloud shell", "vtid-"];
+        let f = RecordFilter::new(&keys);
+        assert!(
+            f.lower().is_some(),
+            "a pack's few dozen keywords fit the searcher"
+        );
+        let plain = RecordFilter {
+            lower: OnceLock::from(None),
+            ..f.clone()
+        };
+        let words = [
+            "gateway",
+            "GATEWAY",
+            "Deploy",
+            "deploy",
+            "ls",
+            "x y",
+            "\\u0067",
+            "gh",
+            "GH",
+            "hub",
+            "cloud  shell",
+            "Cloud Shell",
+            "\\/",
+            "deplo",
+            "gatewa",
+            "",
+            "VTID-1",
+            "vtid-2",
+            "cloud shell",
+        ];
+        let mut state = 5u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let (mut quick, mut plain_quick) = (Quick::default(), Quick::default());
+        for _ in 0..300 {
+            let mut block = String::new();
+            for _ in 0..next(150) {
+                match next(10) {
+                    0 => block.push_str("[1]"),
+                    1 => {}
+                    _ => {
+                        block.push_str("{\"m\": \"");
+                        for _ in 0..next(4) {
+                            block.push_str(words[next(words.len())]);
+                            block.push(' ');
+                        }
+                        block.push_str("\"}");
+                    }
+                }
+                block.push('\n');
+            }
+            let got = f.candidates_quick(block.as_bytes(), &mut quick);
+            assert_eq!(
+                got,
+                plain.candidates_quick(block.as_bytes(), &mut plain_quick),
+                "{block}"
+            );
+            assert_eq!(got, plain.candidates(block.as_bytes()), "{block}");
+        }
+    }
+
+    #[test]
+    fn the_case_sensitive_searcher_waits_while_a_log_is_sparse() {
+        let f = RecordFilter::new(&["gateway", "deploy"]);
+        let sparse = "{\"a\": 1}\n{\"b\": 2}\n{\"c\": \"deploy\"}\n{\"d\": 3}\n";
+        let dense = "{\"a\": \"DEPLOY\"}\n{\"b\": \"gateway\"}\n{\"c\": 1}\n";
+        let mut quick = Quick::default();
+        assert!(!quick.sparse); // a log starts as dense, the sessions this is for
+        let got = f.candidates_quick(sparse.as_bytes(), &mut quick);
+        assert_eq!(got, f.candidates(sparse.as_bytes()));
+        assert!(quick.sparse, "one line in four holds a keyword");
+        // the same lines while it waits, and it comes back on a dense block
+        let got = f.candidates_quick(dense.as_bytes(), &mut quick);
+        assert_eq!(got, f.candidates(dense.as_bytes()));
+        assert_eq!(got.len(), 2);
+        assert!(!quick.sparse);
     }
 
     #[test]

@@ -163,6 +163,10 @@ pub struct Claude {
     tool_names: rustc_hash::FxHashMap<String, String>,
     unknown: UnknownTypes,
     subagent_file: bool,
+    /// the file's `Base`, its line, index, session and record id set per record: each
+    /// segment copies what it needs from it (a clone of a whole `Base` per record and per
+    /// block was 2% of a dense session)
+    base: Base,
 }
 
 impl Claude {
@@ -183,6 +187,7 @@ impl Claude {
             tool_names: Default::default(),
             unknown: UnknownTypes::default(),
             subagent_file: SUBAGENT_FILE.is_match(&norm),
+            base: Base::new(display_path, NAME, 0),
         }
     }
 
@@ -207,10 +212,16 @@ impl Claude {
                 self.session = Some(s.clone());
             }
         }
-        let mut base = Base::new(&self.path, NAME, line);
-        base.session = Some(self.session.clone().unwrap_or_else(|| self.path.clone()));
+        let mut base = std::mem::take(&mut self.base);
+        base.line = line;
         base.index = Some(self.index as u64);
-        self.record(&rec, &base, line, out);
+        base.record_id = None;
+        let session = self.session.as_deref().unwrap_or(&self.path);
+        if base.session.as_deref() != Some(session) {
+            base.session = Some(session.to_string());
+        }
+        self.record(&rec, &mut base, line, out);
+        self.base = base;
     }
 
     pub fn finish(&mut self, out: &mut Vec<Item>) {
@@ -220,7 +231,7 @@ impl Claude {
         }
     }
 
-    fn record(&mut self, rec: &Value, base: &Base, line: u64, out: &mut Vec<Item>) {
+    fn record(&mut self, rec: &Value, base: &mut Base, line: u64, out: &mut Vec<Item>) {
         let rtype = get(rec, "type");
         let rtype_s = rtype.and_then(Value::as_str);
         let uid = get_str(rec, "uuid");
@@ -228,13 +239,12 @@ impl Claude {
             Some("summary") => {
                 if let Some(text) = get_str(rec, "summary") {
                     if !blank(text) {
-                        let mut b = base.clone();
-                        b.record_id = get_str(rec, "leafUuid").map(str::to_string);
+                        base.record_id = get_str(rec, "leafUuid").map(str::to_string);
                         // Python passes leafUuid as is; a non-string id is no id here
                         let seg = make(
                             text.to_string(),
                             Channel::Prose,
-                            &b,
+                            base,
                             Some(Actor::Injected),
                             None,
                             None,
@@ -247,9 +257,15 @@ impl Claude {
             Some("system") => {
                 let text = content_text(get(rec, "content"));
                 if !blank(&text) {
-                    let mut b = base.clone();
-                    b.record_id = uid.map(str::to_string);
-                    let seg = make(text, Channel::Prose, &b, Some(Actor::Injected), None, None);
+                    base.record_id = uid.map(str::to_string);
+                    let seg = make(
+                        text,
+                        Channel::Prose,
+                        base,
+                        Some(Actor::Injected),
+                        None,
+                        None,
+                    );
                     self.em.push(Item::Segment(seg), out);
                 }
                 return;
@@ -328,7 +344,7 @@ impl Claude {
     fn message(
         &mut self,
         rec: &Value,
-        base: &Base,
+        base: &mut Base,
         uid: Option<&str>,
         sidechain: bool,
         via: Option<&str>,
@@ -351,8 +367,8 @@ impl Claude {
             Some(Value::Array(a)) => a,
             _ => return,
         };
-        let mut b = base.clone();
-        b.record_id = uid.map(str::to_string);
+        let own_id = uid.map(str::to_string);
+        base.record_id.clone_from(&own_id);
         if rtype == Some("assistant") {
             let injected = truthy(get(rec, "isApiErrorMessage")) || truthy(get(rec, "isMeta"));
             for block in content {
@@ -368,7 +384,7 @@ impl Claude {
                                     let seg = make(
                                         t.clone(),
                                         Channel::Prose,
-                                        &b,
+                                        base,
                                         Some(Actor::Injected),
                                         None,
                                         None,
@@ -377,7 +393,7 @@ impl Claude {
                                 }
                             }
                         } else {
-                            for seg in assistant_text(text.and_then(Value::as_str), &b) {
+                            for seg in assistant_text(text.and_then(Value::as_str), base) {
                                 self.em.push(Item::Segment(seg), out);
                             }
                         }
@@ -395,10 +411,9 @@ impl Claude {
                                 self.tool_names.insert(t.to_string(), n.to_string());
                             }
                         }
-                        let mut cb = base.clone();
-                        cb.record_id = tid.map(str::to_string);
+                        base.record_id = tid.map(str::to_string);
                         for (channel, text) in tool_payloads(name, get(block, "input")) {
-                            let mut seg = make(text, channel, &cb, Some(Actor::Agent), None, name);
+                            let mut seg = make(text, channel, base, Some(Actor::Agent), None, name);
                             if let Some(v) = via {
                                 if !v.is_empty() {
                                     seg.origin.via = Some(v.to_string());
@@ -406,6 +421,7 @@ impl Claude {
                             }
                             self.em.push_call(tid, seg, out);
                         }
+                        base.record_id.clone_from(&own_id);
                     }
                     _ => {}
                 }
@@ -438,7 +454,7 @@ impl Claude {
                         let seg = make(
                             text.to_string(),
                             Channel::Prose,
-                            &b,
+                            base,
                             Some(Actor::Injected),
                             None,
                             None,
@@ -451,7 +467,7 @@ impl Claude {
                             channel = Channel::Prose; // the parent agent's prompt
                             actor = Actor::Agent;
                         }
-                        let seg = make(part, channel, &b, Some(actor), None, None);
+                        let seg = make(part, channel, base, Some(actor), None, None);
                         self.em.push(Item::Segment(seg), out);
                     }
                 }
@@ -469,17 +485,17 @@ impl Claude {
                         .and_then(|t| self.tool_names.remove(t));
                     self.em.resolve(tid, status, out);
                     if !blank(&text) {
-                        let mut rb = base.clone();
-                        rb.record_id = tid.map(str::to_string);
+                        base.record_id = tid.map(str::to_string);
                         let seg = make(
                             text,
                             Channel::Output,
-                            &rb,
+                            base,
                             Some(Actor::Tool),
                             Some(status),
                             name.as_deref(),
                         );
                         self.em.push(Item::Segment(seg), out);
+                        base.record_id.clone_from(&own_id);
                     }
                 }
                 _ => {}

@@ -2,8 +2,8 @@
 //! fenced blocks in assistant text, code a tool runs, and the ordered emitter that holds
 //! a tool call until its result says what became of it.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, LazyLock};
+use std::collections::VecDeque;
+use std::sync::LazyLock;
 
 use super::value::Value;
 use crate::pyfmt::shlex_quote;
@@ -499,9 +499,11 @@ pub struct Ordered {
     queue: VecDeque<Entry>,
     /// sequence number of the queue's front entry
     base: u64,
-    pending: IndexMap<String, Vec<u64>>,
+    /// call ids from the log, hashed with FxHash (SipHash was 1% of a dense session;
+    /// the order is the map's insertion order, whatever the hash)
+    pending: IndexMap<String, Vec<u64>, rustc_hash::FxBuildHasher>,
     window: usize,
-    provisional: HashMap<String, Status>,
+    provisional: rustc_hash::FxHashMap<String, Status>,
 }
 
 impl Default for Ordered {
@@ -509,9 +511,9 @@ impl Default for Ordered {
         Ordered {
             queue: VecDeque::new(),
             base: 0,
-            pending: IndexMap::new(),
+            pending: IndexMap::default(),
             window: 2000,
-            provisional: HashMap::new(),
+            provisional: Default::default(),
         }
     }
 }
@@ -655,15 +657,28 @@ fn py_str_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.cmp(b)
 }
 
-/// A set that forgets its oldest members beyond `limit` (dedup keys in huge files).
+/// A set that forgets its oldest members beyond `limit` (dedup keys in huge files): a key
+/// is in the set when it was added (successfully) within the last `limit` additions.
 ///
-/// Each member is stored once (shared by the set and the order queue) and hashed with
-/// FxHash: every record's uuid passes through here.
+/// Every record's uuid passes through here, and a long session keeps `limit` of them, in
+/// a table too large for the caches: what costs is the number of places in memory an
+/// addition touches. So:
+/// - a canonical UUID (36 characters, lower-case hex) is kept as its 128 bits: adding one
+///   allocates nothing, and hashing or comparing it reads no string elsewhere in memory.
+///   The bits map back to that one spelling, and a key that spells a canonical UUID is
+///   always kept as its bits, so the set answers as a set of strings does. Any other key
+///   is kept as its text, hashed with FxHash.
+/// - each member carries the number of its addition, and a member older than the last
+///   `limit` additions counts as absent. Forgetting is then no lookup per addition: every
+///   `limit` additions one sweep through the table drops the members that fell out (the
+///   table holds at most twice `limit`). An addition touches one place of the table,
+///   where a queue of arrivals and a removal per addition touched three.
 pub struct BoundedSet {
-    set: rustc_hash::FxHashSet<Arc<str>>,
-    /// members in the order they came, to forget the oldest in O(1)
-    order: VecDeque<Arc<str>>,
-    limit: usize,
+    uuids: rustc_hash::FxHashMap<(u64, u64), u64>,
+    texts: rustc_hash::FxHashMap<Box<str>, u64>,
+    /// successful additions so far: the number of the last one
+    added: u64,
+    limit: u64,
 }
 
 impl Default for BoundedSet {
@@ -672,37 +687,97 @@ impl Default for BoundedSet {
     }
 }
 
+/// The value of each byte as a hex digit: 0-15 for `0-9a-f`, 16 for anything else (upper
+/// case included: `A` and `a` spell different keys).
+const HEX: [u8; 256] = {
+    let mut t = [16u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The 128 bits of a canonical UUID (`8-4-4-4-12` lower-case hex digits), as two halves;
+/// None for any other text.
+fn uuid_bits(key: &str) -> Option<(u64, u64)> {
+    let b = key.as_bytes();
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let mut bits: u128 = 0;
+    // the digits' values or'ed: 16 is set when one of them is not a digit
+    let mut seen = 0u8;
+    for part in [&b[0..8], &b[9..13], &b[14..18], &b[19..23], &b[24..36]] {
+        for &c in part {
+            let d = HEX[c as usize];
+            seen |= d;
+            bits = bits << 4 | u128::from(d & 15);
+        }
+    }
+    (seen & 16 == 0).then_some(((bits >> 64) as u64, bits as u64))
+}
+
 impl BoundedSet {
     pub fn with_limit(limit: usize) -> BoundedSet {
         BoundedSet {
-            set: Default::default(),
-            order: VecDeque::new(),
-            limit,
+            uuids: Default::default(),
+            texts: Default::default(),
+            added: 0,
+            limit: limit.max(1) as u64,
         }
     }
 
     /// Add; false if it was already there.
     pub fn add(&mut self, key: &str) -> bool {
-        if self.set.contains(key) {
+        let number = self.added + 1;
+        // a member numbered `oldest` or later is one of the last `limit` additions
+        let oldest = number.saturating_sub(self.limit);
+        let fresh = match uuid_bits(key) {
+            Some(bits) => match self.uuids.entry(bits) {
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let held = e.get_mut();
+                    (*held < oldest).then(|| *held = number).is_some()
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(number);
+                    true
+                }
+            },
+            None => match self.texts.get_mut(key) {
+                Some(held) => (*held < oldest).then(|| *held = number).is_some(),
+                None => {
+                    self.texts.insert(key.into(), number);
+                    true
+                }
+            },
+        };
+        if !fresh {
             return false;
         }
-        let member: Arc<str> = Arc::from(key);
-        self.set.insert(Arc::clone(&member));
-        self.order.push_back(member);
-        if self.order.len() > self.limit {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
+        self.added = number;
+        if number % self.limit == 0 {
+            // from the next addition on, members numbered `number + 1 - limit` or later count
+            let keep = (number + 1).saturating_sub(self.limit);
+            self.uuids.retain(|_, n| *n >= keep);
+            self.texts.retain(|_, n| *n >= keep);
         }
         true
     }
 
+    /// How many members the set holds: the last `limit` additions.
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.added.min(self.limit) as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.added == 0
     }
 }
 
@@ -1015,6 +1090,68 @@ mod tests {
         assert!(s.add("a") && !s.add("c"));
         assert_eq!(s.len(), 2); // the forgotten member left the set too
         assert!(s.add("b"));
+    }
+
+    #[test]
+    fn bounded_set_answers_as_a_queue_of_the_last_additions_does() {
+        // the plain model: a set of strings and the queue of their arrivals
+        let keys: Vec<String> = (0..24)
+            .map(|i| match i % 3 {
+                0 => format!("{i:08x}-0000-4000-8000-{i:012x}"),
+                1 => format!("{i:08X}-0000-4000-8000-{i:012X}"), // upper case: text
+                _ => format!("result:toolu_{i}"),
+            })
+            .collect();
+        for limit in [1usize, 2, 3, 7] {
+            let mut set = BoundedSet::with_limit(limit);
+            let mut model: (std::collections::HashSet<String>, VecDeque<String>) =
+                Default::default();
+            let mut state = 11u64 + limit as u64;
+            for _ in 0..5000 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let key = &keys[(state >> 33) as usize % keys.len()];
+                let expected = if model.0.contains(key) {
+                    false
+                } else {
+                    model.0.insert(key.clone());
+                    model.1.push_back(key.clone());
+                    if model.1.len() > limit {
+                        let old = model.1.pop_front().unwrap();
+                        model.0.remove(&old);
+                    }
+                    true
+                };
+                assert_eq!(set.add(key), expected, "{key} (limit {limit})");
+                assert_eq!(set.len(), model.0.len());
+            }
+        }
+    }
+
+    #[test]
+    fn bounded_set_keeps_uuids_and_other_keys_apart_and_in_order() {
+        let a = "92692eef-415f-6016-5af6-54e0856b74c9";
+        let b = "1a3c4261-f25c-5b61-92ab-c24071e5ff7b";
+        let mut s = BoundedSet::with_limit(3);
+        assert!(s.add(a) && !s.add(a));
+        // the same letters in upper case, or one digit off, are other keys
+        assert!(s.add(&a.to_uppercase()) && s.add(b));
+        assert!(!s.add(b) && !s.add(&a.to_uppercase()));
+        assert_eq!(s.len(), 3);
+        assert!(s.add("relayed:1")); // forgets `a`, the oldest, whatever its kind
+        assert_eq!(s.len(), 3);
+        assert!(s.add(a)); // forgets the upper-case one
+        assert!(s.add(&a.to_uppercase()) && !s.add("relayed:1") && !s.add(a));
+        // almost a UUID: read as text, never as bits
+        assert_eq!(uuid_bits(&a.replace('-', "_")), None);
+        assert_eq!(uuid_bits(&format!("{a}0")), None);
+        assert_eq!(
+            uuid_bits("00000000-0000-0001-0000-00000000000f"),
+            Some((1, 15))
+        );
+        assert_eq!(uuid_bits("00000000-0000-0000-0000-00000000000F"), None);
+        assert_ne!(uuid_bits(a), uuid_bits(b));
     }
 
     #[test]

@@ -433,6 +433,8 @@ fn call_ids(line: &[u8]) -> Vec<&[u8]> {
 }
 
 const STILL_RUNNING: &[u8] = b"Process running with session ID";
+static RUNNING: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(STILL_RUNNING));
 const MAX_WANTED: usize = 10_000;
 const ANSWER_WINDOW: i64 = 2 << 20;
 const RUNNING_WINDOW: i64 = 64 << 20;
@@ -446,6 +448,8 @@ type FxBuild = rustc_hash::FxBuildHasher;
 /// it was first wanted in (the oldest is forgotten first).
 pub struct Wanted {
     keys: &'static [&'static [u8]],
+    /// a searcher per key, built once (not per block and span)
+    finders: Vec<memmem::Finder<'static>>,
     /// id -> (bytes left to search, order of arrival)
     ids: HashMap<Vec<u8>, (i64, u64), FxBuild>,
     arrivals: u64,
@@ -486,6 +490,7 @@ impl Wanted {
     pub fn new(keys: &'static [&'static [u8]]) -> Wanted {
         Wanted {
             keys,
+            finders: keys.iter().map(|k| memmem::Finder::new(*k)).collect(),
             ids: HashMap::default(),
             arrivals: 0,
         }
@@ -546,8 +551,7 @@ impl Wanted {
             }
         }
         for (a, b) in merged {
-            for key in self.keys {
-                let finder = memmem::Finder::new(key);
+            for (key, finder) in self.keys.iter().zip(&self.finders) {
                 let mut from = a;
                 while from + key.len() <= b {
                     let Some(i) = finder.find(&block[from..b]) else {
@@ -561,7 +565,7 @@ impl Wanted {
                             if start as i64 > call_line {
                                 found.push(start);
                                 let end = memchr(b'\n', &block[pos..]).map_or(size, |i| pos + i);
-                                if memmem::find(&block[start..end], STILL_RUNNING).is_some() {
+                                if RUNNING.find(&block[start..end]).is_some() {
                                     if let Some(v) = self.ids.get_mut(ident) {
                                         v.0 = RUNNING_WINDOW; // the exit code comes later
                                     }

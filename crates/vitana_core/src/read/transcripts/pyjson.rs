@@ -64,7 +64,10 @@ pub fn loads_skipping(raw: &[u8], skip: Option<&'static Skip>) -> Loaded {
 /// (A `-0` must follow `:`, `[`, `,` or whitespace to be a number; one inside a string only
 /// costs the slower parse.)
 fn has_minus_zero_int(raw: &[u8]) -> bool {
-    memchr::memmem::find_iter(raw, b"-0").any(|i| {
+    // the searcher built once, not per record
+    static MINUS_ZERO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"-0"));
+    MINUS_ZERO.find_iter(raw).any(|i| {
         !matches!(raw.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E'))
             && (i == 0
                 || matches!(
