@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, MatchError, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchError, MatchKind};
 
 use crate::model::Command;
 use crate::shellview::shell_view;
@@ -42,11 +42,19 @@ struct Group {
     /// the keyword index of each pattern
     ids: Vec<usize>,
     caseless: bool,
-    automaton: OnceLock<AhoCorasick>,
-    /// a DFA stepped by hand over long texts (see `mark_streamed`); None for a set too
-    /// large to be worth one
-    dfa: OnceLock<Option<DFA>>,
+    searcher: OnceLock<Searcher>,
 }
+
+/// How a group is searched: a DFA stepped by hand (see `mark_streamed`), or, for a set
+/// too large for a DFA's table, aho-corasick's own choice of automaton.
+#[derive(Debug, Clone)]
+enum Searcher {
+    Dfa(Box<DFA>),
+    Automaton(AhoCorasick),
+}
+
+/// A DFA's table grows with the keywords' total length: rule packs hold about fifty.
+const MAX_DFA_PATTERNS: usize = 1000;
 
 impl Group {
     fn new<S: AsRef<str>>(keywords: &[S], ids: Vec<usize>, caseless: bool) -> Option<Group> {
@@ -57,61 +65,58 @@ impl Group {
                 .collect(),
             ids,
             caseless,
-            automaton: OnceLock::new(),
-            dfa: OnceLock::new(),
+            searcher: OnceLock::new(),
         })
     }
 
-    fn automaton(&self) -> &AhoCorasick {
-        self.automaton.get_or_init(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(self.caseless)
-                .match_kind(MatchKind::Standard)
-                .build(&self.patterns)
-                .expect("literal keywords always compile")
-        })
-    }
-
-    fn dfa(&self) -> Option<&DFA> {
-        self.dfa
-            .get_or_init(|| {
-                if self.patterns.len() > MAX_DFA_PATTERNS {
-                    return None;
-                }
-                DFA::builder()
-                    .ascii_case_insensitive(self.caseless)
-                    .match_kind(MatchKind::Standard)
-                    .build(&self.patterns)
-                    .ok()
-            })
-            .as_ref()
-    }
-
-    /// Marks the keywords of the group that occur in `haystack`.
-    fn mark(&self, haystack: &[u8], seen: &mut [bool]) {
-        // the first long text builds the DFA; a scan that holds one reads shorter texts
-        // with it too, where the live guard (short commands) never builds it
-        let dfa = match haystack.len() {
-            n if n >= STREAMED_FROM => self.dfa(),
-            n if n >= STREAMED_ONCE_BUILT_FROM => self.dfa.get().and_then(Option::as_ref),
-            _ => None,
-        };
-        if let Some(dfa) = dfa {
-            if mark_streamed(dfa, &self.ids, haystack, seen).is_ok() {
-                return;
+    fn searcher(&self) -> &Searcher {
+        self.searcher.get_or_init(|| {
+            let dfa = (self.patterns.len() <= MAX_DFA_PATTERNS)
+                .then(|| {
+                    DFA::builder()
+                        .ascii_case_insensitive(self.caseless)
+                        .match_kind(MatchKind::Standard)
+                        .build(&self.patterns)
+                        .ok()
+                })
+                .flatten();
+            match dfa {
+                Some(dfa) => Searcher::Dfa(Box::new(dfa)),
+                None => Searcher::Automaton(
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(self.caseless)
+                        .match_kind(MatchKind::Standard)
+                        .build(&self.patterns)
+                        .expect("literal keywords always compile"),
+                ),
             }
+        })
+    }
+
+    /// Marks the keywords of the group that occur in `haystack`. A search that fails
+    /// (it cannot, unanchored) marks them all: the rules then run, as without a gate.
+    fn mark(&self, haystack: &[u8], seen: &mut [bool]) {
+        match self.searcher() {
+            Searcher::Dfa(dfa) => {
+                if mark_streamed(dfa, &self.ids, haystack, seen).is_err() {
+                    self.ids.iter().for_each(|&i| seen[i] = true);
+                }
+            }
+            Searcher::Automaton(automaton) => mark_all(automaton, &self.ids, haystack, seen),
         }
-        mark_all(self.automaton(), &self.ids, haystack, seen);
+    }
+
+    /// Whether any keyword of the group occurs in `haystack` (the prefilter skips to
+    /// the candidates); a search that fails says yes.
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match self.searcher() {
+            Searcher::Dfa(dfa) => dfa
+                .try_find(&Input::new(haystack))
+                .map_or(true, |m| m.is_some()),
+            Searcher::Automaton(automaton) => automaton.is_match(haystack),
+        }
     }
 }
-
-/// Texts this long are read by three DFA cursors at once (`mark_streamed`); shorter
-/// ones (a command the live guard judges) by the automaton, without building a DFA.
-const STREAMED_FROM: usize = 1024;
-/// Once the DFA is built, texts this long are read by it too.
-const STREAMED_ONCE_BUILT_FROM: usize = 64;
-/// A DFA's size grows with the keywords' total length: the rule packs hold about fifty.
-const MAX_DFA_PATTERNS: usize = 1000;
 
 impl KeywordSet {
     pub fn new<S: AsRef<str>>(keywords: &[S]) -> KeywordSet {
@@ -234,11 +239,11 @@ impl KeywordSet {
             return self
                 .ascii
                 .as_ref()
-                .is_some_and(|g| g.automaton().is_match(text.as_bytes()));
+                .is_some_and(|g| g.is_match(text.as_bytes()));
         }
         self.unicode
             .as_ref()
-            .is_some_and(|g| g.automaton().is_match(text.to_lowercase().as_bytes()))
+            .is_some_and(|g| g.is_match(text.to_lowercase().as_bytes()))
     }
 }
 
@@ -299,9 +304,10 @@ fn mark_all(automaton: &AhoCorasick, ids: &[usize], haystack: &[u8], seen: &mut 
 ///
 /// Each step of a DFA waits for the load of the step before it. Three cursors, each
 /// over a third of the text, step in turn, so that their loads overlap: on the real
-/// tree's files this reads 1.8 GB/s where one cursor (the automaton's overlapping
-/// search) reads 680 MB/s. A cursor starts the longest keyword's length less one
-/// byte before its third, so a match that ends in its third is read whole by it.
+/// tree's files this reads 1.8 GB/s where one cursor (aho-corasick's overlapping
+/// search, or its prefiltered search, which stops at every keyword of dense text)
+/// reads 650-680 MB/s. A cursor starts the longest keyword's length less one byte
+/// before its third, so a match that ends in its third is read whole by it.
 fn mark_streamed(
     dfa: &DFA,
     ids: &[usize],
@@ -405,8 +411,7 @@ mod tests {
     #[test]
     fn long_texts_are_read_whole_wherever_a_keyword_lies() {
         // texts read by the three cursors, each holding the keywords planted in it
-        // (some across the cuts between the cursors' thirds) and no others; the first
-        // long text builds the DFA, which then reads the shorter ones too
+        // (some across the cuts between the cursors' thirds) and no others
         let keys = [
             "deploy",
             "deploy.sh",
@@ -416,7 +421,6 @@ mod tests {
             "sh",
         ];
         let set = KeywordSet::new(&keys);
-        assert!(set.present(&"x".repeat(STREAMED_FROM)).is_empty());
         let mut state = 11u64;
         let mut next = |n: u64| {
             state = state
@@ -425,7 +429,7 @@ mod tests {
             (state >> 33) % n
         };
         for _ in 0..3000 {
-            let len = STREAMED_ONCE_BUILT_FROM + next(5000) as usize;
+            let len = 20 + next(5000) as usize;
             let mut text = vec![b'x'; len];
             for _ in 0..next(3) + 1 {
                 let key = keys[next(keys.len() as u64) as usize].as_bytes();
@@ -452,6 +456,29 @@ mod tests {
             got.sort_by_key(|w| keys.iter().position(|k| k == w));
             assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn a_set_too_large_for_a_dfa_finds_what_a_small_one_does() {
+        // past MAX_DFA_PATTERNS the set searches with aho-corasick's own automaton
+        let mut keys: Vec<String> = (0..MAX_DFA_PATTERNS).map(|i| format!("zq{i}x")).collect();
+        keys.extend(["ab", "bab", "abab", "b", "aab"].map(String::from));
+        let large = KeywordSet::new(&keys);
+        let small = KeywordSet::new(&keys[MAX_DFA_PATTERNS..]);
+        assert!(matches!(
+            large.ascii.as_ref().map(Group::searcher),
+            Some(Searcher::Automaton(_))
+        ));
+        for text in ["", "b", "abab baab", "ABAB", &"ab ".repeat(700)] {
+            let want: Vec<usize> = small
+                .present(text)
+                .into_iter()
+                .map(|i| i + MAX_DFA_PATTERNS)
+                .collect();
+            assert_eq!(large.present(text), want, "{text:?}");
+            assert_eq!(large.any_in(text), !want.is_empty());
+        }
+        assert_eq!(large.present("zq17x"), [17]);
     }
 
     #[test]
