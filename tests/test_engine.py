@@ -1,16 +1,16 @@
 """The engine: matcher kinds on small units, and what the scanner does around them
-(suppressions, per-path ignores, approvals, dedupe, parameters)."""
+(suppressions, per-path ignores, approvals, dedupe, parameters).
+
+The matchers are the core's (`vitana_guard._core.EntryMatcher`: one entry's spec,
+compiled and run by the core on one unit, as the scanner runs it)."""
 from __future__ import annotations
 
+import json
 
 import pytest
 
 from conftest import dedent, jsonl, write
-from vitana_guard.engine.matchers import command as command_matcher
-from vitana_guard.engine.matchers import payload as payload_matcher
-from vitana_guard.engine.matchers import sequence as sequence_matcher
-from vitana_guard.engine.matchers import url as url_matcher
-from vitana_guard.engine.matchers.context import Evidence
+from vitana_guard import _core
 from vitana_guard.engine.rules import load_pack
 from vitana_guard.engine.scan import Selection, scan_segments
 from vitana_guard.errors import UsageError
@@ -54,6 +54,12 @@ def scan_path(pack, tmp_path, rel: str, text: str, **options):
     return found, notices
 
 
+def core_matcher(kind: str, spec, params) -> _core.EntryMatcher:
+    """A matcher of `kind` as the core compiles it from a rendered spec (engine/packdata.py
+    hands the scanner the same JSON)."""
+    return _core.EntryMatcher(kind, json.dumps(spec, default=str), json.dumps(params, default=str))
+
+
 # -- command matcher -----------------------------------------------------------------
 
 
@@ -64,11 +70,12 @@ def commands(text: str):
 @pytest.fixture(scope="module")
 def run_deploy(params):
     spec = {"program": "gcloud", "words": ["run", "deploy"], "optional_words": ["alpha", "beta"]}
-    return command_matcher.compile(spec, params, "test", 1)
+    return core_matcher("command", spec, params)
 
 
 def matches(matcher, text: str) -> bool:
-    return any(list(matcher.match(c)) for c in commands(text))
+    """Whether the matcher fires on a command of the shell text."""
+    return bool(matcher.hits(text))
 
 
 @pytest.mark.parametrize(
@@ -120,7 +127,7 @@ def test_placeholders_never_satisfy_a_literal(run_deploy, text):
 
 def test_command_hit_spans_the_whole_simple_command(run_deploy):
     text = "npm ci && sudo -E gcloud run deploy gw --quiet; echo done"
-    hits = [(h.start, h.end) for c in commands(text) for h in run_deploy.match(c)]
+    hits = [(start, end) for start, end, _ in run_deploy.hits(text)]
     assert len(hits) == 1
     start, end = hits[0]
     assert text[start:end].startswith("sudo -E gcloud run deploy gw")
@@ -129,7 +136,7 @@ def test_command_hit_spans_the_whole_simple_command(run_deploy):
 
 def test_command_launcher_and_program_glob(params):
     spec = {"program_glob": ["deploy.sh", "*-deploy.sh"], "launchers": ["bash", "sh"]}
-    m = command_matcher.compile(spec, params, "test", 1)
+    m = core_matcher("command", spec, params)
     assert matches(m, "./scripts/gw-deploy.sh now")
     assert matches(m, "bash -x deploy.sh")
     assert not matches(m, "cat deploy.sh")
@@ -139,7 +146,7 @@ def test_command_launcher_and_program_glob(params):
 
 def test_command_arg_condition(params):
     spec = {"program": "git", "words": ["push"], "arg": {"from": 1, "regex": "^(?:main|master)$"}}
-    m = command_matcher.compile(spec, params, "test", 1)
+    m = core_matcher("command", spec, params)
     assert matches(m, "git push origin main")
     assert matches(m, "git push -f origin master")
     assert not matches(m, "git push origin feature")
@@ -151,11 +158,11 @@ def test_command_arg_condition(params):
 
 @pytest.fixture(scope="module")
 def gateway_urls(params):
-    return url_matcher.compile({"host_contains": ["gateway"], "allow": params["gateway_url"]}, params, "test", 1)
+    return core_matcher("url", {"host_contains": ["gateway"], "allow": params["gateway_url"]}, params)
 
 
 def url_hits(matcher, text):
-    return [h.variables["url"] for h in matcher.match(text)]
+    return [variables["url"] for _, _, variables in matcher.hits(text)]
 
 
 @pytest.mark.parametrize(
@@ -217,13 +224,13 @@ def vg201_urls(pack):
     the policy parameters; a URL is reported once."""
 
     class Both:
-        entries = [e.matcher for e in pack.get("VG201").entries if e.matcher.unit == "text"]
+        entries = [core_matcher(e.kind, e.spec, pack.params) for e in pack.get("VG201").entries if e.unit == "text"]
 
-        def match(self, text):
+        def hits(self, text):
             seen = {}
             for m in self.entries:
-                for h in m.match(text):
-                    seen.setdefault((h.start, h.end), h)
+                for hit in m.hits(text):
+                    seen.setdefault(hit[:2], hit)
             return list(seen.values())
 
     return Both()
@@ -328,16 +335,13 @@ def test_vg201_control_plane_in_code_is_judged_by_its_host(pack):
     ],
 )
 def test_vg201_userinfo_is_judged_by_the_real_host(vg201_urls, text):
-    hits = list(vg201_urls.match(text))
-    assert len(hits) == 1 and hits[0].variables["host"] in ("collector.invalid", "evil.example", "files.corp.io")
+    hits = vg201_urls.hits(text)
+    assert len(hits) == 1 and hits[0][2]["host"] in ("collector.invalid", "evil.example", "files.corp.io")
 
 
 def test_feature_check_of_a_malformed_url_is_no_step(params):
-    from vitana_guard.engine import gateway
-    from vitana_guard.model import Request
-
-    assert not gateway.is_feature_check(Request("GET", "http://[gateway/api/x", 0, 1), params)
-    assert gateway.is_feature_check(Request("GET", params["gateway_url"] + "/api/v1/items", 0, 1), params)
+    assert not _core.gateway_is_feature_check("GET", "http://[gateway/api/x", params["gateway_url"])
+    assert _core.gateway_is_feature_check("GET", params["gateway_url"] + "/api/v1/items", params["gateway_url"])
 
 
 # -- payload matcher -----------------------------------------------------------------
@@ -357,22 +361,28 @@ def deploy_call(body: str | None) -> str:
 @pytest.fixture(scope="module")
 def service_check(params):
     spec = {"endpoint": "deploy", "field": "service", "not_in": params["allowed_services"]}
-    return payload_matcher.compile(spec, params, "test", 1)
+    return core_matcher("payload", spec, params)
 
 
 @pytest.fixture(scope="module")
 def environment_check(params):
     spec = {"endpoint": "deploy", "field": "environment", "missing": True, "not_in": ["dev"]}
-    return payload_matcher.compile(spec, params, "test", 1)
+    return core_matcher("payload", spec, params)
 
 
 @pytest.fixture(scope="module")
 def contract(params):
-    return payload_matcher.compile({"endpoint": "any", "contract": True}, params, "test", 1)
+    return core_matcher("payload", {"endpoint": "any", "contract": True}, params)
+
+
+def payload_hits(matcher, text: str) -> list[dict]:
+    """The variables of the matcher's hits on the one request the shell text makes."""
+    request_of(text)
+    return [variables for _, _, variables in matcher.hits(text)]
 
 
 def fires(matcher, text: str) -> bool:
-    return bool(list(matcher.match(request_of(text))))
+    return bool(payload_hits(matcher, text))
 
 
 def test_payload_field_checks(service_check, environment_check):
@@ -418,30 +428,30 @@ def test_payload_no_body_reads_as_empty_object(service_check, environment_check,
     assert request.body is None
     # {} has no service (not_in alone does not fire on a missing field) and no environment
     assert not fires(service_check, text)
-    hits = list(environment_check.match(request))
-    assert [h.variables["problem"] for h in hits] == ["missing"]
-    problems = [h.variables["problems"] for h in contract.match(request)]
+    hits = payload_hits(environment_check, text)
+    assert [h["problem"] for h in hits] == ["missing"]
+    problems = [h["problems"] for h in payload_hits(contract, text)]
     assert problems == ["missing required field 'service'"]
 
 
 def test_payload_contract_problems(contract):
-    hits = list(contract.match(request_of(f"curl -s -X POST {CANONICAL}/api/v1/cicd/health")))
-    assert "health takes GET, not POST" in hits[0].variables["problems"]
-    hits = list(contract.match(request_of(f"curl -s {CANONICAL}/api/v1/github/merge-now")))
-    assert "unknown control-plane endpoint /api/v1/github/merge-now" in hits[0].variables["problems"]
-    hits = list(contract.match(request_of(deploy_call("{vtid: AUTO, service: gateway}"))))
-    assert "body is not JSON" in hits[0].variables["problems"]
+    hits = payload_hits(contract, f"curl -s -X POST {CANONICAL}/api/v1/cicd/health")
+    assert "health takes GET, not POST" in hits[0]["problems"]
+    hits = payload_hits(contract, f"curl -s {CANONICAL}/api/v1/github/merge-now")
+    assert "unknown control-plane endpoint /api/v1/github/merge-now" in hits[0]["problems"]
+    hits = payload_hits(contract, deploy_call("{vtid: AUTO, service: gateway}"))
+    assert "body is not JSON" in hits[0]["problems"]
     safe_merge = (
         f"curl -s -X POST {CANONICAL}/api/v1/github/safe-merge "
         """-d '{"vtid": "AUTO", "repo": "exafyltd/vitana-platform", "pr_number": "12", "require_checks": true}'"""
     )
-    hits = list(contract.match(request_of(safe_merge)))
-    assert hits[0].variables["problems"] == "'pr_number' must be integer, got str"
+    hits = payload_hits(contract, safe_merge)
+    assert hits[0]["problems"] == "'pr_number' must be integer, got str"
 
 
 def test_payload_other_api(params):
-    m = payload_matcher.compile(
-        {"method": "POST", "url_regex": r"api\.github\.com/repos/[^/\s]+/[^/\s]+/pulls/?(?:\?|$)"}, params, "test", 1
+    m = core_matcher(
+        "payload", {"method": "POST", "url_regex": r"api\.github\.com/repos/[^/\s]+/[^/\s]+/pulls/?(?:\?|$)"}, params
     )
     assert fires(m, "curl -X POST https://api.github.com/repos/o/r/pulls -d '{}'")
     assert not fires(m, "curl -s https://api.github.com/repos/o/r/pulls")
@@ -452,19 +462,17 @@ def test_payload_other_api(params):
 
 @pytest.fixture(scope="module")
 def merge_needs_pr():
-    return sequence_matcher.compile({"step": "safe-merge", "requires_before": "create-pr"}, {}, "test", 1)
+    return core_matcher("sequence", {"step": "safe-merge", "requires_before": "create-pr"}, {})
 
 
 @pytest.fixture(scope="module")
 def deploy_needs_merge():
-    return sequence_matcher.compile(
-        {"step": "deploy", "after": "create-pr", "requires_before": "safe-merge"}, {}, "test", 1
-    )
+    return core_matcher("sequence", {"step": "deploy", "after": "create-pr", "requires_before": "safe-merge"}, {})
 
 
 @pytest.fixture(scope="module")
 def deploy_needs_verify():
-    return sequence_matcher.compile({"step": "deploy", "requires_after": ["verify"]}, {}, "test", 1)
+    return core_matcher("sequence", {"step": "deploy", "requires_after": ["verify"]}, {})
 
 
 @pytest.mark.parametrize(
@@ -516,25 +524,24 @@ def test_sequence_requires_after(deploy_needs_verify, steps, flagged):
 
 @pytest.fixture
 def vg502(pack):
-    return pack.get("VG502").entries[0].matcher
+    """VG502's context matcher: `hits(text, outputs)` judges a statement made after the
+    session's tools printed `outputs`."""
+    entry = pack.get("VG502").entries[0]
+    return core_matcher(entry.kind, entry.spec, pack.params)
 
 
 CLAIM = "The CI/CD endpoints aren't deployed, so I can't create the PR."
 
 
 def test_context_needs_failure_evidence(vg502):
-    evidence = Evidence()
-    assert list(vg502.match(CLAIM, evidence)) == []
-    vg502.observe("curl: (7) Failed to connect to gateway-q74ibpv6ia-uc.a.run.app port 443", evidence)
-    hits = list(vg502.match(CLAIM, evidence))
-    assert len(hits) == 1 and hits[0].variables["evidence"] == "curl: (7)"
+    assert vg502.hits(CLAIM) == []
+    hits = vg502.hits(CLAIM, ["curl: (7) Failed to connect to gateway-q74ibpv6ia-uc.a.run.app port 443"])
+    assert len(hits) == 1 and hits[0][2]["evidence"] == "curl: (7)"
 
 
 @pytest.mark.parametrize("output", ["HTTP/2 403 Forbidden", "curl: (28) Operation timed out", "curl: (6) Could not resolve host: x"])
 def test_context_failure_kinds(vg502, output):
-    evidence = Evidence()
-    vg502.observe(output, evidence)
-    assert list(vg502.match("The gateway is not live.", evidence))
+    assert vg502.hits("The gateway is not live.", [output])
 
 
 @pytest.mark.parametrize(
@@ -548,22 +555,15 @@ def test_context_failure_kinds(vg502, output):
     ],
 )
 def test_context_negation_and_concession_per_clause(vg502, text, flagged):
-    evidence = Evidence()
-    vg502.observe("HTTP/2 403 Forbidden", evidence)
-    assert bool(list(vg502.match(text, evidence))) is flagged
+    assert bool(vg502.hits(text, ["HTTP/2 403 Forbidden"])) is flagged
 
 
 def test_context_success_clears_the_claim(vg502):
-    evidence = Evidence()
-    vg502.observe("curl: (7) Failed to connect", evidence)
-    vg502.observe('{"ok": true, "status": "ok"}', evidence)
-    assert list(vg502.match(CLAIM, evidence)) == []
+    assert vg502.hits(CLAIM, ["curl: (7) Failed to connect", '{"ok": true, "status": "ok"}']) == []
 
 
 def test_context_hedged_claim_is_not_a_claim(vg502):
-    evidence = Evidence()
-    vg502.observe("HTTP/2 403 Forbidden", evidence)
-    assert list(vg502.match("The endpoint might not be deployed in this region.", evidence)) == []
+    assert vg502.hits("The endpoint might not be deployed in this region.", ["HTTP/2 403 Forbidden"]) == []
 
 
 # -- VG502 through a session ---------------------------------------------------------

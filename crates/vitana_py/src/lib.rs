@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyString};
 
 mod hookexe;
+mod matching;
 mod transcripts;
 
 #[global_allocator]
@@ -166,5 +167,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     guard::register(m)?;
     text::register(m)?;
     digest::register(m)?;
+    matching::register(m)?;
     Ok(())
 }

@@ -11,6 +11,8 @@ no PR, merged nothing and deployed nothing, so it is not a step.
   in the session the check does not apply: a deploy-only session ships work
   merged elsewhere).
 - `requires_after`: report `step` when none of these steps follows it.
+
+The core runs it (crates/vitana_core/src/matchers/sequence.rs).
 """
 from __future__ import annotations
 
@@ -26,29 +28,6 @@ class SequenceMatcher:
     requires_before: str | None
     requires_after: tuple[str, ...]
     unit = "session"
-
-    def judge(self, steps: list[str]) -> list[int]:
-        """Indexes of the steps that break the order."""
-        flagged = []
-        last_after: int | None = None
-        for i, name in enumerate(steps):
-            if self.after is not None and name == self.after:
-                last_after = i
-            if name != self.step:
-                continue
-            if self.requires_before is not None:
-                if self.after is not None:
-                    if last_after is None:
-                        continue
-                    window = steps[last_after + 1 : i]
-                else:
-                    window = steps[:i]
-                if self.requires_before not in window:
-                    flagged.append(i)
-                    continue
-            if self.requires_after and not any(s in self.requires_after for s in steps[i + 1 :]):
-                flagged.append(i)
-        return flagged
 
 
 def compile(spec: dict, params: dict, where: str, line: int | None) -> SequenceMatcher:
