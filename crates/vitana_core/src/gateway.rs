@@ -1,5 +1,5 @@
 //! What a rebuilt request is to the policy: which control-plane endpoint (or step of
-//! the standard flow) it calls (port of `engine/gateway.py`). Driven entirely by the
+//! the standard flow) it calls. Driven entirely by the
 //! `endpoints` and `control_plane_prefixes` parameters.
 
 use std::net::Ipv6Addr;

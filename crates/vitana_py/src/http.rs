@@ -184,23 +184,6 @@ fn http_parse_json_lenient<'py>(
     }
 }
 
-/// The control-plane path of `url`, or None.
-#[pyfunction]
-fn gateway_path_of(url: &Bound<'_, PyAny>, prefixes: Vec<String>) -> PyResult<Option<String>> {
-    Ok(gateway::path_of(&text_of(url)?, &prefixes))
-}
-
-/// The endpoint `url` calls: a name of `endpoints` (name, path), "unknown", or None.
-#[pyfunction]
-fn gateway_endpoint_of(
-    url: &Bound<'_, PyAny>,
-    prefixes: Vec<String>,
-    endpoints: Vec<(String, String)>,
-) -> PyResult<Option<String>> {
-    let request = Request::bare(String::new(), text_of(url)?);
-    Ok(gateway::endpoint_of(&request, &prefixes, &endpoints).map(str::to_string))
-}
-
 /// Whether a request is a GET on the gateway outside the control plane.
 #[pyfunction]
 fn gateway_is_feature_check(
@@ -217,8 +200,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(http_request_from_parts, m)?)?;
     m.add_function(wrap_pyfunction!(http_requests_from_block, m)?)?;
     m.add_function(wrap_pyfunction!(http_parse_json_lenient, m)?)?;
-    m.add_function(wrap_pyfunction!(gateway_path_of, m)?)?;
-    m.add_function(wrap_pyfunction!(gateway_endpoint_of, m)?)?;
     m.add_function(wrap_pyfunction!(gateway_is_feature_check, m)?)?;
     m.add("HTTP_MAX_DEPTH", http::MAX_DEPTH)?;
     Ok(())

@@ -1,4 +1,4 @@
-//! `command`: argv-level matching on parsed shell commands (`matchers/command.py`).
+//! `command`: argv-level matching on parsed shell commands (its spec compiled by `engine/matchers/command.py`).
 //!
 //! A command matches when its program (basename of argv[0]) is one of `program` (or
 //! matches a `program_glob`, or is a `launcher` whose first operand matches one), its

@@ -1,5 +1,5 @@
 //! `context`: a statement judged against what the session's tools printed before it
-//! (`matchers/context.py`). Fires on `regex` when an earlier tool output of the session
+//! (its spec compiled by `engine/matchers/context.py`). Fires on `regex` when an earlier tool output of the session
 //! matched `after_output` and none matched `unless_output`. Outside a session there is
 //! no evidence, so it never fires.
 

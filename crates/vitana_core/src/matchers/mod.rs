@@ -143,8 +143,7 @@ pub(crate) fn any_in(patterns: &[Pattern], text: &str) -> Result<bool, TimedOut>
     Ok(false)
 }
 
-/// The sentence that holds `text[start..end]` (byte offsets), as
-/// `matchers/pattern.py`'s `sentence_bounds` finds it: a sentence ends at `.`, `!` or
+/// The sentence that holds `text[start..end]` (byte offsets): a sentence ends at `.`, `!` or
 /// `?` before whitespace, at a blank line, or before a list or quote line.
 pub fn sentence_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
     let mut s = 0;

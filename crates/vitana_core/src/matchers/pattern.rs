@@ -1,4 +1,5 @@
-//! `pattern`: a regex over the segment text, with exceptions (`matchers/pattern.py`).
+//! `pattern`: a regex over the segment text, with exceptions (its spec compiled by
+//! `engine/matchers/pattern.py`).
 //!
 //! `unless` regexes are tried on the sentence that holds the match (a mention such as
 //! "the policy forbids asking you to click" is an exception, not a request);

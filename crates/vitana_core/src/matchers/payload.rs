@@ -1,4 +1,4 @@
-//! `payload`: fields of a gateway request (`matchers/payload.py`).
+//! `payload`: fields of a gateway request (its spec compiled by `engine/matchers/payload.py`).
 //!
 //! `endpoint` names entries of the `endpoints` parameter (or `unknown` / `any`).
 //! A field check fires on a JSON object body (no body at all reads as `{}`); a body

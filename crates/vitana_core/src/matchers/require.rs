@@ -1,5 +1,6 @@
 //! `require`: a document must contain the regex (a PR body must name a VTID);
-//! reports its first line when it does not (`matchers/require.py`).
+//! reports its first line when it does not (its spec compiled by
+//! `engine/matchers/require.py`).
 
 use serde_json::Value;
 

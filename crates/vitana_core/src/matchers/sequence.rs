@@ -1,4 +1,5 @@
-//! `sequence`: the order of a session's gateway steps (`matchers/sequence.py`).
+//! `sequence`: the order of a session's gateway steps (its spec compiled by
+//! `engine/matchers/sequence.py`).
 //!
 //! `requires_before`: `step` is reported when no `requires_before` step came before it
 //! (since the last `after` step, when `after` is given; a session without an `after`

@@ -1,5 +1,5 @@
 //! `url`: URLs whose host is a candidate (`host_contains`, `host_regex`) and whose
-//! origin (scheme + host) is not in `allow` (port of `matchers/url.py`). Bare Cloud
+//! origin (scheme + host) is not in `allow` (its spec compiled by `engine/matchers/url.py`). Bare Cloud
 //! Run hosts count as URLs. Placeholders (`<hash>`, `{GATEWAY_URL}`, `${HOST}`, `$VAR`,
 //! `...`, `*`, `xxx`) stand for values not yet known: a host holding one is a finding
 //! only when no allowed host could fill it in. `ignore_hosts` are never a gateway;
