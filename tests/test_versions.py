@@ -121,14 +121,9 @@ def test_over_budget_versions_are_read_again(repo: Path):
     assert versions.read == 5 and versions.rebuilt == 0
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch):
-    """A violation added deep in a file's history is found at its commit and line, by a
-    serial run and by workers that each start their part of the chain with a read."""
-    from test_git import _history_result, _in_parts
-
-    from vitana_guard import commands_git
-
+def _violation_deep_in_history(repo: Path) -> str:
+    """deploy.sh gains a VG101 line at line 11 in commit `bad` (returned), then six
+    commits each add a `gcloud auth list` line above it."""
     write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(20)))
     commit(repo, "base")
     write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(10)) + "gcloud run deploy api --source .\n"
@@ -138,6 +133,18 @@ def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch
         text = (repo / "deploy.sh").read_text()
         write(repo, "deploy.sh", f"gcloud auth list {n}\n" + text)
         commit(repo, f"later {n}")
+    return bad
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_history_findings_on_rebuilt_versions(repo: Path, jobs: int, monkeypatch):
+    """A violation added deep in a file's history is found at its commit and line, by a
+    serial run and by workers that each start their part of the chain with a read."""
+    from test_git import _history_result, _in_parts
+
+    from vitana_guard import commands_git
+
+    bad = _violation_deep_in_history(repo)
     if jobs > 1:
         monkeypatch.setattr(commands_git, "_CHUNK_MIN", 2)
         _in_parts(monkeypatch)
@@ -175,15 +182,7 @@ def test_history_reports_nothing_of_a_version_rebuilt_wrong(repo: Path, jobs: in
     from vitana_guard import commands_git
     from vitana_guard.sources import versions as versionsmod
 
-    write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(20)))
-    commit(repo, "base")
-    write(repo, "deploy.sh", "".join(f"echo step {k}\n" for k in range(10)) + "gcloud run deploy api --source .\n"
-          + "".join(f"echo step {k}\n" for k in range(10, 20)))
-    bad = commit(repo, "bad")
-    for n in range(6):
-        text = (repo / "deploy.sh").read_text()
-        write(repo, "deploy.sh", f"gcloud auth list {n}\n" + text)
-        commit(repo, f"later {n}")
+    bad = _violation_deep_in_history(repo)
     older = versionsmod._older
     monkeypatch.setattr(versionsmod, "_older", lambda content, d: (
         older(content, d)[0].replace(b"gcloud auth list", b"gcloud run deploy evil --source . #"), older(content, d)[1]))

@@ -360,6 +360,19 @@ mod tests {
             .collect()
     }
 
+    /// The keywords `set` finds in `text` are those a plain search of its lower case finds.
+    fn finds_what_a_plain_search_finds(set: &KeywordSet, keys: &[&str], text: &str) {
+        let lowered = text.to_lowercase();
+        let want: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| lowered.contains(k))
+            .collect();
+        let mut got = words(set, keys, text);
+        got.sort_by_key(|w| keys.iter().position(|k| k == w));
+        assert_eq!(got, want, "{text:?}");
+    }
+
     #[test]
     fn finds_each_keyword_once_whatever_its_case() {
         let keys = ["gcloud", "deploy", "gh"];
@@ -396,15 +409,7 @@ mod tests {
                     _ => 'B',
                 })
                 .collect();
-            let lowered = text.to_lowercase();
-            let want: Vec<&str> = keys
-                .iter()
-                .copied()
-                .filter(|k| lowered.contains(k))
-                .collect();
-            let mut got = words(&set, &keys, &text);
-            got.sort_by_key(|w| keys.iter().position(|k| k == w));
-            assert_eq!(got, want, "{text:?}");
+            finds_what_a_plain_search_finds(&set, &keys, &text);
         }
     }
 
@@ -445,16 +450,7 @@ mod tests {
                     text[at + k] = if upper { b.to_ascii_uppercase() } else { b };
                 }
             }
-            let text = String::from_utf8(text).unwrap();
-            let lowered = text.to_lowercase();
-            let want: Vec<&str> = keys
-                .iter()
-                .copied()
-                .filter(|k| lowered.contains(k))
-                .collect();
-            let mut got = words(&set, &keys, &text);
-            got.sort_by_key(|w| keys.iter().position(|k| k == w));
-            assert_eq!(got, want);
+            finds_what_a_plain_search_finds(&set, &keys, &String::from_utf8(text).unwrap());
         }
     }
 
