@@ -616,6 +616,43 @@ def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypat
     assert auto == findings(1) and auto
 
 
+def test_inputs_are_hashed_only_for_the_reports_that_show_them(fixture_repo, monkeypatch):
+    """JSON, SARIF, JUnit and HTML name each input's sha256; a text or GitHub report does
+    not, so their scans hash nothing (files in the core's batch and on the Python path
+    alike), with the same findings."""
+    import dataclasses
+    import hashlib
+
+    from vitana_guard import config as configmod
+    from vitana_guard import pipeline
+    from vitana_guard.cli import _options
+    from vitana_guard.report import FORMATS, SHOWS_INPUT_DIGESTS, render
+
+    write(fixture_repo / "session.jsonl", '{"type": "user", "message": {"role": "user", "content": "hi"}}\n')
+    hashed = []
+    monkeypatch.setattr(pipeline, "sha256_file", lambda path: hashed.append(path) or "0" * 64)
+    cfg = configmod.load(None)
+    pack = pipeline.load_for(cfg)
+
+    def scan(digests: bool):
+        options = dataclasses.replace(_options(pack, cfg, (), (), None, False), jobs=1, digests=digests)
+        return pipeline.scan_paths([str(fixture_repo)], options, pack, root=str(fixture_repo))
+
+    with_digests = scan(True)
+    on_python_path = list(hashed)  # the workflow and the transcript
+    without = scan(False)
+    assert without.findings == with_digests.findings and with_digests.findings
+    assert without.inputs == [] and hashed == on_python_path
+    assert str(fixture_repo / "session.jsonl") in on_python_path
+    shown = dict(with_digests.inputs)
+    assert len(shown) == with_digests.files_scanned
+    script = next(p for p in shown if p.endswith(".sh"))
+    digest = hashlib.sha256((fixture_repo / script).read_bytes()).hexdigest()
+    assert shown[script] == digest
+    for fmt in FORMATS:  # the set names exactly the formats that show a digest
+        assert (digest in render(fmt, with_digests)) is (fmt in SHOWS_INPUT_DIGESTS), fmt
+
+
 def test_published_config_schema_matches_what_the_loader_accepts():
     """Editors check configs against schemas/config.schema.json: it must list exactly the
     keys config.py accepts, and accept the README's example."""

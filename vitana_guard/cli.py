@@ -127,6 +127,7 @@ def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, sh
     """Scan files, directories and agent transcripts (default: the current directory)."""
     from vitana_guard import config as configmod
     from vitana_guard.pipeline import load_for, scan_paths
+    from vitana_guard.report import SHOWS_INPUT_DIGESTS
 
     paths = paths or (".",)
     accepted = None
@@ -138,7 +139,8 @@ def scan(paths, fmt, output, select, ignore, fail_on, config_path, no_ignore, sh
     pack = load_for(cfg)
     options = _options(pack, cfg, select, ignore, fail_on, no_ignore)
     options = _replace(options, include_vendored=include_vendored or cfg.include_vendored,
-                       exclude=tuple(exclude) + cfg.exclude, jobs=jobs, transcript_format=transcript_format)
+                       exclude=tuple(exclude) + cfg.exclude, jobs=jobs, transcript_format=transcript_format,
+                       digests=fmt in SHOWS_INPUT_DIGESTS)
     root = _root(paths)
     result = scan_paths(paths, options, pack, root=root)
     if accepted is not None:

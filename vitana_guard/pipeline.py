@@ -41,6 +41,7 @@ class ScanOptions:
     jobs: int = 1
     file_jobs: int = 1  # processes for the ranges of one big transcript (set when there is one file)
     fail_on: Severity = Severity.WARNING
+    digests: bool = True  # each input's sha256, for the reports that show the evidence (not text)
 
     @property
     def selection(self) -> Selection:
@@ -310,7 +311,8 @@ def _scan_batch(pack: RulePack, options: ScanOptions, entries: list[files.FileEn
     prefilter = _prefilter(pack, options, transcripts=False)
     return compiled_for(pack, options).core.scan_files(
         [(e.path, e.display_path, e.size) for e in entries],
-        list(prefilter.keywords) if prefilter is not None else None, options.no_ignore, threads, files.MAX_BYTES)
+        list(prefilter.keywords) if prefilter is not None else None, options.no_ignore, threads, files.MAX_BYTES,
+        options.digests)
 
 
 def _map_deferred(pack: RulePack, options: ScanOptions, entries: list[files.FileEntry], threads: int):
@@ -332,9 +334,9 @@ HASH_IN_THREAD_BYTES = 1 << 20
 def _scan_and_hash(pack: RulePack, options: ScanOptions, entry: files.FileEntry):
     """scan_file, plus the sha256 of the file (the JSON/SARIF evidence of each input). A big
     file is hashed in a thread while it is scanned (the core's hash releases the GIL)."""
-    if entry.size < HASH_IN_THREAD_BYTES:
+    if not options.digests or entry.size < HASH_IN_THREAD_BYTES:
         found, notices, size = scan_file(pack, options, entry)
-        return found, notices, size, sha256_file(entry.path)
+        return found, notices, size, sha256_file(entry.path) if options.digests else None
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:

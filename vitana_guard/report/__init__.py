@@ -25,6 +25,10 @@ FORMATS: dict[str, str] = {
     "html": "html",
 }
 
+# the formats that show each input's sha256 (the evidence of what was read); a scan
+# for the others hashes nothing (the text report shows it only for `audit`)
+SHOWS_INPUT_DIGESTS = frozenset({"json", "sarif", "junit", "html"})
+
 
 def renderer(fmt: str) -> Renderer:
     """The render function of format `fmt`; ValueError for an unknown format."""

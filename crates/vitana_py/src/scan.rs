@@ -54,7 +54,9 @@ impl Scanner {
     /// order: None when the file is for the caller's own path (a transcript, a workflow,
     /// a `.jsonl` or commit message file), else (findings, notices, sha256 hex or None),
     /// findings as `finish` gives them. `keywords`: the file-level gate (None: none).
-    #[pyo3(signature = (files, keywords, no_ignore, threads, max_bytes))]
+    /// `digests`: whether files are hashed (else every sha256 is None).
+    #[pyo3(signature = (files, keywords, no_ignore, threads, max_bytes, digests=true))]
+    #[allow(clippy::too_many_arguments)]
     fn scan_files<'py>(
         &self,
         py: Python<'py>,
@@ -63,6 +65,7 @@ impl Scanner {
         no_ignore: bool,
         threads: usize,
         max_bytes: u64,
+        digests: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let jobs: Vec<FileJob> = files
             .into_iter()
@@ -79,6 +82,7 @@ impl Scanner {
                 gate: gate.as_ref(),
                 no_ignore,
                 max_bytes,
+                digests,
             }
             .run(&jobs, threads)
         });

@@ -63,12 +63,14 @@ pub enum FileOutcome {
 
 /// How a batch scans: the compiled pack, the file-level keyword gate (None: every file
 /// is classified, as when a selected rule has no keywords), inline directives applied
-/// or not, the size limit.
+/// or not, the size limit, and whether each file's sha256 is wanted (the reports that
+/// show the evidence of their inputs; hashing is about a twentieth of a tree's scan).
 pub struct FileScan<'a> {
     pub compiled: &'a Arc<Compiled>,
     pub gate: Option<&'a RecordFilter>,
     pub no_ignore: bool,
     pub max_bytes: u64,
+    pub digests: bool,
 }
 
 impl FileScan<'_> {
@@ -117,7 +119,7 @@ impl FileScan<'_> {
                 }
             }
         };
-        let digest = Some(crate::guard::state::sha256_hex(&data));
+        let digest = self.digests.then(|| crate::guard::state::sha256_hex(&data));
         let (text, notice) = decode(&job.path, &job.display, &data);
         let mut notices: Vec<Notice> = notice.into_iter().collect();
         let scanned = |findings, notices| FileOutcome::Scanned {
@@ -245,6 +247,7 @@ mod tests {
             gate: Some(&gate),
             no_ignore: false,
             max_bytes: 1 << 20,
+            digests: true,
         };
         let one: Vec<_> = scan.run(&jobs, 1).iter().map(summary).collect();
         let ok = |ids: &[(&str, u64)], notes: &[&str], digest| {
@@ -281,6 +284,18 @@ mod tests {
             "{over:?}"
         );
         assert!(!over.2);
+        // without digests: the same findings and notices, no file hashed
+        let undigested = FileScan {
+            digests: false,
+            ..scan
+        };
+        let plain: Vec<_> = undigested.run(&jobs, 1).iter().map(summary).collect();
+        for (with, without) in one.iter().zip(&plain) {
+            assert_eq!(
+                with.as_ref().map(|w| (&w.0, &w.1, false)),
+                without.as_ref().map(|w| (&w.0, &w.1, w.2))
+            );
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
