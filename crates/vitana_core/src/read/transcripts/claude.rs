@@ -94,11 +94,22 @@ pub static SKIP: Skip = Skip {
         "toolUseResult",
     ],
     nested: &[("message", &MESSAGE_SKIP)],
+    // isSidechain, sessionId, type, uuid, message, and a few others some records hold
+    kept: 8,
 };
 
 static MESSAGE_SKIP: Skip = Skip {
-    keys: &["id", "model", "usage", "stop_reason", "stop_sequence"],
+    keys: &[
+        "id",
+        "type",
+        "model",
+        "usage",
+        "stop_reason",
+        "stop_sequence",
+    ],
     nested: &[],
+    // role, content
+    kept: 2,
 };
 
 static SUBAGENT_FILE: LazyLock<Regex> =
