@@ -10,8 +10,8 @@ use super::value::{Map, Skip, Value};
 use regex::Regex;
 
 use super::common::{
-    assistant_text, content_text, get, get_str, make, notice, tool_payloads, Base, BoundedSet,
-    Ordered, UnknownTypes,
+    assistant_text, content_text, get, get_str, make, notice, set_id, tool_payloads, Base,
+    BoundedSet, Ordered, UnknownTypes,
 };
 use super::jsonl::Rec;
 use super::pyjson::{blank, head_chars, lstrip, truthy};
@@ -94,11 +94,22 @@ pub static SKIP: Skip = Skip {
         "toolUseResult",
     ],
     nested: &[("message", &MESSAGE_SKIP)],
+    // isSidechain, sessionId, type, uuid, message, and a few others some records hold
+    kept: 8,
 };
 
 static MESSAGE_SKIP: Skip = Skip {
-    keys: &["id", "model", "usage", "stop_reason", "stop_sequence"],
+    keys: &[
+        "id",
+        "type",
+        "model",
+        "usage",
+        "stop_reason",
+        "stop_sequence",
+    ],
     nested: &[],
+    // role, content
+    kept: 2,
 };
 
 static SUBAGENT_FILE: LazyLock<Regex> =
@@ -161,6 +172,8 @@ pub struct Claude {
     seen_uuid: BoundedSet,
     seen_tool: BoundedSet,
     tool_names: rustc_hash::FxHashMap<String, String>,
+    /// a result's key in `seen_tool`, spelled in a buffer kept across records
+    key: String,
     unknown: UnknownTypes,
     subagent_file: bool,
     /// the file's `Base`, its line, index, session and record id set per record: each
@@ -185,6 +198,7 @@ impl Claude {
             seen_uuid: BoundedSet::default(),
             seen_tool: BoundedSet::default(),
             tool_names: Default::default(),
+            key: String::new(),
             unknown: UnknownTypes::default(),
             subagent_file: SUBAGENT_FILE.is_match(&norm),
             base: Base::new(display_path, NAME, 0),
@@ -208,14 +222,15 @@ impl Claude {
             _ => get(&rec, "session_id"),
         };
         if let Some(Value::String(s)) = sid {
-            if !s.is_empty() {
+            // most records repeat the session id: copied only when it changes
+            if !s.is_empty() && self.session.as_deref() != Some(s.as_str()) {
                 self.session = Some(s.clone());
             }
         }
         let mut base = std::mem::take(&mut self.base);
         base.line = line;
         base.index = Some(self.index as u64);
-        base.record_id = None;
+        set_id(&mut base.record_id, None);
         let session = self.session.as_deref().unwrap_or(&self.path);
         if base.session.as_deref() != Some(session) {
             base.session = Some(session.to_string());
@@ -239,7 +254,7 @@ impl Claude {
             Some("summary") => {
                 if let Some(text) = get_str(rec, "summary") {
                     if !blank(text) {
-                        base.record_id = get_str(rec, "leafUuid").map(str::to_string);
+                        set_id(&mut base.record_id, get_str(rec, "leafUuid"));
                         // Python passes leafUuid as is; a non-string id is no id here
                         let seg = make(
                             text.to_string(),
@@ -257,7 +272,7 @@ impl Claude {
             Some("system") => {
                 let text = content_text(get(rec, "content"));
                 if !blank(&text) {
-                    base.record_id = uid.map(str::to_string);
+                    set_id(&mut base.record_id, uid);
                     let seg = make(
                         text,
                         Channel::Prose,
@@ -367,8 +382,7 @@ impl Claude {
             Some(Value::Array(a)) => a,
             _ => return,
         };
-        let own_id = uid.map(str::to_string);
-        base.record_id.clone_from(&own_id);
+        set_id(&mut base.record_id, uid);
         if rtype == Some("assistant") {
             let injected = truthy(get(rec, "isApiErrorMessage")) || truthy(get(rec, "isMeta"));
             for block in content {
@@ -411,7 +425,7 @@ impl Claude {
                                 self.tool_names.insert(t.to_string(), n.to_string());
                             }
                         }
-                        base.record_id = tid.map(str::to_string);
+                        set_id(&mut base.record_id, tid);
                         for (channel, text) in tool_payloads(name, get(block, "input")) {
                             let mut seg = make(text, channel, base, Some(Actor::Agent), None, name);
                             if let Some(v) = via {
@@ -421,7 +435,7 @@ impl Claude {
                             }
                             self.em.push_call(tid, seg, out);
                         }
-                        base.record_id.clone_from(&own_id);
+                        set_id(&mut base.record_id, uid);
                     }
                     _ => {}
                 }
@@ -474,7 +488,10 @@ impl Claude {
                 Some("tool_result") => {
                     let tid = get_str(block, "tool_use_id");
                     if let Some(t) = tid {
-                        if !self.seen_tool.add(&format!("result:{t}")) {
+                        self.key.clear();
+                        self.key.push_str("result:");
+                        self.key.push_str(t);
+                        if !self.seen_tool.add(&self.key) {
                             continue;
                         }
                     }
@@ -485,7 +502,7 @@ impl Claude {
                         .and_then(|t| self.tool_names.remove(t));
                     self.em.resolve(tid, status, out);
                     if !blank(&text) {
-                        base.record_id = tid.map(str::to_string);
+                        set_id(&mut base.record_id, tid);
                         let seg = make(
                             text,
                             Channel::Output,
@@ -495,7 +512,7 @@ impl Claude {
                             name.as_deref(),
                         );
                         self.em.push(Item::Segment(seg), out);
-                        base.record_id.clone_from(&own_id);
+                        set_id(&mut base.record_id, uid);
                     }
                 }
                 _ => {}

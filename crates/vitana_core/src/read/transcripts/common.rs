@@ -70,6 +70,19 @@ impl Base {
     }
 }
 
+/// Set a record id in place: the buffer already there is reused (a reader sets its
+/// `Base`'s id for every record and for every call and result in it).
+pub fn set_id(slot: &mut Option<String>, id: Option<&str>) {
+    match (slot.as_mut(), id) {
+        (Some(held), Some(id)) => {
+            held.clear();
+            held.push_str(id);
+        }
+        (None, Some(id)) => *slot = Some(id.to_string()),
+        (_, None) => *slot = None,
+    }
+}
+
 /// A segment of `base` (the Python `make`).
 pub fn make(
     text: String,
@@ -1041,6 +1054,18 @@ pub const CODE_KEYS: [&str; 6] = ["code", "script", "source", "js", "javascript"
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_id_replaces_the_id_in_the_same_buffer() {
+        let mut slot = None;
+        set_id(&mut slot, Some("a-long-record-id-0001"));
+        let at = slot.as_ref().unwrap().as_ptr();
+        set_id(&mut slot, Some("toolu_01"));
+        assert_eq!(slot.as_deref(), Some("toolu_01"));
+        assert_eq!(slot.as_ref().unwrap().as_ptr(), at);
+        set_id(&mut slot, None);
+        assert_eq!(slot, None);
+    }
 
     #[test]
     fn argv_is_a_shell_line() {

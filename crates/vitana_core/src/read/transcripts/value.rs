@@ -61,7 +61,101 @@ impl std::ops::Index<&str> for Value {
 /// An object's members in order; a key appears once.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Map {
-    members: Vec<(String, Value)>,
+    members: Vec<(Key, Value)>,
+}
+
+/// An object key. The keys that records repeat (those the readers look up, and the few
+/// others every record holds) are static text: a String per key per record was a tenth of
+/// a keyword-dense session's allocations.
+pub type Key = Cow<'static, str>;
+
+/// Expands to `known_key`, which gives the static copy of each key listed.
+macro_rules! known_keys {
+    ($($k:literal),* $(,)?) => {
+        fn known_key(k: &str) -> Option<&'static str> {
+            match k {
+                $($k => Some($k),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+known_keys!(
+    // Claude
+    "type",
+    "content",
+    "isSidechain",
+    "sessionId",
+    "uuid",
+    "message",
+    "role",
+    "id",
+    "text",
+    "name",
+    "input",
+    "command",
+    "description",
+    "tool_use_id",
+    "is_error",
+    "data",
+    "summary",
+    "leafUuid",
+    "isMeta",
+    "isCompactSummary",
+    "isApiErrorMessage",
+    "normalizedMessages",
+    "thinking",
+    "signature",
+    "file_path",
+    "pattern",
+    "url",
+    "prompt",
+    "old_string",
+    "new_string",
+    "subtype",
+    "level",
+    "slug",
+    "agentId",
+    "toolUseID",
+    "parentToolUseID",
+    "session_id",
+    // Codex, OpenAI, Gemini
+    "payload",
+    "call_id",
+    "arguments",
+    "output",
+    "tool_calls",
+    "tool_call_id",
+    "function",
+    "function_call",
+    "status",
+    "args",
+    "cmd",
+    "result",
+    "exit_code",
+    "metadata",
+    "items",
+    "messages",
+    "timestamp",
+    "toolCalls",
+    "thoughts",
+    "resultDisplay",
+    "functionResponse",
+    "response",
+    "parts",
+    "record_type",
+    "turn_context",
+    "model",
+    "cwd",
+);
+
+/// A key as the map stores it: static when it is a known one, owned otherwise.
+fn key_of(k: Cow<'_, str>) -> Key {
+    match known_key(&k) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(k.into_owned()),
+    }
 }
 
 /// Above this many members, a repeated key is found with a hash set while parsing.
@@ -84,7 +178,7 @@ impl Map {
     pub fn insert(&mut self, key: String, value: Value) {
         match self.members.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
-            None => self.members.push((key, value)),
+            None => self.members.push((key_of(Cow::Owned(key)), value)),
         }
     }
 
@@ -93,8 +187,8 @@ impl Map {
         Some(self.members.remove(i).1)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.members.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.members.iter().map(|(k, v)| (&**k, v))
     }
 
     pub fn len(&self) -> usize {
@@ -108,9 +202,10 @@ impl Map {
 
 impl IntoIterator for Map {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter =
+        std::iter::Map<std::vec::IntoIter<(Key, Value)>, fn((Key, Value)) -> (String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.members.into_iter()
+        self.members.into_iter().map(|(k, v)| (k.into_owned(), v))
     }
 }
 
@@ -130,6 +225,9 @@ pub struct Skip {
     pub keys: &'static [&'static str],
     /// members that are objects with their own skips
     pub nested: &'static [(&'static str, &'static Skip)],
+    /// how many members the object usually keeps: its vector's first size (a vector grown
+    /// 4 -> 8 is one more allocation and copy per record)
+    pub kept: usize,
 }
 
 /// A `Value` parsed with a `Skip` (None: every member built).
@@ -222,8 +320,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut members: Vec<(String, Value)> = Vec::new();
-        let mut seen: Option<std::collections::HashMap<String, usize>> = None;
+        let mut members: Vec<(Key, Value)> = Vec::with_capacity(self.0.map_or(0, |s| s.kept));
+        let mut seen: Option<std::collections::HashMap<Key, usize>> = None;
         while let Some(key) = access.next_key_seed(KeySeed)? {
             let value = match self.0 {
                 Some(skip) if skip.keys.contains(&&*key) => {
@@ -236,7 +334,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
                 }
                 None => access.next_value_seed(ValueSeed(None))?,
             };
-            let key = key.into_owned();
+            let key = key_of(key);
             if members.len() >= LINEAR_LIMIT && seen.is_none() {
                 seen = Some(
                     members
@@ -278,7 +376,7 @@ mod tests {
     fn repeated_keys_keep_their_place_and_take_the_last_value() {
         let v: Value = serde_json::from_str(r#"{"a": 1, "b": 2, "a": 3}"#).unwrap();
         let o = v.as_object().unwrap();
-        let keys: Vec<&String> = o.iter().map(|(k, _)| k).collect();
+        let keys: Vec<&str> = o.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(o["a"], Value::Number(3.into()));
     }
@@ -288,15 +386,17 @@ mod tests {
         static INNER: Skip = Skip {
             keys: &["usage"],
             nested: &[],
+            kept: 0,
         };
         static SKIP: Skip = Skip {
             keys: &["big"],
             nested: &[("message", &INNER)],
+            kept: 4,
         };
         let text = r#"{"big": {"a": [1, "x\u0041"]}, "k": {"big": 1}, "message": {"usage": 2, "role": "user"}}"#;
         let mut de = serde_json::Deserializer::from_str(text);
         let v = ValueSeed(Some(&SKIP)).deserialize(&mut de).unwrap();
-        let keys: Vec<&String> = v.as_object().unwrap().iter().map(|(k, _)| k).collect();
+        let keys: Vec<&str> = v.as_object().unwrap().iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["k", "message"]);
         // only at the level named: a nested object keeps its members
         assert_eq!(v["k"]["big"], Value::Number(1.into()));
@@ -306,6 +406,28 @@ mod tests {
         let bad = r#"{"big": {"a": "\q"}, "k": 1}"#;
         let mut de = serde_json::Deserializer::from_str(bad);
         assert!(ValueSeed(Some(&SKIP)).deserialize(&mut de).is_err());
+    }
+
+    #[test]
+    fn known_keys_are_static_and_others_owned() {
+        let v: Value =
+            serde_json::from_str(r#"{"type": 1, "custom\u0041": 2, "uuid": 3, "type": 4}"#)
+                .unwrap();
+        let o = v.as_object().unwrap();
+        let kinds: Vec<(&str, bool)> = o
+            .members
+            .iter()
+            .map(|(k, _)| (&**k, matches!(k, Cow::Borrowed(_))))
+            .collect();
+        assert_eq!(kinds, [("type", true), ("customA", false), ("uuid", true)]);
+        // looked up and repeated the same way whichever way a key is held
+        assert_eq!(o["type"], Value::Number(4.into()));
+        assert_eq!(o["customA"], Value::Number(2.into()));
+        let mut m = Map::new();
+        m.insert("uuid".to_string(), Value::Null);
+        m.insert("uuid".to_string(), Value::Bool(true));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m["uuid"], Value::Bool(true));
     }
 
     #[test]
