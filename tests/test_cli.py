@@ -643,6 +643,7 @@ def test_inputs_are_hashed_only_for_the_reports_that_show_them(fixture_repo, mon
     without = scan(False)
     assert without.findings == with_digests.findings and with_digests.findings
     assert without.inputs == [] and hashed == on_python_path
+    assert without.config_digest == with_digests.config_digest  # the same configuration judged
     assert str(fixture_repo / "session.jsonl") in on_python_path
     shown = dict(with_digests.inputs)
     assert len(shown) == with_digests.files_scanned

@@ -259,7 +259,8 @@ def config_digest(options: ScanOptions) -> str:
 
     from vitana_guard import _core
 
-    data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k not in ("jobs", "file_jobs")}
+    # how the scan runs (threads, whether inputs are hashed) is not what it judges
+    data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k not in ("jobs", "file_jobs", "digests")}
     return _core.sha256_hex(json.dumps(data, sort_keys=True, default=str).encode())
 
 
