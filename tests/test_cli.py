@@ -654,6 +654,34 @@ def test_inputs_are_hashed_only_for_the_reports_that_show_them(fixture_repo, mon
         assert (digest in render(fmt, with_digests)) is (fmt in SHOWS_INPUT_DIGESTS), fmt
 
 
+def test_the_file_keyword_gate_changes_no_outcome(fixture_repo):
+    """A batch gates its files on the pack's keywords; one small file is scanned
+    without the gate (building it costs more than classifying the file). Both give the
+    same findings and notices for every file, keyword-less, binary and broken ones too."""
+    import dataclasses
+
+    from vitana_guard import config as configmod
+    from vitana_guard import pipeline
+    from vitana_guard.cli import _options
+    from vitana_guard.sources import files
+
+    write(fixture_repo / "plain.md", "Nothing here a rule looks for.\n")
+    (fixture_repo / "broken.sh").write_bytes(b"echo \xff\xfe\ngcloud run deploy api\n")
+    (fixture_repo / "blob.bin").write_bytes(b"\0gcloud run deploy\n")
+    cfg = configmod.load(None)
+    pack = pipeline.load_for(cfg)
+    options = dataclasses.replace(_options(pack, cfg, (), (), None, False), jobs=1, digests=False)
+    entries, _, _ = files.discover([str(fixture_repo)], root=str(fixture_repo))
+    core = pipeline.compiled_for(pack, options).core
+    jobs = [(e.path, e.display_path, e.size) for e in entries]
+    keywords = list(pipeline._prefilter(pack, options, transcripts=False).keywords)
+    gated = core.scan_files(jobs, keywords, False, 1, files.MAX_BYTES, False)
+    assert gated == core.scan_files(jobs, None, False, 1, files.MAX_BYTES, False)
+    assert any(out and out[0] for out in gated) and len(entries) > 5
+    one = [e for e in entries if e.display_path == "broken.sh"]
+    assert pipeline._scan_batch(pack, options, one, 1) == [gated[entries.index(one[0])]]
+
+
 def test_published_config_schema_matches_what_the_loader_accepts():
     """Editors check configs against schemas/config.schema.json: it must list exactly the
     keys config.py accepts, and accept the README's example."""

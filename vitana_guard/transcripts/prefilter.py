@@ -28,10 +28,18 @@ class Prefilter:
         # processes that may share one big file, kept for callers that pass it: the core
         # reads a file in one pass (the Python readers split one; they are deleted)
         self.jobs = jobs
-        self._filter = RecordFilter(self.keywords)
+        # built on first use: a tree's scan hands only the keywords to the core, whose
+        # batch builds its own (an automaton is a few million instructions to build)
+        self._built: RecordFilter | None = None
 
     def __reduce__(self):
         return Prefilter, (self.keywords, self.jobs)
+
+    @property
+    def _filter(self) -> RecordFilter:
+        if self._built is None:
+            self._built = RecordFilter(self.keywords)
+        return self._built
 
     def any_hit(self, data: bytes) -> bool:
         """Whether `data` holds any keyword or a JSON escape (a whole file's gate)."""
