@@ -217,10 +217,7 @@ impl KeywordSet {
     /// Whether any keyword occurs in UTF-8 `data` (invalid sequences read as U+FFFD) or
     /// in its shell view: the gate of a whole file or diff.
     pub fn any_in_bytes(&self, data: &[u8]) -> bool {
-        let found = |bytes: &[u8]| match std::str::from_utf8(bytes) {
-            Ok(text) => self.any_in(text),
-            Err(_) => self.any_in(&String::from_utf8_lossy(bytes)),
-        };
+        let found = |bytes: &[u8]| self.any_in(&crate::utf8::lossy(bytes));
         found(data) || shell_view(data).is_some_and(|view| found(&view))
     }
 

@@ -31,3 +31,4 @@ pub mod scan;
 pub mod segment;
 pub mod session;
 pub mod shellview;
+pub mod utf8;

@@ -182,9 +182,7 @@ pub fn calls_text_of(text: &str, commands: &[Command]) -> String {
             // a call nested in a blanked word (`echo "$(curl ...)"`) is still judged
             out[r.clone()].copy_from_slice(&text.as_bytes()[r]);
         }
-        return String::from_utf8(out).unwrap_or_else(|e| {
-            String::from_utf8_lossy(e.as_bytes()).into_owned() // not reached: ASCII stays ASCII
-        });
+        return crate::utf8::lossy_owned(out); // ASCII stays ASCII: no byte is replaced
     }
     let mut marks = vec![false; text.len()];
     for r in blank.into_iter().map(clamp) {

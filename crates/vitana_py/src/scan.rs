@@ -225,12 +225,7 @@ impl DocumentScan {
     ) -> PyResult<(Bound<'py, PyList>, usize)> {
         let path = text_of(path.as_any())?;
         let (notices, size) = py.detach(|| {
-            // valid UTF-8 (nearly every version) checked by the fast validator; only
-            // text with invalid sequences takes the byte-by-byte lossy decoder
-            let text = match std::str::from_utf8(data) {
-                Ok(s) => std::borrow::Cow::Borrowed(s),
-                Err(_) => String::from_utf8_lossy(data),
-            };
+            let text = vitana_core::utf8::lossy(data);
             (self.inner.scan_file(&path, &text, kind, None), text.len())
         });
         Ok((notices_to_py(py, &notices)?, size))

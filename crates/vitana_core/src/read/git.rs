@@ -169,13 +169,9 @@ fn rstrip<'a>(mut s: &'a [u8], chars: &[u8]) -> &'a [u8] {
     s
 }
 
-/// Text of bytes, invalid sequences as U+FFFD; valid UTF-8 is checked by the fast
-/// validator (`from_utf8_lossy` reads byte by byte).
+/// Text of bytes, invalid sequences as U+FFFD (`utf8::lossy`), owned.
 fn lossy(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-    }
+    crate::utf8::lossy(bytes).into_owned()
 }
 
 fn strip_prefix(path: Vec<u8>, prefix: &[u8]) -> Vec<u8> {

@@ -194,11 +194,7 @@ fn parse_run(text: &[u8], s: usize, e: usize, opts: Options, out: &mut Vec<RawCo
 }
 
 fn to_model(text: &[u8], cmds: Vec<RawCommand>) -> Vec<Command> {
-    // UTF-8 (as almost every word is) is copied as it is; other bytes read as U+FFFD
-    let string = |b: &[u8]| match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
-    };
+    let string = |b: &[u8]| crate::utf8::lossy(b).into_owned();
     cmds.into_iter()
         .map(|c| Command {
             argv: c
@@ -209,9 +205,7 @@ fn to_model(text: &[u8], cmds: Vec<RawCommand>) -> Vec<Command> {
                     let value = match w.value {
                         Value::Unknown => None,
                         Value::Raw => Some(raw.clone()),
-                        Value::Text(v) => Some(String::from_utf8(v).unwrap_or_else(|e| {
-                            String::from_utf8_lossy(e.as_bytes()).into_owned()
-                        })),
+                        Value::Text(v) => Some(crate::utf8::lossy_owned(v)),
                     };
                     Word {
                         raw,

@@ -83,10 +83,8 @@ pub fn loads_str(raw: &str) -> Loaded {
 }
 
 fn second_chance(raw: &[u8]) -> Loaded {
-    let (text, replaced) = match std::str::from_utf8(raw) {
-        Ok(s) => (std::borrow::Cow::Borrowed(s), false),
-        Err(_) => (String::from_utf8_lossy(raw), true),
-    };
+    let text = crate::utf8::lossy(raw);
+    let replaced = matches!(text, std::borrow::Cow::Owned(_)); // only invalid bytes copy
     let chars: Vec<char> = text.chars().collect();
     let (result, deep) = if nesting(raw) > 64 {
         // a deep record: parsed on a thread with room for 1024 levels of recursion
