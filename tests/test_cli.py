@@ -583,15 +583,24 @@ def test_jobs_give_the_same_findings(fixture_repo):
     assert one["summary"] == two["summary"]
 
 
+def _pack_and_options():
+    """The default configuration's rule pack and the scan options `scan` makes of it."""
+    from vitana_guard import config as configmod
+    from vitana_guard import pipeline
+    from vitana_guard.cli import _options
+
+    cfg = configmod.load(None)
+    pack = pipeline.load_for(cfg)
+    return pack, _options(pack, cfg, (), (), None, False)
+
+
 @pytest.mark.parametrize("min_files, pool", [(500, False), (2, True)])
 def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypatch, min_files, pool):
     """`--jobs 0` (the default) scans a few files on this thread (a pool gains nothing
     there) and a big tree on worker threads (the core's), with the same report."""
     import dataclasses
 
-    from vitana_guard import config as configmod
     from vitana_guard import pipeline
-    from vitana_guard.cli import _options
 
     started = []
     real = pipeline._scan_batch
@@ -604,11 +613,10 @@ def test_default_jobs_start_workers_only_for_enough_work(fixture_repo, monkeypat
     monkeypatch.setattr(pipeline, "_scan_batch", counting)
     monkeypatch.setattr(pipeline, "AUTO_MIN_FILES", min_files)
     monkeypatch.setattr(pipeline, "worker_count", lambda jobs: jobs if jobs > 0 else 2)
-    cfg = configmod.load(None)
-    pack = pipeline.load_for(cfg)
+    pack, defaults = _pack_and_options()
 
     def findings(jobs: int) -> list:
-        options = dataclasses.replace(_options(pack, cfg, (), (), None, False), jobs=jobs)
+        options = dataclasses.replace(defaults, jobs=jobs)
         return pipeline.scan_paths([str(fixture_repo)], options, pack, root=str(fixture_repo)).findings
 
     auto = findings(0)
@@ -623,19 +631,16 @@ def test_inputs_are_hashed_only_for_the_reports_that_show_them(fixture_repo, mon
     import dataclasses
     import hashlib
 
-    from vitana_guard import config as configmod
     from vitana_guard import pipeline
-    from vitana_guard.cli import _options
     from vitana_guard.report import FORMATS, SHOWS_INPUT_DIGESTS, render
 
     write(fixture_repo / "session.jsonl", '{"type": "user", "message": {"role": "user", "content": "hi"}}\n')
     hashed = []
     monkeypatch.setattr(pipeline, "sha256_file", lambda path: hashed.append(path) or "0" * 64)
-    cfg = configmod.load(None)
-    pack = pipeline.load_for(cfg)
+    pack, defaults = _pack_and_options()
 
     def scan(digests: bool):
-        options = dataclasses.replace(_options(pack, cfg, (), (), None, False), jobs=1, digests=digests)
+        options = dataclasses.replace(defaults, jobs=1, digests=digests)
         return pipeline.scan_paths([str(fixture_repo)], options, pack, root=str(fixture_repo))
 
     with_digests = scan(True)
@@ -660,17 +665,14 @@ def test_the_file_keyword_gate_changes_no_outcome(fixture_repo):
     same findings and notices for every file, keyword-less, binary and broken ones too."""
     import dataclasses
 
-    from vitana_guard import config as configmod
     from vitana_guard import pipeline
-    from vitana_guard.cli import _options
     from vitana_guard.sources import files
 
     write(fixture_repo / "plain.md", "Nothing here a rule looks for.\n")
     (fixture_repo / "broken.sh").write_bytes(b"echo \xff\xfe\ngcloud run deploy api\n")
     (fixture_repo / "blob.bin").write_bytes(b"\0gcloud run deploy\n")
-    cfg = configmod.load(None)
-    pack = pipeline.load_for(cfg)
-    options = dataclasses.replace(_options(pack, cfg, (), (), None, False), jobs=1, digests=False)
+    pack, defaults = _pack_and_options()
+    options = dataclasses.replace(defaults, jobs=1, digests=False)
     entries, _, _ = files.discover([str(fixture_repo)], root=str(fixture_repo))
     core = pipeline.compiled_for(pack, options).core
     jobs = [(e.path, e.display_path, e.size) for e in entries]

@@ -248,16 +248,12 @@ def drop_relayed_copies(findings: list[Finding]) -> list[Finding]:
 def sha256_file(path: str) -> str | None:
     """The sha256 of a file's bytes (evidence of what was scanned); None if it cannot be read.
     Hashed by the core, 1 MiB at a time, without the GIL."""
-    from vitana_guard import _core
-
     return _core.sha256_file(path)
 
 
 def config_digest(options: ScanOptions) -> str:
     """sha256 of the effective configuration (rule selection, ignores, fail-on, ...): evidence."""
     import json
-
-    from vitana_guard import _core
 
     # how the scan runs (threads, whether inputs are hashed) is not what it judges
     data = {k: getattr(options, k) for k in options.__dataclass_fields__ if k not in ("jobs", "file_jobs", "digests")}
